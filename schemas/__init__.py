@@ -1,0 +1,1 @@
+"""Pydantic models of everything on the wire; JSON Schema is derived from them."""

@@ -1,0 +1,55 @@
+"""Vocabularies shared by reports, pictures and incidents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+Sector = Literal["water", "energy", "food", "care", "communication", "transport", "other"]
+SECTORS: tuple[Sector, ...] = (
+    "water",
+    "energy",
+    "food",
+    "care",
+    "communication",
+    "transport",
+    "other",
+)
+
+Impact = Literal["none", "moderate", "significant", "serious", "critical", "unknown"]
+# Known levels from least to most severe; `unknown` is not on the scale.
+IMPACT_SCALE: tuple[Impact, ...] = ("none", "moderate", "significant", "serious", "critical")
+IMPACTS: tuple[Impact, ...] = (*IMPACT_SCALE, "unknown")
+
+Trend = Literal["improving", "stable", "worsening", "unknown"]
+TRENDS: tuple[Trend, ...] = ("improving", "stable", "worsening", "unknown")
+
+Urgency = Literal["low", "medium", "high", "critical"]
+NeedStatus = Literal["open", "resolved"]
+ManagementLevel = Literal["normal", "reinforced", "staff", "crisis_board"]
+Severity = Literal["low", "medium", "high", "very_high"]
+Role = Literal["reporter", "viewer", "duty_officer", "admin", "adapter"]
+ROLES: tuple[Role, ...] = ("reporter", "viewer", "duty_officer", "admin", "adapter")
+OrganisationKind = Literal["municipality", "county_board", "region", "agency", "other"]
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must include a timezone offset, e.g. 2026-11-22T14:00:00+01:00")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+OrgCode = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
+]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
+
+
+class WireModel(BaseModel):
+    """Base for inbound bodies: unknown fields are refused, so typos are not silently lost."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)

@@ -1,0 +1,75 @@
+"""Frames of the live stream (`GET /api/v1/stream`), both directions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter, field_validator
+
+from schemas.common import WireModel
+
+ErrorCode = Literal["forbidden", "not_found", "bad_request", "resync"]
+
+
+def parse_topic(topic: str) -> uuid.UUID | None:
+    """`incident:<id>` → the id; `incidents` → None. ValueError for anything else."""
+    if topic == "incidents":
+        return None
+    kind, _, rest = topic.partition(":")
+    if kind != "incident" or not rest:
+        raise ValueError("topic is 'incidents' or 'incident:<id>'")
+    try:
+        return uuid.UUID(rest)
+    except ValueError as exc:
+        raise ValueError(f"{rest!r} is not an incident id") from exc
+
+
+class Subscribe(WireModel):
+    type: Literal["subscribe"]
+    topic: Annotated[str, Field(max_length=100)]
+    since: Annotated[int, Field(ge=0)] | None = None
+
+    @field_validator("topic")
+    @classmethod
+    def _topic(cls, value: str) -> str:
+        parse_topic(value)
+        return value
+
+
+class Unsubscribe(WireModel):
+    type: Literal["unsubscribe"]
+    topic: Annotated[str, Field(max_length=100)]
+
+
+ClientFrame = Annotated[Subscribe | Unsubscribe, Field(discriminator="type")]
+client_frame: TypeAdapter[Subscribe | Unsubscribe] = TypeAdapter(ClientFrame)
+
+
+class EventBody(BaseModel):
+    kind: str
+    at: str
+    actor: str
+    data: dict[str, Any]
+
+
+class SnapshotFrame(BaseModel):
+    type: Literal["snapshot"] = "snapshot"
+    topic: str
+    seq: int
+    picture: dict[str, Any]
+
+
+class EventFrame(BaseModel):
+    type: Literal["event"] = "event"
+    topic: str
+    seq: int
+    event: EventBody
+    patch: dict[str, Any]
+
+
+class ErrorFrame(BaseModel):
+    type: Literal["error"] = "error"
+    code: ErrorCode
+    message: str
+    topic: str | None = None

@@ -1,0 +1,1 @@
+"""Lägesbild: structured, live situation reporting for crisis management."""

@@ -1,0 +1,47 @@
+"""Settings: one object, read once at the entry point and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, PostgresDsn
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told from its environment.
+
+    Every field reads `LAGESBILD_<NAME>`, except `database_url`, which reads the
+    conventional `DATABASE_URL`. Tests build a `Settings(...)` directly and shrink
+    limits here rather than patching module constants.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="LAGESBILD_", extra="ignore", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    data_dir: Path = Path("var")
+    database_url: PostgresDsn | None = Field(default=None, validation_alias="DATABASE_URL")
+    db_pool_min: int = Field(default=2, ge=1)
+    db_pool_max: int = Field(default=10, ge=1)
+
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    log_format: Literal["json", "console"] = "json"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    stream_queue_size: int = Field(default=256, ge=1, description="Frames queued per socket")
+    stream_heartbeat_seconds: float = Field(default=20.0, gt=0)
+    stream_max_frame_bytes: int = Field(default=16 * 1024, ge=256)
+    stream_send_timeout_seconds: float = Field(default=10.0, gt=0)
+    stream_socket_send_buffer: int | None = Field(
+        default=None, ge=1024, description="SO_SNDBUF for stream sockets; OS default when unset"
+    )
+    stream_replay_limit: int = Field(
+        default=1000, ge=1, description="Most events replayed after `since`; a snapshot beyond"
+    )
+    stream_ring_size: int = Field(default=512, ge=1, description="Recent frames kept per incident")
+    shutdown_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    log_page_limit: int = Field(default=1000, ge=1)
+    demo: bool = Field(default=False, description="Create the demo county on an empty database")

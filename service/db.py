@@ -1,0 +1,60 @@
+"""Database access: the connection pool, with JSON codecs, as a cleanup context."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from service import keys
+from service.migrate import migrate
+from service.repo import organisations
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for type_name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            type_name, encoder=_dumps, decoder=json.loads, schema="pg_catalog"
+        )
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+    pool: asyncpg.Pool = await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        server_settings={"application_name": "lagesbild"},
+    )
+    return pool
+
+
+async def prepare_database(dsn: str) -> list[str]:
+    """Apply migrations and seed the organisations; return the migrations applied."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        applied = await migrate(conn)
+        await organisations.seed(conn)
+        return applied
+    finally:
+        await conn.close()
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Migrate, then hold a pool for the app's lifetime."""
+    settings = app[keys.settings]
+    dsn = app[keys.dsn]
+    await prepare_database(dsn)
+    pool = await create_pool(dsn, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+    app[keys.pool] = pool
+    try:
+        yield
+    finally:
+        await pool.close()

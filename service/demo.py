@@ -1,0 +1,177 @@
+"""The demo county: an exercise in Västra Götaland with a handful of reports, and tokens.
+
+Created only when the database has no incident, so it never touches real data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from schemas.common import Role
+from schemas.incident import DailySchedule, IncidentCreate
+from schemas.report import ReportSubmission
+from service.auth import Principal, create_token
+from service.clock import SystemClock
+from service.config import Settings
+from service.db import create_pool
+from service.domain import incidents as incident_ops
+from service.domain import reports as report_ops
+from service.repo import Conn, organisations
+
+DEMO_TITLE = "ÖVNING Storm Västra Götaland"
+DEMO_COUNTY = "14"
+
+_REPORTS: list[dict[str, Any]] = [
+    {
+        "organisation": "1442",
+        "situation": "Stormen har fällt träd över elledningar; 1 200 hushåll saknar ström.",
+        "development": {"trend": "worsening", "text": "Vinden ökar igen i kväll."},
+        "sectors": [
+            {"sector": "energy", "status": "serious", "text": "1 200 hushåll utan ström"},
+            {"sector": "water", "status": "moderate", "text": "Reservkraft vid två pumpstationer"},
+            {"sector": "transport", "status": "significant", "text": "Väg 42 avstängd"},
+        ],
+        "measures_taken": ["Krisledningsstab aktiverad 09:00"],
+        "measures_planned": ["Värmestuga öppnar i sporthallen 18:00"],
+        "needs": [
+            {"need_id": "gen-1", "text": "Två reservelverk", "urgency": "high", "status": "open"}
+        ],
+        "management": {"level": "staff", "text": "Staben möts var fjärde timme"},
+        "public_information": "Information på webben och i lokalradion varje timme.",
+        "contact": {"name": "ISK Vårgårda", "phone": "+46 322 600 000"},
+    },
+    {
+        "organisation": "1490",
+        "situation": "Enstaka avbrott i elnätet, räddningstjänsten har många larm om träd.",
+        "development": {"trend": "stable"},
+        "sectors": [
+            {"sector": "energy", "status": "moderate"},
+            {"sector": "care", "status": "moderate", "text": "Hemtjänsten försenad"},
+        ],
+        "management": {"level": "reinforced"},
+    },
+    {
+        "organisation": "1480",
+        "situation": "Störningar i kollektivtrafiken, i övrigt normalt läge.",
+        "development": {"trend": "improving"},
+        "sectors": [
+            {"sector": "transport", "status": "significant", "text": "Färjetrafiken inställd"},
+            {"sector": "energy", "status": "none"},
+            {"sector": "water", "status": "none"},
+        ],
+        "management": {"level": "reinforced"},
+    },
+    {
+        "organisation": "1484",
+        "situation": "Kustnära områden drabbade; mobilnätet nere på Orust norra.",
+        "development": {"trend": "worsening"},
+        "sectors": [
+            {"sector": "communication", "status": "critical", "text": "Mobilnät nere"},
+            {"sector": "energy", "status": "serious"},
+        ],
+        "needs": [
+            {
+                "need_id": "rakel-1",
+                "text": "Rakelterminaler till hemtjänsten",
+                "urgency": "critical",
+            }
+        ],
+        "management": {"level": "crisis_board"},
+    },
+    {
+        "organisation": "1488",
+        "situation": "Inga större konsekvenser.",
+        "development": {"trend": "stable"},
+        "sectors": [{"sector": s, "status": "none"} for s in ("water", "energy", "food", "care")],
+        "management": {"level": "normal"},
+    },
+]
+
+
+async def ensure_demo(dsn: str, settings: Settings) -> Path | None:
+    """Create the demo when the database holds no incident; return the tokens file."""
+    pool = await create_pool(dsn, min_size=1, max_size=2)
+    try:
+        async with pool.acquire() as conn:
+            if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM incidents)"):
+                _say_existing(settings)
+                return None
+            tokens = await _demo_tokens(conn)
+        await _demo_incident(pool)
+    finally:
+        await pool.close()
+    path = settings.data_dir / "demo-tokens.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "# Lägesbild demo tokens (exercise data only). Use as: Authorization: Bearer <token>\n"
+        + "".join(f"{label}={token}\n" for label, token in tokens.items()),
+        encoding="utf-8",
+    )
+    path.chmod(0o600)
+    print(f"Demo: created the exercise '{DEMO_TITLE}' with 49 participants.", flush=True)
+    print(f"Demo: tokens for a reporter (1442), a viewer and a duty officer (LST-14) are in {path}")
+    return path
+
+
+def _say_existing(settings: Settings) -> None:
+    path = settings.data_dir / "demo-tokens.txt"
+    if path.exists():
+        print(f"Demo: the database already has incidents; demo tokens are in {path}", flush=True)
+
+
+async def _demo_tokens(conn: Conn) -> dict[str, str]:
+    return {
+        "REPORTER_1442": await create_token(
+            conn, organisation="1442", role="reporter", name="ISK Vårgårda (demo)"
+        ),
+        "VIEWER_LST14": await create_token(
+            conn, organisation="LST-14", role="viewer", name="Länsstyrelsen VG, lägesbild (demo)"
+        ),
+        "DUTY_OFFICER_LST14": await create_token(
+            conn, organisation="LST-14", role="duty_officer", name="TiB Länsstyrelsen VG (demo)"
+        ),
+    }
+
+
+async def _demo_incident(pool: asyncpg.Pool) -> None:
+    clock = SystemClock()
+    async with pool.acquire() as conn:
+        municipalities = await organisations.list_all(conn, county=DEMO_COUNTY, kind="municipality")
+    board = await _principal(pool, "LST-14", "duty_officer", "TiB Länsstyrelsen VG (demo)")
+    now = clock.now()
+    incident = await incident_ops.activate(
+        pool,
+        board,
+        IncidentCreate(
+            title=DEMO_TITLE,
+            description="Övning: storm med omfattande elavbrott i länet. Rapportera läget "
+            "kl 08, 14 och 20.",
+            county=DEMO_COUNTY,
+            severity="high",
+            exercise=True,
+            participants=[m.code for m in municipalities],
+            schedule=DailySchedule(times=["08:00", "14:00", "20:00"]),
+        ),
+        now - timedelta(hours=3),
+    )
+    for index, report in enumerate(_REPORTS):
+        reporter = await _principal(pool, report["organisation"], "reporter", "demo")
+        submission = ReportSubmission.model_validate({"report_id": str(uuid.uuid4()), **report})
+        await report_ops.submit(
+            pool, reporter, incident.id, submission, now - timedelta(minutes=50 - index * 7)
+        )
+
+
+async def _principal(pool: asyncpg.Pool, code: str, role: Role, name: str) -> Principal:
+    async with pool.acquire() as conn:
+        org = await organisations.get(conn, code)
+    if org is None:
+        raise LookupError(code)
+    return Principal(
+        name=name, organisation=org.code, org_kind=org.kind, org_county=org.county, role=role
+    )

@@ -1,0 +1,1 @@
+"""Domain operations: each one a transaction that writes a change and its event."""

@@ -1,0 +1,142 @@
+"""Submitting situation reports: idempotent by `report_id`, immutable once stored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from schemas.report import ReportContent, ReportSubmission, StoredReport
+from service.auth import Principal
+from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from service.repo import events, incidents, reports
+from service.schedule import deadline_at_or_after
+
+# How far ahead of the server's clock a reporter's `as_of` may be (phones drift).
+AS_OF_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    report: StoredReport
+    created: bool  # False for an idempotent repeat: nothing new was stored
+
+
+def fingerprint(incident_id: uuid.UUID, submission: ReportSubmission) -> bytes:
+    """Identifies a submission's content: same report_id + same fingerprint = same report."""
+    canonical = json.dumps(
+        {"incident_id": str(incident_id), **submission.model_dump(mode="json")},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).digest()
+
+
+def _authorise(principal: Principal, submission: ReportSubmission) -> None:
+    if principal.role != "reporter":
+        raise Forbidden("only a reporter submits reports")
+    if submission.organisation != principal.organisation:
+        raise Forbidden(
+            f"you report for {principal.organisation}, not for {submission.organisation}",
+            slug="wrong-organisation",
+        )
+
+
+def _as_of(submission: ReportSubmission, received_at: datetime) -> datetime:
+    if submission.as_of is None:
+        return received_at
+    if submission.as_of > received_at + AS_OF_TOLERANCE:
+        raise ValidationFailed(
+            errors=[
+                (("as_of",), "lies in the future: a report describes a situation that has been")
+            ]
+        )
+    return submission.as_of
+
+
+async def submit(
+    pool: asyncpg.Pool,
+    principal: Principal,
+    incident_id: uuid.UUID,
+    submission: ReportSubmission,
+    now: datetime,
+) -> Submitted:
+    _authorise(principal, submission)
+    submitted_print = fingerprint(incident_id, submission)
+    async with pool.acquire() as conn, conn.transaction():
+        incident = await incidents.lock(conn, incident_id)
+        if incident is None:
+            raise NotFound(f"no incident {incident_id}")
+        if principal.organisation not in incident.participants:
+            raise Forbidden(
+                f"{principal.organisation} is not a participant of this incident",
+                slug="not-participant",
+            )
+        earlier = await reports.get_with_fingerprint(conn, submission.report_id)
+        if earlier is not None:
+            stored, stored_print = earlier
+            if stored_print != submitted_print:
+                raise Conflict(
+                    "this report_id was already used for a report with other content; "
+                    "a new report needs a new report_id",
+                    slug="report-conflict",
+                )
+            return Submitted(stored, created=False)
+        if not incident.active:
+            raise Conflict(
+                "the incident is closed; it takes no more reports", slug="incident-closed"
+            )
+        previous = await reports.latest(conn, incident_id, submission.organisation)
+        content = _content(submission, previous)
+        if submission.supersedes is not None and (
+            previous is None or submission.supersedes != previous.report_id
+        ):
+            raise Conflict(
+                "supersedes does not name the organisation's latest report; "
+                "reload the latest report and correct that",
+                slug="stale-supersedes",
+            )
+        as_of = _as_of(submission, now)
+        due_at = deadline_at_or_after(incident.schedule, as_of)
+        seq = await incidents.advance_seq(conn, incident_id)
+        report = StoredReport(
+            **content.model_dump(),
+            report_id=submission.report_id,
+            incident_id=incident_id,
+            organisation=submission.organisation,
+            version=1 if previous is None else previous.version + 1,
+            as_of=as_of,
+            received_at=now,
+            submitted_by=principal.name,
+            supersedes=None if previous is None else previous.report_id,
+            unchanged=submission.unchanged,
+            late=now > due_at,
+            due_at=due_at,
+        )
+        await reports.insert(conn, report=report, fingerprint=submitted_print, seq=seq)
+        await events.append(
+            conn,
+            incident_id=incident_id,
+            seq=seq,
+            kind="report.submitted",
+            at=now,
+            actor=principal.organisation,
+            data={"report": report.model_dump(mode="json")},
+        )
+    return Submitted(report, created=True)
+
+
+def _content(submission: ReportSubmission, previous: StoredReport | None) -> ReportContent:
+    if not submission.unchanged:
+        return submission.content()
+    if previous is None:
+        raise Conflict(
+            "there is no earlier report to repeat: send a full report first",
+            slug="no-earlier-report",
+        )
+    return previous.content()

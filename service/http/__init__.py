@@ -1,0 +1,1 @@
+"""HTTP layer: thin handlers, one error middleware, request bodies parsed by schemas."""

@@ -1,0 +1,157 @@
+"""Handlers for incidents, reports, picture and log: parse, call the domain, render."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from schemas.incident import IncidentClose, IncidentCreate, IncidentPatch
+from schemas.report import ReportSubmission
+from service import keys
+from service.auth import authenticate
+from service.domain import incidents as incident_ops
+from service.domain import reports as report_ops
+from service.errors import ValidationFailed
+from service.http.bodies import parse
+from service.http.middleware import json_response
+from service.http.queries import (
+    IncidentsQuery,
+    LogQuery,
+    PictureQuery,
+    ReportsQuery,
+    incident_id,
+    parse_query,
+)
+from service.picture import rebuild
+from service.repo import events, incidents, reports
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/api/v1/incidents")
+async def activate(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    body = await parse(request, IncidentCreate)
+    incident = await incident_ops.activate(
+        request.app[keys.pool], principal, body, request.app[keys.clock].now()
+    )
+    response = json_response(incident.model_dump(mode="json"), status=201)
+    response.headers["Location"] = f"/api/v1/incidents/{incident.id}"
+    return response
+
+
+@routes.get("/api/v1/incidents")
+async def list_incidents(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    query = parse_query(request, IncidentsQuery)
+    now = request.app[keys.clock].now()
+    async with request.app[keys.pool].acquire() as conn:
+        rows = await incidents.list_visible(
+            conn,
+            status=query.status,
+            everything=principal.role == "admin",
+            organisation=principal.organisation,
+            board_county=principal.org_county if principal.org_kind == "county_board" else None,
+        )
+    return json_response(
+        {"incidents": [incident_ops.to_wire(row, now).model_dump(mode="json") for row in rows]}
+    )
+
+
+@routes.get("/api/v1/incidents/{id}")
+async def get_incident(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    async with request.app[keys.pool].acquire() as conn:
+        row = await incident_ops.visible(conn, principal, incident_id(request))
+    return json_response(
+        incident_ops.to_wire(row, request.app[keys.clock].now()).model_dump(mode="json")
+    )
+
+
+@routes.patch("/api/v1/incidents/{id}")
+async def change_incident(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    target = incident_id(request)
+    body = await parse(request, IncidentPatch)
+    incident = await incident_ops.change(
+        request.app[keys.pool], principal, target, body, request.app[keys.clock].now()
+    )
+    return json_response(incident.model_dump(mode="json"))
+
+
+@routes.post("/api/v1/incidents/{id}/close")
+async def close_incident(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    target = incident_id(request)
+    body = await parse(request, IncidentClose)
+    incident = await incident_ops.close(
+        request.app[keys.pool], principal, target, body, request.app[keys.clock].now()
+    )
+    return json_response(incident.model_dump(mode="json"))
+
+
+@routes.post("/api/v1/incidents/{id}/reports")
+async def submit_report(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    target = incident_id(request)
+    body = await parse(request, ReportSubmission)
+    result = await report_ops.submit(
+        request.app[keys.pool], principal, target, body, request.app[keys.clock].now()
+    )
+    if result.created:
+        request.app[keys.metrics].reports_submitted.labels(
+            "unchanged" if body.unchanged else "full"
+        ).inc()
+    response = json_response(
+        result.report.model_dump(mode="json"), status=201 if result.created else 200
+    )
+    response.headers["Location"] = f"/api/v1/incidents/{target}/reports/{result.report.report_id}"
+    return response
+
+
+@routes.get("/api/v1/incidents/{id}/reports")
+async def report_history(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    query = parse_query(request, ReportsQuery)
+    async with request.app[keys.pool].acquire() as conn:
+        row = await incident_ops.visible(conn, principal, incident_id(request))
+        found = await reports.history(
+            conn, row.id, organisation=query.organisation, limit=query.limit
+        )
+    return json_response({"reports": [report.model_dump(mode="json") for report in found]})
+
+
+@routes.get("/api/v1/incidents/{id}/picture")
+async def picture(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    query = parse_query(request, PictureQuery)
+    async with request.app[keys.pool].acquire() as conn:
+        row = await incident_ops.visible(conn, principal, incident_id(request))
+        if query.seq is not None:
+            if query.seq > row.last_seq:
+                raise ValidationFailed(
+                    errors=[(("query", "seq"), f"the log ends at seq {row.last_seq}")]
+                )
+            past = rebuild(await events.since(conn, row.id, 0, until=query.seq))
+            return json_response(past)
+    feed = await request.app[keys.hub].current(row.id)
+    assert feed is not None
+    return json_response(feed.picture)
+
+
+@routes.get("/api/v1/incidents/{id}/log")
+async def event_log(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    query = parse_query(request, LogQuery)
+    limit = query.limit or request.app[keys.settings].log_page_limit
+    async with request.app[keys.pool].acquire() as conn:
+        row = await incident_ops.visible(conn, principal, incident_id(request))
+        page = await events.since(conn, row.id, query.since, limit=limit)
+    last = page[-1]["seq"] if page else query.since
+    return json_response(
+        {
+            "incident_id": str(row.id),
+            "events": page,
+            "last_seq": row.last_seq,
+            "more": last < row.last_seq,
+        }
+    )

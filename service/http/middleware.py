@@ -1,0 +1,113 @@
+"""Request id, access log, metrics, and problem+json for every error."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+import structlog
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from pydantic import ValidationError
+
+from schemas.problem import Problem
+from schemas.problem import ProblemError as ProblemErrorModel
+from service import keys
+from service.errors import MethodNotAllowed, NotFound, ProblemError, ServiceUnavailable
+from service.http.bodies import validation_problem
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem_response(error: ProblemError) -> web.Response:
+    problem = Problem(
+        type=error.type_uri,
+        title=error.title,
+        status=error.status,
+        detail=error.detail,
+        errors=None
+        if error.errors is None
+        else [ProblemErrorModel(loc=loc, msg=msg) for loc, msg in error.errors],
+    )
+    return web.Response(
+        status=error.status,
+        body=problem.model_dump_json(exclude_none=True),
+        content_type=PROBLEM_JSON,
+    )
+
+
+def _from_http_exception(exc: web.HTTPException) -> ProblemError:
+    if exc.status == 404:
+        return NotFound("no such resource")
+    if exc.status == 405:
+        return MethodNotAllowed(f"{exc.reason}")
+    error = ProblemError(exc.text or exc.reason or "", slug=f"http-{exc.status}")
+    error.status = exc.status
+    error.title = exc.reason or "HTTP error"
+    return error
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bind a request id for every log line of this request; log and count it."""
+    request_id = request.headers.get("X-Request-ID", "")[:64] or secrets.token_hex(8)
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers["X-Request-ID"] = request_id
+        return response
+    finally:
+        elapsed = time.perf_counter() - started
+        route = _route_name(request)
+        metrics = request.app[keys.metrics]
+        metrics.http_requests.labels(request.method, route, str(status)).inc()
+        metrics.http_duration.labels(request.method, route).observe(elapsed)
+        log.info(
+            "http.request",
+            method=request.method,
+            route=route,
+            status=status,
+            ms=round(elapsed * 1000, 1),
+        )
+
+
+def _route_name(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+@web.middleware
+async def problems(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every error into application/problem+json; nothing escapes as a bare 500."""
+    try:
+        return await handler(request)
+    except ProblemError as exc:
+        return problem_response(exc)
+    except ValidationError as exc:
+        return problem_response(validation_problem(exc))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return problem_response(_from_http_exception(exc))
+    except TimeoutError:
+        log.warning("http.timeout")
+        return problem_response(ServiceUnavailable("the database did not answer in time"))
+    except Exception:
+        log.exception("http.unhandled")
+        return problem_response(ProblemError("an unexpected error; it has been logged"))
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=_dumps)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

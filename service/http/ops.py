@@ -1,0 +1,40 @@
+"""Liveness, readiness and metrics, for load balancers and Prometheus."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from service import keys
+from service.http.middleware import json_response
+from service.migrate import MigrationError, pending
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/healthz")
+async def healthz(_request: web.Request) -> web.Response:
+    return json_response({"status": "ok"})
+
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    try:
+        async with asyncio.timeout(2.0), request.app[keys.pool].acquire() as conn:
+            waiting = await pending(conn)
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        return json_response({"status": "unavailable", "database": str(exc) or "unreachable"}, 503)
+    except MigrationError as exc:
+        return json_response({"status": "unavailable", "migrations": str(exc)}, 503)
+    if waiting:
+        return json_response({"status": "unavailable", "pending_migrations": waiting}, 503)
+    return json_response({"status": "ready"})
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    body = generate_latest(request.app[keys.metrics].registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

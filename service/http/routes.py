@@ -1,0 +1,15 @@
+"""Every route of the service, in one place."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from service.http import incidents, ops, organisations
+from service.stream.endpoint import stream
+
+
+def setup_routes(app: web.Application) -> None:
+    app.add_routes(ops.routes)
+    app.add_routes(organisations.routes)
+    app.add_routes(incidents.routes)
+    app.router.add_get("/api/v1/stream", stream, name="stream")

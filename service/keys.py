@@ -1,0 +1,18 @@
+"""Typed keys for everything stored on the application."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import web
+
+from service.clock import Clock
+from service.config import Settings
+from service.metrics import Metrics
+from service.stream.hub import Hub
+
+settings = web.AppKey("settings", Settings)
+dsn = web.AppKey("dsn", str)
+clock = web.AppKey("clock", Clock)
+pool = web.AppKey("pool", asyncpg.Pool)
+metrics = web.AppKey("metrics", Metrics)
+hub = web.AppKey("hub", Hub)

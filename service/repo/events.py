@@ -1,0 +1,81 @@
+"""The event log: one row per change, `seq` per incident with no gaps."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from service.repo import Conn
+
+CHANNEL = "lagesbild_events"
+
+
+def event_dict(row: asyncpg.Record) -> dict[str, Any]:
+    """An event as the log, the fold and the stream see it (JSON-typed values)."""
+    return {
+        "seq": row["seq"],
+        "kind": row["kind"],
+        "at": row["at"].isoformat(),
+        "actor": row["actor"],
+        "data": row["data"],
+    }
+
+
+async def append(
+    conn: Conn,
+    *,
+    incident_id: uuid.UUID,
+    seq: int,
+    kind: str,
+    at: datetime,
+    actor: str,
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    """Write the event with `seq` and queue its notification for commit.
+
+    The caller holds the incident's row lock and has advanced `last_seq` to `seq`,
+    so commit order is seq order. NOTIFY carries ids only; listeners read the row.
+    """
+    row = await conn.fetchrow(
+        """
+        INSERT INTO events (incident_id, seq, kind, at, actor, data)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        RETURNING seq, kind, at, actor, data
+        """,
+        incident_id,
+        seq,
+        kind,
+        at,
+        actor,
+        data,
+    )
+    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, f"{incident_id}:{seq}")
+    assert row is not None
+    return event_dict(row)
+
+
+async def since(
+    conn: Conn,
+    incident_id: uuid.UUID,
+    after: int,
+    *,
+    limit: int | None = None,
+    until: int | None = None,
+) -> list[dict[str, Any]]:
+    """Events with `after < seq <= until`, in order, at most `limit`."""
+    rows = await conn.fetch(
+        """
+        SELECT seq, kind, at, actor, data FROM events
+        WHERE incident_id = $1 AND seq > $2 AND ($3::bigint IS NULL OR seq <= $3)
+        ORDER BY seq
+        LIMIT $4
+        """,
+        incident_id,
+        after,
+        until,
+        limit,
+    )
+    return [event_dict(row) for row in rows]

@@ -1,0 +1,218 @@
+"""Incidents and their participants."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import asyncpg
+from pydantic import TypeAdapter
+
+from schemas.common import Severity
+from schemas.incident import DailySchedule, IntervalSchedule, Schedule
+from service.policy import IncidentAccess
+from service.repo import Conn
+
+_schedule_adapter: TypeAdapter[IntervalSchedule | DailySchedule] = TypeAdapter(Schedule)
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRow:
+    id: uuid.UUID
+    title: str
+    description: str
+    county: str
+    owner: str
+    severity: Severity
+    exercise: bool
+    status: Literal["active", "closed"]
+    schedule: IntervalSchedule | DailySchedule
+    activated_at: datetime
+    activated_by: str
+    closed_at: datetime | None
+    closed_by: str | None
+    summary: str | None
+    last_seq: int
+    participants: tuple[str, ...]
+
+    @property
+    def access(self) -> IncidentAccess:
+        return IncidentAccess(
+            county=self.county, owner=self.owner, participants=frozenset(self.participants)
+        )
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+_SELECT = """
+SELECT i.*, ARRAY(
+    SELECT p.organisation FROM incident_participants p
+    WHERE p.incident_id = i.id ORDER BY p.organisation
+) AS participants
+FROM incidents i
+"""
+
+
+def _row(record: asyncpg.Record) -> IncidentRow:
+    return IncidentRow(
+        id=record["id"],
+        title=record["title"],
+        description=record["description"],
+        county=record["county"],
+        owner=record["owner"],
+        severity=record["severity"],
+        exercise=record["exercise"],
+        status=record["status"],
+        schedule=_schedule_adapter.validate_python(record["schedule"]),
+        activated_at=record["activated_at"],
+        activated_by=record["activated_by"],
+        closed_at=record["closed_at"],
+        closed_by=record["closed_by"],
+        summary=record["summary"],
+        last_seq=record["last_seq"],
+        participants=tuple(record["participants"]),
+    )
+
+
+async def get(conn: Conn, incident_id: uuid.UUID) -> IncidentRow | None:
+    record = await conn.fetchrow(_SELECT + "WHERE i.id = $1", incident_id)
+    return None if record is None else _row(record)
+
+
+async def lock(conn: Conn, incident_id: uuid.UUID) -> IncidentRow | None:
+    """The incident under a row lock, for the rest of the caller's transaction.
+
+    Every change takes this lock before writing its event, which is what makes
+    `seq` dense and commit order equal to seq order.
+    """
+    locked = await conn.fetchval("SELECT id FROM incidents WHERE id = $1 FOR UPDATE", incident_id)
+    if locked is None:
+        return None
+    return await get(conn, incident_id)
+
+
+async def list_visible(
+    conn: Conn,
+    *,
+    status: str | None,
+    everything: bool,
+    organisation: str,
+    board_county: str | None,
+) -> list[IncidentRow]:
+    records = await conn.fetch(
+        _SELECT  # noqa: S608  # constant SQL; values are parameters
+        + """
+        WHERE ($1::text IS NULL OR i.status = $1)
+          AND ($2 OR i.owner = $3 OR i.county = $4
+               OR EXISTS (SELECT 1 FROM incident_participants p
+                          WHERE p.incident_id = i.id AND p.organisation = $3))
+        ORDER BY i.activated_at DESC
+        """,
+        status,
+        everything,
+        organisation,
+        board_county,
+    )
+    return [_row(record) for record in records]
+
+
+async def list_active_ids(conn: Conn) -> list[uuid.UUID]:
+    return [r["id"] for r in await conn.fetch("SELECT id FROM incidents WHERE status = 'active'")]
+
+
+async def insert(
+    conn: Conn,
+    *,
+    incident_id: uuid.UUID,
+    title: str,
+    description: str,
+    county: str,
+    owner: str,
+    severity: str,
+    exercise: bool,
+    schedule: dict[str, Any],
+    activated_at: datetime,
+    activated_by: str,
+    participants: list[str],
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO incidents (id, title, description, county, owner, severity, exercise,
+                               schedule, activated_at, activated_by)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        """,
+        incident_id,
+        title,
+        description,
+        county,
+        owner,
+        severity,
+        exercise,
+        schedule,
+        activated_at,
+        activated_by,
+    )
+    await add_participants(conn, incident_id, participants, activated_at)
+
+
+async def add_participants(
+    conn: Conn, incident_id: uuid.UUID, codes: list[str], at: datetime
+) -> None:
+    await conn.executemany(
+        """
+        INSERT INTO incident_participants (incident_id, organisation, added_at)
+        VALUES ($1, $2, $3)
+        """,
+        [(incident_id, code, at) for code in codes],
+    )
+
+
+async def remove_participants(conn: Conn, incident_id: uuid.UUID, codes: list[str]) -> None:
+    await conn.execute(
+        """
+        DELETE FROM incident_participants
+        WHERE incident_id = $1 AND organisation = ANY($2::text[])
+        """,
+        incident_id,
+        codes,
+    )
+
+
+async def update_fields(conn: Conn, incident_id: uuid.UUID, changes: dict[str, Any]) -> None:
+    """Set the given columns (names from a fixed allow-list, values as parameters)."""
+    allowed = ("title", "description", "severity", "schedule")
+    columns = [name for name in allowed if name in changes]
+    if not columns:
+        return
+    assignments = ", ".join(f"{name} = ${index}" for index, name in enumerate(columns, start=2))
+    await conn.execute(
+        f"UPDATE incidents SET {assignments} WHERE id = $1",  # noqa: S608  # column names from the allow-list above
+        incident_id,
+        *(changes[name] for name in columns),
+    )
+
+
+async def close(conn: Conn, incident_id: uuid.UUID, *, at: datetime, by: str, summary: str) -> None:
+    await conn.execute(
+        """
+        UPDATE incidents SET status = 'closed', closed_at = $2, closed_by = $3, summary = $4
+        WHERE id = $1
+        """,
+        incident_id,
+        at,
+        by,
+        summary,
+    )
+
+
+async def advance_seq(conn: Conn, incident_id: uuid.UUID) -> int:
+    """Take the next seq (caller holds the row lock)."""
+    seq: int = await conn.fetchval(
+        "UPDATE incidents SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
+        incident_id,
+    )
+    return seq

@@ -1,0 +1,49 @@
+"""Client frames: parse with the schema, act through the hub, answer errors as frames."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from pydantic import ValidationError
+
+from schemas.stream import Subscribe, Unsubscribe, client_frame, parse_topic
+from service.stream import frames
+from service.stream.connection import Connection
+from service.stream.hub import Hub
+
+MAX_TOPICS = 50
+
+
+async def handle(hub: Hub, conn: Connection, text: str) -> None:
+    try:
+        command = client_frame.validate_python(json.loads(text))
+    except (ValueError, RecursionError, ValidationError) as exc:
+        conn.send(frames.error_frame("bad_request", _explain(exc)))
+        return
+    incident_id = parse_topic(command.topic)
+    if isinstance(command, Unsubscribe):
+        hub.unsubscribe(conn, incident_id)
+        return
+    await _subscribe(hub, conn, command, incident_id)
+
+
+async def _subscribe(
+    hub: Hub, conn: Connection, command: Subscribe, incident_id: uuid.UUID | None
+) -> None:
+    if len(conn.topics) >= MAX_TOPICS and incident_id not in conn.topics:
+        conn.send(frames.error_frame("bad_request", f"at most {MAX_TOPICS} topics", command.topic))
+        return
+    if incident_id is None:
+        await hub.watch_incidents(conn, conn.principal)
+        return
+    if not await hub.subscribe(conn, incident_id, command.since):
+        conn.send(frames.error_frame("not_found", "no incident that you may see", command.topic))
+
+
+def _explain(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return f"{where}: {first['msg']}" if where else first["msg"]
+    return 'frames are JSON objects such as {"type": "subscribe", "topic": "incidents"}'

@@ -1,0 +1,56 @@
+"""`GET /api/v1/stream`: authenticate, upgrade, then read commands until the socket ends."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+
+import structlog
+from aiohttp import WSMsgType, web
+
+from service import keys
+from service.auth import authenticate
+from service.stream import commands, frames
+from service.stream.connection import Connection
+
+log = structlog.get_logger(__name__)
+
+
+async def stream(request: web.Request) -> web.WebSocketResponse:
+    principal = await authenticate(request)  # before the upgrade: a plain 401 problem
+    settings = request.app[keys.settings]
+    hub = request.app[keys.hub]
+    ws = web.WebSocketResponse(
+        heartbeat=settings.stream_heartbeat_seconds,
+        max_msg_size=settings.stream_max_frame_bytes,
+        # Frames are serialised once and shared; per-socket compression would undo that.
+        compress=False,
+        timeout=settings.stream_send_timeout_seconds,
+    )
+    await ws.prepare(request)
+    _limit_send_buffer(request, settings.stream_socket_send_buffer)
+    conn = Connection(ws, principal, settings, request.app[keys.metrics])
+    structlog.contextvars.bind_contextvars(conn_id=conn.id)
+    log.info("stream.open", organisation=principal.organisation, role=principal.role)
+    hub.register(conn)
+    conn.start()
+    try:
+        async for message in ws:
+            if message.type is WSMsgType.TEXT:
+                await commands.handle(hub, conn, message.data)
+            elif message.type is WSMsgType.BINARY:
+                conn.send(frames.error_frame("bad_request", "frames are JSON text"))
+    finally:
+        hub.drop(conn)
+        await conn.finish()
+        log.info("stream.closed", code=ws.close_code)
+    return ws
+
+
+def _limit_send_buffer(request: web.Request, size: int | None) -> None:
+    if size is None or request.transport is None:
+        return
+    sock = request.transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)

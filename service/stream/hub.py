@@ -1,0 +1,364 @@
+"""The stream hub: the current picture of each incident in memory, fanned out to sockets.
+
+Every instance keeps the picture of each active incident it has seen, advances it by
+reading the log after each notification (NOTIFY carries only `incident:seq`), and
+puts each event's frame, serialised once, into the queue of every subscribed socket.
+Reading the log rather than trusting notifications makes the hub exact: a lost or
+coalesced notification only delays events, never drops or reorders them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import structlog
+
+from service.auth import Principal
+from service.config import Settings
+from service.metrics import Metrics
+from service.picture import Picture, apply, empty_picture, rebuild
+from service.policy import IncidentAccess, can_see
+from service.repo import events, incidents
+from service.stream import frames
+from service.stream.connection import Connection
+
+log = structlog.get_logger(__name__)
+
+INCIDENTS_TOPIC = "incidents"
+_LIFECYCLE = frozenset({"incident.activated", "incident.updated", "incident.closed"})
+
+
+def incident_topic(incident_id: uuid.UUID) -> str:
+    return f"incident:{incident_id}"
+
+
+@dataclass
+class Feed:
+    """One incident as this instance knows it."""
+
+    incident_id: uuid.UUID
+    access: IncidentAccess
+    picture: Picture
+    ring: deque[tuple[int, str]]  # (seq, serialised event frame), most recent events
+    subscribers: set[Connection] = field(default_factory=set)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    dirty: bool = False
+    catching_up: asyncio.Task[None] | None = None
+    # Lifecycle events by seq, and the seqs already announced on the `incidents` topic.
+    lifecycle: dict[int, dict[str, Any]] = field(default_factory=dict)
+    announced: set[int] = field(default_factory=set)
+
+    @property
+    def seq(self) -> int:
+        seq: int = self.picture["seq"]
+        return seq
+
+    @property
+    def topic(self) -> str:
+        return incident_topic(self.incident_id)
+
+    @property
+    def closed(self) -> bool:
+        return bool(self.picture.get("incident", {}).get("status") == "closed")
+
+
+class Hub:
+    def __init__(self, pool: asyncpg.Pool, settings: Settings, metrics: Metrics) -> None:
+        self._pool = pool
+        self._settings = settings
+        self._metrics = metrics
+        self._feeds: dict[uuid.UUID, Feed] = {}
+        self._loading: dict[uuid.UUID, asyncio.Task[Feed | None]] = {}
+        self._connections: set[Connection] = set()
+        self._incident_watchers: set[Connection] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Rebuild the picture of every active incident from the log."""
+        async with self._pool.acquire() as conn:
+            active = await incidents.list_active_ids(conn)
+        for incident_id in active:
+            await self.feed(incident_id)
+        log.info("hub.started", incidents=len(active))
+
+    async def stop(self) -> None:
+        """Close every socket with 1001 (going away) and stop background work."""
+        await asyncio.gather(*(conn.close() for conn in list(self._connections)))
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- feeds ---------------------------------------------------------------------
+
+    async def feed(self, incident_id: uuid.UUID) -> Feed | None:
+        """The incident's feed, loading it from the log if this instance has not yet."""
+        existing = self._feeds.get(incident_id)
+        if existing is not None:
+            return existing
+        loading = self._loading.get(incident_id)
+        if loading is None:
+            loading = asyncio.create_task(self._load(incident_id), name=f"load-{incident_id}")
+            self._loading[incident_id] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(incident_id, None))
+        return await asyncio.shield(loading)
+
+    async def _load(self, incident_id: uuid.UUID) -> Feed | None:
+        async with self._pool.acquire() as conn:
+            row = await incidents.get(conn, incident_id)
+            if row is None:
+                return None
+            log_events = await events.since(conn, incident_id, 0)
+        feed = Feed(
+            incident_id=incident_id,
+            access=row.access,
+            picture=rebuild(log_events),
+            ring=deque(maxlen=self._settings.stream_ring_size),
+            lifecycle={e["seq"]: e for e in log_events if e["kind"] in _LIFECYCLE},
+        )
+        self._feeds[incident_id] = feed
+        return feed
+
+    def notify(self, incident_id: uuid.UUID, seq: int) -> None:
+        """Event `seq` is in the log (from LISTEN): catch the feed up soon."""
+        feed = self._feeds.get(incident_id)
+        if feed is None:
+            self._spawn(self._load_then_announce(incident_id, seq), name=f"load-{incident_id}")
+            return
+        self._announce_folded(feed, seq)
+        self._schedule_catch_up(feed)
+
+    def notify_all(self) -> None:
+        """After the listener reconnected: anything may have been missed."""
+        for feed in list(self._feeds.values()):
+            self._schedule_catch_up(feed)
+        self._spawn(self.start(), name="hub-resync")
+
+    async def _load_then_announce(self, incident_id: uuid.UUID, seq: int) -> None:
+        feed = await self.feed(incident_id)
+        if feed is not None:
+            self._announce_folded(feed, seq)
+            self._schedule_catch_up(feed)
+
+    def _announce_folded(self, feed: Feed, seq: int) -> None:
+        """A notified lifecycle event that arrived with a load, not by catch-up, is
+        announced here; one that catch-up publishes is announced by `_publish`."""
+        event = feed.lifecycle.get(seq)
+        if event is not None and seq <= feed.seq and seq not in feed.announced:
+            self._announce(feed, event)
+
+    def _schedule_catch_up(self, feed: Feed) -> None:
+        feed.dirty = True
+        if feed.catching_up is None or feed.catching_up.done():
+            feed.catching_up = asyncio.create_task(
+                self._catch_up_loop(feed), name=f"catch-up-{feed.incident_id}"
+            )
+
+    async def _catch_up_loop(self, feed: Feed) -> None:
+        while feed.dirty:
+            feed.dirty = False
+            try:
+                await self.catch_up(feed)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning(
+                    "hub.catch_up_failed", incident_id=str(feed.incident_id), error=str(exc)
+                )
+                await asyncio.sleep(0.5)
+                feed.dirty = True
+
+    async def catch_up(self, feed: Feed) -> None:
+        """Read and publish every event after the feed's seq, in order."""
+        async with feed.lock:
+            await self._catch_up_locked(feed)
+
+    async def _catch_up_locked(self, feed: Feed) -> None:
+        async with self._pool.acquire() as conn:
+            new_events = await events.since(conn, feed.incident_id, feed.seq)
+            if any(event["kind"] == "incident.updated" for event in new_events):
+                row = await incidents.get(conn, feed.incident_id)
+                if row is not None:
+                    feed.access = row.access
+        for event in new_events:
+            self._publish(feed, event)
+
+    def _publish(self, feed: Feed, event: dict[str, Any]) -> None:
+        if event["seq"] != feed.seq + 1:
+            raise RuntimeError(f"gap in the log of {feed.incident_id}: {feed.seq} → {event['seq']}")
+        feed.picture, patch = apply(feed.picture, event)
+        frame = frames.event_frame(feed.topic, event, patch)
+        feed.ring.append((event["seq"], frame))
+        self._metrics.events_fanned_out.inc()
+        for conn in list(feed.subscribers):
+            if can_see(conn.principal, feed.access):
+                conn.send(frame)
+            else:
+                self._revoke(conn, feed)
+        if event["kind"] in _LIFECYCLE:
+            feed.lifecycle[event["seq"]] = event
+            self._announce(feed, event)
+
+    def _revoke(self, conn: Connection, feed: Feed) -> None:
+        feed.subscribers.discard(conn)
+        conn.topics.discard(feed.incident_id)
+        conn.send(
+            frames.error_frame("forbidden", "you may no longer see this incident", feed.topic)
+        )
+
+    def _announce(self, feed: Feed, event: dict[str, Any]) -> None:
+        """Lifecycle events also go to `incidents` watchers who may see the incident."""
+        feed.announced.add(event["seq"])
+        if not self._incident_watchers:
+            return
+        frame = frames.dumps(
+            {
+                "type": "event",
+                "topic": INCIDENTS_TOPIC,
+                "incident_id": str(feed.incident_id),
+                "seq": event["seq"],
+                "event": {key: event[key] for key in ("kind", "at", "actor", "data")},
+                "incident": feed.picture["incident"],
+            }
+        )
+        for conn in list(self._incident_watchers):
+            if can_see(conn.principal, feed.access):
+                conn.send(frame)
+
+    # -- reading -------------------------------------------------------------------
+
+    async def current(self, incident_id: uuid.UUID) -> Feed | None:
+        """The feed, caught up with the log (read-your-writes for HTTP callers)."""
+        feed = await self.feed(incident_id)
+        if feed is not None:
+            await self.catch_up(feed)
+        return feed
+
+    # -- sockets -------------------------------------------------------------------
+
+    def register(self, conn: Connection) -> None:
+        self._connections.add(conn)
+        self._metrics.stream_connections.set(len(self._connections))
+
+    def drop(self, conn: Connection) -> None:
+        self._connections.discard(conn)
+        self._incident_watchers.discard(conn)
+        for incident_id in list(conn.topics):
+            self._detach(conn, incident_id)
+        conn.topics.clear()
+        self._metrics.stream_connections.set(len(self._connections))
+        self._count_subscriptions()
+
+    def _detach(self, conn: Connection, incident_id: uuid.UUID | None) -> None:
+        if incident_id is None:
+            self._incident_watchers.discard(conn)
+            return
+        feed = self._feeds.get(incident_id)
+        if feed is None:
+            return
+        feed.subscribers.discard(conn)
+        if feed.closed and not feed.subscribers:
+            del self._feeds[incident_id]  # closed incidents are loaded again on demand
+
+    def _count_subscriptions(self) -> None:
+        total = len(self._incident_watchers) + sum(len(f.subscribers) for f in self._feeds.values())
+        self._metrics.stream_subscriptions.set(total)
+
+    def unsubscribe(self, conn: Connection, incident_id: uuid.UUID | None) -> None:
+        conn.topics.discard(incident_id)
+        self._detach(conn, incident_id)
+        self._count_subscriptions()
+
+    async def watch_incidents(self, conn: Connection, principal: Principal) -> None:
+        """Subscribe to `incidents`: a snapshot of visible active incidents, then changes."""
+        async with self._pool.acquire() as conn_db:
+            rows = await incidents.list_visible(
+                conn_db,
+                status="active",
+                everything=principal.role == "admin",
+                organisation=principal.organisation,
+                board_county=principal.org_county if principal.org_kind == "county_board" else None,
+            )
+        listing = [
+            {
+                "id": str(row.id),
+                "title": row.title,
+                "county": row.county,
+                "severity": row.severity,
+                "exercise": row.exercise,
+                "status": row.status,
+                "seq": row.last_seq,
+            }
+            for row in rows
+        ]
+        conn.send(
+            frames.dumps({"type": "snapshot", "topic": INCIDENTS_TOPIC, "incidents": listing})
+        )
+        conn.topics.add(None)
+        self._incident_watchers.add(conn)
+        self._count_subscriptions()
+
+    async def subscribe(self, conn: Connection, incident_id: uuid.UUID, since: int | None) -> bool:
+        """Attach `conn` to the incident: a snapshot, or the events after `since`, then live.
+
+        Returns False when the caller may not see the incident (nothing is sent).
+        Holding the feed's lock while catching up, replaying and attaching means no
+        event can fall between what is replayed and what is sent live.
+        """
+        feed = await self.feed(incident_id)
+        if feed is None or not can_see(conn.principal, feed.access):
+            return False
+        async with feed.lock:
+            await self._catch_up_locked(feed)
+            feed.subscribers.discard(conn)
+            await self._replay_or_snapshot(conn, feed, since)
+            feed.subscribers.add(conn)
+            conn.topics.add(incident_id)
+        self._count_subscriptions()
+        return True
+
+    async def _replay_or_snapshot(self, conn: Connection, feed: Feed, since: int | None) -> None:
+        if since is None:
+            conn.send(frames.snapshot_frame(feed.topic, feed.seq, feed.picture))
+            return
+        if since > feed.seq:
+            conn.send(
+                frames.error_frame(
+                    "resync",
+                    f"seq {since} is ahead of the log ({feed.seq}); here is a snapshot",
+                    feed.topic,
+                )
+            )
+            conn.send(frames.snapshot_frame(feed.topic, feed.seq, feed.picture))
+            return
+        if feed.seq - since > self._settings.stream_replay_limit:
+            conn.send(frames.snapshot_frame(feed.topic, feed.seq, feed.picture))
+            return
+        for frame in await self._frames_after(feed, since):
+            conn.send(frame)
+
+    async def _frames_after(self, feed: Feed, since: int) -> list[str]:
+        """Event frames after `since`: from the ring when it reaches back, else the log."""
+        if since == feed.seq:
+            return []
+        oldest = feed.ring[0][0] if feed.ring else feed.seq + 1
+        if oldest <= since + 1:
+            return [frame for seq, frame in feed.ring if seq > since]
+        async with self._pool.acquire() as conn:
+            older = await events.since(conn, feed.incident_id, 0, until=feed.seq)
+        picture = empty_picture()
+        replay: list[str] = []
+        for event in older:
+            picture, patch = apply(picture, event)
+            if event["seq"] > since:
+                replay.append(frames.event_frame(feed.topic, event, patch))
+        return replay
