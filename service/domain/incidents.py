@@ -10,6 +10,7 @@ import asyncpg
 
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
 from service.auth import Principal
+from service.clock import iso
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.policy import can_activate_in, can_manage, can_see
 from service.repo import Conn, events, incidents, organisations
@@ -126,10 +127,10 @@ async def activate(
                     "exercise": body.exercise,
                     "status": "active",
                     "schedule": schedule,
-                    "activated_at": now.isoformat(),
+                    "activated_at": iso(now),
                 },
                 "participants": participants,
-                "due_at": due_at.isoformat(),
+                "due_at": iso(due_at),
             },
         )
         row = await incidents.get(conn, incident_id)
@@ -190,7 +191,7 @@ async def change(
                     "changes": changes,
                     "participants_added": added,
                     "participants_removed": removed,
-                    "due_at": deadline_at_or_after(schedule, now).isoformat(),
+                    "due_at": iso(deadline_at_or_after(schedule, now)),
                 },
             )
         updated = await incidents.get(conn, incident_id)
@@ -218,7 +219,7 @@ async def close(
             actor=principal.organisation,
             data={
                 "summary": body.summary,
-                "closed_at": now.isoformat(),
+                "closed_at": iso(now),
                 "closed_by": principal.organisation,
             },
         )

@@ -8,6 +8,8 @@ from typing import Any
 
 import asyncpg
 
+from service.clock import iso
+
 from service.repo import Conn
 
 CHANNEL = "lagesbild_events"
@@ -18,7 +20,7 @@ def event_dict(row: asyncpg.Record) -> dict[str, Any]:
     return {
         "seq": row["seq"],
         "kind": row["kind"],
-        "at": row["at"].isoformat(),
+        "at": iso(row["at"]),
         "actor": row["actor"],
         "data": row["data"],
     }

@@ -1,0 +1,54 @@
+# Lägesbild: `make run` serves a demo county; `make test` checks everything CI checks.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SOURCES := service schemas adapters migrations tests bench
+
+.PHONY: install run test check format lint types unit api stream bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalls whenever pyproject.toml changes.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# With DATABASE_URL unset: an embedded PostgreSQL in ./var and the demo county.
+run: install
+	$(BIN)/lagesbild $(if $(DATABASE_URL),serve,demo)
+
+format: install
+	$(BIN)/ruff format $(SOURCES)
+
+lint: install
+	$(BIN)/ruff format --check $(SOURCES)
+	$(BIN)/ruff check $(SOURCES)
+
+types: install
+	$(BIN)/mypy
+
+check: lint types
+
+# pytest exits non-zero when no test ran (5), so an empty run fails here too.
+test: check
+	$(BIN)/python -m pytest
+
+unit: install
+	$(BIN)/python -m pytest tests/unit
+
+api: install
+	$(BIN)/python -m pytest tests/api
+
+stream: install
+	$(BIN)/python -m pytest tests/stream
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

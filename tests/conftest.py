@@ -1,0 +1,118 @@
+"""Test fixtures: one embedded PostgreSQL per session, a fresh database per test.
+
+Each test gets its own database, cloned from a template that already holds the
+migrations and the seed organisations, and a real app from `create_app` served on
+a real socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from service.app import create_app
+from service.clock import FixedClock
+from service.config import Settings
+from service.db import prepare_database
+from service.embedded_pg import embedded_server
+from tests.support import Api
+
+TEMPLATE = "lagesbild_template"
+# Sunday 22 November 2026, 13:00 in Stockholm.
+T0 = datetime.fromisoformat("2026-11-22T13:00:00+01:00")
+
+
+class PgServer:
+    def __init__(self, base_uri: str) -> None:
+        self.base_uri = base_uri
+
+    def uri(self, database: str) -> str:
+        # The embedded server's URI is postgresql://postgres:@/postgres?host=/socket/dir
+        head, _, query = self.base_uri.partition("?")
+        return f"{head.rsplit('/', 1)[0]}/{database}?{query}"
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
+    server = embedded_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+    pg = PgServer(server.get_uri())
+
+    async def make_template() -> None:
+        admin = await asyncpg.connect(pg.base_uri)
+        try:
+            await admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
+            await admin.execute(f"CREATE DATABASE {TEMPLATE}")
+        finally:
+            await admin.close()
+        await prepare_database(pg.uri(TEMPLATE))
+
+    asyncio.run(make_template())
+    yield pg
+    server.cleanup()
+
+
+@pytest.fixture
+async def dsn(pg_server: PgServer) -> AsyncIterator[str]:
+    """A database of this test's own, with migrations and organisations in place."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(pg_server.base_uri)
+    try:
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    finally:
+        await admin.close()
+    yield pg_server.uri(name)
+    admin = await asyncpg.connect(pg_server.base_uri)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        log_format="console",
+        log_level="warning",
+        max_body_bytes=64 * 1024,
+        stream_queue_size=64,
+        stream_heartbeat_seconds=5,
+        stream_send_timeout_seconds=2,
+        stream_replay_limit=50,
+        stream_ring_size=16,
+        shutdown_timeout_seconds=2,
+        db_pool_min=1,
+        db_pool_max=10,
+    )
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+async def app(settings: Settings, dsn: str, clock: FixedClock) -> web.Application:
+    return create_app(settings, dsn=dsn, clock=clock)
+
+
+@pytest.fixture
+async def server(app: web.Application) -> AsyncIterator[TestServer]:
+    test_server = TestServer(app)
+    await test_server.start_server()
+    yield test_server
+    await test_server.close()
+
+
+@pytest.fixture
+async def api(server: TestServer, dsn: str) -> AsyncIterator[Api]:
+    async with Api(str(server.make_url("")).rstrip("/"), dsn) as client:
+        yield client

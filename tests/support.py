@@ -1,0 +1,130 @@
+"""Test helpers: an API client that speaks for roles, and one way to check problems."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from schemas.common import Role
+from service.auth import create_token
+
+PARTICIPANTS = ["1440", "1441", "1442", "1443", "1444"]
+DAILY = {"times": ["08:00", "14:00", "20:00"], "timezone": "Europe/Stockholm"}
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    content_type: str
+    headers: dict[str, str]
+
+
+def assert_problem(
+    reply: Reply, status: int, slug: str | None = None, *, loc: list[Any] | None = None
+) -> None:
+    """An error reply is RFC 9457 problem+json with this status (and kind, and loc)."""
+    assert reply.status == status, reply.body
+    assert reply.content_type == "application/problem+json", reply.content_type
+    assert isinstance(reply.body, dict)
+    assert reply.body["status"] == status
+    assert reply.body["title"]
+    assert reply.body["type"].startswith("/problems/")
+    if slug is not None:
+        assert reply.body["type"] == f"/problems/{slug}", reply.body
+    if loc is not None:
+        locs = [error["loc"] for error in reply.body.get("errors", [])]
+        assert loc in locs, locs
+
+
+def report(organisation: str, **content: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"report_id": str(uuid.uuid4()), "organisation": organisation}
+    body.update(content)
+    return body
+
+
+class Api:
+    """HTTP calls against a running app, with tokens made on demand per organisation+role."""
+
+    def __init__(self, base: str, dsn: str) -> None:
+        self.base = base
+        self.dsn = dsn
+        self._tokens: dict[tuple[str, str], str] = {}
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Api:
+        self._session = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(
+        self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None
+    ) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def token(self, organisation: str, role: Role) -> str:
+        key = (organisation, role)
+        if key not in self._tokens:
+            conn = await asyncpg.connect(self.dsn)
+            try:
+                self._tokens[key] = await create_token(
+                    conn, organisation=organisation, role=role, name=f"{role} {organisation}"
+                )
+            finally:
+                await conn.close()
+        return self._tokens[key]
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        as_: tuple[str, Role] | None = None,
+        json_body: Any = None,
+        data: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        assert self._session is not None
+        sent = dict(headers or {})
+        if as_ is not None:
+            sent["Authorization"] = f"Bearer {await self.token(*as_)}"
+        if json_body is not None:
+            data = json.dumps(json_body)
+            sent.setdefault("Content-Type", "application/json")
+        async with self._session.request(method, self.base + path, data=data, headers=sent) as r:
+            raw = await r.read()
+            try:
+                body: Any = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode(errors="replace")
+            return Reply(r.status, body, r.content_type, dict(r.headers))
+
+    async def activate(self, *, by: str = "LST-14", **overrides: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "title": "Storm i Sjuhärad",
+            "description": "Omfattande elavbrott",
+            "county": "14",
+            "severity": "high",
+            "exercise": False,
+            "participants": PARTICIPANTS,
+            "schedule": DAILY,
+        }
+        body.update(overrides)
+        reply = await self.call("POST", "/api/v1/incidents", as_=(by, "duty_officer"), json_body=body)
+        assert reply.status == 201, reply.body
+        incident: dict[str, Any] = reply.body
+        return incident
+
+    async def submit(self, incident_id: str, body: dict[str, Any]) -> Reply:
+        return await self.call(
+            "POST",
+            f"/api/v1/incidents/{incident_id}/reports",
+            as_=(body["organisation"], "reporter"),
+            json_body=body,
+        )
