@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from service.http import incidents, ops, organisations
+from service.http import incidents, ops, organisations, schemas
 from service.stream.endpoint import stream
 
 
@@ -12,4 +12,5 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(ops.routes)
     app.add_routes(organisations.routes)
     app.add_routes(incidents.routes)
+    app.add_routes(schemas.routes)
     app.router.add_get("/api/v1/stream", stream, name="stream")

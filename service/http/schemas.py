@@ -1,0 +1,55 @@
+"""`GET /api/v1/schemas/{name}`: the JSON Schema of what goes over the wire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
+from schemas.organisation import Organisation
+from schemas.problem import Problem
+from schemas.report import ReportSubmission, StoredReport
+from schemas.stream import ErrorFrame, EventFrame, SnapshotFrame, client_frame
+from service.errors import NotFound
+from service.http.middleware import json_response
+
+routes = web.RouteTableDef()
+
+MODELS: dict[str, type[BaseModel]] = {
+    "report-submission": ReportSubmission,
+    "report": StoredReport,
+    "incident-create": IncidentCreate,
+    "incident-patch": IncidentPatch,
+    "incident-close": IncidentClose,
+    "incident": Incident,
+    "organisation": Organisation,
+    "problem": Problem,
+    "stream-snapshot": SnapshotFrame,
+    "stream-event": EventFrame,
+    "stream-error": ErrorFrame,
+}
+
+
+def json_schema(name: str) -> dict[str, Any]:
+    if name == "stream-client-frame":
+        return client_frame.json_schema()
+    model = MODELS.get(name)
+    if model is None:
+        raise NotFound(f"no schema {name!r}; known: {', '.join(sorted(all_names()))}")
+    return model.model_json_schema()
+
+
+def all_names() -> list[str]:
+    return [*MODELS, "stream-client-frame"]
+
+
+@routes.get("/api/v1/schemas")
+async def list_schemas(_request: web.Request) -> web.Response:
+    return json_response({"schemas": sorted(all_names())})
+
+
+@routes.get("/api/v1/schemas/{name}")
+async def get_schema(request: web.Request) -> web.Response:
+    return json_response(json_schema(request.match_info["name"]))
