@@ -21,6 +21,7 @@ from service.embedded_pg import start_embedded
 from service.logs import configure_logging
 from service.migrate import MigrationError
 from service.repo import organisations
+from service.watch import watch
 
 role_adapter: TypeAdapter[Role] = TypeAdapter(Role)
 
@@ -39,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "demo", help="create the demo county when the database is empty, then serve"
     )
+    watch_cmd = commands.add_parser(
+        "watch", help="follow a stream topic, printing one JSON frame per line"
+    )
+    watch_cmd.add_argument("topic", help="'incidents' or 'incident:<id>' (or just the id)")
+    watch_cmd.add_argument("--url", default="http://127.0.0.1:8080", help="where Lägesbild serves")
+    watch_cmd.add_argument("--token", required=True, help="an API token (viewer, reporter, …)")
+    watch_cmd.add_argument("--since", type=int, help="resume after this seq")
+    watch_cmd.add_argument("--count", type=int, help="stop after this many frames")
     token = commands.add_parser("token", help="API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
     create = token_commands.add_parser("create", help="create a token; prints it alone on stdout")
@@ -52,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
     configure_logging(settings)
+    if args.command == "watch":
+        topic = args.topic if args.topic.startswith("incident") else f"incident:{args.topic}"
+        return asyncio.run(watch(args.url, args.token, topic, args.since, args.count))
     try:
         if args.command == "token":
             return asyncio.run(_create_token(_dsn(settings), args.org, args.role, args.name))

@@ -56,7 +56,7 @@ def _as_of(submission: ReportSubmission, received_at: datetime) -> datetime:
                 (("as_of",), "lies in the future: a report describes a situation that has been")
             ]
         )
-    return submission.as_of
+    return submission.as_of.astimezone(UTC)
 
 
 async def submit(
