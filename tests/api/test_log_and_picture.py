@@ -79,9 +79,7 @@ async def test_picture_is_the_fold_of_the_log_now_and_at_every_earlier_seq(api: 
 
 async def test_picture_beyond_the_end_of_the_log_is_refused(api: Api) -> None:
     incident = await api.activate()
-    reply = await api.call(
-        "GET", f"/api/v1/incidents/{incident['id']}/picture?seq=5", as_=VIEWER
-    )
+    reply = await api.call("GET", f"/api/v1/incidents/{incident['id']}/picture?seq=5", as_=VIEWER)
     assert reply.status == 422
     assert reply.body["errors"][0]["loc"] == ["query", "seq"]
 

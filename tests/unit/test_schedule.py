@@ -26,7 +26,9 @@ DAILY = DailySchedule(times=["08:00", "14:00", "20:00"])
         ("2026-11-22T20:00:01+01:00", "2026-11-23T08:00:00+01:00"),
     ],
 )
-def test_daily_deadline_is_the_first_time_at_or_after_the_moment(moment: str, deadline: str) -> None:
+def test_daily_deadline_is_the_first_time_at_or_after_the_moment(
+    moment: str, deadline: str
+) -> None:
     assert deadline_at_or_after(DAILY, utc(moment)) == utc(deadline)
 
 
