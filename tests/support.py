@@ -14,6 +14,8 @@ import asyncpg
 from schemas.common import Role
 from service.auth import create_token
 
+Who = tuple[str, Role]  # (organisation code, role) a call is made as
+
 PARTICIPANTS = ["1440", "1441", "1442", "1443", "1444"]
 DAILY = {"times": ["08:00", "14:00", "20:00"], "timezone": "Europe/Stockholm"}
 
@@ -85,7 +87,7 @@ class Api:
         method: str,
         path: str,
         *,
-        as_: tuple[str, Role] | None = None,
+        as_: Who | None = None,
         json_body: Any = None,
         data: bytes | str | None = None,
         headers: dict[str, str] | None = None,
@@ -116,7 +118,9 @@ class Api:
             "schedule": DAILY,
         }
         body.update(overrides)
-        reply = await self.call("POST", "/api/v1/incidents", as_=(by, "duty_officer"), json_body=body)
+        reply = await self.call(
+            "POST", "/api/v1/incidents", as_=(by, "duty_officer"), json_body=body
+        )
         assert reply.status == 201, reply.body
         incident: dict[str, Any] = reply.body
         return incident

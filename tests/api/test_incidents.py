@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support import DAILY, PARTICIPANTS, Api, assert_problem, report
+from tests.support import DAILY, PARTICIPANTS, Api, Who, assert_problem, report
 
 
 async def test_duty_officer_activates_an_incident_with_participants_and_schedule(api: Api) -> None:
@@ -66,7 +66,7 @@ async def test_county_board_activates_only_in_its_own_county(api: Api) -> None:
 
 async def test_viewer_of_another_county_cannot_see_the_incident(api: Api) -> None:
     incident = await api.activate()
-    stranger = ("LST-01", "viewer")
+    stranger: Who = ("LST-01", "viewer")
     for path in ("", "/picture", "/log", "/reports"):
         reply = await api.call("GET", f"/api/v1/incidents/{incident['id']}{path}", as_=stranger)
         assert_problem(reply, 404, "not-found")
@@ -76,7 +76,8 @@ async def test_viewer_of_another_county_cannot_see_the_incident(api: Api) -> Non
 
 async def test_participants_county_board_owner_and_admin_see_the_incident(api: Api) -> None:
     incident = await api.activate()
-    for who in (("1442", "reporter"), ("LST-14", "viewer"), ("MSB", "admin")):
+    everyone: list[Who] = [("1442", "reporter"), ("LST-14", "viewer"), ("MSB", "admin")]
+    for who in everyone:
         reply = await api.call("GET", f"/api/v1/incidents/{incident['id']}", as_=who)
         assert reply.status == 200, who
     listing = await api.call("GET", "/api/v1/incidents?status=active", as_=("1442", "viewer"))
@@ -143,7 +144,7 @@ async def test_empty_change_is_refused(api: Api) -> None:
 
 async def test_viewer_may_not_change_or_close(api: Api) -> None:
     incident = await api.activate()
-    viewer = ("LST-14", "viewer")
+    viewer: Who = ("LST-14", "viewer")
     patch = await api.call(
         "PATCH", f"/api/v1/incidents/{incident['id']}", as_=viewer, json_body={"title": "x"}
     )
@@ -157,7 +158,7 @@ async def test_viewer_may_not_change_or_close(api: Api) -> None:
 async def test_closing_records_the_summary_and_a_second_close_is_a_conflict(api: Api) -> None:
     incident = await api.activate()
     path = f"/api/v1/incidents/{incident['id']}/close"
-    officer = ("LST-14", "duty_officer")
+    officer: Who = ("LST-14", "duty_officer")
     closed = await api.call("POST", path, as_=officer, json_body={"summary": "Läget är normalt."})
     assert closed.status == 200
     assert closed.body["status"] == "closed"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from service.picture import rebuild
-from tests.support import Api, report
+from tests.support import Api, Who, report
 
 COUNTY_14 = [
     "1401", "1402", "1407", "1415", "1419", "1421", "1427", "1430", "1435", "1438",
@@ -17,7 +17,7 @@ COUNTY_14 = [
     "1480", "1481", "1482", "1484", "1485", "1486", "1487", "1488", "1489", "1490",
     "1491", "1492", "1493", "1494", "1495", "1496", "1497", "1498", "1499",
 ]  # fmt: skip
-VIEWER = ("LST-14", "viewer")
+VIEWER: Who = ("LST-14", "viewer")
 
 
 async def _all_events(api: Api, incident_id: str) -> list[dict[str, Any]]:
@@ -71,7 +71,7 @@ async def test_picture_is_the_fold_of_the_log_now_and_at_every_earlier_seq(api: 
     now = await api.call("GET", f"{path}/picture", as_=VIEWER)
     assert now.body == rebuild(events)
     assert now.body["needs"]["1442/vatten-1"]["urgency"] == "critical"
-    for seq in range(0, len(events) + 1):
+    for seq in range(len(events) + 1):
         past = await api.call("GET", f"{path}/picture?seq={seq}", as_=VIEWER)
         assert past.status == 200
         assert past.body == rebuild(events[:seq])
