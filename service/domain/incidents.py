@@ -46,7 +46,10 @@ def current_due_at(row: IncidentRow, now: datetime) -> datetime | None:
 
 async def visible(conn: Conn, principal: Principal, incident_id: uuid.UUID) -> IncidentRow:
     """The incident if the caller may see it; 404 otherwise (existence is not revealed)."""
-    row = await incidents.get(conn, incident_id)
+    return _seen_by(principal, await incidents.get(conn, incident_id), incident_id)
+
+
+def _seen_by(principal: Principal, row: IncidentRow | None, incident_id: uuid.UUID) -> IncidentRow:
     if row is None or not can_see(principal, row.access):
         raise NotFound(f"no incident {incident_id} that you may see")
     return row
@@ -141,9 +144,7 @@ async def activate(
 async def _locked_for_change(
     conn: Conn, principal: Principal, incident_id: uuid.UUID
 ) -> IncidentRow:
-    row = await incidents.lock(conn, incident_id)
-    if row is None or not can_see(principal, row.access):
-        raise NotFound(f"no incident {incident_id} that you may see")
+    row = _seen_by(principal, await incidents.lock(conn, incident_id), incident_id)
     if not can_manage(principal, row.access):
         raise Forbidden("only a duty officer of the owner or the county board changes an incident")
     if not row.active:

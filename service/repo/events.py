@@ -9,7 +9,6 @@ from typing import Any
 import asyncpg
 
 from service.clock import iso
-
 from service.repo import Conn
 
 CHANNEL = "lagesbild_events"
