@@ -6,14 +6,16 @@ from aiohttp import web
 
 from schemas.incident import IncidentClose, IncidentCreate, IncidentPatch
 from schemas.report import ReportSubmission
-from service import keys
+from service import export, keys
 from service.auth import authenticate
+from service.clock import iso
 from service.domain import incidents as incident_ops
 from service.domain import reports as report_ops
 from service.errors import ValidationFailed
 from service.http.bodies import parse
 from service.http.middleware import json_response
 from service.http.queries import (
+    ExportQuery,
     IncidentsQuery,
     LogQuery,
     PictureQuery,
@@ -22,7 +24,7 @@ from service.http.queries import (
     parse_query,
 )
 from service.picture import rebuild
-from service.repo import events, incidents, reports
+from service.repo import events, incidents, organisations, reports
 
 routes = web.RouteTableDef()
 
@@ -155,3 +157,37 @@ async def event_log(request: web.Request) -> web.Response:
             "more": last < row.last_seq,
         }
     )
+
+
+@routes.get("/api/v1/incidents/{id}/export")
+async def export_incident(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    query = parse_query(request, ExportQuery)
+    now = request.app[keys.clock].now()
+    async with request.app[keys.pool].acquire() as conn:
+        row = await incident_ops.visible(conn, principal, incident_id(request))
+        found = list(reversed(await reports.history(conn, row.id, organisation=None, limit=None)))
+        log = await events.since(conn, row.id, 0)
+        names = {
+            o.code: o.name for o in (await organisations.get_many(conn, row.participants)).values()
+        }
+    incident = incident_ops.to_wire(row, now)
+    picture_now = rebuild(log)
+    stem = f"lagesbild-{'ovning-' if row.exercise else ''}{row.id}"
+    if query.format == "csv":
+        body = export.as_csv(incident, found, names)
+        return _download(body, "text/csv", f"{stem}.csv")
+    if query.format == "html":
+        return web.Response(
+            text=export.as_html(incident, found, picture_now, names), content_type="text/html"
+        )
+    data = export.as_json(incident, found, log, picture_now, iso(now))
+    response = json_response(data)
+    response.headers["Content-Disposition"] = f'attachment; filename="{stem}.json"'
+    return response
+
+
+def _download(body: str, content_type: str, filename: str) -> web.Response:
+    response = web.Response(text=body, content_type=content_type, charset="utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -36,6 +36,11 @@ class PictureQuery(_Query):
     seq: Annotated[int, Field(ge=0)] | None = None
 
 
+class ExportQuery(_Query):
+    # EDXL arrives with the exchange adapters; until then it is refused like any unknown format.
+    format: Literal["json", "csv", "html"] = "json"
+
+
 class LogQuery(_Query):
     since: Annotated[int, Field(ge=0)] = 0
     limit: Annotated[int, Field(ge=1, le=5000)] | None = None

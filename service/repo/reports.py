@@ -59,7 +59,7 @@ async def history(
     incident_id: uuid.UUID,
     *,
     organisation: str | None,
-    limit: int,
+    limit: int | None,
 ) -> list[StoredReport]:
     rows = await conn.fetch(
         f"""
