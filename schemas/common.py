@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
@@ -38,15 +38,29 @@ OrganisationKind = Literal["municipality", "county_board", "region", "agency", "
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("must include a timezone offset, e.g. 2026-11-22T14:00:00+01:00")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("is outside the range of representable times") from exc
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refuse it here rather than fail on insert.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (\\u0000) characters")
     return value
 
 
+# A timezone-aware time, normalised to UTC (the offset a client used is not kept).
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+NoNul = AfterValidator(_no_nul)
 OrgCode = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 ]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), NoNul
+]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000), NoNul]
 
 
 class WireModel(BaseModel):

@@ -17,9 +17,9 @@ from pydantic import (
     model_validator,
 )
 
-from schemas.common import AwareDatetime, LongText, OrgCode, Severity, WireModel
+from schemas.common import AwareDatetime, LongText, NoNul, OrgCode, Severity, WireModel
 
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_TIME = re.compile(r"\A([01][0-9]|2[0-3]):[0-5][0-9]\Z")
 
 
 class IntervalSchedule(WireModel):
@@ -73,8 +73,10 @@ def _infer_schedule_kind(value: object) -> object:
     return value
 
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-CountyCode = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+]
+CountyCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
 Participants = Annotated[list[OrgCode], Field(min_length=1, max_length=1000)]
 
 
@@ -137,7 +139,7 @@ class IncidentPatch(WireModel):
 
 class IncidentClose(WireModel):
     summary: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), NoNul
     ]
 
 

@@ -14,6 +14,7 @@ from schemas.common import (
     LongText,
     ManagementLevel,
     NeedStatus,
+    NoNul,
     OrgCode,
     Sector,
     ShortText,
@@ -50,9 +51,9 @@ class Management(WireModel):
 
 
 class Contact(WireModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] = ""
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoNul] = ""
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), NoNul] = ""
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), NoNul] = ""
 
 
 MeasureList = Annotated[list[ShortText], Field(max_length=100)]

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import asyncpg
 from aiohttp import web
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from schemas.common import ROLES, Role
 from service.app import create_app
@@ -28,7 +28,7 @@ role_adapter: TypeAdapter[Role] = TypeAdapter(Role)
 
 def _dsn(settings: Settings) -> str:
     if settings.database_url is not None:
-        return str(settings.database_url)
+        return settings.database_url
     return start_embedded(settings.data_dir)
 
 
@@ -59,7 +59,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        print(f"lagesbild: bad configuration: {problems}", file=sys.stderr)
+        return 2
     configure_logging(settings)
     if args.command == "watch":
         topic = args.topic if args.topic.startswith("incident") else f"incident:{args.topic}"

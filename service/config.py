@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PostgresDsn
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,7 +22,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     data_dir: Path = Path("var")
-    database_url: PostgresDsn | None = Field(default=None, validation_alias="DATABASE_URL")
+    # A plain string: PostgreSQL DSNs may name a Unix socket folder (`?host=/run/pg`) and no
+    # host, which URL types refuse; the scheme is still checked.
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     db_pool_min: int = Field(default=2, ge=1)
     db_pool_max: int = Field(default=10, ge=1)
 
@@ -42,6 +44,13 @@ class Settings(BaseSettings):
     )
     stream_ring_size: int = Field(default=512, ge=1, description="Recent frames kept per incident")
     shutdown_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("DATABASE_URL must start with postgresql:// (or postgres://)")
+        return value or None
 
     log_page_limit: int = Field(default=1000, ge=1)
     demo: bool = Field(default=False, description="Create the demo county on an empty database")

@@ -96,7 +96,10 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return problem_response(_from_http_exception(exc))
+        response = problem_response(_from_http_exception(exc))
+        if "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except TimeoutError:
         log.warning("http.timeout")
         return problem_response(ServiceUnavailable("the database did not answer in time"))

@@ -1,0 +1,262 @@
+"""Liveness, readiness, metrics, request ids, and what the logs may never hold."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import asyncpg
+import pytest
+import structlog
+from prometheus_client.parser import text_string_to_metric_families
+from structlog._config import BoundLoggerLazyProxy
+
+from service.config import Settings
+from service.logs import configure_logging
+from service.migrate import pending, shipped_migrations
+from tests.conftest import PgServer
+from tests.support import Api, report
+
+SHIPPED = [f"{migration.version:04d}_{migration.name}" for migration in shipped_migrations()]
+
+
+# --- liveness and readiness --------------------------------------------------------------
+
+
+async def test_healthz_answers_200_without_a_token(api: Api) -> None:
+    reply = await api.call("GET", "/healthz")
+    assert reply.status == 200
+    assert reply.body == {"status": "ok"}
+
+
+async def test_readyz_is_200_when_every_migration_is_applied(api: Api) -> None:
+    reply = await api.call("GET", "/readyz")
+    assert reply.status == 200, reply.body
+    assert reply.body == {"status": "ready"}
+
+
+async def test_readyz_is_503_when_a_migration_is_pending(api: Api, dsn: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("DELETE FROM schema_migrations WHERE version = $1", 1)
+    finally:
+        await conn.close()
+    reply = await api.call("GET", "/readyz")
+    assert reply.status == 503, reply.body
+    assert reply.body["status"] == "unavailable"
+    assert reply.body["pending_migrations"] == [SHIPPED[0]]
+
+
+async def test_readyz_is_503_when_an_applied_migration_has_changed(api: Api, dsn: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "UPDATE schema_migrations SET checksum = $1 WHERE version = $2", "0" * 64, 1
+        )
+    finally:
+        await conn.close()
+    reply = await api.call("GET", "/readyz")
+    assert reply.status == 503, reply.body
+    assert reply.body["status"] == "unavailable"
+    assert f"{SHIPPED[0]}.sql" in reply.body["migrations"]
+    assert "changed" in reply.body["migrations"]
+
+
+async def test_pending_lists_every_shipped_migration_on_an_empty_database(
+    pg_server: PgServer, dsn: str
+) -> None:
+    name = f"e_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(pg_server.base_uri)
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+        conn = await asyncpg.connect(pg_server.uri(name))
+        try:
+            assert await pending(conn) == SHIPPED
+        finally:
+            await conn.close()
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()
+    migrated = await asyncpg.connect(dsn)
+    try:
+        assert await pending(migrated) == []
+    finally:
+        await migrated.close()
+
+
+# --- metrics -----------------------------------------------------------------------------
+
+
+def requests_counted(text: str, method: str, route: str, status: int) -> float:
+    for family in text_string_to_metric_families(text):
+        if family.name != "lagesbild_http_requests":
+            continue
+        for sample in family.samples:
+            if sample.name == "lagesbild_http_requests_total" and sample.labels == {
+                "method": method,
+                "route": route,
+                "status": str(status),
+            }:
+                return float(sample.value)
+    return 0.0
+
+
+async def test_metrics_is_prometheus_text_and_counts_requests(api: Api) -> None:
+    for _ in range(3):
+        assert (await api.call("GET", "/healthz")).status == 200
+    assert (await api.call("GET", "/api/v1/incidents")).status == 401
+    assert (await api.call("GET", "/api/v1/incidents", as_=("LST-14", "viewer"))).status == 200
+    assert (await api.call("GET", "/no/such/route")).status == 404
+
+    reply = await api.call("GET", "/metrics")
+    assert reply.status == 200
+    assert reply.content_type == "text/plain"
+    assert isinstance(reply.body, str)
+    assert "# TYPE lagesbild_http_requests_total counter" in reply.body
+    assert requests_counted(reply.body, "GET", "/healthz", 200) == 3
+    assert requests_counted(reply.body, "GET", "/api/v1/incidents", 401) == 1
+    assert requests_counted(reply.body, "GET", "/api/v1/incidents", 200) == 1
+    assert requests_counted(reply.body, "GET", "unmatched", 404) == 1
+    names = {family.name for family in text_string_to_metric_families(reply.body)}
+    assert "lagesbild_http_request_duration_seconds" in names
+
+    again = await api.call("GET", "/metrics")
+    assert isinstance(again.body, str)
+    assert requests_counted(again.body, "GET", "/metrics", 200) == 1
+
+
+async def test_incidents_and_reports_are_counted(api: Api) -> None:
+    incident = await api.activate()
+    assert (await api.submit(incident["id"], report("1442", situation="Lugnt"))).status == 201
+    reply = await api.call("GET", "/metrics")
+    assert isinstance(reply.body, str)
+    assert requests_counted(reply.body, "POST", "/api/v1/incidents", 201) == 1
+    assert requests_counted(reply.body, "POST", "/api/v1/incidents/{id}/reports", 201) == 1
+
+
+# --- request ids -------------------------------------------------------------------------
+
+
+async def test_every_response_carries_a_request_id(api: Api) -> None:
+    seen = set()
+    for method, path in [
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("GET", "/api/v1/incidents"),  # 401
+        ("GET", "/no/such/route"),  # 404
+        ("DELETE", "/api/v1/incidents"),  # 405
+    ]:
+        reply = await api.call(method, path)
+        request_id = reply.headers.get("X-Request-ID", "")
+        assert re.fullmatch(r"[0-9a-f]{16}", request_id), (path, reply.headers)
+        seen.add(request_id)
+    assert len(seen) == 5
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/api/v1/incidents", "/no/such/route"])
+async def test_a_given_request_id_is_echoed(api: Api, path: str) -> None:
+    given = "req-" + uuid.uuid4().hex
+    reply = await api.call("GET", path, headers={"X-Request-ID": given})
+    assert reply.headers.get("X-Request-ID") == given
+
+
+# --- logs --------------------------------------------------------------------------------
+
+
+def _forget_cached_loggers() -> None:
+    """Make module-level structlog proxies pick up the configuration of now.
+
+    `configure_logging` caches each logger on first use, holding the stream it wrote to
+    then; without this, a test's captured stream would outlive the test.
+    """
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(("service", "adapters", "schemas")) or module is None:
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, BoundLoggerLazyProxy):
+                value.__dict__.pop("bind", None)
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Whatever a test does to logging is undone afterwards, cached loggers included."""
+    root_handlers = list(logging.getLogger().handlers)
+    _forget_cached_loggers()
+    try:
+        yield
+    finally:
+        structlog.reset_defaults()
+        _forget_cached_loggers()
+        logging.getLogger().handlers[:] = root_handlers
+
+
+def use_json_logs(settings: Settings) -> None:
+    """Logging as in production: JSON lines on (the now captured) stderr.
+
+    Called in the test body: capsys swaps sys.stderr per test phase, and the logger
+    factory takes the stream that is sys.stderr when logging is configured.
+    """
+    configure_logging(settings.model_copy(update={"log_format": "json", "log_level": "debug"}))
+
+
+def log_lines(captured: str) -> list[dict[str, Any]]:
+    lines = [line for line in captured.splitlines() if line.strip()]
+    parsed = []
+    for line in lines:
+        entry = json.loads(line)  # every line is JSON in production
+        assert isinstance(entry, dict)
+        parsed.append(entry)
+    return parsed
+
+
+@pytest.mark.usefixtures("restore_logging")
+async def test_logs_never_contain_tokens_cookies_or_report_bodies(
+    api: Api, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_json_logs(settings)
+    capsys.readouterr()
+    reporter = await api.token("1442", "reporter")
+    viewer = await api.token("LST-14", "viewer")
+    secret_text = "Hemlig lägesbeskrivning " + uuid.uuid4().hex
+    incident = await api.activate()
+    request_id = "logged-" + uuid.uuid4().hex
+
+    submitted = await api.submit(incident["id"], report("1442", situation=secret_text))
+    assert submitted.status == 201, submitted.body
+    listed = await api.call(
+        "GET",
+        "/api/v1/incidents",
+        headers={
+            "Authorization": f"Bearer {viewer}",
+            "Cookie": f"session={viewer}",
+            "X-Request-ID": request_id,
+        },
+    )
+    assert listed.status == 200
+    unknown_token = "lgb_" + uuid.uuid4().hex
+    refused = await api.call(
+        "GET", "/api/v1/incidents", headers={"Authorization": f"Bearer {unknown_token}"}
+    )
+    assert refused.status == 401
+    in_query = await api.call(
+        "GET", f"/api/v1/incidents?access_token={viewer}", as_=("LST-14", "viewer")
+    )
+    assert in_query.status == 422
+    wrong_scheme = await api.call(
+        "GET", "/api/v1/incidents", headers={"Authorization": f"Token {reporter}"}
+    )
+    assert wrong_scheme.status == 401
+
+    captured = capsys.readouterr()
+    everything = captured.err + captured.out
+    entries = log_lines(captured.err)
+    requests = [entry for entry in entries if entry.get("event") == "http.request"]
+    assert len(requests) >= 5, everything  # the logs were captured: the check below means something
+    assert any(entry.get("request_id") == request_id for entry in requests), requests
+    for secret in (reporter, viewer, unknown_token, secret_text):
+        assert secret not in everything

@@ -1,0 +1,177 @@
+"""The `lagesbild` command, run for real: `python -m service …` in a child process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from service.migrate import shipped_migrations
+from tests.support import Api, report
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 20.0
+
+
+@dataclass(frozen=True)
+class Ran:
+    code: int
+    out: str
+    err: str
+
+
+async def lagesbild(*args: str, database_url: str, data_dir: Path) -> Ran:
+    """Run the console entry with DATABASE_URL set, as an operator would."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("LAGESBILD_") and key != "DATABASE_URL"
+    }
+    env.update(
+        DATABASE_URL=database_url,
+        LAGESBILD_DATA_DIR=str(data_dir),
+        LAGESBILD_LOG_LEVEL="warning",
+        PYTHONPATH=str(ROOT),
+        PYTHONIOENCODING="utf-8",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "service",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), TIMEOUT)
+    except TimeoutError:
+        process.kill()
+        await process.communicate()
+        raise
+    assert process.returncode is not None
+    return Ran(process.returncode, out.decode(), err.decode())
+
+
+async def tamper_checksum(dsn: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "UPDATE schema_migrations SET checksum = $1 WHERE version = $2", "f" * 64, 1
+        )
+    finally:
+        await conn.close()
+
+
+async def test_token_create_prints_only_the_token_and_it_works_as_a_reporter(
+    api: Api, dsn: str, tmp_path: Path
+) -> None:
+    ran = await lagesbild(
+        "token",
+        "create",
+        "--org",
+        "1442",
+        "--role",
+        "reporter",
+        "--name",
+        "ISK Vårgårda",
+        database_url=dsn,
+        data_dir=tmp_path,
+    )
+    assert ran.code == 0, ran.err
+    lines = ran.out.splitlines()
+    assert len(lines) == 1, ran.out
+    assert ran.out == lines[0] + "\n"
+    token = lines[0]
+    assert token.startswith("lgb_")
+    assert token.strip() == token
+
+    bearer = {"Authorization": f"Bearer {token}"}
+    incident = await api.activate()
+    submitted = await api.call(
+        "POST",
+        f"/api/v1/incidents/{incident['id']}/reports",
+        json_body=report("1442", situation="Lugnt i Vårgårda"),
+        headers=bearer,
+    )
+    assert submitted.status == 201, submitted.body
+    assert submitted.body["organisation"] == "1442"
+    assert submitted.body["submitted_by"] == "ISK Vårgårda"
+    activating = await api.call(
+        "POST", "/api/v1/incidents", json_body={"title": "x"}, headers=bearer
+    )
+    assert activating.status in {403, 422}  # a reporter, not a duty officer
+    assert activating.status != 401
+
+
+async def test_token_create_for_an_unknown_organisation_exits_2_and_prints_no_token(
+    dsn: str, tmp_path: Path
+) -> None:
+    ran = await lagesbild(
+        "token",
+        "create",
+        "--org",
+        "9999",
+        "--role",
+        "reporter",
+        "--name",
+        "Ingen",
+        database_url=dsn,
+        data_dir=tmp_path,
+    )
+    assert ran.code == 2, (ran.out, ran.err)
+    assert ran.out == ""
+    assert "9999" in ran.err
+    conn = await asyncpg.connect(dsn)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM api_tokens") == 0
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("role", ["superuser", ""])
+async def test_token_create_with_an_unknown_role_exits_2(
+    dsn: str, tmp_path: Path, role: str
+) -> None:
+    ran = await lagesbild(
+        "token",
+        "create",
+        "--org",
+        "1442",
+        "--role",
+        role,
+        "--name",
+        "x",
+        database_url=dsn,
+        data_dir=tmp_path,
+    )
+    assert ran.code == 2, (ran.out, ran.err)
+    assert ran.out == ""
+
+
+async def test_migrate_exits_0_on_a_migrated_database(dsn: str, tmp_path: Path) -> None:
+    ran = await lagesbild("migrate", database_url=dsn, data_dir=tmp_path)
+    assert ran.code == 0, ran.err
+    assert ran.out == ""
+
+
+async def test_migrate_exits_1_with_a_one_line_error_when_a_migration_has_changed(
+    dsn: str, tmp_path: Path
+) -> None:
+    await tamper_checksum(dsn)
+    ran = await lagesbild("migrate", database_url=dsn, data_dir=tmp_path)
+    assert ran.code == 1, (ran.out, ran.err)
+    assert ran.out == ""
+    lines = ran.err.strip().splitlines()
+    assert len(lines) == 1, ran.err  # a clear message, not a traceback
+    first = shipped_migrations()[0]
+    assert f"{first.version:04d}_{first.name}.sql" in lines[0]
+    assert "changed" in lines[0]
+    assert "Traceback" not in ran.err
