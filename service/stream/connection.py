@@ -48,6 +48,11 @@ class Connection:
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
 
+    @property
+    def room(self) -> int:
+        """How many more frames the outbound queue takes before the socket is too slow."""
+        return self._queue.maxsize - self._queue.qsize()
+
     def start(self) -> None:
         self._writer = asyncio.create_task(self._write_loop(), name=f"stream-writer-{self.id}")
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Coroutine
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import asyncpg
@@ -75,7 +76,9 @@ class Hub:
         self._feeds: dict[uuid.UUID, Feed] = {}
         self._loading: dict[uuid.UUID, asyncio.Task[Feed | None]] = {}
         self._connections: set[Connection] = set()
-        self._incident_watchers: set[Connection] = set()
+        # `incidents` watchers; a watcher whose snapshot is still being read has a list
+        # that holds what is announced meanwhile, sent right after the snapshot.
+        self._incident_watchers: dict[Connection, list[str] | None] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # -- lifecycle -----------------------------------------------------------------
@@ -95,10 +98,11 @@ class Hub:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def _spawn(self, coro: Any, name: str) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     # -- feeds ---------------------------------------------------------------------
 
@@ -161,7 +165,7 @@ class Hub:
     def _schedule_catch_up(self, feed: Feed) -> None:
         feed.dirty = True
         if feed.catching_up is None or feed.catching_up.done():
-            feed.catching_up = asyncio.create_task(
+            feed.catching_up = self._spawn(
                 self._catch_up_loop(feed), name=f"catch-up-{feed.incident_id}"
             )
 
@@ -170,7 +174,7 @@ class Hub:
             feed.dirty = False
             try:
                 await self.catch_up(feed)
-            except (OSError, asyncpg.PostgresError) as exc:
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning(
                     "hub.catch_up_failed", incident_id=str(feed.incident_id), error=str(exc)
                 )
@@ -185,10 +189,6 @@ class Hub:
     async def _catch_up_locked(self, feed: Feed) -> None:
         async with self._pool.acquire() as conn:
             new_events = await events.since(conn, feed.incident_id, feed.seq)
-            if any(event["kind"] == "incident.updated" for event in new_events):
-                row = await incidents.get(conn, feed.incident_id)
-                if row is not None:
-                    feed.access = row.access
         for event in new_events:
             self._publish(feed, event)
 
@@ -196,6 +196,8 @@ class Hub:
         if event["seq"] != feed.seq + 1:
             raise RuntimeError(f"gap in the log of {feed.incident_id}: {feed.seq} → {event['seq']}")
         feed.picture, patch = apply(feed.picture, event)
+        if event["kind"] == "incident.updated":
+            feed.access = _access_after(feed.access, event["data"])
         frame = frames.event_frame(feed.topic, event, patch)
         feed.ring.append((event["seq"], frame))
         self._metrics.events_fanned_out.inc()
@@ -214,6 +216,7 @@ class Hub:
         conn.send(
             frames.error_frame("forbidden", "you may no longer see this incident", feed.topic)
         )
+        self._count_subscriptions()
 
     def _announce(self, feed: Feed, event: dict[str, Any]) -> None:
         """Lifecycle events also go to `incidents` watchers who may see the incident."""
@@ -230,18 +233,24 @@ class Hub:
                 "incident": feed.picture["incident"],
             }
         )
-        for conn in list(self._incident_watchers):
-            if can_see(conn.principal, feed.access):
+        for conn, held in list(self._incident_watchers.items()):
+            if not can_see(conn.principal, feed.access):
+                continue
+            if held is None:
                 conn.send(frame)
+            else:
+                held.append(frame)
 
     # -- reading -------------------------------------------------------------------
 
-    async def current(self, incident_id: uuid.UUID) -> Feed | None:
-        """The feed, caught up with the log (read-your-writes for HTTP callers)."""
+    async def current_picture(self, incident_id: uuid.UUID) -> Picture | None:
+        """The picture now, caught up with the log (read-your-writes for HTTP callers)."""
         feed = await self.feed(incident_id)
-        if feed is not None:
-            await self.catch_up(feed)
-        return feed
+        if feed is None:
+            return None
+        await self.catch_up(feed)
+        self._forget_if_idle(feed)
+        return feed.picture
 
     # -- sockets -------------------------------------------------------------------
 
@@ -251,7 +260,7 @@ class Hub:
 
     def drop(self, conn: Connection) -> None:
         self._connections.discard(conn)
-        self._incident_watchers.discard(conn)
+        self._incident_watchers.pop(conn, None)
         for incident_id in list(conn.topics):
             self._detach(conn, incident_id)
         conn.topics.clear()
@@ -260,14 +269,18 @@ class Hub:
 
     def _detach(self, conn: Connection, incident_id: uuid.UUID | None) -> None:
         if incident_id is None:
-            self._incident_watchers.discard(conn)
+            self._incident_watchers.pop(conn, None)
             return
         feed = self._feeds.get(incident_id)
         if feed is None:
             return
         feed.subscribers.discard(conn)
-        if feed.closed and not feed.subscribers:
-            del self._feeds[incident_id]  # closed incidents are loaded again on demand
+        self._forget_if_idle(feed)
+
+    def _forget_if_idle(self, feed: Feed) -> None:
+        """Closed incidents nobody follows leave memory; they are loaded again on demand."""
+        if feed.closed and not feed.subscribers and not feed.lock.locked():
+            self._feeds.pop(feed.incident_id, None)
 
     def _count_subscriptions(self) -> None:
         total = len(self._incident_watchers) + sum(len(f.subscribers) for f in self._feeds.values())
@@ -279,7 +292,14 @@ class Hub:
         self._count_subscriptions()
 
     async def watch_incidents(self, conn: Connection, principal: Principal) -> None:
-        """Subscribe to `incidents`: a snapshot of visible active incidents, then changes."""
+        """Subscribe to `incidents`: a snapshot of visible active incidents, then changes.
+
+        The watcher is registered before the list is read, and what is announced while
+        it is read is held and sent after the snapshot, so nothing falls between.
+        """
+        held: list[str] = []
+        self._incident_watchers[conn] = held
+        conn.topics.add(None)
         async with self._pool.acquire() as conn_db:
             rows = await incidents.list_visible(
                 conn_db,
@@ -303,8 +323,10 @@ class Hub:
         conn.send(
             frames.dumps({"type": "snapshot", "topic": INCIDENTS_TOPIC, "incidents": listing})
         )
-        conn.topics.add(None)
-        self._incident_watchers.add(conn)
+        if self._incident_watchers.get(conn) is held:  # not unsubscribed meanwhile
+            for frame in held:
+                conn.send(frame)
+            self._incident_watchers[conn] = None
         self._count_subscriptions()
 
     async def subscribe(self, conn: Connection, incident_id: uuid.UUID, since: int | None) -> bool:
@@ -315,7 +337,10 @@ class Hub:
         event can fall between what is replayed and what is sent live.
         """
         feed = await self.feed(incident_id)
-        if feed is None or not can_see(conn.principal, feed.access):
+        if feed is None:
+            return False
+        if not can_see(conn.principal, feed.access):
+            self._forget_if_idle(feed)
             return False
         async with feed.lock:
             await self._catch_up_locked(feed)
@@ -343,7 +368,13 @@ class Hub:
         if feed.seq - since > self._settings.stream_replay_limit:
             conn.send(frames.snapshot_frame(feed.topic, feed.seq, feed.picture))
             return
-        for frame in await self._frames_after(feed, since):
+        replay = await self._frames_after(feed, since)
+        if len(replay) > conn.room:
+            # More than the socket's queue takes at once would close it with 4008, and
+            # every reconnect the same way: a snapshot says the same in one frame.
+            conn.send(frames.snapshot_frame(feed.topic, feed.seq, feed.picture))
+            return
+        for frame in replay:
             conn.send(frame)
 
     async def _frames_after(self, feed: Feed, since: int) -> list[str]:
@@ -362,3 +393,12 @@ class Hub:
             if event["seq"] > since:
                 replay.append(frames.event_frame(feed.topic, event, patch))
         return replay
+
+
+def _access_after(access: IncidentAccess, data: dict[str, Any]) -> IncidentAccess:
+    """Who may see the incident after an `incident.updated` event with this data."""
+    removed = set(data.get("participants_removed", []))
+    added = {entry["code"] for entry in data.get("participants_added", [])}
+    if not removed and not added:
+        return access
+    return replace(access, participants=frozenset((access.participants - removed) | added))
