@@ -41,6 +41,12 @@ class Unsubscribe(WireModel):
     type: Literal["unsubscribe"]
     topic: Annotated[str, Field(max_length=100)]
 
+    @field_validator("topic")
+    @classmethod
+    def _topic(cls, value: str) -> str:
+        parse_topic(value)
+        return value
+
 
 ClientFrame = Annotated[Subscribe | Unsubscribe, Field(discriminator="type")]
 client_frame: TypeAdapter[Subscribe | Unsubscribe] = TypeAdapter(ClientFrame)

@@ -32,7 +32,11 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
-    stream_queue_size: int = Field(default=256, ge=1, description="Frames queued per socket")
+    stream_queue_size: int = Field(
+        default=1024,
+        ge=1,
+        description="Frames queued per socket (shared strings: a reference each, not a copy)",
+    )
     stream_heartbeat_seconds: float = Field(default=20.0, gt=0)
     stream_max_frame_bytes: int = Field(default=16 * 1024, ge=256)
     stream_send_timeout_seconds: float = Field(default=10.0, gt=0)

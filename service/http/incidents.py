@@ -11,7 +11,7 @@ from service.auth import authenticate
 from service.clock import iso
 from service.domain import incidents as incident_ops
 from service.domain import reports as report_ops
-from service.errors import ValidationFailed
+from service.errors import NotFound, ValidationFailed
 from service.http.bodies import parse
 from service.http.middleware import json_response
 from service.http.queries import (
@@ -135,9 +135,10 @@ async def picture(request: web.Request) -> web.Response:
                 )
             past = rebuild(await events.since(conn, row.id, 0, until=query.seq))
             return json_response(past)
-    feed = await request.app[keys.hub].current(row.id)
-    assert feed is not None
-    return json_response(feed.picture)
+    current = await request.app[keys.hub].current_picture(row.id)
+    if current is None:
+        raise NotFound(f"no incident {row.id}")
+    return json_response(current)
 
 
 @routes.get("/api/v1/incidents/{id}/log")
