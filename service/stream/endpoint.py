@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import socket
 
+import asyncpg
 import structlog
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from service import keys
 from service.auth import authenticate
@@ -37,7 +38,13 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     try:
         async for message in ws:
             if message.type is WSMsgType.TEXT:
-                await commands.handle(hub, conn, message.data)
+                try:
+                    await commands.handle(hub, conn, message.data)
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    # The database is away: say so with 1011 and let the client come back
+                    # with `since`, rather than leave it subscribed to nothing.
+                    log.warning("stream.command_failed", error=str(exc))
+                    conn.close_soon(WSCloseCode.INTERNAL_ERROR, "try again shortly")
             elif message.type is WSMsgType.BINARY:
                 conn.send(frames.error_frame("bad_request", "frames are JSON text"))
     finally:

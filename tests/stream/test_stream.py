@@ -24,6 +24,7 @@ from aiohttp import WSCloseCode, web
 from aiohttp.test_utils import TestServer
 
 from schemas.common import Role
+from service import keys
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
@@ -596,3 +597,13 @@ async def test_shutdown_closes_open_sockets_with_1001(
         assert await client.close_code() == WSCloseCode.GOING_AWAY
     finally:
         await asyncio.wait_for(closing, FRAME_TIMEOUT)
+
+
+async def test_subscribe_while_the_database_is_away_closes_with_1011_for_a_retry(
+    api: Api, streams: Streams, app: web.Application
+) -> None:
+    incident = await api.activate()
+    client = await streams.open(*VIEWER)
+    await app[keys.pool].close()  # the database goes away under the running app
+    await client.subscribe(topic_of(incident))
+    assert await client.close_code() == WSCloseCode.INTERNAL_ERROR
