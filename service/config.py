@@ -44,9 +44,11 @@ class Settings(BaseSettings):
         default=None, ge=1024, description="SO_SNDBUF for stream sockets; OS default when unset"
     )
     stream_replay_limit: int = Field(
-        default=1000, ge=1, description="Most events replayed after `since`; a snapshot beyond"
+        default=1000,
+        ge=1,
+        description="Recent event frames kept per incident and replayed after `since`; "
+        "a client further behind gets a snapshot",
     )
-    stream_ring_size: int = Field(default=512, ge=1, description="Recent frames kept per incident")
     shutdown_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("database_url")

@@ -87,7 +87,6 @@ def settings(tmp_path: Path) -> Settings:
         stream_heartbeat_seconds=5,
         stream_send_timeout_seconds=2,
         stream_replay_limit=50,
-        stream_ring_size=16,
         shutdown_timeout_seconds=2,
         db_pool_min=1,
         db_pool_max=10,

@@ -22,7 +22,7 @@ import structlog
 from service.auth import Principal
 from service.config import Settings
 from service.metrics import Metrics
-from service.picture import Picture, apply, empty_picture, rebuild
+from service.picture import Picture, apply, empty_picture
 from service.policy import IncidentAccess, can_see
 from service.repo import events, incidents
 from service.stream import frames
@@ -127,10 +127,17 @@ class Hub:
         feed = Feed(
             incident_id=incident_id,
             access=row.access,
-            picture=rebuild(log_events),
-            ring=deque(maxlen=self._settings.stream_ring_size),
+            picture=empty_picture(),
+            ring=deque(maxlen=self._settings.stream_replay_limit),
             lifecycle={e["seq"]: e for e in log_events if e["kind"] in _LIFECYCLE},
         )
+        # Fold the log; the most recent events' frames fill the ring, so a viewer who
+        # resumes right after a restart is answered from memory like any other.
+        replayable_from = len(log_events) - self._settings.stream_replay_limit
+        for index, event in enumerate(log_events):
+            feed.picture, patch = apply(feed.picture, event)
+            if index >= replayable_from:
+                feed.ring.append((event["seq"], frames.event_frame(feed.topic, event, patch)))
         self._feeds[incident_id] = feed
         return feed
 
@@ -365,34 +372,25 @@ class Hub:
             )
             conn.send(frames.snapshot_frame(feed.topic, feed.seq, feed.picture))
             return
-        if feed.seq - since > self._settings.stream_replay_limit:
-            conn.send(frames.snapshot_frame(feed.topic, feed.seq, feed.picture))
-            return
-        replay = await self._frames_after(feed, since)
-        if len(replay) > conn.room:
-            # More than the socket's queue takes at once would close it with 4008, and
-            # every reconnect the same way: a snapshot says the same in one frame.
+        replay = _frames_after(feed, since)
+        if replay is None or len(replay) > conn.room:
+            # Older than the ring reaches back (stream_replay_limit), or more than the
+            # socket's queue takes at once (which would close it with 4008 on every
+            # reconnect): a snapshot says the same in one frame.
             conn.send(frames.snapshot_frame(feed.topic, feed.seq, feed.picture))
             return
         for frame in replay:
             conn.send(frame)
 
-    async def _frames_after(self, feed: Feed, since: int) -> list[str]:
-        """Event frames after `since`: from the ring when it reaches back, else the log."""
-        if since == feed.seq:
-            return []
-        oldest = feed.ring[0][0] if feed.ring else feed.seq + 1
-        if oldest <= since + 1:
-            return [frame for seq, frame in feed.ring if seq > since]
-        async with self._pool.acquire() as conn:
-            older = await events.since(conn, feed.incident_id, 0, until=feed.seq)
-        picture = empty_picture()
-        replay: list[str] = []
-        for event in older:
-            picture, patch = apply(picture, event)
-            if event["seq"] > since:
-                replay.append(frames.event_frame(feed.topic, event, patch))
-        return replay
+
+def _frames_after(feed: Feed, since: int) -> list[str] | None:
+    """The event frames after `since` from the ring; None when it does not reach back."""
+    if since == feed.seq:
+        return []
+    oldest = feed.ring[0][0] if feed.ring else feed.seq + 1
+    if oldest > since + 1:
+        return None
+    return [frame for seq, frame in feed.ring if seq > since]
 
 
 def _access_after(access: IncidentAccess, data: dict[str, Any]) -> IncidentAccess:

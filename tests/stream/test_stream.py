@@ -164,8 +164,8 @@ async def _snapshot_then_leave(streams: Streams, topic: str) -> Frame:
 @pytest.mark.parametrize(
     "missed",
     [
-        pytest.param(5, id="from-the-ring"),  # stream_ring_size=16 in the test settings
-        pytest.param(30, id="from-the-log"),  # older than the ring, within stream_replay_limit=50
+        pytest.param(5, id="a-few"),
+        pytest.param(50, id="as-many-as-the-replay-limit"),  # stream_replay_limit=50 in settings
     ],
 )
 async def test_resume_with_since_replays_exactly_the_missed_events(
@@ -190,6 +190,32 @@ async def test_resume_with_since_replays_exactly_the_missed_events(
     assert_consecutive(live, seen + missed + 1)
     picture = await assert_patches_lead_to_the_log(api, incident, picture, live)
     assert picture == await picture_at(api, incident)
+
+
+async def test_resume_on_a_freshly_started_instance_replays_from_its_rebuilt_ring(
+    api: Api, streams: Streams, settings: Settings, dsn: str, clock: FixedClock
+) -> None:
+    # After a restart every wall screen comes back with `since`; the new instance has
+    # folded the log at start and answers from memory, exactly as the old one would.
+    incident = await api.activate()
+    topic = topic_of(incident)
+    await submit_reports(api, incident, 3)
+    snapshot = await _snapshot_then_leave(streams, topic)
+    seen = snapshot["seq"]
+    await submit_reports(api, incident, 20, start=3)
+
+    async with (
+        served(create_app(settings, dsn=dsn, clock=clock), dsn) as restarted,
+        Streams(restarted) as fresh_streams,
+    ):
+        back = await fresh_streams.open(*VIEWER)
+        await back.subscribe(topic, since=seen)
+        replayed = await back.events(20, topic)
+        assert_consecutive(replayed, seen + 1)
+        picture = await assert_patches_lead_to_the_log(
+            restarted, incident, snapshot["picture"], replayed
+        )
+        assert picture == await picture_at(restarted, incident)
 
 
 async def test_resume_at_the_latest_seq_replays_nothing_and_continues_live(
