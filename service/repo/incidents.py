@@ -89,10 +89,8 @@ async def lock(conn: Conn, incident_id: uuid.UUID) -> IncidentRow | None:
     Every change takes this lock before writing its event, which is what makes
     `seq` dense and commit order equal to seq order.
     """
-    locked = await conn.fetchval("SELECT id FROM incidents WHERE id = $1 FOR UPDATE", incident_id)
-    if locked is None:
-        return None
-    return await get(conn, incident_id)
+    record = await conn.fetchrow(_SELECT + "WHERE i.id = $1 FOR UPDATE OF i", incident_id)
+    return None if record is None else _row(record)
 
 
 async def list_visible(

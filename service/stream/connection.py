@@ -70,7 +70,9 @@ class Connection:
         while True:
             frame = await self._queue.get()
             try:
-                await asyncio.wait_for(self.ws.send_str(frame), timeout)
+                # asyncio.timeout, not wait_for: no extra task per frame on the hot path.
+                async with asyncio.timeout(timeout):
+                    await self.ws.send_str(frame)
             except TimeoutError:
                 self._too_slow("send timed out")
                 return
