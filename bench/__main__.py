@@ -1,0 +1,51 @@
+"""`python -m bench [ingest|fanout|fold|all] [--quick]`: run benchmarks, print tables.
+
+Every figure is printed beside a baseline measured in the same run; read the ratios,
+not the absolute times (these machines are noisy). See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+from bench import fanout, fold, ingest
+from bench.common import Postgres, bench_settings, embedded_postgres, machine
+from service.logs import configure_logging
+
+CHOICES = ("ingest", "fanout", "fold", "all")
+
+
+async def _with_database(pg: Postgres, chosen: list[str], *, quick: bool) -> None:
+    print(f"PostgreSQL {await pg.version()} (embedded, Unix socket)", flush=True)
+    # Fan-out first: its RSS figures mean most in a process whose heap has not yet grown
+    # and shrunk (its tracemalloc figure does not depend on that).
+    if "fanout" in chosen:
+        await fanout.run(pg, quick=quick)
+    if "ingest" in chosen:
+        await ingest.run(pg, quick=quick)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("which", nargs="?", default="all", choices=CHOICES)
+    parser.add_argument("--quick", action="store_true", help="fewer requests, viewers, repeats")
+    args = parser.parse_args(argv)
+    chosen = ["fanout", "ingest", "fold"] if args.which == "all" else [args.which]
+
+    configure_logging(bench_settings())  # warnings only, from the first migration on
+    began = time.perf_counter()
+    print(f"# Lägesbild benchmarks{' (quick)' if args.quick else ''}: {', '.join(chosen)}")
+    print(machine(), flush=True)
+    if "ingest" in chosen or "fanout" in chosen:
+        with embedded_postgres() as pg:
+            asyncio.run(_with_database(pg, chosen, quick=args.quick))
+    if "fold" in chosen:
+        fold.run(quick=args.quick)
+    print(f"\nall done in {time.perf_counter() - began:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

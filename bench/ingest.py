@@ -1,0 +1,275 @@
+"""Ingest: situation reports submitted over HTTP, side by side with two floors.
+
+Reporters of all 49 municipalities of county 14 submit full reports (about 1 kB of
+JSON each) to one incident, from C clients that each keep one connection alive.
+Measured in the same run, against the same server and database:
+
+- the HTTP floor: the same number of `GET /healthz` from the same clients (what the
+  web server, the client and the event loop cost at all);
+- the database floor: a raw asyncpg transaction per "report" that takes a row lock
+  on a scratch incident row, advances its counter, inserts the report as jsonb with
+  that seq, and sends a pg_notify (to a channel one connection LISTENs on): the
+  least a design with "row lock, event row, NOTIFY after commit" can cost.
+
+Everything runs in one process on one event loop (the server, the clients, the
+listener), as the tests do; the floors share that handicap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from bench.common import (
+    BOARD,
+    COUNTY,
+    Postgres,
+    activate,
+    bearer,
+    make_tokens,
+    ms,
+    municipalities,
+    print_table,
+    ratio,
+    report_body,
+    running_app,
+    summarise,
+)
+from schemas.common import Role
+from service.db import create_pool
+
+REPORTS = 2000
+QUICK_REPORTS = 300
+CONCURRENCY = (1, 16)
+WARMUP = 40
+ROUNDS = 4
+SEED = 1442
+FLOOR_CHANNEL = "bench_floor"
+
+# One request or transaction: (client number, request number) → done.
+Op = Callable[[int, int], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds
+
+
+async def drive(count: int, concurrency: int, op: Op) -> Run:
+    """`count` operations from `concurrency` clients, each waiting for its previous one."""
+    latencies: list[float] = []
+    numbers = itertools.count()
+
+    async def client(number: int) -> None:
+        while (index := next(numbers)) < count:
+            started = time.perf_counter()
+            await op(number, index)
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(number) for number in range(concurrency)))
+    return Run(time.perf_counter() - started, latencies)
+
+
+async def measure(count: int, concurrency: int, ops: Sequence[Op]) -> list[Run]:
+    """Each op `count` times: a warm-up each (not counted: connections, caches, lazy
+    imports), then `ROUNDS` rounds taking turns, so that a noisy neighbour that comes and
+    goes weighs on the product and its baselines alike."""
+    for op in ops:
+        await drive(WARMUP, concurrency, op)
+    runs: list[list[Run]] = [[] for _ in ops]
+    for _ in range(ROUNDS):
+        for op, done in zip(ops, runs, strict=True):
+            done.append(await drive(count // ROUNDS, concurrency, op))
+    return [
+        Run(sum(run.seconds for run in done), [t for run in done for t in run.latencies])
+        for done in runs
+    ]
+
+
+# --- the three kinds of operation -------------------------------------------------------
+
+
+def healthz_op(sessions: Sequence[aiohttp.ClientSession], base: str) -> Op:
+    url = f"{base}/healthz"
+
+    async def op(client: int, _index: int) -> None:
+        async with sessions[client].get(url) as reply:
+            await reply.read()
+            if reply.status != 200:
+                raise SystemExit(f"GET /healthz answered {reply.status}")
+
+    return op
+
+
+def report_op(
+    sessions: Sequence[aiohttp.ClientSession],
+    url: str,
+    bodies: Callable[[], tuple[str, bytes]],
+    tokens: dict[str, str],
+) -> Op:
+    headers = {
+        code: {**bearer(token), "Content-Type": "application/json"}
+        for code, token in tokens.items()
+    }
+
+    async def op(client: int, index: int) -> None:
+        organisation, body = bodies()
+        async with sessions[client].post(url, data=body, headers=headers[organisation]) as reply:
+            answer = await reply.read()
+            if reply.status != 201:
+                raise SystemExit(f"report {index} answered {reply.status}: {answer[:400]!r}")
+
+    return op
+
+
+FLOOR_SCHEMA = """
+CREATE TABLE bench_floor_incident (id integer PRIMARY KEY, last_seq bigint NOT NULL DEFAULT 0);
+CREATE TABLE bench_floor_event (
+    incident_id integer NOT NULL REFERENCES bench_floor_incident (id),
+    seq         bigint NOT NULL,
+    at          timestamptz NOT NULL DEFAULT now(),
+    data        jsonb NOT NULL,
+    PRIMARY KEY (incident_id, seq)
+);
+INSERT INTO bench_floor_incident (id) VALUES (1);
+"""
+
+
+def floor_op(pool: asyncpg.Pool, payloads: Callable[[], dict[str, Any]]) -> Op:
+    async def op(_client: int, _index: int) -> None:
+        payload = payloads()
+        async with pool.acquire() as conn, conn.transaction():
+            seq = await conn.fetchval(
+                "UPDATE bench_floor_incident SET last_seq = last_seq + 1 WHERE id = 1"
+                " RETURNING last_seq"
+            )
+            await conn.execute(
+                "INSERT INTO bench_floor_event (incident_id, seq, data) VALUES (1, $1, $2)",
+                seq,
+                payload,
+            )
+            await conn.execute("SELECT pg_notify($1, $2)", FLOOR_CHANNEL, f"1:{seq}")
+
+    return op
+
+
+def _ignore(*_args: object) -> None:
+    """The floor's LISTEN callback: receiving the notification is the cost measured."""
+
+
+# --- the benchmark ----------------------------------------------------------------------
+
+
+async def run(pg: Postgres, *, quick: bool) -> None:
+    count = (QUICK_REPORTS if quick else REPORTS) // ROUNDS * ROUNDS
+    dsn = await pg.new_database("bench_ingest")
+    codes = [code for code, _name in municipalities(COUNTY)]
+    if len(codes) != 49:
+        raise SystemExit(f"expected the 49 municipalities of county 14, found {len(codes)}")
+    wanted: list[tuple[str, Role]] = [(BOARD, "duty_officer")]
+    wanted += [(code, "reporter") for code in codes]
+    tokens = await make_tokens(dsn, wanted)
+    reporters = {code: tokens[(code, "reporter")] for code in codes}
+
+    rng = random.Random(SEED)
+    total = len(CONCURRENCY) * (count + WARMUP)
+    prepared = [report_body(rng, codes[index % len(codes)]) for index in range(total)]
+    encoded = iter([(body["organisation"], json.dumps(body).encode()) for body in prepared])
+    payloads = iter(prepared)
+
+    print(f"\n## ingest: {count} reports per run, 49 participants, concurrency {CONCURRENCY}")
+    async with contextlib.AsyncExitStack() as stack:
+        base = await stack.enter_async_context(running_app(dsn))
+        admin = await stack.enter_async_context(aiohttp.ClientSession())
+        incident = await activate(admin, base, tokens[(BOARD, "duty_officer")], codes)
+        url = f"{base}/api/v1/incidents/{incident['id']}/reports"
+
+        setup = await asyncpg.connect(dsn)
+        stack.push_async_callback(setup.close)
+        await setup.execute(FLOOR_SCHEMA)
+        await setup.add_listener(FLOOR_CHANNEL, _ignore)
+        pool = await create_pool(dsn)  # the app's own pool settings and JSON codecs
+        stack.push_async_callback(pool.close)
+
+        for concurrency in CONCURRENCY:
+            sessions = [
+                await stack.enter_async_context(
+                    aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1))
+                )
+                for _ in range(concurrency)
+            ]
+            http_floor, db_floor, reports = await measure(
+                count,
+                concurrency,
+                [
+                    healthz_op(sessions, base),
+                    floor_op(pool, lambda: next(payloads)),
+                    report_op(sessions, url, lambda: next(encoded), reporters),
+                ],
+            )
+            _table(count, concurrency, reports, http_floor, db_floor)
+
+        await _check_log(setup, incident["id"], expected=1 + total)
+        board = bearer(tokens[(BOARD, "duty_officer")])
+        async with admin.get(
+            f"{base}/api/v1/incidents/{incident['id']}/picture", headers=board
+        ) as r:
+            picture = await r.json()
+        if picture.get("seq") != 1 + total:
+            raise SystemExit(f"the live picture is at seq {picture.get('seq')}, not {1 + total}")
+        print(f"checked: the live picture (GET /picture) is at seq {1 + total}", flush=True)
+
+
+def _table(count: int, concurrency: int, reports: Run, http_floor: Run, db_floor: Run) -> None:
+    lag, http, db = (summarise(run.latencies) for run in (reports, http_floor, db_floor))
+    rows = [
+        [
+            "throughput",
+            f"{reports.throughput:.0f} /s",
+            f"{http_floor.throughput:.0f} /s",
+            # Throughput ratios are turned over so that every ratio reads "times the cost".
+            ratio(http_floor.throughput, reports.throughput),
+            f"{db_floor.throughput:.0f} /s",
+            ratio(db_floor.throughput, reports.throughput),
+        ]
+    ]
+    for name in ("p50", "p95", "p99"):
+        mine, h, d = (getattr(summary, name) for summary in (lag, http, db))
+        rows.append([f"latency {name}", ms(mine), ms(h), ratio(mine, h), ms(d), ratio(mine, d)])
+    print_table(
+        f"ingest, {concurrency} client{'s' if concurrency > 1 else ''}, {count} requests each",
+        ["figure", "Lägesbild", "HTTP floor", "cost ×", "DB floor", "cost ×"],
+        rows,
+    )
+
+
+async def _check_log(conn: asyncpg.Connection, incident_id: str, *, expected: int) -> None:
+    """Every accepted report is one event; seq runs 1…N with no gaps."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS n, min(seq) AS first, max(seq) AS last FROM events"
+        " WHERE incident_id = $1::uuid",
+        incident_id,
+    )
+    assert row is not None
+    if (row["n"], row["first"], row["last"]) != (expected, 1, expected):
+        raise SystemExit(
+            f"the log holds {row['n']} events, seq {row['first']}…{row['last']}; "
+            f"expected {expected}, seq 1…{expected}"
+        )
+    print(f"checked: the incident's log holds seq 1…{expected} with no gaps", flush=True)
