@@ -32,7 +32,7 @@ from service.app import create_app
 from service.auth import create_token
 from service.config import Settings
 from service.db import prepare_database
-from service.embedded_pg import embedded_server
+from service.embedded_pg import embedded_server, with_database
 from service.logs import configure_logging
 from service.repo.organisations import seed_rows
 
@@ -66,9 +66,7 @@ class Postgres:
         self.base_uri = base_uri
 
     def uri(self, database: str) -> str:
-        # The embedded server's URI is postgresql://postgres:@/postgres?host=/socket/dir
-        head, _, query = self.base_uri.partition("?")
-        return f"{head.rsplit('/', 1)[0]}/{database}?{query}"
+        return with_database(self.base_uri, database)
 
     async def new_database(self, prefix: str) -> str:
         """A new database with the migrations applied and the organisations seeded."""

@@ -33,6 +33,13 @@ def embedded_server(
         return get_server(data_dir / "pgdata", cleanup_mode=cleanup_mode)
 
 
+def with_database(uri: str, database: str) -> str:
+    """The embedded server's URI (`postgresql://postgres:@/postgres?host=/dir`) for another
+    database on it."""
+    head, _, query = uri.partition("?")
+    return f"{head.rsplit('/', 1)[0]}/{database}?{query}"
+
+
 def start_embedded(data_dir: Path) -> str:
     """Start (or join) the embedded server; return its DSN."""
     uri: str = embedded_server(data_dir).get_uri()

@@ -8,6 +8,7 @@ a real socket.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -22,7 +23,7 @@ from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
 from service.db import prepare_database
-from service.embedded_pg import embedded_server
+from service.embedded_pg import embedded_server, with_database
 from tests.support import Api
 
 TEMPLATE = "lagesbild_template"
@@ -35,9 +36,25 @@ class PgServer:
         self.base_uri = base_uri
 
     def uri(self, database: str) -> str:
-        # The embedded server's URI is postgresql://postgres:@/postgres?host=/socket/dir
-        head, _, query = self.base_uri.partition("?")
-        return f"{head.rsplit('/', 1)[0]}/{database}?{query}"
+        return with_database(self.base_uri, database)
+
+    async def _admin(self, sql: str) -> None:
+        admin = await asyncpg.connect(self.base_uri)
+        try:
+            await admin.execute(sql)
+        finally:
+            await admin.close()
+
+    @contextlib.asynccontextmanager
+    async def database(self, prefix: str, *, template: str | None = None) -> AsyncIterator[str]:
+        """A new database (a copy of `template`, or empty) for as long as the block runs."""
+        name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+        copy = f" TEMPLATE {template}" if template else ""
+        await self._admin(f"CREATE DATABASE {name}{copy}")
+        try:
+            yield self.uri(name)
+        finally:
+            await self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")
@@ -62,18 +79,8 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
 @pytest.fixture
 async def dsn(pg_server: PgServer) -> AsyncIterator[str]:
     """A database of this test's own, with migrations and organisations in place."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(pg_server.base_uri)
-    try:
-        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
-    finally:
-        await admin.close()
-    yield pg_server.uri(name)
-    admin = await asyncpg.connect(pg_server.base_uri)
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        await admin.close()
+    async with pg_server.database("t", template=TEMPLATE) as test_dsn:
+        yield test_dsn
 
 
 @pytest.fixture
@@ -105,6 +112,7 @@ async def app(settings: Settings, dsn: str, clock: FixedClock) -> web.Applicatio
 
 @pytest.fixture
 async def server(app: web.Application) -> AsyncIterator[TestServer]:
+    """The app served on a real socket."""
     test_server = TestServer(app)
     await test_server.start_server()
     yield test_server

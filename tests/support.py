@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 import aiohttp
 import asyncpg
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from schemas.common import Role
 from service.auth import create_token
@@ -26,6 +30,18 @@ class Reply:
     body: Any
     content_type: str
     headers: dict[str, str]
+
+
+@contextlib.asynccontextmanager
+async def served(app: web.Application, dsn: str) -> AsyncIterator[Api]:
+    """Serve an app from `create_app` on a real socket; an API client for it."""
+    server = TestServer(app)
+    await server.start_server()
+    try:
+        async with Api(str(server.make_url("")).rstrip("/"), dsn) as api:
+            yield api
+    finally:
+        await server.close()
 
 
 def assert_problem(

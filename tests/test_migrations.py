@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -29,18 +28,8 @@ def label(migration: Migration) -> str:
 @pytest.fixture
 async def empty_dsn(pg_server: PgServer) -> AsyncIterator[str]:
     """A database of this test's own with nothing in it: no migrations, no organisations."""
-    name = f"m_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(pg_server.base_uri)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    yield pg_server.uri(name)
-    admin = await asyncpg.connect(pg_server.base_uri)
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        await admin.close()
+    async with pg_server.database("m") as empty:
+        yield empty
 
 
 async def ledger(dsn: str) -> list[asyncpg.Record]:

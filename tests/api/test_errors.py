@@ -15,7 +15,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -24,7 +23,7 @@ from schemas.common import Role
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
-from tests.support import DAILY, PARTICIPANTS, Api, Reply, assert_problem, report
+from tests.support import DAILY, PARTICIPANTS, Api, Reply, assert_problem, report, served
 
 INCIDENTS = "/api/v1/incidents"
 DUTY: tuple[str, Role] = ("LST-14", "duty_officer")
@@ -98,15 +97,9 @@ async def test_json_nested_30k_deep_within_the_size_limit_is_400(
 async def roomy_api(settings: Settings, dsn: str) -> AsyncIterator[Api]:
     """The app with a 1 MiB body limit, so a deeply nested body reaches the JSON parser."""
     roomy = settings.model_copy(update={"max_body_bytes": 1024 * 1024})
-    server = TestServer(
-        create_app(roomy, dsn=dsn, clock=FixedClock(datetime(2026, 11, 22, 12, tzinfo=UTC)))
-    )
-    await server.start_server()
-    try:
-        async with Api(str(server.make_url("")).rstrip("/"), dsn) as client:
-            yield client
-    finally:
-        await server.close()
+    clock = FixedClock(datetime(2026, 11, 22, 12, tzinfo=UTC))
+    async with served(create_app(roomy, dsn=dsn, clock=clock), dsn) as client:
+        yield client
 
 
 async def test_json_nested_100k_deep_is_400_not_500(roomy_api: Api) -> None:

@@ -70,18 +70,12 @@ async def test_readyz_is_503_when_an_applied_migration_has_changed(api: Api, dsn
 async def test_pending_lists_every_shipped_migration_on_an_empty_database(
     pg_server: PgServer, dsn: str
 ) -> None:
-    name = f"e_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(pg_server.base_uri)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-        conn = await asyncpg.connect(pg_server.uri(name))
+    async with pg_server.database("e") as empty:
+        conn = await asyncpg.connect(empty)
         try:
             assert await pending(conn) == SHIPPED
         finally:
             await conn.close()
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
     migrated = await asyncpg.connect(dsn)
     try:
         assert await pending(migrated) == []

@@ -9,11 +9,9 @@ after `since`, and a slow client cut off with 4008 without holding anyone up.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import socket
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -30,7 +28,7 @@ from service.clock import FixedClock
 from service.config import Settings
 from service.merge_patch import merge
 from tests.stream.wsclient import FRAME_TIMEOUT, Frame, StreamClient, Streams, stream_url
-from tests.support import PARTICIPANTS, Api, assert_problem, report
+from tests.support import PARTICIPANTS, Api, assert_problem, report, served
 
 VIEWER: tuple[str, Role] = ("LST-14", "viewer")
 IMPACT_LEVELS = ["none", "moderate", "significant", "serious", "critical"]
@@ -102,18 +100,6 @@ async def metric(api: Api, name: str) -> float:
         if line.startswith(name + " "):
             return float(line.split()[1])
     raise AssertionError(f"no metric {name}")
-
-
-@contextlib.asynccontextmanager
-async def served(app: web.Application, dsn: str) -> AsyncIterator[Api]:
-    """Serve an app the test built on a real socket; an API client for it."""
-    server = TestServer(app)
-    await server.start_server()
-    try:
-        async with Api(str(server.make_url("")).rstrip("/"), dsn) as api:
-            yield api
-    finally:
-        await server.close()
 
 
 # -- snapshot and events -----------------------------------------------------------------
