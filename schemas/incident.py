@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from datetime import datetime, time
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 from pydantic import (
     BaseModel,
@@ -18,6 +19,12 @@ from pydantic import (
 )
 
 from schemas.common import AwareDatetime, LongText, NoNul, OrgCode, Severity, WireModel
+
+
+@functools.cache
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
 
 _TIME = re.compile(r"\A([01][0-9]|2[0-3]):[0-5][0-9]\Z")
 
@@ -50,10 +57,12 @@ class DailySchedule(WireModel):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown timezone {value!r}") from exc
+        # Only names from the IANA list: ZoneInfo() alone also tries paths ("Europe" is a
+        # folder) and fails in ways that are not "unknown timezone".
+        if value not in _timezones():
+            raise ValueError(
+                f"unknown timezone {value!r}; use an IANA name such as Europe/Stockholm"
+            )
         return value
 
     def local_times(self) -> list[time]:

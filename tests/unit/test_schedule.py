@@ -80,7 +80,8 @@ def test_interval_schedule_ignores_daylight_saving() -> None:
 def test_daily_schedule_refuses_bad_times_and_unknown_timezones() -> None:
     with pytest.raises(ValueError, match="HH:MM"):
         DailySchedule(times=["25:00"])
-    with pytest.raises(ValueError, match="unknown timezone"):
-        DailySchedule(times=["08:00"], timezone="Europe/Atlantis")
+    for not_a_zone in ("Europe/Atlantis", "Europe", "../../etc/passwd", ""):
+        with pytest.raises(ValueError, match="unknown timezone"):
+            DailySchedule(times=["08:00"], timezone=not_a_zone)
     with pytest.raises(ValueError, match="only once"):
         DailySchedule(times=["08:00", "08:00"])
