@@ -35,13 +35,17 @@ ROLES: tuple[Role, ...] = ("reporter", "viewer", "duty_officer", "admin", "adapt
 OrganisationKind = Literal["municipality", "county_board", "region", "agency", "other"]
 
 
+# Times the service accepts: anything a crisis report can mean, and far from the edges
+# of what datetime can represent, so deadline arithmetic never overflows.
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2199
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("must include a timezone offset, e.g. 2026-11-22T14:00:00+01:00")
-    try:
-        return value.astimezone(UTC)
-    except OverflowError as exc:
-        raise ValueError("is outside the range of representable times") from exc
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"must lie between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value.astimezone(UTC)
 
 
 def _no_nul(value: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
@@ -113,10 +113,6 @@ class ReportSubmission(ReportContent):
         return ReportContent.model_validate(
             self.model_dump(include=set(ReportContent.model_fields), exclude_unset=False)
         )
-
-    def fingerprint_payload(self) -> dict[str, Any]:
-        """What decides whether a repeat with the same `report_id` is the same report."""
-        return self.model_dump(mode="json", exclude_unset=True)
 
 
 class StoredReport(ReportContent):

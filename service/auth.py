@@ -72,9 +72,10 @@ async def principal_for_token(conn: Conn, token: str) -> Principal | None:
 def bearer_token(request: web.BaseRequest) -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        return None
-    return value.strip()
+    token = value.strip()
+    if scheme.lower() != "bearer" or not token or not token.isascii():
+        return None  # our tokens are ASCII; anything else cannot be one
+    return token
 
 
 async def authenticate(request: web.Request) -> Principal:

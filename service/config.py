@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     stream_heartbeat_seconds: float = Field(default=20.0, gt=0)
     stream_max_frame_bytes: int = Field(default=16 * 1024, ge=256)
     stream_send_timeout_seconds: float = Field(default=10.0, gt=0)
+    stream_max_topics: int = Field(default=50, ge=1, description="Topics one socket may follow")
     stream_socket_send_buffer: int | None = Field(
         default=None, ge=1024, description="SO_SNDBUF for stream sockets; OS default when unset"
     )
@@ -49,7 +50,12 @@ class Settings(BaseSettings):
         description="Recent event frames kept per incident and replayed after `since`; "
         "a client further behind gets a snapshot",
     )
+    listener_check_seconds: float = Field(
+        default=10.0, gt=0, description="How often the LISTEN connection is checked"
+    )
     shutdown_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    log_page_limit: int = Field(default=1000, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -57,6 +63,3 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("DATABASE_URL must start with postgresql:// (or postgres://)")
         return value or None
-
-    log_page_limit: int = Field(default=1000, ge=1)
-    demo: bool = Field(default=False, description="Create the demo county on an empty database")

@@ -66,6 +66,13 @@ def as_json(
     }
 
 
+def _cell(value: object) -> object:
+    """Text a spreadsheet would run as a formula (=, +, -, @, tab, CR first) is quoted."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def as_csv(incident: Incident, reports: Iterable[StoredReport], names: dict[str, str]) -> str:
     out = io.StringIO()
     out.write("\ufeff")  # so spreadsheet programs read å, ä and ö as UTF-8
@@ -74,7 +81,8 @@ def as_csv(incident: Incident, reports: Iterable[StoredReport], names: dict[str,
     for report in reports:
         sectors = {entry.sector: entry.status for entry in report.sectors}
         writer.writerow(
-            [
+            _cell(value)
+            for value in [
                 EXERCISE_MARK if incident.exercise else "",
                 incident.title,
                 report.organisation,

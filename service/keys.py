@@ -9,6 +9,7 @@ from service.clock import Clock
 from service.config import Settings
 from service.metrics import Metrics
 from service.stream.hub import Hub
+from service.stream.listener import Listener
 
 settings = web.AppKey("settings", Settings)
 dsn = web.AppKey("dsn", str)
@@ -16,3 +17,4 @@ clock = web.AppKey("clock", Clock)
 pool = web.AppKey("pool", asyncpg.Pool)
 metrics = web.AppKey("metrics", Metrics)
 hub = web.AppKey("hub", Hub)
+listener = web.AppKey("listener", Listener)

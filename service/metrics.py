@@ -26,9 +26,6 @@ class Metrics:
             ["kind"],
             registry=self.registry,
         )
-        self.events_written = Counter(
-            "lagesbild_events_written_total", "Events written", ["kind"], registry=self.registry
-        )
         self.events_fanned_out = Counter(
             "lagesbild_stream_events_total",
             "Events this instance received from the log and fanned out",

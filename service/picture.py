@@ -47,13 +47,18 @@ def empty_picture() -> Picture:
 def apply(picture: Picture, event: Event) -> tuple[Picture, dict[str, Any]]:
     """Fold one event into `picture`; return the new picture and the patch from old to new.
 
-    `picture` is not mutated. A kind the fold does not know, and any event but
-    `incident.activated` before an activation, change nothing but `seq`.
+    `picture` is not mutated. A kind the fold does not know, any event but
+    `incident.activated` before an activation, and an event whose data the fold
+    cannot read (a missing field, a malformed time) change nothing but `seq`: the
+    fold is total, so one bad event can never stop a live picture.
     """
     handler = _HANDLERS.get(event.get("kind", ""))
     changed = picture
     if handler is not None and ("incident" in picture or handler is _on_activated):
-        changed = handler(picture, event)
+        try:
+            changed = handler(picture, event)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            changed = picture
     new = {**changed, "seq": event["seq"]}
     return new, diff(picture, new)
 

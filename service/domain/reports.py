@@ -23,7 +23,11 @@ AS_OF_TOLERANCE = timedelta(minutes=5)
 @dataclass(frozen=True, slots=True)
 class Submitted:
     report: StoredReport
-    created: bool  # False for an idempotent repeat: nothing new was stored
+    seq: int | None  # the event's seq; None for an idempotent repeat (nothing new stored)
+
+    @property
+    def created(self) -> bool:
+        return self.seq is not None
 
 
 def fingerprint(incident_id: uuid.UUID, submission: ReportSubmission) -> bytes:
@@ -72,11 +76,8 @@ async def submit(
         incident = await incidents.lock(conn, incident_id)
         if incident is None:
             raise NotFound(f"no incident {incident_id}")
-        if principal.organisation not in incident.participants:
-            raise Forbidden(
-                f"{principal.organisation} is not a participant of this incident",
-                slug="not-participant",
-            )
+        # A repeat of an accepted report is answered as it was, whatever has happened
+        # since (closure, removal from the participants): the client was told it is stored.
         earlier = await reports.get_with_fingerprint(conn, submission.report_id)
         if earlier is not None:
             stored, stored_print = earlier
@@ -86,7 +87,12 @@ async def submit(
                     "a new report needs a new report_id",
                     slug="report-conflict",
                 )
-            return Submitted(stored, created=False)
+            return Submitted(stored, seq=None)
+        if principal.organisation not in incident.participants:
+            raise Forbidden(
+                f"{principal.organisation} is not a participant of this incident",
+                slug="not-participant",
+            )
         if not incident.active:
             raise Conflict(
                 "the incident is closed; it takes no more reports", slug="incident-closed"
@@ -128,7 +134,7 @@ async def submit(
             actor=principal.organisation,
             data={"report": report.model_dump(mode="json")},
         )
-    return Submitted(report, created=True)
+    return Submitted(report, seq=seq)
 
 
 def _content(submission: ReportSubmission, previous: StoredReport | None) -> ReportContent:

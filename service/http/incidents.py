@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from schemas.incident import IncidentClose, IncidentCreate, IncidentPatch
+from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
 from schemas.report import ReportSubmission
 from service import export, keys
 from service.auth import authenticate
@@ -29,6 +29,11 @@ from service.repo import events, incidents, organisations, reports
 routes = web.RouteTableDef()
 
 
+def _nudge(request: web.Request, incident: Incident) -> None:
+    """Tell this instance's hub at once; NOTIFY tells every instance (this one again)."""
+    request.app[keys.hub].notify(incident.id, incident.seq)
+
+
 @routes.post("/api/v1/incidents")
 async def activate(request: web.Request) -> web.Response:
     principal = await authenticate(request)
@@ -36,6 +41,7 @@ async def activate(request: web.Request) -> web.Response:
     incident = await incident_ops.activate(
         request.app[keys.pool], principal, body, request.app[keys.clock].now()
     )
+    _nudge(request, incident)
     response = json_response(incident.model_dump(mode="json"), status=201)
     response.headers["Location"] = f"/api/v1/incidents/{incident.id}"
     return response
@@ -77,6 +83,7 @@ async def change_incident(request: web.Request) -> web.Response:
     incident = await incident_ops.change(
         request.app[keys.pool], principal, target, body, request.app[keys.clock].now()
     )
+    _nudge(request, incident)
     return json_response(incident.model_dump(mode="json"))
 
 
@@ -88,6 +95,7 @@ async def close_incident(request: web.Request) -> web.Response:
     incident = await incident_ops.close(
         request.app[keys.pool], principal, target, body, request.app[keys.clock].now()
     )
+    _nudge(request, incident)
     return json_response(incident.model_dump(mode="json"))
 
 
@@ -99,7 +107,8 @@ async def submit_report(request: web.Request) -> web.Response:
     result = await report_ops.submit(
         request.app[keys.pool], principal, target, body, request.app[keys.clock].now()
     )
-    if result.created:
+    if result.seq is not None:
+        request.app[keys.hub].notify(target, result.seq)
         request.app[keys.metrics].reports_submitted.labels(
             "unchanged" if body.unchanged else "full"
         ).inc()

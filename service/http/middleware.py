@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import time
@@ -64,6 +65,9 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         status = response.status
         response.headers["X-Request-ID"] = request_id
         return response
+    except asyncio.CancelledError:
+        status = 499  # the client went away before the answer (as nginx counts it)
+        raise
     finally:
         elapsed = time.perf_counter() - started
         route = _route_name(request)

@@ -31,6 +31,8 @@ async def readyz(request: web.Request) -> web.Response:
         return json_response({"status": "unavailable", "migrations": str(exc)}, 503)
     if waiting:
         return json_response({"status": "unavailable", "pending_migrations": waiting}, 503)
+    if not request.app[keys.listener].listening:
+        return json_response({"status": "unavailable", "stream": "not listening for events"}, 503)
     return json_response({"status": "ready"})
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from service.errors import NotFound
+from service.errors import NotFound, ValidationFailed
 from service.http.bodies import validation_problem
 
 Q = TypeVar("Q", bound=BaseModel)
@@ -32,8 +32,12 @@ class ReportsQuery(_Query):
     limit: Annotated[int, Field(ge=1, le=1000)] = 200
 
 
+# PostgreSQL's bigint: larger numbers name no seq and would not fit a query parameter.
+MAX_SEQ = 2**63 - 1
+
+
 class PictureQuery(_Query):
-    seq: Annotated[int, Field(ge=0)] | None = None
+    seq: Annotated[int, Field(ge=0, le=MAX_SEQ)] | None = None
 
 
 class ExportQuery(_Query):
@@ -42,13 +46,17 @@ class ExportQuery(_Query):
 
 
 class LogQuery(_Query):
-    since: Annotated[int, Field(ge=0)] = 0
+    since: Annotated[int, Field(ge=0, le=MAX_SEQ)] = 0
     limit: Annotated[int, Field(ge=1, le=5000)] | None = None
 
 
 def parse_query(request: web.Request, model: type[Q]) -> Q:
+    query = dict(request.query)
+    for name, value in query.items():
+        if "\x00" in name or "\x00" in value:
+            raise ValidationFailed(errors=[(("query", name), "must not contain NUL characters")])
     try:
-        return model.model_validate(dict(request.query))
+        return model.model_validate(query)
     except ValidationError as exc:
         raise validation_problem(exc, prefix=("query",)) from exc
 

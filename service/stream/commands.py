@@ -12,8 +12,6 @@ from service.stream import frames
 from service.stream.connection import Connection
 from service.stream.hub import Hub
 
-MAX_TOPICS = 50
-
 
 async def handle(hub: Hub, conn: Connection, text: str) -> None:
     try:
@@ -35,8 +33,9 @@ async def handle(hub: Hub, conn: Connection, text: str) -> None:
 async def _subscribe(
     hub: Hub, conn: Connection, command: Subscribe, incident_id: uuid.UUID | None
 ) -> None:
-    if len(conn.topics) >= MAX_TOPICS and incident_id not in conn.topics:
-        conn.send(frames.error_frame("bad_request", f"at most {MAX_TOPICS} topics", command.topic))
+    most = hub.max_topics
+    if len(conn.topics) >= most and incident_id not in conn.topics:
+        conn.send(frames.error_frame("bad_request", f"at most {most} topics", command.topic))
         return
     if incident_id is None:
         await hub.watch_incidents(conn, conn.principal)

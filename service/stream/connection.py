@@ -13,6 +13,7 @@ import contextlib
 import enum
 import itertools
 import uuid
+from collections.abc import Callable
 
 import structlog
 from aiohttp import WSCloseCode, web
@@ -35,7 +36,12 @@ class State(enum.Enum):
 
 class Connection:
     def __init__(
-        self, ws: web.WebSocketResponse, principal: Principal, settings: Settings, metrics: Metrics
+        self,
+        ws: web.WebSocketResponse,
+        principal: Principal,
+        settings: Settings,
+        metrics: Metrics,
+        abort: Callable[[], None],
     ) -> None:
         self.id = f"c{next(_ids)}"
         self.ws = ws
@@ -46,6 +52,7 @@ class Connection:
         self._metrics = metrics
         self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=settings.stream_queue_size)
         self._writer: asyncio.Task[None] | None = None
+        self._abort = abort  # drops the TCP connection at once
         self._closer: asyncio.Task[None] | None = None
 
     @property
@@ -101,13 +108,15 @@ class Connection:
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
-        with contextlib.suppress(TimeoutError, ConnectionError, RuntimeError):
-            # The close frame goes behind what is already buffered; a peer that never
-            # reads it is cut off when the timeout ends (the transport closes).
-            await asyncio.wait_for(
-                self.ws.close(code=code, message=message.encode()),
-                self._settings.stream_send_timeout_seconds,
-            )
+        try:
+            # The close frame goes behind what is already buffered; a peer that has not
+            # read it by the timeout is cut off, which frees the buffers and the socket.
+            async with asyncio.timeout(self._settings.stream_send_timeout_seconds):
+                await self.ws.close(code=code, message=message.encode())
+        except TimeoutError:
+            self._abort()
+        except (ConnectionError, RuntimeError):
+            pass
         self.state = State.CLOSED
 
     async def finish(self) -> None:

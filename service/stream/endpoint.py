@@ -30,7 +30,9 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     )
     await ws.prepare(request)
     _limit_send_buffer(request, settings.stream_socket_send_buffer)
-    conn = Connection(ws, principal, settings, request.app[keys.metrics])
+    conn = Connection(
+        ws, principal, settings, request.app[keys.metrics], abort=lambda: _abort(request)
+    )
     structlog.contextvars.bind_contextvars(conn_id=conn.id)
     log.info("stream.open", organisation=principal.organisation, role=principal.role)
     hub.register(conn)
@@ -52,6 +54,11 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
         await conn.finish()
         log.info("stream.closed", code=ws.close_code)
     return ws
+
+
+def _abort(request: web.Request) -> None:
+    if request.transport is not None:
+        request.transport.abort()
 
 
 def _limit_send_buffer(request: web.Request, size: int | None) -> None:

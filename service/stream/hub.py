@@ -13,7 +13,7 @@ import asyncio
 import uuid
 from collections import deque
 from collections.abc import Coroutine
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -53,6 +53,7 @@ class Feed:
     # Lifecycle events by seq, and the seqs already announced on the `incidents` topic.
     lifecycle: dict[int, dict[str, Any]] = field(default_factory=dict)
     announced: set[int] = field(default_factory=set)
+    _snapshot: tuple[int, str] | None = None
 
     @property
     def seq(self) -> int:
@@ -62,6 +63,12 @@ class Feed:
     @property
     def topic(self) -> str:
         return incident_topic(self.incident_id)
+
+    def snapshot(self) -> str:
+        """The snapshot frame at the current seq, serialised once and shared."""
+        if self._snapshot is None or self._snapshot[0] != self.seq:
+            self._snapshot = (self.seq, frames.snapshot_frame(self.topic, self.seq, self.picture))
+        return self._snapshot[1]
 
     @property
     def closed(self) -> bool:
@@ -104,6 +111,10 @@ class Hub:
         task.add_done_callback(self._tasks.discard)
         return task
 
+    @property
+    def max_topics(self) -> int:
+        return self._settings.stream_max_topics
+
     # -- feeds ---------------------------------------------------------------------
 
     async def feed(self, incident_id: uuid.UUID) -> Feed | None:
@@ -114,19 +125,20 @@ class Hub:
         loading = self._loading.get(incident_id)
         if loading is None:
             loading = asyncio.create_task(self._load(incident_id), name=f"load-{incident_id}")
+            self._tasks.add(loading)
+            loading.add_done_callback(self._tasks.discard)
             self._loading[incident_id] = loading
             loading.add_done_callback(lambda _: self._loading.pop(incident_id, None))
         return await asyncio.shield(loading)
 
     async def _load(self, incident_id: uuid.UUID) -> Feed | None:
         async with self._pool.acquire() as conn:
-            row = await incidents.get(conn, incident_id)
-            if row is None:
-                return None
             log_events = await events.since(conn, incident_id, 0)
+        if not log_events:
+            return None
         feed = Feed(
             incident_id=incident_id,
-            access=row.access,
+            access=IncidentAccess(county="", owner="", participants=frozenset()),
             picture=empty_picture(),
             ring=deque(maxlen=self._settings.stream_replay_limit),
             lifecycle={e["seq"]: e for e in log_events if e["kind"] in _LIFECYCLE},
@@ -138,6 +150,8 @@ class Hub:
             feed.picture, patch = apply(feed.picture, event)
             if index >= replayable_from:
                 feed.ring.append((event["seq"], frames.event_frame(feed.topic, event, patch)))
+        # Who may see it, as of exactly the seq folded (the same log, not a later read).
+        feed.access = _access_of(feed.picture)
         self._feeds[incident_id] = feed
         return feed
 
@@ -187,6 +201,12 @@ class Hub:
                 )
                 await asyncio.sleep(0.5)
                 feed.dirty = True
+            except Exception:
+                # A bug, not the database: say so loudly, and try again rather than leave
+                # the feed stalled without a word.
+                log.exception("hub.catch_up_crashed", incident_id=str(feed.incident_id))
+                await asyncio.sleep(2.0)
+                feed.dirty = True
 
     async def catch_up(self, feed: Feed) -> None:
         """Read and publish every event after the feed's seq, in order."""
@@ -204,7 +224,7 @@ class Hub:
             raise RuntimeError(f"gap in the log of {feed.incident_id}: {feed.seq} → {event['seq']}")
         feed.picture, patch = apply(feed.picture, event)
         if event["kind"] == "incident.updated":
-            feed.access = _access_after(feed.access, event["data"])
+            feed.access = _access_of(feed.picture)
         frame = frames.event_frame(feed.topic, event, patch)
         feed.ring.append((event["seq"], frame))
         self._metrics.events_fanned_out.inc()
@@ -351,16 +371,18 @@ class Hub:
             return False
         async with feed.lock:
             await self._catch_up_locked(feed)
+            if not can_see(conn.principal, feed.access):  # removed by what was caught up
+                return False
             feed.subscribers.discard(conn)
-            await self._replay_or_snapshot(conn, feed, since)
+            self._replay_or_snapshot(conn, feed, since)
             feed.subscribers.add(conn)
             conn.topics.add(incident_id)
         self._count_subscriptions()
         return True
 
-    async def _replay_or_snapshot(self, conn: Connection, feed: Feed, since: int | None) -> None:
+    def _replay_or_snapshot(self, conn: Connection, feed: Feed, since: int | None) -> None:
         if since is None:
-            conn.send(frames.snapshot_frame(feed.topic, feed.seq, feed.picture))
+            conn.send(feed.snapshot())
             return
         if since > feed.seq:
             conn.send(
@@ -370,14 +392,14 @@ class Hub:
                     feed.topic,
                 )
             )
-            conn.send(frames.snapshot_frame(feed.topic, feed.seq, feed.picture))
+            conn.send(feed.snapshot())
             return
         replay = _frames_after(feed, since)
         if replay is None or len(replay) > conn.room:
             # Older than the ring reaches back (stream_replay_limit), or more than the
             # socket's queue takes at once (which would close it with 4008 on every
             # reconnect): a snapshot says the same in one frame.
-            conn.send(frames.snapshot_frame(feed.topic, feed.seq, feed.picture))
+            conn.send(feed.snapshot())
             return
         for frame in replay:
             conn.send(frame)
@@ -393,10 +415,12 @@ def _frames_after(feed: Feed, since: int) -> list[str] | None:
     return [frame for seq, frame in feed.ring if seq > since]
 
 
-def _access_after(access: IncidentAccess, data: dict[str, Any]) -> IncidentAccess:
-    """Who may see the incident after an `incident.updated` event with this data."""
-    removed = set(data.get("participants_removed", []))
-    added = {entry["code"] for entry in data.get("participants_added", [])}
-    if not removed and not added:
-        return access
-    return replace(access, participants=frozenset((access.participants - removed) | added))
+def _access_of(picture: Picture) -> IncidentAccess:
+    """Who may see the incident, from the picture itself: its county, its owner and its
+    participants (the organisations in the picture), all as of the picture's seq."""
+    incident = picture.get("incident", {})
+    return IncidentAccess(
+        county=str(incident.get("county", "")),
+        owner=str(incident.get("owner", "")),
+        participants=frozenset(picture.get("organisations", {})),
+    )

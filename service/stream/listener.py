@@ -18,23 +18,33 @@ log = structlog.get_logger(__name__)
 
 
 class Listener:
-    def __init__(self, dsn: str, hub: Hub, metrics: Metrics) -> None:
+    def __init__(self, dsn: str, hub: Hub, metrics: Metrics, *, check_every: float) -> None:
         self._dsn = dsn
         self._hub = hub
         self._metrics = metrics
+        self._check_every = check_every
         self._conn: asyncpg.Connection | None = None
         self._lost = asyncio.Event()
-        self._supervisor: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def listening(self) -> bool:
+        """Whether notifications can arrive now (for readiness)."""
+        return self._conn is not None and not self._conn.is_closed() and not self._lost.is_set()
 
     async def start(self) -> None:
         await self._connect()
-        self._supervisor = asyncio.create_task(self._supervise(), name="listener-supervisor")
+        self._tasks = [
+            asyncio.create_task(self._supervise(), name="listener-supervisor"),
+            asyncio.create_task(self._check(), name="listener-check"),
+        ]
 
     async def stop(self) -> None:
-        if self._supervisor is not None:
-            self._supervisor.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._supervisor
+                await task
         if self._conn is not None and not self._conn.is_closed():
             await self._conn.close()
 
@@ -62,6 +72,22 @@ class Listener:
             self._hub.notify(uuid.UUID(incident), int(seq))
         except ValueError:
             log.warning("listener.bad_payload", payload=str(payload)[:100])
+
+    async def _check(self) -> None:
+        """A connection can die without a word (a failover, a dropped NAT entry): ask it
+        something now and then, and treat silence as a lost connection."""
+        while True:
+            await asyncio.sleep(self._check_every)
+            conn = self._conn
+            if conn is None or self._lost.is_set():
+                continue
+            try:
+                async with asyncio.timeout(self._check_every):
+                    await conn.fetchval("SELECT 1")
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                log.warning("listener.check_failed")
+                conn.terminate()
+                self._lost.set()
 
     async def _supervise(self) -> None:
         delay = 0.2
