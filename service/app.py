@@ -44,6 +44,7 @@ async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     await listener.start()  # listen before loading, so nothing falls between
     await hub.start()
+    hub.start_sweeping()
     app[keys.hub] = hub
     app[keys.listener] = listener
     try:

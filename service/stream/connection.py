@@ -53,6 +53,7 @@ class Connection:
         self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=settings.stream_queue_size)
         self._writer: asyncio.Task[None] | None = None
         self._abort = abort  # drops the TCP connection at once
+        self._send_since: float | None = None  # loop time the send in flight began
         self._closer: asyncio.Task[None] | None = None
 
     @property
@@ -73,19 +74,28 @@ class Connection:
             self._too_slow("outbound queue full")
 
     async def _write_loop(self) -> None:
-        timeout = self._settings.stream_send_timeout_seconds
-        while True:
+        loop = asyncio.get_running_loop()
+        while self.state is State.OPEN:
             frame = await self._queue.get()
+            if self.state is not State.OPEN:
+                break
+            # A send in progress is never cancelled (aiohttp cannot close cleanly after a
+            # cancelled drain); `check_send` notices one that takes too long instead.
+            self._send_since = loop.time()
             try:
-                # asyncio.timeout, not wait_for: no extra task per frame on the hot path.
-                async with asyncio.timeout(timeout):
-                    await self.ws.send_str(frame)
-            except TimeoutError:
-                self._too_slow("send timed out")
-                return
+                await self.ws.send_str(frame)
             except ConnectionError:
-                return
+                break
+            finally:
+                self._send_since = None
             self._metrics.stream_frames_sent.inc()
+
+    def check_send(self, now: float) -> None:
+        """Called now and then by the hub: a send that has waited past the send timeout
+        for the peer to read means the peer is too slow."""
+        since = self._send_since
+        if since is not None and now - since > self._settings.stream_send_timeout_seconds:
+            self._too_slow("send timed out")
 
     def _too_slow(self, why: str) -> None:
         log.info("stream.slow_consumer", conn_id=self.id, why=why)
@@ -102,21 +112,32 @@ class Connection:
         )
 
     async def close(self, code: int = WSCloseCode.GOING_AWAY, message: str = "") -> None:
+        """Stop writing, then send the close frame behind what is already on its way.
+
+        A peer that does not take the frame in flight, or the close frame, within the
+        send timeout is cut off at once: that frees the buffers and the socket, where a
+        plain close would wait forever for a flush.
+        """
+        if self.state is State.CLOSED:
+            return
         self.state = State.CLOSING
+        timeout = self._settings.stream_send_timeout_seconds
         writer = self._writer
-        if writer is not None and writer is not asyncio.current_task():
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
-        try:
-            # The close frame goes behind what is already buffered; a peer that has not
-            # read it by the timeout is cut off, which frees the buffers and the socket.
-            async with asyncio.timeout(self._settings.stream_send_timeout_seconds):
-                await self.ws.close(code=code, message=message.encode())
-        except TimeoutError:
+        if writer is not None and writer is not asyncio.current_task() and not writer.done():
+            if self._send_since is None:
+                writer.cancel()  # idle, waiting for the queue: nothing in flight to spoil
+            done, _ = await asyncio.wait({writer}, timeout=timeout)
+            if not done:
+                self._abort()
+                await asyncio.wait({writer})
+                self.state = State.CLOSED
+                return
+        closing = asyncio.create_task(self.ws.close(code=code, message=message.encode()))
+        finished, _ = await asyncio.wait({closing}, timeout=timeout)
+        if not (closing in finished and not closing.cancelled() and closing.exception() is None):
             self._abort()
-        except (ConnectionError, RuntimeError):
-            pass
+            closing.cancel()
+            await asyncio.wait({closing})
         self.state = State.CLOSED
 
     async def finish(self) -> None:

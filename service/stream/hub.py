@@ -90,6 +90,19 @@ class Hub:
 
     # -- lifecycle -----------------------------------------------------------------
 
+    def start_sweeping(self) -> None:
+        """Look for sends stuck on slow peers, on one timer for all sockets."""
+        self._spawn(self._sweep(), name="stream-sweep")
+
+    async def _sweep(self) -> None:
+        loop = asyncio.get_running_loop()
+        every = min(1.0, self._settings.stream_send_timeout_seconds / 2)
+        while True:
+            await asyncio.sleep(every)
+            now = loop.time()
+            for conn in list(self._connections):
+                conn.check_send(now)
+
     async def start(self) -> None:
         """Rebuild the picture of every active incident from the log."""
         async with self._pool.acquire() as conn:

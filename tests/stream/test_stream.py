@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 import aiohttp
+import asyncpg
 import pytest
 import websockets.asyncio.client
 import websockets.exceptions
@@ -619,3 +620,132 @@ async def test_subscribe_while_the_database_is_away_closes_with_1011_for_a_retry
     await app[keys.pool].close()  # the database goes away under the running app
     await client.subscribe(topic_of(incident))
     assert await client.close_code() == WSCloseCode.INTERNAL_ERROR
+
+
+async def test_a_slow_client_that_never_reads_its_close_is_cut_off(
+    settings: Settings, dsn: str, clock: FixedClock
+) -> None:
+    # A frozen phone keeps the TCP connection open with a zero window: after 4008 and
+    # the send timeout, the server drops it rather than keep its buffers forever.
+    tight = settings.model_copy(
+        update={
+            "stream_queue_size": 4,
+            "stream_socket_send_buffer": 4096,
+            "stream_send_timeout_seconds": 1.0,
+            "stream_heartbeat_seconds": 60.0,
+        }
+    )
+    async with served(create_app(tight, dsn=dsn, clock=clock), dsn) as api:
+        incident = await api.activate()
+        topic = topic_of(incident)
+        slow = await _connect_slow_client(stream_url(api.base), await api.token(*VIEWER))
+        try:
+            await slow.send(json.dumps({"type": "subscribe", "topic": topic}))
+            await asyncio.wait_for(slow.recv(), FRAME_TIMEOUT)  # the snapshot; then nothing
+            bulky = "Strömavbrott i stora delar av länet. " * 250
+            for index in range(200):
+                await api.submit(incident["id"], varied_report(index, situation=bulky))
+                if await metric(api, "lagesbild_stream_slow_consumers_total") >= 1:
+                    break
+            else:
+                raise AssertionError("the slow consumer was never cut off")
+            for _ in range(100):  # the close times out after 1 s; allow a few more
+                if await metric(api, "lagesbild_stream_connections") == 0:
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("the server still holds the silent socket")
+        finally:
+            await slow.close()
+
+
+async def test_an_event_the_fold_cannot_read_does_not_stop_the_live_picture(
+    api: Api, streams: Streams
+) -> None:
+    incident = await api.activate()
+    topic = topic_of(incident)
+    viewer = await streams.open(*VIEWER)
+    await subscribed(viewer, topic)
+    # An event written by some future writer with data this fold does not understand.
+    conn = await asyncpg.connect(api.dsn)
+    try:
+        async with conn.transaction():
+            seq = await conn.fetchval(
+                "UPDATE incidents SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
+                uuid.UUID(incident["id"]),
+            )
+            await conn.execute(
+                "INSERT INTO events (incident_id, seq, kind, at, actor, data)"
+                " VALUES ($1, $2, 'report.submitted', now(), '1442', $3::jsonb)",
+                uuid.UUID(incident["id"]),
+                seq,
+                json.dumps({"report": {"organisation": "1442", "needs": [{"text": "no id"}]}}),
+            )
+            await conn.execute(
+                "SELECT pg_notify('lagesbild_events', $1)", f"{incident['id']}:{seq}"
+            )
+    finally:
+        await conn.close()
+    (odd,) = await viewer.events(1, topic)
+    assert odd["seq"] == 2
+    assert odd["patch"] == {"seq": 2}
+    await submit_reports(api, incident, 2)
+    later = await viewer.events(2, topic)
+    assert_consecutive(later, 3)
+    picture = await picture_at(api, incident)
+    assert picture["seq"] == 4
+
+
+async def test_an_instance_started_after_a_removal_refuses_the_removed_participant(
+    api: Api, settings: Settings, dsn: str, clock: FixedClock
+) -> None:
+    incident = await api.activate()
+    reply = await api.call(
+        "PATCH",
+        f"/api/v1/incidents/{incident['id']}",
+        as_=("LST-14", "duty_officer"),
+        json_body={"participants": ["1442"]},
+    )
+    assert reply.status == 200, reply.body
+    async with (
+        served(create_app(settings, dsn=dsn, clock=clock), dsn) as fresh,
+        Streams(fresh) as fresh_streams,
+    ):
+        removed = await fresh_streams.open("1443", "reporter")
+        await removed.subscribe(topic_of(incident))
+        error = await removed.expect("error", topic_of(incident))
+        assert error["code"] == "not_found"
+        kept = await fresh_streams.open("1442", "reporter")
+        assert (await subscribed(kept, topic_of(incident)))["seq"] == 2
+
+
+async def test_lost_listen_connection_is_replaced_and_events_from_elsewhere_arrive(
+    settings: Settings, dsn: str, clock: FixedClock
+) -> None:
+    async with (
+        served(create_app(settings, dsn=dsn, clock=clock), dsn) as watched,
+        served(create_app(settings, dsn=dsn, clock=clock), dsn) as writer,
+        Streams(watched) as streams,
+    ):
+        incident = await writer.activate()
+        topic = topic_of(incident)
+        viewer = await streams.open(*VIEWER)
+        await subscribed(viewer, topic)
+        conn = await asyncpg.connect(dsn)
+        try:  # the database drops both instances' LISTEN connections
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = 'lagesbild-listen'"
+            )
+        finally:
+            await conn.close()
+        for _ in range(100):
+            if await metric(watched, "lagesbild_listener_reconnects_total") >= 1:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the LISTEN connection was not replaced")
+        ready = await watched.call("GET", "/readyz")
+        assert ready.status == 200, ready.body
+        await submit_reports(writer, incident, 2)  # written through the other instance
+        assert_consecutive(await viewer.events(2, topic), 2)
