@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -756,3 +757,33 @@ async def test_random_incident_changes_never_make_a_5xx(api: Api, raw: bytes) ->
         headers={"Content-Type": "application/merge-patch+json"},
     )
     assert_answered_well(reply, raw)
+
+
+async def test_a_bearer_token_that_is_not_ascii_is_401(api: Api) -> None:
+    reply = await api.call("GET", INCIDENTS, headers={"Authorization": "Bearer lgb_å"})
+    assert_problem(reply, 401, "unauthenticated")
+    # Bytes that are not UTF-8 at all, sent as they are (a client library would encode).
+    host, port = api.base.removeprefix("http://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(
+            b"GET " + INCIDENTS.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer \xff\xfe\r\nConnection: close\r\n\r\n"
+        )
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 5)
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.split()[1] == b"401", answer[:300]
+    assert b"application/problem+json" in rest
+
+
+async def test_nul_in_a_query_and_numbers_beyond_bigint_are_422(api: Api) -> None:
+    incident = await api.activate()
+    base = f"{INCIDENTS}/{incident['id']}"
+    nul = await api.call("GET", f"{base}/reports?organisation=%00", as_=DUTY)
+    assert_problem(nul, 422, "validation", loc=["query", "organisation"])
+    huge = await api.call("GET", f"{base}/log?since=99999999999999999999", as_=DUTY)
+    assert_problem(huge, 422, "validation", loc=["query", "since"])

@@ -72,3 +72,16 @@ async def test_unknown_export_format_is_refused(api: Api) -> None:
         "GET", f"/api/v1/incidents/{incident['id']}/export?format=pdf", as_=VIEWER
     )
     assert_problem(reply, 422, "validation", loc=["query", "format"])
+
+
+async def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(api: Api) -> None:
+    incident = await api.activate()
+    await api.submit(
+        incident["id"],
+        report("1442", situation='=HYPERLINK("http://example.invalid","klicka")'),
+    )
+    reply = await api.call(
+        "GET", f"/api/v1/incidents/{incident['id']}/export?format=csv", as_=VIEWER
+    )
+    rows = list(csv.DictReader(io.StringIO(str(reply.body).lstrip("\ufeff"))))
+    assert rows[0]["situation"] == '\'=HYPERLINK("http://example.invalid","klicka")'

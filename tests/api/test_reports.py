@@ -245,3 +245,30 @@ async def test_history_is_visible_to_other_participants_but_not_to_outsiders(api
     assert len(neighbour.body["reports"]) == 1
     outsider = await api.call("GET", path, as_=("0180", "reporter"))
     assert_problem(outsider, 404, "not-found")
+
+
+async def test_repeat_of_an_accepted_report_after_removal_still_answers_the_stored_report(
+    api: Api,
+) -> None:
+    incident = await api.activate()
+    body = report("1443", sectors=ENERGY_SERIOUS)
+    first = await api.submit(incident["id"], body)
+    assert first.status == 201
+    await api.call(
+        "PATCH",
+        f"/api/v1/incidents/{incident['id']}",
+        as_=("LST-14", "duty_officer"),
+        json_body={"participants": ["1442"]},
+    )
+    repeat = await api.submit(incident["id"], body)
+    assert repeat.status == 200
+    assert repeat.body == first.body
+    fresh = await api.submit(incident["id"], report("1443", situation="ny"))
+    assert_problem(fresh, 403, "not-participant")
+
+
+async def test_times_outside_1970_to_2199_are_refused(api: Api) -> None:
+    incident = await api.activate()
+    for when in ("0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "2200-01-01T00:00:00Z"):
+        reply = await api.submit(incident["id"], report("1442", as_of=when))
+        assert_problem(reply, 422, "validation", loc=["as_of"])
