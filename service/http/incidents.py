@@ -53,13 +53,7 @@ async def list_incidents(request: web.Request) -> web.Response:
     query = parse_query(request, IncidentsQuery)
     now = request.app[keys.clock].now()
     async with request.app[keys.pool].acquire() as conn:
-        rows = await incidents.list_visible(
-            conn,
-            status=query.status,
-            everything=principal.role == "admin",
-            organisation=principal.organisation,
-            board_county=principal.org_county if principal.org_kind == "county_board" else None,
-        )
+        rows = await incidents.list_visible(conn, principal, status=query.status)
     return json_response(
         {"incidents": [incident_ops.to_wire(row, now).model_dump(mode="json") for row in rows]}
     )

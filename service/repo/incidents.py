@@ -12,6 +12,7 @@ from pydantic import TypeAdapter
 
 from schemas.common import Severity
 from schemas.incident import DailySchedule, IntervalSchedule, Schedule
+from service.auth import Principal
 from service.policy import IncidentAccess
 from service.repo import Conn
 
@@ -94,13 +95,10 @@ async def lock(conn: Conn, incident_id: uuid.UUID) -> IncidentRow | None:
 
 
 async def list_visible(
-    conn: Conn,
-    *,
-    status: str | None,
-    everything: bool,
-    organisation: str,
-    board_county: str | None,
+    conn: Conn, principal: Principal, *, status: str | None
 ) -> list[IncidentRow]:
+    """The incidents `principal` may see, newest first: `policy.can_see` as SQL."""
+    board_county = principal.org_county if principal.org_kind == "county_board" else None
     records = await conn.fetch(
         _SELECT  # noqa: S608  # constant SQL; values are parameters
         + """
@@ -111,8 +109,8 @@ async def list_visible(
         ORDER BY i.activated_at DESC
         """,
         status,
-        everything,
-        organisation,
+        principal.role == "admin",
+        principal.organisation,
         board_county,
     )
     return [_row(record) for record in records]

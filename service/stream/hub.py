@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import deque
 from collections.abc import Coroutine
-from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -22,57 +20,15 @@ import structlog
 from service.auth import Principal
 from service.config import Settings
 from service.metrics import Metrics
-from service.picture import Picture, apply, empty_picture
-from service.policy import IncidentAccess, can_see
+from service.picture import Picture
+from service.policy import can_see
 from service.repo import events, incidents
 from service.stream import frames
 from service.stream.connection import Connection
+from service.stream.feed import Feed
+from service.stream.watchers import IncidentWatchers, announcement
 
 log = structlog.get_logger(__name__)
-
-INCIDENTS_TOPIC = "incidents"
-_LIFECYCLE = frozenset({"incident.activated", "incident.updated", "incident.closed"})
-
-
-def incident_topic(incident_id: uuid.UUID) -> str:
-    return f"incident:{incident_id}"
-
-
-@dataclass
-class Feed:
-    """One incident as this instance knows it."""
-
-    incident_id: uuid.UUID
-    access: IncidentAccess
-    picture: Picture
-    ring: deque[tuple[int, str]]  # (seq, serialised event frame), most recent events
-    subscribers: set[Connection] = field(default_factory=set)
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    dirty: bool = False
-    catching_up: asyncio.Task[None] | None = None
-    # Lifecycle events by seq, and the seqs already announced on the `incidents` topic.
-    lifecycle: dict[int, dict[str, Any]] = field(default_factory=dict)
-    announced: set[int] = field(default_factory=set)
-    _snapshot: tuple[int, str] | None = None
-
-    @property
-    def seq(self) -> int:
-        seq: int = self.picture["seq"]
-        return seq
-
-    @property
-    def topic(self) -> str:
-        return incident_topic(self.incident_id)
-
-    def snapshot(self) -> str:
-        """The snapshot frame at the current seq, serialised once and shared."""
-        if self._snapshot is None or self._snapshot[0] != self.seq:
-            self._snapshot = (self.seq, frames.snapshot_frame(self.topic, self.seq, self.picture))
-        return self._snapshot[1]
-
-    @property
-    def closed(self) -> bool:
-        return bool(self.picture.get("incident", {}).get("status") == "closed")
 
 
 class Hub:
@@ -83,9 +39,7 @@ class Hub:
         self._feeds: dict[uuid.UUID, Feed] = {}
         self._loading: dict[uuid.UUID, asyncio.Task[Feed | None]] = {}
         self._connections: set[Connection] = set()
-        # `incidents` watchers; a watcher whose snapshot is still being read has a list
-        # that holds what is announced meanwhile, sent right after the snapshot.
-        self._incident_watchers: dict[Connection, list[str] | None] = {}
+        self._watchers = IncidentWatchers()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # -- lifecycle -----------------------------------------------------------------
@@ -146,25 +100,10 @@ class Hub:
 
     async def _load(self, incident_id: uuid.UUID) -> Feed | None:
         async with self._pool.acquire() as conn:
-            log_events = await events.since(conn, incident_id, 0)
-        if not log_events:
+            log = await events.since(conn, incident_id, 0)
+        if not log:
             return None
-        feed = Feed(
-            incident_id=incident_id,
-            access=IncidentAccess(county="", owner="", participants=frozenset()),
-            picture=empty_picture(),
-            ring=deque(maxlen=self._settings.stream_replay_limit),
-            lifecycle={e["seq"]: e for e in log_events if e["kind"] in _LIFECYCLE},
-        )
-        # Fold the log; the most recent events' frames fill the ring, so a viewer who
-        # resumes right after a restart is answered from memory like any other.
-        replayable_from = len(log_events) - self._settings.stream_replay_limit
-        for index, event in enumerate(log_events):
-            feed.picture, patch = apply(feed.picture, event)
-            if index >= replayable_from:
-                feed.ring.append((event["seq"], frames.event_frame(feed.topic, event, patch)))
-        # Who may see it, as of exactly the seq folded (the same log, not a later read).
-        feed.access = _access_of(feed.picture)
+        feed = Feed.from_log(incident_id, log, self._settings.stream_replay_limit)
         self._feeds[incident_id] = feed
         return feed
 
@@ -233,21 +172,14 @@ class Hub:
             self._publish(feed, event)
 
     def _publish(self, feed: Feed, event: dict[str, Any]) -> None:
-        if event["seq"] != feed.seq + 1:
-            raise RuntimeError(f"gap in the log of {feed.incident_id}: {feed.seq} → {event['seq']}")
-        feed.picture, patch = apply(feed.picture, event)
-        if event["kind"] == "incident.updated":
-            feed.access = _access_of(feed.picture)
-        frame = frames.event_frame(feed.topic, event, patch)
-        feed.ring.append((event["seq"], frame))
+        frame = feed.advance(event)
         self._metrics.events_fanned_out.inc()
         for conn in list(feed.subscribers):
             if can_see(conn.principal, feed.access):
                 conn.send(frame)
             else:
                 self._revoke(conn, feed)
-        if event["kind"] in _LIFECYCLE:
-            feed.lifecycle[event["seq"]] = event
+        if event["seq"] in feed.lifecycle:
             self._announce(feed, event)
 
     def _revoke(self, conn: Connection, feed: Feed) -> None:
@@ -261,25 +193,9 @@ class Hub:
     def _announce(self, feed: Feed, event: dict[str, Any]) -> None:
         """Lifecycle events also go to `incidents` watchers who may see the incident."""
         feed.announced.add(event["seq"])
-        if not self._incident_watchers:
-            return
-        frame = frames.dumps(
-            {
-                "type": "event",
-                "topic": INCIDENTS_TOPIC,
-                "incident_id": str(feed.incident_id),
-                "seq": event["seq"],
-                "event": {key: event[key] for key in ("kind", "at", "actor", "data")},
-                "incident": feed.picture["incident"],
-            }
-        )
-        for conn, held in list(self._incident_watchers.items()):
-            if not can_see(conn.principal, feed.access):
-                continue
-            if held is None:
-                conn.send(frame)
-            else:
-                held.append(frame)
+        if len(self._watchers):
+            frame = announcement(str(feed.incident_id), event, feed.picture["incident"])
+            self._watchers.announce(frame, feed.access)
 
     # -- reading -------------------------------------------------------------------
 
@@ -300,7 +216,7 @@ class Hub:
 
     def drop(self, conn: Connection) -> None:
         self._connections.discard(conn)
-        self._incident_watchers.pop(conn, None)
+        self._watchers.remove(conn)
         for incident_id in list(conn.topics):
             self._detach(conn, incident_id)
         conn.topics.clear()
@@ -309,7 +225,7 @@ class Hub:
 
     def _detach(self, conn: Connection, incident_id: uuid.UUID | None) -> None:
         if incident_id is None:
-            self._incident_watchers.pop(conn, None)
+            self._watchers.remove(conn)
             return
         feed = self._feeds.get(incident_id)
         if feed is None:
@@ -323,7 +239,7 @@ class Hub:
             self._feeds.pop(feed.incident_id, None)
 
     def _count_subscriptions(self) -> None:
-        total = len(self._incident_watchers) + sum(len(f.subscribers) for f in self._feeds.values())
+        total = len(self._watchers) + sum(len(f.subscribers) for f in self._feeds.values())
         self._metrics.stream_subscriptions.set(total)
 
     def unsubscribe(self, conn: Connection, incident_id: uuid.UUID | None) -> None:
@@ -332,41 +248,12 @@ class Hub:
         self._count_subscriptions()
 
     async def watch_incidents(self, conn: Connection, principal: Principal) -> None:
-        """Subscribe to `incidents`: a snapshot of visible active incidents, then changes.
-
-        The watcher is registered before the list is read, and what is announced while
-        it is read is held and sent after the snapshot, so nothing falls between.
-        """
-        held: list[str] = []
-        self._incident_watchers[conn] = held
+        """Subscribe to `incidents`: a snapshot of visible active incidents, then changes."""
+        held = self._watchers.begin(conn)
         conn.topics.add(None)
         async with self._pool.acquire() as conn_db:
-            rows = await incidents.list_visible(
-                conn_db,
-                status="active",
-                everything=principal.role == "admin",
-                organisation=principal.organisation,
-                board_county=principal.org_county if principal.org_kind == "county_board" else None,
-            )
-        listing = [
-            {
-                "id": str(row.id),
-                "title": row.title,
-                "county": row.county,
-                "severity": row.severity,
-                "exercise": row.exercise,
-                "status": row.status,
-                "seq": row.last_seq,
-            }
-            for row in rows
-        ]
-        conn.send(
-            frames.dumps({"type": "snapshot", "topic": INCIDENTS_TOPIC, "incidents": listing})
-        )
-        if self._incident_watchers.get(conn) is held:  # not unsubscribed meanwhile
-            for frame in held:
-                conn.send(frame)
-            self._incident_watchers[conn] = None
+            rows = await incidents.list_visible(conn_db, principal, status="active")
+        self._watchers.ready(conn, held, rows)
         self._count_subscriptions()
 
     async def subscribe(self, conn: Connection, incident_id: uuid.UUID, since: int | None) -> bool:
@@ -407,7 +294,7 @@ class Hub:
             )
             conn.send(feed.snapshot())
             return
-        replay = _frames_after(feed, since)
+        replay = feed.frames_after(since)
         if replay is None or len(replay) > conn.room:
             # Older than the ring reaches back (stream_replay_limit), or more than the
             # socket's queue takes at once (which would close it with 4008 on every
@@ -416,24 +303,3 @@ class Hub:
             return
         for frame in replay:
             conn.send(frame)
-
-
-def _frames_after(feed: Feed, since: int) -> list[str] | None:
-    """The event frames after `since` from the ring; None when it does not reach back."""
-    if since == feed.seq:
-        return []
-    oldest = feed.ring[0][0] if feed.ring else feed.seq + 1
-    if oldest > since + 1:
-        return None
-    return [frame for seq, frame in feed.ring if seq > since]
-
-
-def _access_of(picture: Picture) -> IncidentAccess:
-    """Who may see the incident, from the picture itself: its county, its owner and its
-    participants (the organisations in the picture), all as of the picture's seq."""
-    incident = picture.get("incident", {})
-    return IncidentAccess(
-        county=str(incident.get("county", "")),
-        owner=str(incident.get("owner", "")),
-        participants=frozenset(picture.get("organisations", {})),
-    )
