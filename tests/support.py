@@ -61,6 +61,21 @@ def assert_problem(
         assert loc in locs, locs
 
 
+def incident_body(**overrides: Any) -> dict[str, Any]:
+    """A valid activation in county 14, with any field replaced."""
+    body: dict[str, Any] = {
+        "title": "Storm i Sjuhärad",
+        "description": "Omfattande elavbrott",
+        "county": "14",
+        "severity": "high",
+        "exercise": False,
+        "participants": PARTICIPANTS,
+        "schedule": DAILY,
+    }
+    body.update(overrides)
+    return body
+
+
 def report(organisation: str, **content: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"report_id": str(uuid.uuid4()), "organisation": organisation}
     body.update(content)
@@ -124,18 +139,11 @@ class Api:
             return Reply(r.status, body, r.content_type, dict(r.headers))
 
     async def activate(self, *, by: str = "LST-14", **overrides: Any) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "title": "Storm i Sjuhärad",
-            "description": "Omfattande elavbrott",
-            "county": "14",
-            "severity": "high",
-            "exercise": False,
-            "participants": PARTICIPANTS,
-            "schedule": DAILY,
-        }
-        body.update(overrides)
         reply = await self.call(
-            "POST", "/api/v1/incidents", as_=(by, "duty_officer"), json_body=body
+            "POST",
+            "/api/v1/incidents",
+            as_=(by, "duty_officer"),
+            json_body=incident_body(**overrides),
         )
         assert reply.status == 201, reply.body
         incident: dict[str, Any] = reply.body

@@ -24,27 +24,21 @@ from schemas.common import Role
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
-from tests.support import DAILY, PARTICIPANTS, Api, Reply, assert_problem, report, served
+from tests.support import (
+    PARTICIPANTS,
+    Api,
+    Reply,
+    assert_problem,
+    incident_body,
+    report,
+    served,
+)
 
 INCIDENTS = "/api/v1/incidents"
 DUTY: tuple[str, Role] = ("LST-14", "duty_officer")
 REPORTER: tuple[str, Role] = ("1442", "reporter")
 VIEWER: tuple[str, Role] = ("LST-14", "viewer")
 JSON = {"Content-Type": "application/json"}
-
-
-def incident_body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "title": "Storm i Sjuhärad",
-        "description": "Omfattande elavbrott",
-        "county": "14",
-        "severity": "high",
-        "exercise": False,
-        "participants": PARTICIPANTS,
-        "schedule": DAILY,
-    }
-    body.update(overrides)
-    return body
 
 
 def reports_path(incident_id: str) -> str:
