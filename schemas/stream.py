@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter, field_validator
+from pydantic import AfterValidator, BaseModel, Field, TypeAdapter
 
 from schemas.common import WireModel
 
@@ -25,27 +25,23 @@ def parse_topic(topic: str) -> uuid.UUID | None:
         raise ValueError(f"{rest!r} is not an incident id") from exc
 
 
+def _valid_topic(topic: str) -> str:
+    parse_topic(topic)
+    return topic
+
+
+Topic = Annotated[str, Field(max_length=100), AfterValidator(_valid_topic)]
+
+
 class Subscribe(WireModel):
     type: Literal["subscribe"]
-    topic: Annotated[str, Field(max_length=100)]
+    topic: Topic
     since: Annotated[int, Field(ge=0)] | None = None
-
-    @field_validator("topic")
-    @classmethod
-    def _topic(cls, value: str) -> str:
-        parse_topic(value)
-        return value
 
 
 class Unsubscribe(WireModel):
     type: Literal["unsubscribe"]
-    topic: Annotated[str, Field(max_length=100)]
-
-    @field_validator("topic")
-    @classmethod
-    def _topic(cls, value: str) -> str:
-        parse_topic(value)
-        return value
+    topic: Topic
 
 
 ClientFrame = Annotated[Subscribe | Unsubscribe, Field(discriminator="type")]
