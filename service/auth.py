@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from schemas.common import Role
-from service import keys
+from service import keys, sessions
 from service.errors import Unauthenticated
 from service.repo import Conn
+from service.repo.users import SessionRow
 
 TOKEN_PREFIX = "lgb_"  # noqa: S105  # a public prefix, not a secret
 
@@ -25,6 +26,8 @@ class Principal:
     org_kind: str
     org_county: str | None
     role: Role
+    # Set when the caller is a person logged in to the web app (not an API token).
+    session_id: int | None = None
 
 
 def new_token() -> str:
@@ -79,12 +82,54 @@ def bearer_token(request: web.BaseRequest) -> str | None:
 
 
 async def authenticate(request: web.Request) -> Principal:
-    """The caller, from `Authorization: Bearer …`; 401 without a valid token."""
+    """The caller: an API token (`Authorization: Bearer …`) or a web session cookie.
+
+    A session must also pass the CSRF check on every state-changing request. 401
+    without either.
+    """
     token = bearer_token(request)
     if token is None:
-        raise Unauthenticated("send an API token as 'Authorization: Bearer <token>'")
+        session = await current_session(request)
+        if session is None:
+            raise Unauthenticated("log in, or send an API token as 'Authorization: Bearer <token>'")
+        if request.method not in sessions.SAFE_METHODS:
+            sessions.check_csrf(
+                request,
+                session.csrf_token,
+                request.headers.get(sessions.CSRF_HEADER),
+                request.app[keys.settings].trusted_origins,
+            )
+        return session_principal(session)
     async with request.app[keys.pool].acquire() as conn:
         principal = await principal_for_token(conn, token)
     if principal is None:
         raise Unauthenticated("the token is unknown or revoked")
     return principal
+
+
+# The request's session, looked up once (None: no live session).
+_SESSION: web.RequestKey[SessionRow | None] = web.RequestKey("session")
+
+
+async def current_session(request: web.Request) -> SessionRow | None:
+    """The live session named by the request's cookie, if any (cached on the request)."""
+    if _SESSION in request:
+        return request[_SESSION]
+    token = request.cookies.get(sessions.COOKIE)
+    session = None
+    if token and token.isascii():
+        async with request.app[keys.pool].acquire() as conn:
+            session = await sessions.lookup(conn, token, now=request.app[keys.clock].now())
+    request[_SESSION] = session
+    return session
+
+
+def session_principal(session: SessionRow) -> Principal:
+    return Principal(
+        name=session.name,
+        organisation=session.organisation,
+        org_kind=session.org_kind,
+        org_county=session.org_county,
+        role=session.role,
+        session_id=session.id,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import sys
 from collections.abc import Sequence
 
@@ -12,18 +13,22 @@ from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
 from schemas.common import ROLES, Role
+from service import sessions
 from service.app import create_app
 from service.auth import create_token
+from service.clock import SystemClock
 from service.config import Settings
 from service.db import prepare_database
 from service.demo import ensure_demo
 from service.embedded_pg import start_embedded
 from service.logs import configure_logging
 from service.migrate import MigrationError
-from service.repo import organisations
+from service.repo import organisations, users
 from service.watch import watch
 
 role_adapter: TypeAdapter[Role] = TypeAdapter(Role)
+USER_ROLES = ("reporter", "viewer", "duty_officer", "admin")  # adapters are systems: tokens
+MIN_PASSWORD = 10
 
 
 def _dsn(settings: Settings) -> str:
@@ -54,6 +59,19 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--org", required=True, help="organisation code, e.g. 1442 or LST-14")
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--name", required=True, help="who holds it, e.g. 'ISK Vårgårda'")
+    user = commands.add_parser("user", help="people who log in to the web app")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    user_create = user_commands.add_parser(
+        "create", help="create a user; the password is asked for, or read from stdin"
+    )
+    user_create.add_argument("--org", required=True, help="organisation code, e.g. 1442")
+    user_create.add_argument("--role", required=True, choices=USER_ROLES)
+    user_create.add_argument("--email", required=True)
+    user_create.add_argument("--name", help="the person's name (defaults to the e-mail address)")
+    user_remove = user_commands.add_parser(
+        "remove", help="remove a user; their sessions and open streams end at once"
+    )
+    user_remove.add_argument("--email", required=True)
     return parser
 
 
@@ -72,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "token":
             return asyncio.run(_create_token(_dsn(settings), args.org, args.role, args.name))
+        if args.command == "user":
+            return _user_command(args, settings)
         dsn = _dsn(settings)
         asyncio.run(prepare_database(dsn))
         if args.command == "migrate":
@@ -101,6 +121,78 @@ async def _create_token(dsn: str, org: str, role: str, name: str) -> int:
     finally:
         await conn.close()
     print(token)
+    return 0
+
+
+def _user_command(args: argparse.Namespace, settings: Settings) -> int:
+    if args.user_command == "remove":
+        return asyncio.run(_remove_user(_dsn(settings), args.email))
+    password = read_password()
+    if password is None:
+        return 2
+    return asyncio.run(
+        _create_user(_dsn(settings), args.org, args.role, args.email, args.name, password)
+    )
+
+
+def read_password() -> str | None:
+    """From a prompt (asked twice) on a terminal; else the first line of stdin."""
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("lagesbild: the passwords differ", file=sys.stderr)
+            return None
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD:
+        print(f"lagesbild: a password has at least {MIN_PASSWORD} characters", file=sys.stderr)
+        return None
+    return password
+
+
+async def _create_user(
+    dsn: str, org: str, role: str, email: str, name: str | None, password: str
+) -> int:
+    await prepare_database(dsn)
+    conn = await asyncpg.connect(dsn)
+    try:
+        if await organisations.get(conn, org) is None:
+            print(f"lagesbild: unknown organisation {org!r}", file=sys.stderr)
+            return 2
+        try:
+            user = await sessions.create_user(
+                conn,
+                email=email,
+                name=name or email,
+                organisation=org,
+                role=role_adapter.validate_python(role),
+                password=password,
+                at=SystemClock().now(),
+            )
+        except users.EmailTaken:
+            print(f"lagesbild: a user with e-mail {email!r} exists already", file=sys.stderr)
+            return 2
+        except asyncpg.CheckViolationError:
+            print(f"lagesbild: {email!r} is not an e-mail address", file=sys.stderr)
+            return 2
+    finally:
+        await conn.close()
+    print(f"created user {user.email} ({user.role} for {user.organisation})")
+    return 0
+
+
+async def _remove_user(dsn: str, email: str) -> int:
+    await prepare_database(dsn)
+    conn = await asyncpg.connect(dsn)
+    try:
+        async with conn.transaction():
+            removed = await sessions.remove_user(conn, email, at=SystemClock().now())
+    finally:
+        await conn.close()
+    if not removed:
+        print(f"lagesbild: no user with e-mail {email!r}", file=sys.stderr)
+        return 2
+    print(f"removed user {email}; their sessions have ended")
     return 0
 
 

@@ -57,6 +57,16 @@ class Settings(BaseSettings):
 
     log_page_limit: int = Field(default=1000, ge=1)
 
+    session_lifetime_hours: float = Field(
+        default=7 * 24,
+        gt=0,
+        description="How long a web session lasts after log-in (a wall screen stays logged in)",
+    )
+    trusted_origins: frozenset[str] = Field(
+        default=frozenset(),
+        description="Origins besides the service's own host allowed to post and open streams",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _postgres_url(cls, value: str | None) -> str | None:

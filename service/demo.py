@@ -5,6 +5,7 @@ Created only when the database has no incident, so it never touches real data.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from service.db import create_pool
 from service.domain import incidents as incident_ops
 from service.domain import reports as report_ops
 from service.repo import Conn, organisations
+from service.sessions import create_user
 
 DEMO_TITLE = "ÖVNING Storm Västra Götaland"
 DEMO_COUNTY = "14"
@@ -102,6 +104,7 @@ async def ensure_demo(dsn: str, settings: Settings) -> Path | None:
                 _say_existing(settings)
                 return None
             tokens = await _demo_tokens(conn)
+            users = await _demo_users(conn)
         await _demo_incident(pool)
     finally:
         await pool.close()
@@ -113,8 +116,16 @@ async def ensure_demo(dsn: str, settings: Settings) -> Path | None:
         encoding="utf-8",
     )
     path.chmod(0o600)
+    users_path = settings.data_dir / "demo-users.txt"
+    users_path.write_text(
+        "# Lägesbild demo users (exercise data only): e-mail, password, who\n"
+        + "".join(f"{email}  {password}  {who}\n" for email, password, who in users),
+        encoding="utf-8",
+    )
+    users_path.chmod(0o600)
     print(f"Demo: created the exercise '{DEMO_TITLE}' with 49 participants.", flush=True)
     print(f"Demo: tokens for a reporter (1442), a viewer and a duty officer (LST-14) are in {path}")
+    _say_users(users_path)
     return path
 
 
@@ -122,6 +133,41 @@ def _say_existing(settings: Settings) -> None:
     path = settings.data_dir / "demo-tokens.txt"
     if path.exists():
         print(f"Demo: the database already has incidents; demo tokens are in {path}", flush=True)
+    users_path = settings.data_dir / "demo-users.txt"
+    if users_path.exists():
+        _say_users(users_path)
+
+
+def _say_users(path: Path) -> None:
+    print(f"Demo: log in on the web page as one of these (also in {path}):", flush=True)
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        print(f"  {line}", flush=True)
+
+
+DEMO_USERS: tuple[tuple[str, str, Role, str], ...] = (
+    ("vargarda@demo.example", "1442", "reporter", "ISK Vårgårda"),
+    ("alingsas@demo.example", "1489", "reporter", "ISK Alingsås"),
+    ("lagesbild@demo.example", "LST-14", "viewer", "Lägesbild Länsstyrelsen VG"),
+    ("tib@demo.example", "LST-14", "duty_officer", "TiB Länsstyrelsen VG"),
+)
+
+
+async def _demo_users(conn: Conn) -> list[tuple[str, str, str]]:
+    """The demo's people, each with a fresh random password; (e-mail, password, who)."""
+    created = []
+    for email, organisation, role, name in DEMO_USERS:
+        password = secrets.token_urlsafe(9)
+        await create_user(
+            conn,
+            email=email,
+            name=name,
+            organisation=organisation,
+            role=role,
+            password=password,
+            at=SystemClock().now(),
+        )
+        created.append((email, password, f"{name} ({organisation}, {role})"))
+    return created
 
 
 async def _demo_tokens(conn: Conn) -> dict[str, str]:

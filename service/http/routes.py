@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from service.http import incidents, ops, organisations, schemas
+from service.http import incidents, ops, organisations, schemas, timeline
 from service.stream.endpoint import stream
+from service.web.routes import setup_web
 
 
 def setup_routes(app: web.Application) -> None:
@@ -13,4 +14,6 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(organisations.routes)
     app.add_routes(incidents.routes)
     app.add_routes(schemas.routes)
+    app.add_routes(timeline.routes)
     app.router.add_get("/api/v1/stream", stream, name="stream")
+    setup_web(app)

@@ -25,6 +25,8 @@ from service.metrics import Metrics
 log = structlog.get_logger(__name__)
 
 SLOW_CONSUMER = 4008
+# The web session behind the socket ended (log-out, user removed): log in again.
+SESSION_ENDED = 4001
 _ids = itertools.count(1)
 
 

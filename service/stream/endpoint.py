@@ -9,8 +9,9 @@ import asyncpg
 import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from service import keys
+from service import keys, sessions
 from service.auth import authenticate
+from service.errors import Forbidden
 from service.stream import commands, frames
 from service.stream.connection import Connection
 
@@ -20,6 +21,12 @@ log = structlog.get_logger(__name__)
 async def stream(request: web.Request) -> web.WebSocketResponse:
     principal = await authenticate(request)  # before the upgrade: a plain 401 problem
     settings = request.app[keys.settings]
+    # Cross-site WebSocket hijacking: a browser sends the page's Origin with the upgrade
+    # and the session cookie with it, so a page of another site must not get a stream.
+    # API clients (no cookie, no Origin) are not affected.
+    from_browser = principal.session_id is not None or "Origin" in request.headers
+    if from_browser and not sessions.same_origin(request, settings.trusted_origins):
+        raise Forbidden("streams open only from Lägesbild's own pages", slug="origin")
     hub = request.app[keys.hub]
     ws = web.WebSocketResponse(
         heartbeat=settings.stream_heartbeat_seconds,

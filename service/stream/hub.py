@@ -24,7 +24,7 @@ from service.picture import Picture
 from service.policy import can_see
 from service.repo import events, incidents
 from service.stream import frames
-from service.stream.connection import Connection
+from service.stream.connection import SESSION_ENDED, Connection
 from service.stream.feed import Feed
 from service.stream.watchers import IncidentWatchers, announcement
 
@@ -213,6 +213,12 @@ class Hub:
     def register(self, conn: Connection) -> None:
         self._connections.add(conn)
         self._metrics.stream_connections.set(len(self._connections))
+
+    def end_sessions(self, session_ids: set[int]) -> None:
+        """Close the sockets opened under web sessions that have ended."""
+        for conn in list(self._connections):
+            if conn.principal.session_id in session_ids:
+                conn.close_soon(SESSION_ENDED, "session ended: log in again")
 
     def drop(self, conn: Connection) -> None:
         self._connections.discard(conn)

@@ -9,6 +9,7 @@ import uuid
 import asyncpg
 import structlog
 
+from service import sessions
 from service.metrics import Metrics
 from service.repo import Conn
 from service.repo.events import CHANNEL
@@ -54,6 +55,7 @@ class Listener:
         )
         conn.add_termination_listener(self._on_terminated)
         await conn.add_listener(CHANNEL, self._on_notification)
+        await conn.add_listener(sessions.CHANNEL, self._on_session_ended)
         self._conn = conn
         self._lost.clear()
 
@@ -70,6 +72,18 @@ class Listener:
         incident, _, seq = str(payload).partition(":")
         try:
             self._hub.notify(uuid.UUID(incident), int(seq))
+        except ValueError:
+            log.warning("listener.bad_payload", payload=str(payload)[:100])
+
+    def _on_session_ended(
+        self,
+        _conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy,
+        _pid: int,
+        _channel: str,
+        payload: object,
+    ) -> None:
+        try:
+            self._hub.end_sessions({int(str(payload))})
         except ValueError:
             log.warning("listener.bad_payload", payload=str(payload)[:100])
 

@@ -1,0 +1,183 @@
+"""Users who log in to the web app, and their server-side sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from schemas.common import Role
+from service.repo import Conn
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    id: int
+    email: str
+    name: str
+    organisation: str
+    role: Role
+    password_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """A live session with what a request needs to know about its user."""
+
+    id: int
+    user_id: int
+    csrf_token: str
+    expires_at: datetime
+    email: str
+    name: str
+    organisation: str
+    org_name: str
+    org_kind: str
+    org_county: str | None
+    role: Role
+
+
+class EmailTaken(Exception):
+    """A live account already uses the address."""
+
+
+def _user(row: asyncpg.Record) -> UserRow:
+    return UserRow(
+        id=row["id"],
+        email=row["email"],
+        name=row["name"],
+        organisation=row["organisation"],
+        role=row["role"],
+        password_hash=row["password_hash"],
+    )
+
+
+async def insert(
+    conn: Conn,
+    *,
+    email: str,
+    name: str,
+    organisation: str,
+    role: Role,
+    password_hash: str,
+    at: datetime,
+) -> UserRow:
+    try:
+        row = await conn.fetchrow(
+            """
+            INSERT INTO users (email, name, organisation, role, password_hash, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            RETURNING id, email, name, organisation, role, password_hash
+            """,
+            email,
+            name,
+            organisation,
+            role,
+            password_hash,
+            at,
+        )
+    except asyncpg.UniqueViolationError as exc:
+        raise EmailTaken(email) from exc
+    assert row is not None  # INSERT … RETURNING returns the row
+    return _user(row)
+
+
+async def by_email(conn: Conn, email: str) -> UserRow | None:
+    row = await conn.fetchrow(
+        """
+        SELECT id, email, name, organisation, role, password_hash
+        FROM users WHERE email = $1 AND removed_at IS NULL
+        """,
+        email,
+    )
+    return None if row is None else _user(row)
+
+
+async def set_password_hash(conn: Conn, user_id: int, password_hash: str) -> None:
+    await conn.execute("UPDATE users SET password_hash = $2 WHERE id = $1", user_id, password_hash)
+
+
+async def remove(conn: Conn, email: str, *, at: datetime) -> int | None:
+    """Mark the live account with `email` removed; its id, or None when there is none."""
+    user_id: int | None = await conn.fetchval(
+        "UPDATE users SET removed_at = $2 WHERE email = $1 AND removed_at IS NULL RETURNING id",
+        email,
+        at,
+    )
+    return user_id
+
+
+async def insert_session(
+    conn: Conn,
+    *,
+    token_hash: bytes,
+    user_id: int,
+    csrf_token: str,
+    at: datetime,
+    expires_at: datetime,
+) -> int:
+    session_id: int = await conn.fetchval(
+        """
+        INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
+        VALUES ($1, $2, $3, $4, $5) RETURNING id
+        """,
+        token_hash,
+        user_id,
+        csrf_token,
+        at,
+        expires_at,
+    )
+    return session_id
+
+
+async def live_session(conn: Conn, token_hash: bytes, *, now: datetime) -> SessionRow | None:
+    row = await conn.fetchrow(
+        """
+        SELECT s.id, s.user_id, s.csrf_token, s.expires_at,
+               u.email, u.name, u.organisation, u.role,
+               o.name AS org_name, o.kind AS org_kind, o.county AS org_county
+        FROM sessions s
+        JOIN users u ON u.id = s.user_id
+        JOIN organisations o ON o.code = u.organisation
+        WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > $2
+          AND u.removed_at IS NULL
+        """,
+        token_hash,
+        now,
+    )
+    if row is None:
+        return None
+    return SessionRow(
+        id=row["id"],
+        user_id=row["user_id"],
+        csrf_token=row["csrf_token"],
+        expires_at=row["expires_at"],
+        email=row["email"],
+        name=row["name"],
+        organisation=row["organisation"],
+        org_name=row["org_name"],
+        org_kind=row["org_kind"],
+        org_county=row["org_county"],
+        role=row["role"],
+    )
+
+
+async def end_session(conn: Conn, token_hash: bytes, *, at: datetime) -> int | None:
+    """End one session; its id, or None when it was not live."""
+    session_id: int | None = await conn.fetchval(
+        "UPDATE sessions SET ended_at = $2 WHERE token_hash = $1 AND ended_at IS NULL RETURNING id",
+        token_hash,
+        at,
+    )
+    return session_id
+
+
+async def end_sessions_of(conn: Conn, user_id: int, *, at: datetime) -> list[int]:
+    """End every live session of a user; their ids."""
+    rows = await conn.fetch(
+        "UPDATE sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL RETURNING id",
+        user_id,
+        at,
+    )
+    return [row["id"] for row in rows]

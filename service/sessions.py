@@ -1,0 +1,188 @@
+"""Log-in with e-mail and password, server-side sessions and CSRF protection.
+
+The session cookie holds 256 random bits; the database holds their SHA-256, so a
+copy of the table opens no session. Ending a session (log-out, user removal) is a
+row update plus `pg_notify('lagesbild_sessions', id)`: every instance closes the
+session's open streams when the notification arrives.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import argon2
+from aiohttp import web
+
+from schemas.common import Role
+from service.errors import Forbidden
+from service.repo import Conn
+from service.repo import users as users_repo
+from service.repo.users import SessionRow
+
+COOKIE = "lagesbild_session"
+LOGIN_COOKIE = "lagesbild_login"  # double-submit token for the log-in form, before a session
+CSRF_HEADER = "X-CSRF-Token"
+CHANNEL = "lagesbild_sessions"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+_hasher = argon2.PasswordHasher()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the address is unknown, so a wrong address costs as long as a
+    wrong password and the answer time does not tell which addresses exist."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class NewSession:
+    token: str  # for the cookie; never stored
+    session_id: int
+    csrf_token: str
+    expires_at: datetime
+
+
+async def check_password(conn: Conn, email: str, password: str) -> users_repo.UserRow | None:
+    """The user when the password is right; None otherwise (and as slowly either way)."""
+    user = await users_repo.by_email(conn, normalise_email(email))
+    try:
+        _hasher.verify(_dummy_hash() if user is None else user.password_hash, password)
+    except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+        return None
+    if user is None:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        await users_repo.set_password_hash(conn, user.id, _hasher.hash(password))
+    return user
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def create_user(
+    conn: Conn, *, email: str, name: str, organisation: str, role: Role, password: str, at: datetime
+) -> users_repo.UserRow:
+    return await users_repo.insert(
+        conn,
+        email=normalise_email(email),
+        name=name,
+        organisation=organisation,
+        role=role,
+        password_hash=hash_password(password),
+        at=at,
+    )
+
+
+async def start(conn: Conn, user_id: int, *, at: datetime, lifetime: timedelta) -> NewSession:
+    token = secrets.token_urlsafe(32)
+    csrf_token = secrets.token_urlsafe(32)
+    expires_at = at + lifetime
+    session_id = await users_repo.insert_session(
+        conn,
+        token_hash=_hash(token),
+        user_id=user_id,
+        csrf_token=csrf_token,
+        at=at,
+        expires_at=expires_at,
+    )
+    return NewSession(token, session_id, csrf_token, expires_at)
+
+
+async def lookup(conn: Conn, token: str, *, now: datetime) -> SessionRow | None:
+    return await users_repo.live_session(conn, _hash(token), now=now)
+
+
+async def end(conn: Conn, token: str, *, at: datetime) -> None:
+    """End the session of `token` (log-out) and tell every instance."""
+    session_id = await users_repo.end_session(conn, _hash(token), at=at)
+    if session_id is not None:
+        await _announce(conn, [session_id])
+
+
+async def remove_user(conn: Conn, email: str, *, at: datetime) -> bool:
+    """Remove a user and end all their sessions at once; False when there is no such user."""
+    user_id = await users_repo.remove(conn, normalise_email(email), at=at)
+    if user_id is None:
+        return False
+    await _announce(conn, await users_repo.end_sessions_of(conn, user_id, at=at))
+    return True
+
+
+async def _announce(conn: Conn, session_ids: list[int]) -> None:
+    for session_id in session_ids:
+        await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(session_id))
+
+
+# --- cookies and CSRF ---------------------------------------------------------------------
+
+
+def is_https(request: web.BaseRequest) -> bool:
+    # Behind a TLS-terminating proxy the scheme is http; the proxy says so in the header.
+    # Trusting it can only make the cookie stricter.
+    return request.scheme == "https" or request.headers.get("X-Forwarded-Proto") == "https"
+
+
+def set_cookie(
+    response: web.StreamResponse,
+    request: web.BaseRequest,
+    name: str,
+    value: str,
+    *,
+    max_age: int | None,
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        secure=is_https(request),
+        samesite="Lax",
+    )
+
+
+def same_origin(request: web.BaseRequest, trusted: frozenset[str]) -> bool:
+    """Whether the request comes from a page of this site (or a trusted origin).
+
+    Browsers send `Origin` on every state-changing request and on WebSocket upgrades;
+    `Referer` stands in where a privacy setting drops it. Neither present is refused.
+    """
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        referer = request.headers.get("Referer")
+        if referer is None:
+            return False
+        parts = urlsplit(referer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    if origin in trusted:
+        return True
+    parts = urlsplit(origin)
+    return parts.scheme in {"http", "https"} and parts.netloc == request.host
+
+
+def check_csrf(
+    request: web.BaseRequest, expected: str, supplied: str | None, trusted: frozenset[str]
+) -> None:
+    """403 unless the request is same-origin and carries the session's CSRF token."""
+    if not same_origin(request, trusted):
+        raise Forbidden("the request does not come from a Lägesbild page", slug="csrf")
+    if supplied is None or not hmac.compare_digest(supplied.encode(), expected.encode()):
+        raise Forbidden(
+            "the form's security token is missing or wrong: reload the page", slug="csrf"
+        )

@@ -1,0 +1,122 @@
+"""Log-in, log-out and the language switch."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from urllib.parse import quote
+
+from aiohttp import web
+
+from service import keys, sessions
+from service.auth import current_session
+from service.errors import Forbidden
+from service.repo.users import SessionRow
+from service.web.i18n import LANG_COOKIE
+from service.web.render import render
+
+routes = web.RouteTableDef()
+
+
+def local_path(target: str | None, default: str = "/incidents") -> str:
+    """Only a path of this site: never an open redirect to another."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    return target
+
+
+async def require_session(request: web.Request) -> SessionRow:
+    """The logged-in person, or a redirect to the log-in page that comes back here."""
+    session = await current_session(request)
+    if session is None:
+        raise web.HTTPSeeOther(f"/login?next={quote(request.path_qs, safe='')}")
+    return session
+
+
+@routes.get("/")
+async def home(request: web.Request) -> web.Response:
+    target = "/incidents" if await current_session(request) else "/login"
+    raise web.HTTPSeeOther(target)
+
+
+@routes.get("/login")
+async def login_page(request: web.Request) -> web.Response:
+    if await current_session(request) is not None:
+        raise web.HTTPSeeOther(local_path(request.query.get("next")))
+    return _login_form(request, email="", failed=False)
+
+
+def _login_form(request: web.Request, *, email: str, failed: bool) -> web.Response:
+    token = secrets.token_urlsafe(32)
+    response = render(
+        request,
+        "login.html",
+        {"csrf": token, "email": email, "failed": failed, "next": request.query.get("next", "")},
+        session=None,
+        status=401 if failed else 200,
+    )
+    sessions.set_cookie(response, request, sessions.LOGIN_COOKIE, token, max_age=3600)
+    return response
+
+
+@routes.post("/login")
+async def login(request: web.Request) -> web.Response:
+    form = await request.post()
+    expected = request.cookies.get(sessions.LOGIN_COOKIE, "")
+    supplied = form.get("csrf_token")
+    settings = request.app[keys.settings]
+    if not expected:
+        raise Forbidden("the log-in form has expired: reload the page", slug="csrf")
+    sessions.check_csrf(
+        request, expected, supplied if isinstance(supplied, str) else None, settings.trusted_origins
+    )
+    email, password = form.get("email"), form.get("password")
+    if not isinstance(email, str) or not isinstance(password, str):
+        return _login_form(request, email="", failed=True)
+    clock = request.app[keys.clock]
+    async with request.app[keys.pool].acquire() as conn, conn.transaction():
+        user = await sessions.check_password(conn, email, password)
+        if user is None:
+            return _login_form(request, email=email[:254], failed=True)
+        # A new session at every log-in (never reuse one a browser brought along).
+        old = request.cookies.get(sessions.COOKIE)
+        if old and old.isascii():
+            await sessions.end(conn, old, at=clock.now())
+        lifetime = timedelta(hours=settings.session_lifetime_hours)
+        new = await sessions.start(conn, user.id, at=clock.now(), lifetime=lifetime)
+    response = web.HTTPSeeOther(local_path(request.query.get("next")))
+    sessions.set_cookie(
+        response, request, sessions.COOKIE, new.token, max_age=int(lifetime.total_seconds())
+    )
+    response.del_cookie(sessions.LOGIN_COOKIE, path="/")
+    raise response
+
+
+@routes.post("/logout")
+async def logout(request: web.Request) -> web.Response:
+    session = await current_session(request)
+    token = request.cookies.get(sessions.COOKIE, "")
+    if session is not None:
+        form = await request.post()
+        supplied = form.get("csrf_token")
+        sessions.check_csrf(
+            request,
+            session.csrf_token,
+            supplied if isinstance(supplied, str) else None,
+            request.app[keys.settings].trusted_origins,
+        )
+        async with request.app[keys.pool].acquire() as conn, conn.transaction():
+            await sessions.end(conn, token, at=request.app[keys.clock].now())
+        # This instance closes the session's streams at once; NOTIFY tells the others.
+        request.app[keys.hub].end_sessions({session.id})
+    response = web.HTTPSeeOther("/login")
+    response.del_cookie(sessions.COOKIE, path="/")
+    raise response
+
+
+@routes.get("/lang/{lang}")
+async def switch_language(request: web.Request) -> web.Response:
+    lang = "en" if request.match_info["lang"] == "en" else "sv"
+    response = web.HTTPSeeOther(local_path(request.query.get("next")))
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, path="/", samesite="Lax")
+    raise response

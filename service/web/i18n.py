@@ -1,0 +1,321 @@
+"""Swedish first, English second: every text of the web app in both languages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+Lang = Literal["sv", "en"]
+LANGS: tuple[Lang, ...] = ("sv", "en")
+LANG_COOKIE = "lagesbild_lang"
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+# key: (Swedish, English)
+TEXTS: Mapping[str, tuple[str, str]] = {
+    "app": ("Lägesbild", "Lägesbild"),
+    "skip": ("Hoppa till innehållet", "Skip to content"),
+    "exercise": ("ÖVNING", "EXERCISE"),
+    "exercise_banner": (
+        "ÖVNING – detta är en övning, inte en verklig händelse",
+        "EXERCISE – this is an exercise, not a real incident",
+    ),
+    "nav": ("Huvudmeny", "Main menu"),
+    "incidents": ("Händelser", "Incidents"),
+    "logout": ("Logga ut", "Log out"),
+    "login": ("Logga in", "Log in"),
+    "email": ("E-postadress", "E-mail address"),
+    "password": ("Lösenord", "Password"),
+    "login_failed": ("Fel e-postadress eller lösenord.", "Wrong e-mail address or password."),
+    "login_intro": (
+        "Logga in med ditt konto för att rapportera eller följa lägesbilden.",
+        "Log in with your account to report or follow the situation picture.",
+    ),
+    "language": ("In English", "På svenska"),
+    "signed_in_as": ("Inloggad som", "Logged in as"),
+    "active": ("Pågående", "Active"),
+    "closed": ("Avslutade", "Closed"),
+    "none_yet": ("Inga händelser.", "No incidents."),
+    "new_incident": ("Aktivera ny händelse", "Activate a new incident"),
+    "dashboard": ("Lägesbild", "Situation picture"),
+    "report": ("Rapportera", "Report"),
+    "edit": ("Ändra", "Edit"),
+    "close_incident": ("Avsluta händelsen", "Close the incident"),
+    "county": ("Län", "County"),
+    "severity": ("Allvarlighetsgrad", "Severity"),
+    "severity.low": ("Låg", "Low"),
+    "severity.medium": ("Medel", "Medium"),
+    "severity.high": ("Hög", "High"),
+    "severity.very_high": ("Mycket hög", "Very high"),
+    "status.active": ("Pågår", "Active"),
+    "status.closed": ("Avslutad", "Closed"),
+    "deadline": ("Nästa rapporteringstid", "Next reporting deadline"),
+    "no_deadline": ("Ingen rapporteringstid", "No deadline"),
+    "received": ("Inkomna", "Received"),
+    "of": ("av", "of"),
+    "activated": ("Aktiverad", "Activated"),
+    "closed_at": ("Avslutad", "Closed"),
+    "summary": ("Sammanfattning", "Summary"),
+    "title": ("Rubrik", "Title"),
+    "description": ("Beskrivning", "Description"),
+    "participants": ("Rapporterande organisationer", "Reporting organisations"),
+    "history": ("Rapporthistorik", "Report history"),
+    "not_found": ("Sidan finns inte.", "The page does not exist."),
+    "forbidden": ("Du har inte behörighet till sidan.", "You may not see this page."),
+    "back": ("Tillbaka", "Back"),
+    "version": ("Version", "Version"),
+    "as_of": ("Lägesbild per", "Situation as of"),
+    "received_at": ("Mottagen", "Received"),
+    "submitted_by": ("Inskickad av", "Submitted by"),
+    "late": ("sen", "late"),
+    "unchanged_mark": ("oförändrat", "unchanged"),
+    "changed_fields": ("Ändrat sedan föregående", "Changed since the previous report"),
+    "no_changes": ("Inga ändringar", "No changes"),
+    "no_reports": ("Inga rapporter ännu.", "No reports yet."),
+    "role.reporter": ("rapportör", "reporter"),
+    "role.viewer": ("läsare", "viewer"),
+    "role.duty_officer": ("tjänsteperson i beredskap", "duty officer"),
+    "role.admin": ("administratör", "administrator"),
+    "field.situation": ("Aktuellt läge", "Current situation"),
+    "field.situation_help": (
+        "Vad har hänt och hur ser det ut nu? Konsekvenser för invånare och verksamheter.",
+        "What has happened and how is it now? Consequences for residents and services.",
+    ),
+    "field.trend": ("Förväntad utveckling", "Expected development"),
+    "field.development": ("Kommentar om utvecklingen", "Comment on the development"),
+    "field.sectors": (
+        "Påverkan på samhällsviktig verksamhet",
+        "Impact on vital societal functions",
+    ),
+    "field.sector_text": ("Kommentar", "Comment"),
+    "field.measures_taken": ("Vidtagna åtgärder", "Measures taken"),
+    "field.measures_planned": ("Planerade åtgärder", "Measures planned"),
+    "field.one_per_line": ("En åtgärd per rad.", "One measure per line."),
+    "field.needs": ("Behov av stöd", "Needs for support"),
+    "field.need": ("Behov", "Need"),
+    "field.need_text": ("Vad behövs?", "What is needed?"),
+    "field.urgency": ("Brådska", "Urgency"),
+    "field.need_status": ("Status", "Status"),
+    "field.add_need": ("Lägg till behov", "Add a need"),
+    "field.management": ("Krisledning", "Crisis management"),
+    "field.management_text": ("Kommentar om ledningen", "Comment on management"),
+    "field.public_information": ("Kriskommunikation", "Public information"),
+    "field.contact": ("Kontaktperson (ISK)", "Contact (coordination)"),
+    "field.contact_name": ("Namn", "Name"),
+    "field.contact_phone": ("Telefon", "Phone"),
+    "field.contact_email": ("E-post", "E-mail"),
+    "field.next_report_at": ("Nästa rapport senast", "Next report at the latest"),
+    "field.as_of": ("Lägesbild per (tid)", "Situation as of (time)"),
+    "field.not_stated": ("Ej angivet", "Not stated"),
+    "js.connecting": ("Ansluter…", "Connecting…"),
+    "js.live": ("Live – uppdateras automatiskt", "Live – updates automatically"),
+    "js.reconnecting": (
+        "Anslutningen bröts – återansluter. Bilden kan vara inaktuell sedan",
+        "Connection lost – reconnecting. The picture may be stale since",
+    ),
+    "js.session_ended": ("Du är utloggad. Logga in igen.", "You are logged out. Log in again."),
+    "js.status": ("Status", "Status"),
+    "js.updated": ("Senast uppdaterad", "Last updated"),
+    "js.not_reported": ("Har inte rapporterat", "Not yet reported"),
+    "js.all_reported": ("Alla har rapporterat.", "Everyone has reported."),
+    "js.open_needs": ("Öppna behov av stöd", "Open needs for support"),
+    "js.no_needs": ("Inga öppna behov.", "No open needs."),
+    "js.matrix": ("Påverkan per kommun och sektor", "Impact per municipality and sector"),
+    "js.matrix_caption": (
+        "Påverkansgrad per kommun och samhällsviktig verksamhet. Sortera med knapparna i rubrikraden.",
+        "Impact per municipality and vital function. Sort with the buttons in the header row.",
+    ),
+    "js.municipality": ("Kommun", "Municipality"),
+    "js.impact": ("Övergripande påverkan", "Overall impact"),
+    "js.trend": ("Trend", "Trend"),
+    "js.last_report": ("Senaste rapport", "Latest report"),
+    "js.never": ("Ingen rapport", "No report"),
+    "js.late": ("Sen", "Late"),
+    "js.overdue": ("Försenad", "Overdue"),
+    "js.since": ("sedan", "since"),
+    "js.timeline": ("Påverkan över tid", "Impact over time"),
+    "js.timeline_help": (
+        "Antal kommuner per påverkansgrad i varje sektor, från aktivering till nu.",
+        "Number of municipalities per impact level in each sector, from activation until now.",
+    ),
+    "js.history": ("Visa rapporthistorik för", "Show report history for"),
+    "js.none": ("Ingen", "None"),
+    "js.of": ("av", "of"),
+    "js.status.active": ("Pågår", "Active"),
+    "js.status.closed": ("Avslutad", "Closed"),
+    "js.past_deadline": ("Ni har inte rapporterat i tid", "You have not reported in time"),
+    "js.previous": ("Förra rapporten", "Previous report"),
+    "js.first_report": (
+        "Ni har inte rapporterat i den här händelsen än.",
+        "You have not reported in this incident yet.",
+    ),
+    "js.discard_draft": ("Släng utkastet", "Discard the draft"),
+    "js.unchanged": ("Oförändrat sedan förra rapporten", "Unchanged since the previous report"),
+    "js.unchanged_help": (
+        "Skickar en ny rapport med samma innehåll som förra gången, med dagens tid.",
+        "Sends a new report with the same content as last time, with the current time.",
+    ),
+    "js.or_fill_in": ("…eller fyll i en ny rapport:", "…or fill in a new report:"),
+    "js.as_of_help": (
+        "Lämna tomt för att använda tiden när du skickar.",
+        "Leave empty to use the time you send.",
+    ),
+    "js.sectors_help": (
+        "Påverkansgrad enligt samma skala som i WIS. Lämna \u201dEj angivet\u201d om ni inte vet.",
+        "Impact on the same scale as in WIS. Leave \u201cNot stated\u201d if you do not know.",
+    ),
+    "js.measures": ("Åtgärder", "Measures"),
+    "js.needs_help": (
+        "Behov från förra rapporten finns kvar. Markera dem som lösta när de är lösta.",
+        "Needs from the previous report stay. Mark them resolved when they are.",
+    ),
+    "js.management_level": ("Ledningsnivå", "Management level"),
+    "js.review": ("Granska och skicka", "Review and send"),
+    "js.review_title": (
+        "Detta har ändrats sedan förra rapporten",
+        "Changed since the previous report",
+    ),
+    "js.send": ("Skicka rapporten", "Send the report"),
+    "js.keep_editing": ("Fortsätt redigera", "Keep editing"),
+    "js.incident_closed": (
+        "Händelsen är avslutad och tar inte emot fler rapporter.",
+        "The incident is closed and takes no more reports.",
+    ),
+    "js.draft_restored": ("Utkast återställt, sparat", "Draft restored, saved"),
+    "js.draft_outdated": (
+        "Obs! En nyare rapport har kommit in sedan utkastet skrevs.",
+        "Note: a newer report has arrived since the draft was written.",
+    ),
+    "js.receipt.sending": ("Skickar…", "Sending…"),
+    "js.receipt.received": ("Rapporten är mottagen", "The report has been received"),
+    "js.receipt.refused": ("Rapporten togs inte emot.", "The report was not accepted."),
+    "js.receipt.queued": (
+        "Inte skickad än – sparad i telefonen/datorn.",
+        "Not sent yet – kept on this device.",
+    ),
+    "js.do_not_close": ("", ""),
+    "js.was_late": (
+        "Rapporten kom in efter rapporteringstiden.",
+        "The report arrived after the deadline.",
+    ),
+    "js.will_retry": (
+        "Skickas automatiskt när nätet fungerar igen.",
+        "It will be sent automatically when the network is back.",
+    ),
+    "js.logged_out_draft_kept": (
+        "Du är utloggad. Utkastet är sparat – logga in igen och skicka.",
+        "You are logged out. The draft is kept – log in again and send.",
+    ),
+    "js.no_changes_send_unchanged": (
+        "Inget har ändrats sedan förra rapporten.",
+        "Nothing has changed since the previous report.",
+    ),
+    "js.first_version": ("Första rapporten", "First report"),
+    "console.edit_title": ("Ändra händelse", "Edit incident"),
+    "console.exercise": ("Detta är en övning (ÖVNING)", "This is an exercise"),
+    "console.participants_help": (
+        "Kommunerna i valt län är förvalda. Bocka ur dem som inte ska rapportera, lägg till andra vid behov.",
+        "The municipalities of the chosen county are selected. Untick those who need not report; add others if needed.",
+    ),
+    "console.all": ("Välj alla", "Select all"),
+    "console.none": ("Välj ingen", "Select none"),
+    "console.chosen": ("valda", "selected"),
+    "console.add_other": (
+        "Lägg till organisation (namn eller kod)",
+        "Add an organisation (name or code)",
+    ),
+    "console.add": ("Lägg till", "Add"),
+    "console.schedule": ("Rapporteringstider", "Reporting deadlines"),
+    "console.daily": ("Fasta klockslag varje dag", "Fixed times every day"),
+    "console.interval": ("Med jämna mellanrum", "At a fixed interval"),
+    "console.times": ("Klockslag", "Times"),
+    "console.times_help": (
+        "Till exempel 08:00, 14:00, 20:00 (svensk tid).",
+        "For example 08:00, 14:00, 20:00 (Swedish time).",
+    ),
+    "console.interval_hours": ("Intervall i timmar", "Interval in hours"),
+    "console.first_due": ("Första rapporteringstid", "First deadline"),
+    "console.save": ("Spara ändringar", "Save changes"),
+    "console.activate": ("Aktivera händelsen", "Activate the incident"),
+    "console.close_help": (
+        "När händelsen avslutas tar den inte emot fler rapporter. Sammanfattningen visas för alla.",
+        "Once closed, the incident takes no more reports. The summary is shown to everyone.",
+    ),
+    "console.confirm_close": (
+        "Jag vill avsluta händelsen nu. Det går inte att ångra.",
+        "I want to close the incident now. It cannot be undone.",
+    ),
+    "console.need_confirm": (
+        "Bekräfta att händelsen ska avslutas.",
+        "Confirm that the incident is to be closed.",
+    ),
+    "console.need_summary": ("Skriv en sammanfattning.", "Write a summary."),
+    "console.unknown_org": (
+        "Hittar ingen organisation med det namnet.",
+        "No organisation by that name.",
+    ),
+    # the domain's words, as Swedish actors use them (WIS scale for impact)
+    "sector.water": ("Vatten och avlopp", "Water and sewerage"),
+    "sector.energy": ("El och värme", "Electricity and heating"),
+    "sector.food": ("Mat och livsmedel", "Food"),
+    "sector.care": ("Vård, omsorg och vardagsstöd", "Health, care and daily support"),
+    "sector.communication": (
+        "Information, elektronisk kommunikation och samverkan",
+        "Information, electronic communication and coordination",
+    ),
+    "sector.transport": ("Transporter", "Transport"),
+    "sector.other": ("Övrigt", "Other"),
+    "sector_short.water": ("Vatten", "Water"),
+    "sector_short.energy": ("El/värme", "Power/heat"),
+    "sector_short.food": ("Livsmedel", "Food"),
+    "sector_short.care": ("Vård/omsorg", "Care"),
+    "sector_short.communication": ("Kommunikation", "Comms"),
+    "sector_short.transport": ("Transport", "Transport"),
+    "sector_short.other": ("Övrigt", "Other"),
+    "impact.none": ("Ingen", "None"),
+    "impact.moderate": ("Måttlig", "Moderate"),
+    "impact.significant": ("Betydande", "Significant"),
+    "impact.serious": ("Allvarlig", "Serious"),
+    "impact.critical": ("Kritisk", "Critical"),
+    "impact.unknown": ("Okänd", "Unknown"),
+    "trend.improving": ("Förbättras", "Improving"),
+    "trend.stable": ("Oförändrat", "Stable"),
+    "trend.worsening": ("Försämras", "Worsening"),
+    "trend.unknown": ("Okänt", "Unknown"),
+    "management.normal": ("Vardag", "Normal"),
+    "management.reinforced": ("Förstärkt TiB", "Reinforced duty officer"),
+    "management.staff": ("Stab", "Staff"),
+    "management.crisis_board": ("Krisledningsnämnd", "Crisis board"),
+    "urgency.low": ("Låg", "Low"),
+    "urgency.medium": ("Medel", "Medium"),
+    "urgency.high": ("Hög", "High"),
+    "urgency.critical": ("Akut", "Critical"),
+    "need.open": ("Öppet", "Open"),
+    "need.resolved": ("Löst", "Resolved"),
+}
+
+
+def lang_of(request: web.Request) -> Lang:
+    chosen = request.cookies.get(LANG_COOKIE)
+    return "en" if chosen == "en" else "sv"
+
+
+def translator(lang: Lang) -> Callable[[str], str]:
+    index = LANGS.index(lang)
+
+    def translate(key: str) -> str:
+        texts = TEXTS.get(key)
+        return key if texts is None else texts[index]
+
+    return translate
+
+
+def local_time(value: datetime | str | None) -> str:
+    """`2026-11-22 14:00`, in Stockholm time: how Swedish staff write a time."""
+    if value is None or value == "":
+        return "–"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")

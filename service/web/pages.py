@@ -1,0 +1,263 @@
+"""The pages of an incident: list, dashboard, report form, console, history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from schemas.common import SECTORS
+from service import keys
+from service.auth import session_principal
+from service.domain import incidents as incident_ops
+from service.errors import NotFound
+from service.http.queries import incident_id
+from service.policy import can_activate_in, can_manage
+from service.repo import incidents, organisations, reports
+from service.repo.incidents import IncidentRow
+from service.repo.users import SessionRow
+from service.web.auth_pages import require_session
+from service.web.diff import changes
+from service.web.i18n import lang_of, translator
+from service.web.render import render, strings
+
+routes = web.RouteTableDef()
+
+# The texts each page's script needs.
+_DOMAIN = (
+    "sector",
+    "impact.",
+    "trend.",
+    "management.",
+    "urgency.",
+    "need.",
+    "field.",
+    "version",
+    "console.",
+)
+
+
+def _page(
+    request: web.Request,
+    template: str,
+    session: SessionRow,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+) -> web.Response:
+    return render(request, template, context, session=session, status=status)
+
+
+def _not_found(request: web.Request, session: SessionRow) -> web.Response:
+    return _page(request, "error.html", session, {"message_key": "not_found"}, status=404)
+
+
+async def _incident(request: web.Request, session: SessionRow) -> IncidentRow:
+    async with request.app[keys.pool].acquire() as conn:
+        return await incident_ops.visible(conn, session_principal(session), incident_id(request))
+
+
+def _boot(request: web.Request, session: SessionRow, **data: Any) -> dict[str, Any]:
+    """What a page's script starts from, embedded in the page as JSON."""
+    return {
+        "lang": lang_of(request),
+        "csrf": session.csrf_token,
+        "organisation": session.organisation,
+        "role": session.role,
+        "strings": strings(lang_of(request), (*_DOMAIN, "js.")),
+        **data,
+    }
+
+
+@routes.get("/incidents")
+async def incident_list(request: web.Request) -> web.Response:
+    session = await require_session(request)
+    principal = session_principal(session)
+    now = request.app[keys.clock].now()
+    async with request.app[keys.pool].acquire() as conn:
+        rows = await incidents.list_visible(conn, principal, status=None)
+    wire = [incident_ops.to_wire(row, now) for row in rows]
+    return _page(
+        request,
+        "incidents.html",
+        session,
+        {
+            "active": [i for i in wire if i.status == "active"],
+            "closed": [i for i in wire if i.status == "closed"],
+            "can_activate": principal.role == "duty_officer",
+            "participant": principal.organisation,
+        },
+    )
+
+
+@routes.get("/incidents/new")
+async def new_incident(request: web.Request) -> web.Response:
+    session = await require_session(request)
+    principal = session_principal(session)
+    if principal.role != "duty_officer":
+        return _page(request, "error.html", session, {"message_key": "forbidden"}, status=403)
+    return await _console(request, session, None)
+
+
+@routes.get("/incidents/{id}/edit")
+async def edit_incident(request: web.Request) -> web.Response:
+    session = await require_session(request)
+    try:
+        row = await _incident(request, session)
+    except NotFound:
+        return _not_found(request, session)
+    if not can_manage(session_principal(session), row.access) or row.status != "active":
+        return _page(request, "error.html", session, {"message_key": "forbidden"}, status=403)
+    return await _console(request, session, row)
+
+
+async def _console(
+    request: web.Request, session: SessionRow, row: IncidentRow | None
+) -> web.Response:
+    principal = session_principal(session)
+    async with request.app[keys.pool].acquire() as conn:
+        orgs = await organisations.list_all(conn, county=None, kind=None)
+    counties = sorted(
+        {(o.county, o.name) for o in orgs if o.kind == "county_board" and o.county},
+    )
+    allowed = [c for c in counties if can_activate_in(principal, c[0])]
+    now = request.app[keys.clock].now()
+    incident = incident_ops.to_wire(row, now).model_dump(mode="json") if row else None
+    return _page(
+        request,
+        "console.html",
+        session,
+        {
+            "incident": incident,
+            "exercise": bool(row and row.exercise),
+            "boot": _boot(
+                request,
+                session,
+                incident=incident,
+                counties=[{"code": code, "name": name} for code, name in allowed],
+                organisations=[o.model_dump() for o in orgs if o.kind == "municipality"],
+            ),
+            "counties": allowed,
+        },
+    )
+
+
+@routes.get("/incidents/{id}/close")
+async def close_page(request: web.Request) -> web.Response:
+    session = await require_session(request)
+    try:
+        row = await _incident(request, session)
+    except NotFound:
+        return _not_found(request, session)
+    if not can_manage(session_principal(session), row.access) or row.status != "active":
+        return _page(request, "error.html", session, {"message_key": "forbidden"}, status=403)
+    incident = incident_ops.to_wire(row, request.app[keys.clock].now())
+    return _page(
+        request,
+        "close.html",
+        session,
+        {
+            "incident": incident,
+            "exercise": row.exercise,
+            "boot": _boot(request, session, incident={"id": str(row.id)}),
+        },
+    )
+
+
+@routes.get("/incidents/{id}")
+async def dashboard(request: web.Request) -> web.Response:
+    session = await require_session(request)
+    try:
+        row = await _incident(request, session)
+    except NotFound:
+        return _not_found(request, session)
+    principal = session_principal(session)
+    incident = incident_ops.to_wire(row, request.app[keys.clock].now())
+    return _page(
+        request,
+        "dashboard.html",
+        session,
+        {
+            "incident": incident,
+            "exercise": row.exercise,
+            "sectors": SECTORS,
+            "can_manage": can_manage(principal, row.access) and row.status == "active",
+            "can_report": principal.role == "reporter"
+            and principal.organisation in row.participants,
+            "boot": _boot(
+                request, session, incident={"id": str(row.id), "title": row.title}, sectors=SECTORS
+            ),
+        },
+    )
+
+
+@routes.get("/incidents/{id}/report")
+async def report_page(request: web.Request) -> web.Response:
+    session = await require_session(request)
+    try:
+        row = await _incident(request, session)
+    except NotFound:
+        return _not_found(request, session)
+    principal = session_principal(session)
+    if principal.role != "reporter" or principal.organisation not in row.participants:
+        return _page(request, "error.html", session, {"message_key": "forbidden"}, status=403)
+    now = request.app[keys.clock].now()
+    async with request.app[keys.pool].acquire() as conn:
+        previous = await reports.latest(conn, row.id, principal.organisation)
+    incident = incident_ops.to_wire(row, now)
+    return _page(
+        request,
+        "report.html",
+        session,
+        {
+            "incident": incident,
+            "exercise": row.exercise,
+            "sectors": SECTORS,
+            "previous": previous,
+            "org_name": session.org_name,
+            "boot": _boot(
+                request,
+                session,
+                incident={
+                    "id": str(row.id),
+                    "status": row.status,
+                    "due_at": incident.model_dump(mode="json")["due_at"],
+                },
+                previous=previous.model_dump(mode="json") if previous else None,
+                sectors=SECTORS,
+                now=now.isoformat(),
+            ),
+        },
+    )
+
+
+@routes.get("/incidents/{id}/organisations/{code}")
+async def history_page(request: web.Request) -> web.Response:
+    session = await require_session(request)
+    try:
+        row = await _incident(request, session)
+    except NotFound:
+        return _not_found(request, session)
+    code = request.match_info["code"]
+    if code not in row.participants:
+        return _not_found(request, session)
+    async with request.app[keys.pool].acquire() as conn:
+        found = await reports.history(conn, row.id, organisation=code, limit=None)
+        org = await organisations.get(conn, code)
+    t = translator(lang_of(request))
+    ordered = sorted(found, key=lambda report: report.version)
+    entries = [
+        {"report": report, "changes": changes(ordered[i - 1] if i else None, report, t)}
+        for i, report in enumerate(ordered)
+    ]
+    return _page(
+        request,
+        "history.html",
+        session,
+        {
+            "incident": incident_ops.to_wire(row, request.app[keys.clock].now()),
+            "exercise": row.exercise,
+            "organisation": org,
+            "entries": list(reversed(entries)),
+        },
+    )

@@ -1,0 +1,78 @@
+// Shared by every page: boot data, texts, times, and calls to the JSON API.
+
+export const boot = JSON.parse(document.getElementById("boot")?.textContent || "{}");
+const strings = boot.strings || {};
+
+export function t(key) {
+  return strings[key] ?? key;
+}
+
+const timeFormat = new Intl.DateTimeFormat("sv-SE", {
+  timeZone: "Europe/Stockholm",
+  year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+});
+
+// "2026-11-22 14:00" in Stockholm time, the Swedish way.
+export function localTime(iso) {
+  if (!iso) return "–";
+  const date = iso instanceof Date ? iso : new Date(iso);
+  if (Number.isNaN(date.getTime())) return "–";
+  return timeFormat.format(date).replace(",", "");
+}
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+// A call to the API with the session's CSRF token. Network failures throw TypeError;
+// answers other than 2xx throw ApiError with the problem+json body.
+export async function api(method, url, body) {
+  const headers = { "Accept": "application/json" };
+  if (method !== "GET") headers["X-CSRF-Token"] = boot.csrf;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(url, {
+    method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, data);
+  return { status: response.status, data };
+}
+
+// RFC 7396 JSON Merge Patch: null removes, objects merge, anything else replaces.
+export function mergePatch(target, patch) {
+  if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
+  const result = (target && typeof target === "object" && !Array.isArray(target)) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else result[key] = mergePatch(result[key], value);
+  }
+  return result;
+}
+
+// The problem's field errors as "field: message" lines.
+export function problemLines(error) {
+  const problem = error.problem || {};
+  const lines = (problem.errors || []).map((e) => `${(e.loc || []).join(".")}: ${e.msg || e.message || ""}`);
+  return [error.message, ...lines];
+}

@@ -1,0 +1,167 @@
+// The county board's live dashboard: one picture, kept current from the stream.
+
+import { boot, t, localTime, el } from "./common.js";
+import { LiveTopic } from "./stream.js";
+import { drawTimeline } from "./timeline.js";
+
+const SECTORS = boot.sectors;
+const LEVELS = ["critical", "serious", "significant", "moderate", "none", "unknown"];
+const RANK = Object.fromEntries(LEVELS.map((level, i) => [level, LEVELS.length - i]));
+RANK.unknown = 0;
+const ARROWS = { improving: "↘", stable: "→", worsening: "↗", unknown: "?" };
+const incidentId = boot.incident.id;
+
+const tbody = document.querySelector("#matrix tbody");
+const rows = new Map();
+let picture = null;
+let sort = { key: "impact", direction: -1 };
+let history = [];
+
+function receivedFor(entry, due) {
+  if (!entry.report_id) return false;
+  if (!due) return true;
+  return Boolean(entry.due_at) && new Date(entry.due_at) >= new Date(due);
+}
+
+function cell(level, label) {
+  return el("td", { class: `lvl lvl-${level}` }, el("span", { text: label ?? t(`impact.${level}`) }));
+}
+
+function buildRow(code, entry) {
+  const due = picture.reporting?.due_at;
+  const late = entry.received_at && entry.due_at && new Date(entry.received_at) > new Date(entry.due_at);
+  const overdue = entry.overdue || (picture.reporting?.overdue || []).includes(code);
+  const marks = [];
+  if (overdue) marks.push(el("span", { class: "badge badge-overdue", text: t("js.overdue") }));
+  if (late) marks.push(el("span", { class: "badge badge-late", text: t("js.late") }));
+  if (!receivedFor(entry, due) && entry.report_id && !overdue) marks.push(el("span", { class: "badge", text: t("js.not_reported") }));
+  const name = entry.name || code;
+  const row = el("tr", { "data-code": code },
+    el("th", { scope: "row" },
+      el("a", { href: `/incidents/${incidentId}/organisations/${code}`, "aria-label": `${t("js.history")} ${name}` }, name)),
+    cell(entry.impact || "unknown"),
+    SECTORS.map((sector) => cell(entry.sectors?.[sector] || "unknown")),
+    el("td", { class: `trend trend-${entry.trend || "unknown"}` },
+      el("span", { "aria-hidden": "true", text: `${ARROWS[entry.trend] || "?"} ` }), t(`trend.${entry.trend || "unknown"}`)),
+    el("td", { text: entry.management ? t(`management.${entry.management}`) : "–" }),
+    el("td", { class: "last" }, entry.received_at ? localTime(entry.received_at) : t("js.never"), " ", marks),
+  );
+  row.sortValues = {
+    name: name.toLocaleLowerCase("sv"),
+    impact: RANK[entry.impact || "unknown"],
+    last: entry.received_at ? Date.parse(entry.received_at) : 0,
+  };
+  return row;
+}
+
+function compare(a, b) {
+  const x = a.sortValues[sort.key], y = b.sortValues[sort.key];
+  if (x !== y) return (typeof x === "string" ? x.localeCompare(y, "sv") : x - y) * sort.direction;
+  return a.sortValues.name.localeCompare(b.sortValues.name, "sv");
+}
+
+function renderRows(codes) {
+  const organisations = picture.organisations || {};
+  for (const code of codes) {
+    const entry = organisations[code];
+    const old = rows.get(code);
+    if (!entry) { old?.remove(); rows.delete(code); continue; }
+    const row = buildRow(code, entry);
+    if (old) old.replaceWith(row); else tbody.append(row);
+    rows.set(code, row);
+  }
+  const ordered = [...rows.values()].sort(compare);
+  const fragment = document.createDocumentFragment();
+  fragment.append(...ordered);
+  tbody.append(fragment);
+  for (const th of document.querySelectorAll("#matrix thead th")) {
+    const button = th.querySelector("button[data-sort]");
+    if (!button) continue;
+    if (button.dataset.sort === sort.key) th.setAttribute("aria-sort", sort.direction > 0 ? "ascending" : "descending");
+    else th.removeAttribute("aria-sort");
+  }
+}
+
+function renderSummary() {
+  const reporting = picture.reporting || {};
+  document.getElementById("due").textContent = reporting.due_at ? localTime(reporting.due_at) : t("js.none");
+  document.getElementById("received").textContent = `${reporting.received ?? 0} ${t("js.of")} ${reporting.expected ?? 0}`;
+  document.getElementById("status").textContent = t(`js.status.${picture.incident?.status || "active"}`);
+  const organisations = picture.organisations || {};
+  const missing = Object.entries(organisations)
+    .filter(([, entry]) => !receivedFor(entry, reporting.due_at))
+    .sort((a, b) => (a[1].name || a[0]).localeCompare(b[1].name || b[0], "sv"));
+  const list = document.getElementById("missing");
+  list.replaceChildren(...missing.map(([code, entry]) => {
+    const overdue = entry.overdue || (reporting.overdue || []).includes(code);
+    return el("li", { class: overdue ? "chip chip-overdue" : "chip" },
+      el("a", { href: `/incidents/${incidentId}/organisations/${code}` }, entry.name || code),
+      overdue ? el("span", { class: "badge badge-overdue", text: t("js.overdue") }) : null);
+  }));
+  if (!missing.length) list.replaceChildren(el("li", { class: "muted", text: t("js.all_reported") }));
+  document.getElementById("missing-count").textContent = `(${missing.length})`;
+
+  const urgency = { critical: 4, high: 3, medium: 2, low: 1 };
+  const needs = Object.entries(picture.needs || {}).sort((a, b) =>
+    (urgency[b[1].urgency] || 0) - (urgency[a[1].urgency] || 0) || Date.parse(b[1].since) - Date.parse(a[1].since));
+  const needList = document.getElementById("needs");
+  needList.replaceChildren(...needs.map(([key, need]) => el("li", { class: `need need-${need.urgency}` },
+    el("span", { class: `badge urgency-${need.urgency}`, text: t(`urgency.${need.urgency}`) }), " ",
+    el("strong", { text: need.text }), " ",
+    el("span", { class: "muted", text: `${organisations[need.organisation]?.name || need.organisation}, ${t("js.since")} ${localTime(need.since)}` }),
+  )));
+  if (!needs.length) needList.replaceChildren(el("li", { class: "muted", text: t("js.no_needs") }));
+  document.getElementById("needs-count").textContent = `(${needs.length})`;
+}
+
+function onPicture(next, patch, event) {
+  picture = next;
+  if (!patch) {
+    rows.clear();
+    tbody.replaceChildren();
+    renderRows(Object.keys(picture.organisations || {}));
+  } else {
+    const changed = new Set(Object.keys(patch.organisations || {}));
+    if (patch.reporting) Object.keys(picture.organisations || {}).forEach((code) => changed.add(code));
+    renderRows(changed);
+  }
+  renderSummary();
+  if (event && patch?.sectors) {
+    history.push({ seq: picture.seq, at: event.at, sectors: picture.sectors });
+    drawTimeline(document.getElementById("timeline"), history, SECTORS);
+  }
+  if (picture.incident?.status === "closed") document.body.classList.add("is-closed");
+}
+
+function onState(state, info) {
+  const node = document.getElementById("conn");
+  node.dataset.state = state;
+  document.body.classList.toggle("is-stale", state === "reconnecting");
+  if (state === "live") node.textContent = t("js.live");
+  else if (state === "connecting") node.textContent = t("js.connecting");
+  else if (state === "reconnecting") node.textContent = `${t("js.reconnecting")} ${info ? localTime(info) : ""}`;
+  else if (state === "ended") node.textContent = info === "session" ? t("js.session_ended") : String(info);
+  document.getElementById("updated").textContent = state === "live" ? localTime(info) : document.getElementById("updated").textContent;
+}
+
+document.querySelector("#matrix thead").addEventListener("click", (click) => {
+  const button = click.target.closest("button[data-sort]");
+  if (!button) return;
+  const key = button.dataset.sort;
+  sort = { key, direction: sort.key === key ? -sort.direction : (key === "name" ? 1 : -1) };
+  renderRows([]);
+});
+
+async function loadTimeline() {
+  try {
+    const response = await fetch(`/api/v1/incidents/${incidentId}/timeline`, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const data = await response.json();
+    const known = new Set(history.map((point) => point.seq));
+    history = [...data.points.filter((point) => !known.has(point.seq)), ...history].sort((a, b) => a.seq - b.seq);
+    drawTimeline(document.getElementById("timeline"), history, SECTORS);
+  } catch { /* drawn from the stream alone */ }
+}
+
+new LiveTopic(`incident:${incidentId}`, { onPicture, onState, probe: `/api/v1/incidents/${incidentId}` });
+loadTimeline();

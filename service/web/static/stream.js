@@ -1,0 +1,88 @@
+// The live stream of one topic: snapshot, then merge patches; after a drop it comes
+// back with `since`, so nothing is missed and nothing is applied twice.
+
+import { mergePatch } from "./common.js";
+
+export class LiveTopic {
+  constructor(topic, { onPicture, onState, probe }) {
+    this.probe = probe;         // a URL that answers 401 once the session has ended
+    this.topic = topic;
+    this.onPicture = onPicture; // (picture, changedPatch|null, event|null)
+    this.onState = onState;     // ("connecting"|"live"|"reconnecting"|"ended", info)
+    this.picture = null;
+    this.delay = 500;
+    this.stopped = false;
+    this.lastLive = null;
+    this.connect();
+    window.addEventListener("online", () => this.retryNow());
+  }
+
+  url() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    return `${scheme}//${location.host}/api/v1/stream`;
+  }
+
+  connect() {
+    this.onState(this.picture ? "reconnecting" : "connecting", this.lastLive);
+    const socket = new WebSocket(this.url());
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      const frame = { type: "subscribe", topic: this.topic };
+      if (this.picture) frame.since = this.picture.seq;
+      socket.send(JSON.stringify(frame));
+    });
+    socket.addEventListener("message", (message) => this.receive(JSON.parse(message.data)));
+    socket.addEventListener("close", (close) => this.closed(close));
+  }
+
+  receive(frame) {
+    if (frame.type === "snapshot" && frame.topic === this.topic) {
+      this.picture = frame.picture;
+      this.live();
+      this.onPicture(this.picture, null, null);
+    } else if (frame.type === "event" && frame.topic === this.topic && this.picture) {
+      if (frame.seq <= this.picture.seq) return; // already applied
+      this.picture = mergePatch(this.picture, frame.patch);
+      this.picture.seq = frame.seq;
+      this.live();
+      this.onPicture(this.picture, frame.patch, frame.event);
+    } else if (frame.type === "error" && frame.code !== "resync") {
+      this.stopped = true;
+      this.onState("ended", frame.message);
+    }
+  }
+
+  live() {
+    this.delay = 500;
+    this.lastLive = new Date();
+    this.onState("live", this.lastLive);
+  }
+
+  closed(close) {
+    if (this.stopped) return;
+    if (close.code === 4001 || close.code === 1008) {
+      this.stopped = true;
+      this.onState("ended", "session");
+      return;
+    }
+    this.onState("reconnecting", this.lastLive);
+    if (this.probe && close.code === 1006) {
+      fetch(this.probe, { credentials: "same-origin" }).then((response) => {
+        if (response.status === 401) {
+          this.stopped = true;
+          clearTimeout(this.timer);
+          this.onState("ended", "session");
+        }
+      }, () => {});
+    }
+    const wait = this.delay * (0.5 + Math.random());
+    this.delay = Math.min(this.delay * 2, 15000);
+    this.timer = setTimeout(() => this.connect(), wait);
+  }
+
+  retryNow() {
+    if (this.stopped || !this.socket || this.socket.readyState !== WebSocket.CLOSED) return;
+    clearTimeout(this.timer);
+    this.connect();
+  }
+}
