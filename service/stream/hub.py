@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncpg
 import structlog
+from aiohttp import WSCloseCode
 
 from service.auth import Principal
 from service.config import Settings
@@ -67,7 +68,7 @@ class Hub:
 
     async def stop(self) -> None:
         """Close every socket with 1001 (going away) and stop background work."""
-        await asyncio.gather(*(conn.close() for conn in list(self._connections)))
+        await self.close_all(WSCloseCode.GOING_AWAY, "")
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -213,6 +214,10 @@ class Hub:
     def register(self, conn: Connection) -> None:
         self._connections.add(conn)
         self._metrics.stream_connections.set(len(self._connections))
+
+    async def close_all(self, code: int, message: str) -> None:
+        """Close every socket of this instance (clients come back with `since`)."""
+        await asyncio.gather(*(conn.close(code, message) for conn in list(self._connections)))
 
     def end_sessions(self, session_ids: set[int]) -> None:
         """Close the sockets opened under web sessions that have ended."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,12 +29,34 @@ class Asset:
     version: str
 
 
+# `import … from "./name.js"` in a module: rewritten to the versioned URL of `name.js`,
+# so a module and what it imports are always of the same release.
+_IMPORT = re.compile(r'(from\s+|import\s*\(\s*)"\./([\w.-]+\.js)"')
+
+
 class Assets:
     def __init__(self, folder: Path = STATIC_DIR) -> None:
+        sources = {path.name: path for path in sorted(folder.iterdir()) if path.is_file()}
         self._files: dict[str, Asset] = {}
-        for path in sorted(folder.iterdir()):
-            if path.is_file():
-                self._files[path.name] = _load(path)
+        # A module's version covers the versions of what it imports: settle them in turns
+        # (the import graph is shallow and has no cycles).
+        pending = dict(sources)
+        while pending:
+            ready = {
+                name: path
+                for name, path in pending.items()
+                if all(dep in self._files or dep not in sources for dep in _imports(path))
+            }
+            if not ready:
+                raise ValueError(f"static modules import each other in a cycle: {sorted(pending)}")
+            for name, path in ready.items():
+                self._files[name] = _load(path, self._versioned)
+                del pending[name]
+
+    def _versioned(self, match: re.Match[str]) -> str:
+        name = match.group(2)
+        asset = self._files.get(name)
+        return match.group(0) if asset is None else f'{match.group(1)}"./{name}?v={asset.version}"'
 
     def url(self, name: str) -> str:
         return f"/static/{name}?v={self._files[name].version}"
@@ -64,8 +88,16 @@ class Assets:
         return web.Response(body=body, content_type=asset.content_type, headers=headers)
 
 
-def _load(path: Path) -> Asset:
+def _imports(path: Path) -> list[str]:
+    if path.suffix != ".js":
+        return []
+    return [match.group(2) for match in _IMPORT.finditer(path.read_text(encoding="utf-8"))]
+
+
+def _load(path: Path, versioned: Callable[[re.Match[str]], str]) -> Asset:
     body = path.read_bytes()
+    if path.suffix == ".js":
+        body = _IMPORT.sub(versioned, body.decode("utf-8")).encode("utf-8")
     content_type = (
         {
             ".js": "text/javascript",

@@ -44,7 +44,7 @@ function buildRow(code, entry) {
     el("td", { class: `trend trend-${entry.trend || "unknown"}` },
       el("span", { "aria-hidden": "true", text: `${ARROWS[entry.trend] || "?"} ` }), t(`trend.${entry.trend || "unknown"}`)),
     el("td", { text: entry.management ? t(`management.${entry.management}`) : "–" }),
-    el("td", { class: "last" }, entry.received_at ? localTime(entry.received_at) : t("js.never"), " ", marks),
+    el("td", { class: "last" }, entry.received_at ? `${localTime(entry.received_at)} (v${entry.version})` : t("js.never"), " ", marks),
   );
   row.sortValues = {
     name: name.toLocaleLowerCase("sv"),

@@ -1,10 +1,15 @@
-// Registers the service worker (the report page then opens offline) and, on the log-in
+// Registers the service worker, so the report page opens even offline; on the log-in
 // page, makes it forget the pages of whoever was logged in before.
 if ("serviceWorker" in navigator) {
-  navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(async (registration) => {
-    if (location.pathname === "/login") {
-      const worker = registration.active || (await navigator.serviceWorker.ready).active;
-      worker?.postMessage("forget");
+  navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(async () => {
+    const ready = await navigator.serviceWorker.ready;
+    if (location.pathname === "/login") ready.active?.postMessage({ forget: true });
+    // Keep this very page and what it loads for offline use (the worker decides which
+    // pages qualify).
+    else {
+      const assets = [...document.querySelectorAll("script[src], link[href]")]
+        .map((node) => node.src || node.href).filter((url) => new URL(url).pathname.startsWith("/static/"));
+      ready.active?.postMessage({ keep: location.pathname, assets });
     }
   }).catch(() => { /* not essential: the page works without it */ });
 }

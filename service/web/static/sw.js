@@ -11,8 +11,17 @@ self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
 
 self.addEventListener("message", (event) => {
-  // Sent from the log-in page: forget what the last person's pages held.
-  if (event.data === "forget") event.waitUntil(caches.delete(PAGES));
+  const data = event.data || {};
+  // From the log-in page: forget what the last person's pages held.
+  if (data.forget) event.waitUntil(caches.delete(PAGES));
+  // From a page that has just loaded: keep it, if it is one that must open offline.
+  if (typeof data.keep === "string" && OFFLINE_PAGES.test(data.keep)) {
+    const assets = (data.assets || []).filter((url) => new URL(url).origin === self.location.origin);
+    event.waitUntil(Promise.all([
+      caches.open(PAGES).then((cache) => cache.add(data.keep)),
+      caches.open(STATIC).then((cache) => cache.addAll(assets)),
+    ]).catch(() => {}));
+  }
 });
 
 self.addEventListener("fetch", (event) => {
