@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SOURCES := service schemas adapters migrations tests bench
 
-.PHONY: install run test check format lint types unit api stream bench clean
+.PHONY: install run test check format lint types unit api stream browser chromium bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,19 @@ types: install
 
 check: lint types
 
+# The browser tests drive Debian's Chromium; install it when it is missing (as root).
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 # pytest exits non-zero when no test ran (5), so an empty run fails here too.
-test: check
+test: check chromium
 	$(BIN)/python -m pytest
+
+browser: install chromium
+	$(BIN)/python -m pytest tests/browser
 
 unit: install
 	$(BIN)/python -m pytest tests/unit
@@ -51,4 +61,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis test-artifacts
