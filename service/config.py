@@ -57,6 +57,14 @@ class Settings(BaseSettings):
 
     log_page_limit: int = Field(default=1000, ge=1)
 
+    # Reporting rounds (service/rounds/).
+    rounds_tick_seconds: float = Field(
+        default=30.0, gt=0, description="How often the scheduler looks for due rounds and reminders"
+    )
+    reminder_before_minutes: int = Field(
+        default=30, ge=0, le=24 * 60, description="How long before a deadline to remind"
+    )
+
     @field_validator("database_url")
     @classmethod
     def _postgres_url(cls, value: str | None) -> str | None:

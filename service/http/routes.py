@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from service.http import incidents, ops, organisations, schemas
+from service.http import rounds as rounds_routes
 from service.stream.endpoint import stream
 
 
@@ -14,3 +15,4 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(incidents.routes)
     app.add_routes(schemas.routes)
     app.router.add_get("/api/v1/stream", stream, name="stream")
+    app.add_routes(rounds_routes.routes)

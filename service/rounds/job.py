@@ -1,0 +1,318 @@
+"""The scheduled work of rounds, computed from the database and claimed row by row.
+
+`RoundsJob.run_due(now)` does everything that is due at `now`, for every active
+incident: it closes each passed deadline in order (the `round.closed` event stamped with
+the deadline's own time, the snapshot, reminders to the overdue and escalations), then
+sends the reminders before the next deadline once their time has come. Every piece of
+work is claimed with a row in `round_claims` in the transaction that does it, so two
+instances, or a job that runs twice, never do anything twice; a deadline passed while
+every instance was down is closed by whichever runs next.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+import structlog
+
+from service.clock import iso
+from service.config import Settings
+from service.metrics import Metrics
+from service.outbox.repo import enqueue
+from service.picture import apply, rebuild
+from service.repo import Conn, events, incidents, organisations
+from service.repo.incidents import IncidentRow
+from service.rounds import repo
+from service.rounds.messages import ReminderKind, reminder
+from service.rounds.plan import (
+    Outcome,
+    ReportTimes,
+    classify,
+    next_deadline,
+    not_reported,
+)
+from service.rounds.recipients import Recipient, recipients
+
+log = structlog.get_logger(__name__)
+
+# Who the log names as the actor of what the scheduler writes.
+ACTOR = "system"
+
+
+@dataclass
+class Progress:
+    """What one run did (for tests and logs)."""
+
+    closed: list[tuple[uuid.UUID, int, datetime]] = field(default_factory=list)
+    reminders: int = 0
+
+
+class RoundsJob:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        settings: Settings,
+        metrics: Metrics,
+        *,
+        notify: Callable[[uuid.UUID, int], None] | None = None,
+    ) -> None:
+        self._pool = pool
+        self._before = timedelta(minutes=settings.reminder_before_minutes)
+        self._metrics = metrics
+        self._notify = notify
+
+    async def run_due(self, now: datetime) -> Progress:
+        """Do all work due at `now`: close passed rounds in order, send due reminders."""
+        progress = Progress()
+        async with self._pool.acquire() as conn:
+            active = await incidents.list_active_ids(conn)
+        for incident_id in active:
+            await self._incident(incident_id, now, progress)
+        return progress
+
+    async def _incident(self, incident_id: uuid.UUID, now: datetime, progress: Progress) -> None:
+        done: datetime | None = None
+        while True:
+            async with self._pool.acquire() as conn:
+                segments = await repo.schedule_segments(conn, incident_id)
+                last = await repo.last_round(conn, incident_id)
+            after = last.due_at if last is not None else None
+            if done is not None and (after is None or after < done):
+                after = done  # claimed by another instance that has not committed the round
+            due = next_deadline(segments, after)
+            if due is None:
+                return
+            if due > now:
+                if now >= due - self._before:
+                    progress.reminders += await self._remind_before(incident_id, due, after, now)
+                return
+            following = next_deadline(segments, due)
+            latest = following is None or following > now
+            closed = await self._close(incident_id, due, now, remind=latest, progress=progress)
+            if closed is None:
+                return
+            done = due
+
+    # -- closing a round -----------------------------------------------------------
+
+    async def _close(
+        self,
+        incident_id: uuid.UUID,
+        due: datetime,
+        now: datetime,
+        *,
+        remind: bool,
+        progress: Progress,
+    ) -> bool | None:
+        """Close the round ending at `due`; False when taken already, None when the
+        incident is no longer active (closing it cancelled its future rounds)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            row = await incidents.lock(conn, incident_id)
+            if row is None or not row.active:
+                return None
+            if not await repo.claim(conn, incident_id, due, "close", now):
+                return False
+            history = await repo.list_rounds(conn, incident_id)
+            last = history[-1] if history else None
+            n = 1 if last is None else last.n + 1
+            previous = None if last is None else last.due_at
+            log_so_far = await events.since(conn, incident_id, 0)
+            before = rebuild(e for e in log_so_far if _instant(e["at"]) <= due)
+            reports = await repo.report_times(conn, incident_id)
+            outcome = classify(before["organisations"], reports, previous=previous, due_at=due)
+            segments = await repo.schedule_segments(conn, incident_id)
+            following = next_deadline(segments, due)
+            seq = await incidents.advance_seq(conn, incident_id)
+            event = await events.append(
+                conn,
+                incident_id=incident_id,
+                seq=seq,
+                kind="round.closed",
+                at=due,
+                actor=ACTOR,
+                data={
+                    "n": n,
+                    "due_at": iso(due),
+                    "expected": list(outcome.expected),
+                    "on_time": list(outcome.on_time),
+                    "late": list(outcome.late),
+                    "overdue": list(outcome.overdue),
+                    "next_due_at": None if following is None else iso(following),
+                },
+            )
+            snapshot, _ = apply(before, event)
+            await repo.insert_round(
+                conn,
+                incident_id=incident_id,
+                n=n,
+                due_at=due,
+                closed_at=now,
+                seq=seq,
+                expected=outcome.expected,
+                on_time=outcome.on_time,
+                late=outcome.late,
+                overdue=outcome.overdue,
+                picture=snapshot,
+            )
+            sent = 0
+            if remind:
+                sent = await self._remind_after(conn, row, due, outcome, history, reports)
+        self._metrics.rounds_closed.inc()
+        self._metrics.round_overdue.inc(len(outcome.overdue))
+        progress.closed.append((incident_id, n, due))
+        progress.reminders += sent
+        log.info(
+            "round.closed",
+            incident_id=str(incident_id),
+            n=n,
+            due_at=iso(due),
+            overdue=len(outcome.overdue),
+            late_by_seconds=int((now - due).total_seconds()),
+        )
+        if self._notify is not None:
+            self._notify(incident_id, seq)
+        return True
+
+    # -- reminders -----------------------------------------------------------------
+
+    async def _remind_before(
+        self, incident_id: uuid.UUID, due: datetime, previous: datetime | None, now: datetime
+    ) -> int:
+        """Remind the participants that have not reported for the coming deadline."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            row = await incidents.get(conn, incident_id)
+            if row is None or not row.active:
+                return 0
+            if not await repo.claim(conn, incident_id, due, "reminder.before", now):
+                return 0
+            reports = await repo.report_times(conn, incident_id, as_of_after=previous)
+            missing = not_reported(row.participants, reports, previous=previous, due_at=due)
+            return await self._send(
+                conn, row, "before", due, missing, at=due - self._before, previous=None
+            )
+
+    async def _remind_after(
+        self,
+        conn: Conn,
+        row: IncidentRow,
+        due: datetime,
+        outcome: Outcome,
+        history: list[repo.RoundRow],
+        reports: list[ReportTimes],
+    ) -> int:
+        """At a deadline: remind the overdue, and tell the county board about each
+        participant that has now missed two deadlines in a row (once per streak)."""
+        sent = await self._send(conn, row, "due", due, outcome.overdue, at=due, previous=None)
+        if not history:
+            return sent
+        dues = [None, *(r.due_at for r in history), due]
+        expected_before = set(history[-1].expected)
+        missed_before = _still_missing(
+            expected_before.intersection(outcome.overdue), reports, dues[-3], dues[-2]
+        )
+        missed_twice_before: set[str] = set()
+        if len(history) >= 2:
+            missed_twice_before = _still_missing(
+                missed_before.intersection(history[-2].expected), reports, dues[-4], dues[-3]
+            )
+        streaks = sorted(missed_before - missed_twice_before)
+        if not streaks:
+            return sent
+        boards = await repo.county_boards(conn, row.county)
+        board_recipients = [r for rs in (await recipients(conn, boards)).values() for r in rs]
+        for code in streaks:
+            sent += await self._enqueue_all(
+                conn, row, "escalation", due, code, board_recipients, at=due, previous=dues[-2]
+            )
+        return sent
+
+    async def _send(
+        self,
+        conn: Conn,
+        row: IncidentRow,
+        kind: ReminderKind,
+        due: datetime,
+        codes: Iterable[str],
+        *,
+        at: datetime,
+        previous: datetime | None,
+    ) -> int:
+        codes = list(codes)
+        found = await recipients(conn, codes)
+        sent = 0
+        for code in codes:
+            sent += await self._enqueue_all(
+                conn, row, kind, due, code, found.get(code, []), at=at, previous=previous
+            )
+        return sent
+
+    @staticmethod
+    async def _labels(conn: Conn, codes: list[str]) -> dict[str, str]:
+        """`Vårgårda (1442)` for each code, as people read it in a reminder."""
+        known = await organisations.get_many(conn, codes)
+        return {code: f"{known[code].name} ({code})" if code in known else code for code in codes}
+
+    async def _enqueue_all(
+        self,
+        conn: Conn,
+        row: IncidentRow,
+        kind: ReminderKind,
+        due: datetime,
+        code: str,
+        to: list[Recipient],
+        *,
+        at: datetime,
+        previous: datetime | None,
+    ) -> int:
+        if not to:
+            return 0
+        label = (await self._labels(conn, [code]))[code]
+        message = reminder(
+            kind,
+            incident_id=row.id,
+            title=row.title,
+            exercise=row.exercise,
+            due_at=due,
+            organisation=label,
+            previous_due_at=previous,
+        )
+        sent = 0
+        for recipient in to:
+            payload: dict[str, Any] = {
+                "to": recipient.payload_to(),
+                "subject": message.subject,
+                "text": message.text,
+            }
+            if await enqueue(
+                conn,
+                destination=recipient.destination,
+                kind=f"reminder.{kind}",
+                message_id=f"reminder:{row.id}:{iso(due)}:{kind}:{code}:{recipient.address}",
+                payload=payload,
+                at=at,
+                incident_id=row.id,
+            ):
+                sent += 1
+                self._metrics.reminders_enqueued.labels(kind).inc()
+        return sent
+
+
+def _still_missing(
+    codes: Iterable[str],
+    reports: list[ReportTimes],
+    previous: datetime | None,
+    due: datetime | None,
+) -> set[str]:
+    """Which of `codes` have no report at all (in time or late) for the round ending `due`."""
+    if due is None:
+        return set()
+    return set(not_reported(codes, reports, previous=previous, due_at=due))
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text)
