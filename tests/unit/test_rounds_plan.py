@@ -126,9 +126,7 @@ def test_a_schedule_change_decides_the_deadlines_from_the_change_on() -> None:
 def test_a_deadline_of_the_old_schedule_before_the_change_still_is_a_round() -> None:
     segments = [
         Segment(since=utc("2026-11-22T13:00:00+01:00"), schedule=DAILY),
-        Segment(
-            since=utc("2026-11-22T14:30:00+01:00"), schedule=DailySchedule(times=["18:00"])
-        ),
+        Segment(since=utc("2026-11-22T14:30:00+01:00"), schedule=DailySchedule(times=["18:00"])),
     ]
     # Closing lags behind (all instances down): 14:00 is still a round, then 18:00.
     assert next_deadline(segments, None) == utc("2026-11-22T14:00:00+01:00")
