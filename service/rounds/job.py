@@ -50,6 +50,7 @@ class Progress:
 
     closed: list[tuple[uuid.UUID, int, datetime]] = field(default_factory=list)
     reminders: int = 0
+    failed: list[uuid.UUID] = field(default_factory=list)
 
 
 class RoundsJob:
@@ -72,7 +73,13 @@ class RoundsJob:
         async with self._pool.acquire() as conn:
             active = await incidents.list_active_ids(conn)
         for incident_id in active:
-            await self._incident(incident_id, now, progress)
+            try:
+                await self._incident(incident_id, now, progress)
+            except (asyncpg.PostgresError, OSError):
+                raise  # the database is away: nothing else will work either
+            except Exception:  # one incident's bad data must not stop the others' rounds
+                log.exception("rounds.incident_failed", incident_id=str(incident_id))
+                progress.failed.append(incident_id)
         return progress
 
     async def _incident(self, incident_id: uuid.UUID, now: datetime, progress: Progress) -> None:

@@ -7,6 +7,7 @@ At start, a first run catches up every deadline passed while the service was dow
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import structlog
@@ -26,15 +27,19 @@ async def rounds_ctx(app: web.Application) -> AsyncIterator[None]:
     job = RoundsJob(app[keys.pool], settings, app[keys.metrics], notify=hub.notify)
     app[keys.rounds_job] = job
     clock = app[keys.clock]
-    caught_up = await job.run_due(clock.now())
-    if caught_up.closed:
-        log.info("rounds.caught_up", rounds=len(caught_up.closed))
+    running = asyncio.Lock()
 
     async def tick() -> None:
-        try:
-            await job.run_due(clock.now())
-        except Exception:  # a failed tick is retried by the next one; never stop ticking
-            log.exception("rounds.tick_failed")
+        async with running:
+            try:
+                progress = await job.run_due(clock.now())
+            except Exception:  # the next tick tries again; never stop ticking
+                log.exception("rounds.tick_failed")
+                return
+        if len(progress.closed) > 1:
+            log.info("rounds.caught_up", rounds=len(progress.closed))
+
+    await tick()  # catch up with every deadline passed while no instance ran
 
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(
@@ -50,3 +55,5 @@ async def rounds_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         scheduler.shutdown(wait=False)
+        async with running:  # let a run in progress finish before the pool closes
+            pass
