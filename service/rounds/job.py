@@ -31,8 +31,10 @@ from service.rounds import repo
 from service.rounds.messages import ReminderKind, reminder
 from service.rounds.plan import (
     Outcome,
+    PastRound,
     ReportTimes,
     classify,
+    missed_run,
     next_deadline,
     not_reported,
 )
@@ -213,28 +215,31 @@ class RoundsJob:
         reports: list[ReportTimes],
     ) -> int:
         """At a deadline: remind the overdue, and tell the county board about each
-        participant that has now missed two deadlines in a row (once per streak)."""
+        participant that has now missed two or more deadlines in a row (once per run)."""
         sent = await self._send(conn, row, "due", due, outcome.overdue, at=due, previous=None)
         if not history:
             return sent
-        dues = [None, *(r.due_at for r in history), due]
-        expected_before = set(history[-1].expected)
-        missed_before = _still_missing(
-            expected_before.intersection(outcome.overdue), reports, dues[-3], dues[-2]
-        )
-        missed_twice_before: set[str] = set()
-        if len(history) >= 2:
-            missed_twice_before = _still_missing(
-                missed_before.intersection(history[-2].expected), reports, dues[-4], dues[-3]
-            )
-        streaks = sorted(missed_before - missed_twice_before)
-        if not streaks:
+        rounds = [PastRound(r.due_at, frozenset(r.expected)) for r in history]
+        rounds.append(PastRound(due, frozenset(outcome.expected)))
+        runs = {code: missed_run(code, rounds, reports) for code in outcome.overdue}
+        escalate = {code: start for code, (start, length) in runs.items() if length >= 2}
+        if not escalate:
             return sent
         boards = await repo.county_boards(conn, row.county)
         board_recipients = [r for rs in (await recipients(conn, boards)).values() for r in rs]
-        for code in streaks:
+        for code, start in sorted(escalate.items()):
+            # Keyed on the run's first missed deadline: one escalation per run, also
+            # when a catch-up finds the run already longer than two.
             sent += await self._enqueue_all(
-                conn, row, "escalation", due, code, board_recipients, at=due, previous=dues[-2]
+                conn,
+                row,
+                "escalation",
+                due,
+                code,
+                board_recipients,
+                at=due,
+                previous=history[-1].due_at,
+                key=start,
             )
         return sent
 
@@ -275,7 +280,10 @@ class RoundsJob:
         *,
         at: datetime,
         previous: datetime | None,
+        key: datetime | None = None,
     ) -> int:
+        """Enqueue one reminder about `code` to each recipient. The message id names the
+        deadline (`key`, if given, instead) so that a repeat is dropped by the outbox."""
         if not to:
             return 0
         label = (await self._labels(conn, [code]))[code]
@@ -299,7 +307,7 @@ class RoundsJob:
                 conn,
                 destination=recipient.destination,
                 kind=f"reminder.{kind}",
-                message_id=f"reminder:{row.id}:{iso(due)}:{kind}:{code}:{recipient.address}",
+                message_id=f"reminder:{row.id}:{iso(key or due)}:{kind}:{code}:{recipient.address}",
                 payload=payload,
                 at=at,
                 incident_id=row.id,
@@ -307,18 +315,6 @@ class RoundsJob:
                 sent += 1
                 self._metrics.reminders_enqueued.labels(kind).inc()
         return sent
-
-
-def _still_missing(
-    codes: Iterable[str],
-    reports: list[ReportTimes],
-    previous: datetime | None,
-    due: datetime | None,
-) -> set[str]:
-    """Which of `codes` have no report at all (in time or late) for the round ending `due`."""
-    if due is None:
-        return set()
-    return set(not_reported(codes, reports, previous=previous, due_at=due))
 
 
 def _instant(text: str) -> datetime:

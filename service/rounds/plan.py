@@ -121,3 +121,30 @@ def not_reported(
     """The participants with no report for the round ending at `due_at` (before reminders)."""
     reported = {report.organisation for report in reports if counts_for(report, previous, due_at)}
     return sorted(code for code in set(codes) if code not in reported)
+
+
+@dataclass(frozen=True, slots=True)
+class PastRound:
+    due_at: datetime
+    expected: frozenset[str]
+
+
+def missed_run(
+    code: str, rounds: Sequence[PastRound], reports: Iterable[ReportTimes]
+) -> tuple[datetime | None, int]:
+    """The unbroken run of deadlines, ending with the last of `rounds`, that `code` was
+    expected at and has no report for at all (neither in time nor late): its first
+    deadline and its length; `(None, 0)` when it did not miss the last one."""
+    reports = list(reports)
+    start: datetime | None = None
+    length = 0
+    for index in range(len(rounds) - 1, -1, -1):
+        current = rounds[index]
+        previous = rounds[index - 1].due_at if index > 0 else None
+        if code not in current.expected or not not_reported(
+            [code], reports, previous=previous, due_at=current.due_at
+        ):
+            break
+        start = current.due_at
+        length += 1
+    return start, length

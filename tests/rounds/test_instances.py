@@ -101,6 +101,32 @@ async def test_service_stopped_across_two_deadlines_catches_both_up_at_start(
         assert picture["reporting"]["overdue"] == ["1440", "1441", "1442", "1443", "1444"]
 
 
+async def test_a_run_of_misses_found_at_catch_up_escalates_once(
+    settings: Settings, dsn: str, clock: FixedClock
+) -> None:
+    async with served(create_app(settings, dsn=dsn, clock=clock), dsn) as api:
+        await add_contacts(api, {"LST-14": "tib@lst14.example.se"})
+        incident = await api.activate(participants=["1442"])
+        clock.set(at("2026-11-22T14:00"))
+        body = report("1442", as_of="2026-11-22T13:00:00+01:00")
+        assert (await api.submit(incident["id"], body)).status == 201
+    # Misses 20:00; then every instance is down over 08:00 and 14:00 the next day.
+    clock.set(at("2026-11-22T20:00"))
+    async with served(create_app(settings, dsn=dsn, clock=clock), dsn):
+        pass
+    assert await outbox(dsn, "reminder.escalation") == []
+    clock.set(at("2026-11-23T14:30"))
+    async with served(create_app(settings, dsn=dsn, clock=clock), dsn) as api:
+        assert [r["n"] for r in await rounds_of(api, incident["id"])] == [1, 2, 3, 4]
+    [escalation] = await outbox(dsn, "reminder.escalation")
+    # Three in a row by the time anyone looked: one escalation, named by the run's start.
+    assert escalation["message_id"] == (
+        f"reminder:{incident['id']}:{z('2026-11-22T20:00')}:escalation:1442:tib@lst14.example.se"
+    )
+    assert escalation["created_at"] == at("2026-11-23T14:00")
+    assert "2026-11-23 08:00 och 2026-11-23 14:00" in escalation["payload"]["text"]
+
+
 async def test_the_scheduler_runs_the_job_on_its_own(
     settings: Settings, dsn: str, clock: FixedClock
 ) -> None:

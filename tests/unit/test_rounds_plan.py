@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 from schemas.incident import DailySchedule, IntervalSchedule
 from service.rounds.messages import local_time, reminder
 from service.rounds.plan import (
+    PastRound,
     ReportTimes,
     Segment,
     classify,
     deadlines_until,
+    missed_run,
     next_deadline,
     not_reported,
 )
@@ -211,3 +213,19 @@ def test_every_reminder_of_an_exercise_says_ovning() -> None:
         assert message.subject.startswith("ÖVNING ")
         assert message.text.startswith("ÖVNING")
         assert "2026-07-01 14:00" in message.text  # summer time: UTC+2
+
+
+def test_missed_run_counts_back_over_deadlines_without_any_report() -> None:
+    d1, d2, d3 = DUE, DUE + timedelta(hours=6), DUE + timedelta(hours=18)
+    everyone = frozenset({"a", "b", "c", "d"})
+    rounds = [PastRound(d1, everyone), PastRound(d2, everyone), PastRound(d3, everyone)]
+    reports = [
+        times("a", d3 - timedelta(hours=1), d3 - timedelta(hours=1)),  # reported for d3
+        times("b", d1 - timedelta(minutes=1), d2),  # late for d1: only d2, d3 missed
+    ]
+    assert missed_run("a", rounds, reports) == (None, 0)
+    assert missed_run("b", rounds, reports) == (d2, 2)
+    assert missed_run("c", rounds, reports) == (d1, 3)
+    # Not expected at d1 (added later): the run starts at d2.
+    joined = [PastRound(d1, frozenset({"a"})), *rounds[1:]]
+    assert missed_run("d", joined, reports) == (d2, 2)
