@@ -13,6 +13,7 @@ from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
 from schemas.common import ROLES, Role
+from schemas.round import Email
 from service import sessions
 from service.app import create_app
 from service.auth import create_token
@@ -24,9 +25,11 @@ from service.embedded_pg import start_embedded
 from service.logs import configure_logging
 from service.migrate import MigrationError
 from service.repo import organisations, users
+from service.rounds import repo as rounds_repo
 from service.watch import watch
 
 role_adapter: TypeAdapter[Role] = TypeAdapter(Role)
+_email_adapter: TypeAdapter[str] = TypeAdapter(Email)
 USER_ROLES = ("reporter", "viewer", "duty_officer", "admin")  # adapters are systems: tokens
 MIN_PASSWORD = 10
 
@@ -72,7 +75,50 @@ def _parser() -> argparse.ArgumentParser:
         "remove", help="remove a user; their sessions and open streams end at once"
     )
     user_remove.add_argument("--email", required=True)
+    _contact_commands(commands)
     return parser
+
+
+# --- reminder contacts (service/rounds) --------------------------------------------------
+
+
+def _contact_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    contact = commands.add_parser("contact", help="addresses reminders are sent to")
+    contact_commands = contact.add_subparsers(dest="contact_command", required=True)
+    add = contact_commands.add_parser("add", help="add an e-mail address to an organisation")
+    add.add_argument("--org", required=True, help="organisation code, e.g. 1442 or LST-14")
+    add.add_argument("--email", required=True)
+    remove = contact_commands.add_parser("remove", help="remove an address")
+    remove.add_argument("--org", required=True)
+    remove.add_argument("--email", required=True)
+    listing = contact_commands.add_parser("list", help="an organisation's addresses")
+    listing.add_argument("--org", required=True)
+
+
+async def _contact(dsn: str, args: argparse.Namespace) -> int:
+    await prepare_database(dsn)
+    conn = await asyncpg.connect(dsn)
+    try:
+        if await organisations.get(conn, args.org) is None:
+            print(f"lagesbild: unknown organisation {args.org!r}", file=sys.stderr)
+            return 2
+        if args.contact_command == "add":
+            try:
+                email = _email_adapter.validate_python(args.email)
+            except ValidationError:
+                print(f"lagesbild: not an e-mail address: {args.email!r}", file=sys.stderr)
+                return 2
+            await rounds_repo.add_contact(conn, args.org, email, SystemClock().now())
+        elif args.contact_command == "remove" and not await rounds_repo.remove_contact(
+            conn, args.org, args.email
+        ):
+            print(f"lagesbild: {args.org} has no contact {args.email!r}", file=sys.stderr)
+            return 1
+        for address in (await rounds_repo.contacts_of(conn, [args.org])).get(args.org, []):
+            print(address)
+    finally:
+        await conn.close()
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_create_token(_dsn(settings), args.org, args.role, args.name))
         if args.command == "user":
             return _user_command(args, settings)
+        if args.command == "contact":
+            return asyncio.run(_contact(_dsn(settings), args))
         dsn = _dsn(settings)
         asyncio.run(prepare_database(dsn))
         if args.command == "migrate":

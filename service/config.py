@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         default=frozenset(),
         description="Origins besides the service's own host allowed to post and open streams",
     )
+    # Reporting rounds (service/rounds/).
+    rounds_tick_seconds: float = Field(
+        default=30.0, gt=0, description="How often the scheduler looks for due rounds and reminders"
+    )
+    reminder_before_minutes: int = Field(
+        default=30, ge=0, le=24 * 60, description="How long before a deadline to remind"
+    )
 
     @field_validator("database_url")
     @classmethod

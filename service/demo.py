@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +17,24 @@ from schemas.common import Role
 from schemas.incident import DailySchedule, IncidentCreate
 from schemas.report import ReportSubmission
 from service.auth import Principal, create_token
-from service.clock import SystemClock
+from service.clock import Clock, SystemClock
 from service.config import Settings
 from service.db import create_pool
 from service.domain import incidents as incident_ops
 from service.domain import reports as report_ops
+from service.metrics import Metrics
 from service.repo import Conn, organisations
+from service.rounds import repo as rounds_repo
+from service.rounds.job import RoundsJob
+from service.rounds.plan import Segment, deadlines_until
 from service.sessions import create_user
 
 DEMO_TITLE = "ÖVNING Storm Västra Götaland"
 DEMO_COUNTY = "14"
+# Activated this long before the demo starts, so several rounds have already closed.
+DEMO_AGE = timedelta(hours=26)
+# Who gets reminders in the demo (their addresses are krisledning-<code>@example.se).
+DEMO_CONTACTS = ("1440", "1442", "1480", "1484", "1489", "LST-14")
 
 _REPORTS: list[dict[str, Any]] = [
     {
@@ -95,7 +103,7 @@ _REPORTS: list[dict[str, Any]] = [
 ]
 
 
-async def ensure_demo(dsn: str, settings: Settings) -> Path | None:
+async def ensure_demo(dsn: str, settings: Settings, *, clock: Clock | None = None) -> Path | None:
     """Create the demo when the database holds no incident; return the tokens file."""
     pool = await create_pool(dsn, min_size=1, max_size=2)
     try:
@@ -105,7 +113,8 @@ async def ensure_demo(dsn: str, settings: Settings) -> Path | None:
                 return None
             tokens = await _demo_tokens(conn)
             users = await _demo_users(conn)
-        await _demo_incident(pool)
+            await _demo_contacts(conn, (clock or SystemClock()).now())
+        await _demo_incident(pool, settings, clock or SystemClock())
     finally:
         await pool.close()
     path = settings.data_dir / "demo-tokens.txt"
@@ -125,6 +134,11 @@ async def ensure_demo(dsn: str, settings: Settings) -> Path | None:
     users_path.chmod(0o600)
     print(f"Demo: created the exercise '{DEMO_TITLE}' with 49 participants.", flush=True)
     print(f"Demo: tokens for a reporter (1442), a viewer and a duty officer (LST-14) are in {path}")
+    print(
+        "Demo: past rounds: GET /api/v1/incidents/<id>/rounds; reminders go to "
+        + ", ".join(f"krisledning-{code.lower()}@example.se" for code in DEMO_CONTACTS),
+        flush=True,
+    )
     _say_users(users_path)
     return path
 
@@ -184,12 +198,20 @@ async def _demo_tokens(conn: Conn) -> dict[str, str]:
     }
 
 
-async def _demo_incident(pool: asyncpg.Pool) -> None:
-    clock = SystemClock()
+async def _demo_incident(pool: asyncpg.Pool, settings: Settings, clock: Clock) -> None:
+    """The exercise, activated a day ago, lived through round by round up to now.
+
+    Each passed deadline gets reports from most municipalities shortly before it, the
+    round closes at the deadline (snapshot, reminders), and a few reports arrive late;
+    the detailed reports below come in during the last hour.
+    """
     async with pool.acquire() as conn:
         municipalities = await organisations.list_all(conn, county=DEMO_COUNTY, kind="municipality")
+    codes = [m.code for m in municipalities]
     board = await _principal(pool, "LST-14", "duty_officer", "TiB Länsstyrelsen VG (demo)")
     now = clock.now()
+    activated_at = now - DEMO_AGE
+    schedule = DailySchedule(times=["08:00", "14:00", "20:00"])
     incident = await incident_ops.activate(
         pool,
         board,
@@ -200,17 +222,63 @@ async def _demo_incident(pool: asyncpg.Pool) -> None:
             county=DEMO_COUNTY,
             severity="high",
             exercise=True,
-            participants=[m.code for m in municipalities],
-            schedule=DailySchedule(times=["08:00", "14:00", "20:00"]),
+            participants=codes,
+            schedule=schedule,
         ),
-        now - timedelta(hours=3),
+        activated_at,
     )
+    deadlines = deadlines_until([Segment(since=activated_at, schedule=schedule)], None, now)
+    steps: list[tuple[datetime, str, dict[str, Any]]] = []
+    for number, deadline in enumerate(deadlines, start=1):
+        steps.append((deadline, "close", {}))
+        for index, code in enumerate(codes):
+            turn = (index + number) % 6
+            if turn == 0:
+                continue  # misses this round
+            received = deadline - timedelta(minutes=5 + (index * 7) % 90)
+            as_of = received
+            if turn == 1 and index % 2 == 0:
+                received = deadline + timedelta(minutes=10 + index % 30)  # late
+                as_of = deadline - timedelta(minutes=15)
+            if received >= activated_at and received <= now:
+                steps.append((received, code, _routine_report(code, index, number, as_of)))
     for index, report in enumerate(_REPORTS):
-        reporter = await _principal(pool, report["organisation"], "reporter", "demo")
-        submission = ReportSubmission.model_validate({"report_id": str(uuid.uuid4()), **report})
-        await report_ops.submit(
-            pool, reporter, incident.id, submission, now - timedelta(minutes=50 - index * 7)
-        )
+        received = now - timedelta(minutes=50 - index * 7)
+        steps.append((received, report["organisation"], {**report, "as_of": received}))
+    steps.sort(key=lambda step: (step[0], step[1] != "close"))
+    rounds = RoundsJob(pool, settings, Metrics())
+    principals: dict[str, Principal] = {}
+    for moment, what, body in steps:
+        if what == "close":
+            await rounds.run_due(moment)
+            continue
+        if what not in principals:
+            principals[what] = await _principal(pool, what, "reporter", "demo")
+        submission = ReportSubmission.model_validate({"report_id": str(uuid.uuid4()), **body})
+        await report_ops.submit(pool, principals[what], incident.id, submission, moment)
+
+
+def _routine_report(code: str, index: int, number: int, as_of: datetime) -> dict[str, Any]:
+    """A short report that varies a little from round to round."""
+    levels = ("none", "moderate", "significant", "serious")
+    trends = ("improving", "stable", "worsening")
+    return {
+        "organisation": code,
+        "as_of": as_of,
+        "situation": "Läget i stort sett oförändrat; röjning av träd pågår.",
+        "development": {"trend": trends[(index + number) % 3]},
+        "sectors": [
+            {"sector": "energy", "status": levels[(index * 3 + number) % 4]},
+            {"sector": "transport", "status": levels[(index + 2 * number) % 3]},
+        ],
+        "management": {"level": "reinforced" if index % 3 else "staff"},
+    }
+
+
+async def _demo_contacts(conn: Conn, now: datetime) -> None:
+    """Reminder addresses for a few municipalities and the county board (example.se)."""
+    for code in DEMO_CONTACTS:
+        await rounds_repo.add_contact(conn, code, f"krisledning-{code.lower()}@example.se", now)
 
 
 async def _principal(pool: asyncpg.Pool, code: str, role: Role, name: str) -> Principal:

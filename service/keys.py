@@ -8,6 +8,7 @@ from aiohttp import web
 from service.clock import Clock
 from service.config import Settings
 from service.metrics import Metrics
+from service.rounds.job import RoundsJob
 from service.stream.hub import Hub
 from service.stream.listener import Listener
 
@@ -18,3 +19,4 @@ pool = web.AppKey("pool", asyncpg.Pool)
 metrics = web.AppKey("metrics", Metrics)
 hub = web.AppKey("hub", Hub)
 listener = web.AppKey("listener", Listener)
+rounds_job = web.AppKey("rounds_job", RoundsJob)

@@ -52,3 +52,21 @@ class Metrics:
             "Times the LISTEN connection was re-established",
             registry=self.registry,
         )
+
+        # Reporting rounds.
+        self.rounds_closed = Counter(
+            "lagesbild_rounds_closed_total",
+            "Rounds this instance closed (each round is closed by one instance only)",
+            registry=self.registry,
+        )
+        self.round_overdue = Counter(
+            "lagesbild_round_overdue_total",
+            "Participants overdue when the rounds this instance closed were closed",
+            registry=self.registry,
+        )
+        self.reminders_enqueued = Counter(
+            "lagesbild_reminders_enqueued_total",
+            "Reminder messages written to the outbox, by kind (before, due, escalation)",
+            ["kind"],
+            registry=self.registry,
+        )

@@ -118,7 +118,32 @@ def _on_report(picture: Picture, event: Event) -> Picture:
     entry = _reported_entry(previous, report, open_needs=open_needs)
     picture = _with_deadline(picture, report.get("due_at"))
     picture = _with_organisation(picture, code, entry)
-    return _replaced(picture, {"needs": needs})
+    return _replaced(picture, {"needs": needs, "reporting": _not_overdue(picture, code)})
+
+
+def _on_round_closed(picture: Picture, event: Event) -> Picture:
+    """A deadline passed: its overdue participants, less any that have reported since,
+    become the overdue list; the next deadline becomes current."""
+    data = event["data"]
+    due_at = _instant(data["due_at"])
+    if not isinstance(data["overdue"], list):
+        raise TypeError("overdue is a list of organisation codes")
+    organisations = picture["organisations"]
+    overdue = [
+        code
+        for code in dict.fromkeys(data["overdue"])
+        if isinstance(code, str)
+        and code in organisations
+        and not _reported_after(organisations[code], due_at)
+    ]
+    flagged = set(overdue)
+    for code, entry in organisations.items():
+        if entry.get("overdue", False) != (code in flagged):
+            picture = _with_organisation(picture, code, {**entry, "overdue": code in flagged})
+    reporting = picture["reporting"]
+    if reporting.get("overdue") != overdue:
+        picture = _replaced(picture, {"reporting": {**reporting, "overdue": overdue}})
+    return _with_deadline(picture, data.get("next_due_at"))
 
 
 def _on_closed(picture: Picture, event: Event) -> Picture:
@@ -148,6 +173,7 @@ _HANDLERS: Mapping[str, Callable[[Picture, Event], Picture]] = {
     "incident.updated": _on_updated,
     "report.submitted": _on_report,
     "incident.closed": _on_closed,
+    "round.closed": _on_round_closed,
 }
 
 
@@ -216,10 +242,24 @@ def _without_participant(picture: Picture, code: str) -> Picture:
     return _replaced(picture, {"needs": needs, "reporting": reporting})
 
 
+def _not_overdue(picture: Picture, code: str) -> dict[str, Any]:
+    """The reporting block with `code` out of the overdue list (it has reported since)."""
+    reporting: dict[str, Any] = picture["reporting"]
+    if code not in reporting.get("overdue", []):
+        return reporting
+    return {**reporting, "overdue": [other for other in reporting["overdue"] if other != code]}
+
+
+def _reported_after(entry: Entry, moment: datetime) -> bool:
+    """Whether the organisation's latest report was received after `moment`."""
+    received_at = entry.get("received_at")
+    return isinstance(received_at, str) and _instant(received_at) > moment
+
+
 def _reported_entry(previous: Entry, report: Mapping[str, Any], open_needs: int) -> Entry:
     """The entry of an organisation whose latest report is `report`.
 
-    The name comes from the participant list and `overdue` is kept: rounds own it.
+    The name comes from the participant list; a report ends being overdue.
     """
     sectors = _reported_sectors(report.get("sectors") or [])
     management = report.get("management") or {}
@@ -234,7 +274,7 @@ def _reported_entry(previous: Entry, report: Mapping[str, Any], open_needs: int)
         "trend": _known_or_unknown((report.get("development") or {}).get("trend"), TRENDS),
         "management": management.get("level"),
         "open_needs": open_needs,
-        "overdue": previous.get("overdue", False),
+        "overdue": False,
         "due_at": report.get("due_at"),
     }
     return _kept_if_equal(previous, _present(entry))

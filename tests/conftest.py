@@ -105,6 +105,8 @@ def settings(tmp_path: Path) -> Settings:
         shutdown_timeout_seconds=2,
         db_pool_min=1,
         db_pool_max=10,
+        # Tests run the rounds job themselves (`app[keys.rounds_job].run_due(now)`).
+        rounds_tick_seconds=3600,
     )
 
 

@@ -65,6 +65,9 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         status = response.status
         response.headers["X-Request-ID"] = request_id
         return response
+    except web.HTTPException as exc:  # a redirect, passed on by the problems middleware
+        status = exc.status
+        raise
     except asyncio.CancelledError:
         status = 499  # the client went away before the answer (as nginx counts it)
         raise

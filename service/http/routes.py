@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from service.http import incidents, ops, organisations, schemas, timeline
+from service.http import rounds as rounds_routes
 from service.stream.endpoint import stream
 from service.web.routes import setup_web
 
@@ -16,4 +17,5 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(schemas.routes)
     app.add_routes(timeline.routes)
     app.router.add_get("/api/v1/stream", stream, name="stream")
+    app.add_routes(rounds_routes.routes)
     setup_web(app)

@@ -11,6 +11,7 @@ from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPa
 from schemas.organisation import Organisation
 from schemas.problem import Problem
 from schemas.report import ReportSubmission, StoredReport
+from schemas.round import ContactCreate, ContactList, RoundList
 from schemas.stream import ErrorFrame, EventFrame, SnapshotFrame, client_frame
 from service.errors import NotFound
 from service.http.middleware import json_response
@@ -29,6 +30,9 @@ MODELS: dict[str, type[BaseModel]] = {
     "stream-snapshot": SnapshotFrame,
     "stream-event": EventFrame,
     "stream-error": ErrorFrame,
+    "round-list": RoundList,
+    "contact-create": ContactCreate,
+    "contact-list": ContactList,
 }
 
 

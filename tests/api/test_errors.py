@@ -173,7 +173,7 @@ async def test_incident_id_that_is_not_a_uuid_is_404(api: Api, bad_id: str) -> N
     assert_problem(reply, 404, "not-found")
 
 
-@pytest.mark.parametrize("path", ["/api/v1/nothing-here", "/", "/api/v2/incidents"])
+@pytest.mark.parametrize("path", ["/api/v1/nothing-here", "/nothing-here", "/api/v2/incidents"])
 async def test_unknown_route_is_404(api: Api, path: str) -> None:
     assert_problem(await api.call("GET", path, as_=VIEWER), 404, "not-found")
 

@@ -140,7 +140,23 @@ def _closed(seq: int) -> Event:
 
 
 def _unknown(seq: int) -> Event:
-    return _envelope(seq, "round.closed", {"due_at": _iso(2), "overdue": ["1440"]})
+    """A kind the fold does not know (a later writer's)."""
+    return _envelope(seq, "exchange.sent", {"due_at": _iso(2), "overdue": ["1440"]})
+
+
+def _round_closed(
+    seq: int, *, due_at: str, overdue: Sequence[str], next_due_at: str | None = None, n: int = 1
+) -> Event:
+    data = {
+        "n": n,
+        "due_at": due_at,
+        "expected": sorted(overdue),
+        "on_time": [],
+        "late": [],
+        "overdue": list(overdue),
+        "next_due_at": next_due_at,
+    }
+    return _envelope(seq, "round.closed", data, actor="system")
 
 
 def _fold(events: Sequence[Event]) -> list[tuple[Picture, dict[str, Any]]]:
@@ -558,6 +574,74 @@ def test_unknown_event_kind_only_advances_seq() -> None:
     assert after == {**before, "seq": 3}
 
 
+# --- rounds ------------------------------------------------------------------------------
+
+
+def test_round_closed_lists_the_overdue_and_names_the_next_deadline() -> None:
+    picture = rebuild(
+        [
+            _activated(("1440", "1442", "1489"), due_at=_iso(2)),
+            _report(2, "1442", due_at=_iso(2)),
+            _round_closed(3, due_at=_iso(2), overdue=["1440", "1489"], next_due_at=_iso(6)),
+        ]
+    )
+    assert picture["reporting"]["overdue"] == ["1440", "1489"]
+    assert picture["reporting"]["due_at"] == _iso(6)
+    assert picture["reporting"]["received"] == 0  # nobody has reported for 6 hours yet
+    assert picture["organisations"]["1440"]["overdue"] is True
+    assert picture["organisations"]["1442"]["overdue"] is False
+
+
+def test_any_report_after_the_round_takes_its_sender_off_the_overdue_list() -> None:
+    picture = rebuild(
+        [
+            _activated(("1440", "1442"), due_at=_iso(2)),
+            _round_closed(2, due_at=_iso(0), overdue=["1440", "1442"], next_due_at=_iso(6)),
+            _report(3, "1440", due_at=_iso(0)),  # late, for the closed round
+        ]
+    )
+    assert picture["reporting"]["overdue"] == ["1442"]
+    assert picture["organisations"]["1440"]["overdue"] is False
+    assert picture["organisations"]["1442"]["overdue"] is True
+
+
+def test_round_closed_after_reports_received_later_leaves_their_senders_out() -> None:
+    # A round caught up late: 1442 reported (after the deadline) before the round closed.
+    picture = rebuild(
+        [
+            _activated(("1440", "1442"), due_at=_iso(0)),
+            _report(2, "1442", due_at=_iso(6)),
+            _round_closed(3, due_at=_iso(0), overdue=["1440", "1442"], next_due_at=_iso(6)),
+        ]
+    )
+    assert picture["reporting"]["overdue"] == ["1440"]
+
+
+def test_next_round_replaces_the_overdue_list() -> None:
+    picture = rebuild(
+        [
+            _activated(("1440", "1442"), due_at=_iso(0)),
+            _round_closed(2, due_at=_iso(0), overdue=["1440", "1442"], next_due_at=_iso(0.1)),
+            _round_closed(3, due_at=_iso(0.1), overdue=["1442"], next_due_at=_iso(6), n=2),
+        ]
+    )
+    assert picture["reporting"]["overdue"] == ["1442"]
+    assert picture["organisations"]["1440"]["overdue"] is False
+
+
+def test_round_closed_with_unreadable_data_only_advances_seq() -> None:
+    before = rebuild([_activated(("1442",), due_at=_iso(2))])
+    for data in (
+        {"overdue": ["1442"]},
+        {"due_at": "soon", "overdue": []},
+        {"due_at": _iso(2)},
+        {"due_at": _iso(2), "overdue": "1442"},
+    ):
+        after, patch = apply(before, _envelope(2, "round.closed", data))
+        assert patch == {"seq": 2}
+        assert after == {**before, "seq": 2}
+
+
 def test_events_before_activation_only_advance_seq() -> None:
     picture, patch = apply(empty_picture(), _report(1, "1442"))
     assert patch == {"seq": 1}
@@ -577,7 +661,8 @@ def _busy_log() -> list[Event]:
         _updated(4, added=["1401"], removed=["1489"], changes={"severity": "very_high"}),
         _report(5, "1442", needs=[_need("gen-1", status="resolved")], due_at=_iso(6)),
         _unknown(6),
-        _closed(7),
+        _round_closed(7, due_at=_iso(2), overdue=["1401"], next_due_at=_iso(6)),
+        _closed(8),
     ]
 
 
@@ -618,7 +703,7 @@ def test_picture_is_plain_json() -> None:
 
 
 def test_new_picture_carries_the_event_seq() -> None:
-    assert [picture["seq"] for picture, _ in _fold(_busy_log())] == [1, 2, 3, 4, 5, 6, 7]
+    assert [picture["seq"] for picture, _ in _fold(_busy_log())] == [1, 2, 3, 4, 5, 6, 7, 8]
 
 
 # --- properties against an independent reference ---------------------------------------
@@ -638,13 +723,14 @@ class _Reference:
     latest: dict[str, dict[str, Any]] = field(default_factory=dict)
     since: dict[str, str] = field(default_factory=dict)
     due_at: str | None = None
+    overdue: list[str] = field(default_factory=list)
 
     def take(self, event: Event) -> None:
         kind, data = event["kind"], event["data"]
         if kind == "incident.activated":
             self.activated, self.closed, self.due_at = True, False, None
             self.participants = {p["code"]: p["name"] for p in data["participants"]}
-            self.latest, self.since = {}, {}
+            self.latest, self.since, self.overdue = {}, {}, []
             self.name_deadline(data["due_at"])
         elif not self.activated:
             return
@@ -652,6 +738,7 @@ class _Reference:
             for code in data["participants_removed"]:
                 self.participants.pop(code, None)
                 self.latest.pop(code, None)
+                self.overdue = [other for other in self.overdue if other != code]
                 self.since = {k: v for k, v in self.since.items() if not k.startswith(code + "/")}
             for participant in data["participants_added"]:
                 self.participants.setdefault(participant["code"], participant["name"])
@@ -661,6 +748,16 @@ class _Reference:
         elif kind == "incident.closed":
             self.closed = True
             self.due_at = None
+        elif kind == "round.closed":
+            self.overdue = []
+            for code in data["overdue"]:
+                latest = self.latest.get(code)
+                since = latest is not None and _instant(latest["received_at"]) > _instant(
+                    data["due_at"]
+                )
+                if code in self.participants and not since and code not in self.overdue:
+                    self.overdue.append(code)
+            self.name_deadline(data["next_due_at"])
 
     def take_report(self, report: dict[str, Any]) -> None:
         code = report["organisation"]
@@ -674,6 +771,7 @@ class _Reference:
         self.since = {k: v for k, v in self.since.items() if not k.startswith(code + "/")}
         self.since.update(still_open)
         self.latest[code] = report
+        self.overdue = [other for other in self.overdue if other != code]
         self.name_deadline(report["due_at"])
 
     def name_deadline(self, due_at: str | None) -> None:
@@ -749,7 +847,7 @@ def _expected_reporting(ref: _Reference) -> dict[str, Any]:
     reporting: dict[str, Any] = {
         "expected": len(ref.participants),
         "received": sum(1 for code in ref.participants if ref.received(code)),
-        "overdue": [],
+        "overdue": ref.overdue,
     }
     if ref.due_at is not None:
         reporting["due_at"] = ref.due_at
@@ -764,6 +862,7 @@ def _assert_matches_reference(picture: Picture, ref: _Reference) -> None:
         assert entry["impact"] == _worst_of(levels)
         assert entry["trend"] == ref.trend_of(code)
         assert entry["open_needs"] == sum(1 for key in ref.since if key.startswith(code + "/"))
+        assert entry["overdue"] == (code in ref.overdue)
         latest = ref.latest.get(code)
         assert entry.get("report_id") == (None if latest is None else latest["report_id"])
     assert picture["sectors"] == _expected_sectors(ref)
@@ -820,15 +919,27 @@ def _update_events(draw: st.DrawFn, seq: int) -> Event:
 
 
 @st.composite
+def _round_events(draw: st.DrawFn, seq: int) -> Event:
+    return _round_closed(
+        seq,
+        due_at=draw(_TIMES),
+        overdue=draw(st.lists(st.sampled_from(CODES), max_size=4)),
+        next_due_at=draw(st.none() | _TIMES),
+    )
+
+
+@st.composite
 def _logs(draw: st.DrawFn) -> list[Event]:
     """Activation, then a random mix of reports, updates and unknown kinds, maybe a close."""
     codes = draw(st.lists(st.sampled_from(CODES), unique=True, min_size=1))
     events = [_activated(codes, due_at=draw(st.none() | _TIMES))]
     for _ in range(draw(st.integers(0, 25))):
         seq = len(events) + 1
-        kind = draw(st.sampled_from(["report", "report", "report", "update", "unknown"]))
+        kind = draw(st.sampled_from(["report", "report", "report", "update", "round", "unknown"]))
         if kind == "report":
             events.append(draw(_report_events(seq)))
+        elif kind == "round":
+            events.append(draw(_round_events(seq)))
         elif kind == "update":
             events.append(draw(_update_events(seq)))
         else:

@@ -1,0 +1,69 @@
+"""Reminder texts, in Swedish. Pure."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+ReminderKind = Literal["before", "due", "escalation"]
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    subject: str
+    text: str
+
+
+def local_time(moment: datetime) -> str:
+    """A deadline as people in Sweden read it: `2026-11-22 14:00` in Europe/Stockholm."""
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+
+
+def report_path(incident_id: uuid.UUID) -> str:
+    return f"/incidents/{incident_id}/report"
+
+
+def reminder(
+    kind: ReminderKind,
+    *,
+    incident_id: uuid.UUID,
+    title: str,
+    exercise: bool,
+    due_at: datetime,
+    organisation: str,
+    previous_due_at: datetime | None = None,
+) -> Reminder:
+    """The message for one participant (`organisation` names who should report)."""
+    prefix = "ÖVNING " if exercise else ""
+    when = local_time(due_at)
+    link = report_path(incident_id)
+    if kind == "before":
+        subject = f"{prefix}Påminnelse: lägesrapport senast {when} – {title}"
+        body = (
+            f"{organisation} har ännu inte lämnat lägesrapport till händelsen «{title}» "
+            f"för rapporteringstiden {when}.\n"
+            f"Rapportera här: {link}"
+        )
+    elif kind == "due":
+        subject = f"{prefix}Lägesrapport saknas ({when}) – {title}"
+        body = (
+            f"Rapporteringstiden {when} har passerat och {organisation} har inte lämnat "
+            f"lägesrapport till händelsen «{title}».\n"
+            f"Rapportera snarast här: {link}"
+        )
+    else:
+        earlier = "" if previous_due_at is None else f"{local_time(previous_due_at)} och "
+        subject = f"{prefix}{organisation} har missat två rapporteringstider – {title}"
+        body = (
+            f"{organisation} har inte lämnat lägesrapport till händelsen «{title}» "
+            f"för rapporteringstiderna {earlier}{when}.\n"
+            f"Rapportsidan: {link}"
+        )
+    if exercise:
+        body = f"ÖVNING – ÖVNING – ÖVNING\n\n{body}"
+    return Reminder(subject=subject, text=body)

@@ -1,0 +1,150 @@
+"""Rounds from an incident's schedule history, and who reported for each. Pure.
+
+A round is one deadline of the incident. The schedule in force is the one set last
+(activation or a change) at or before a moment; a change at time `t` decides every
+deadline at or after `t`, so rounds that have passed never move and the next round
+follows the new schedule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from schemas.incident import DailySchedule, IntervalSchedule
+from service.schedule import deadline_at_or_after
+
+# Deadlines are instants; the next one after `d` is the first at or after `d + TICK`.
+TICK = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A schedule in force from `since` until the next segment's `since`."""
+
+    since: datetime
+    schedule: IntervalSchedule | DailySchedule
+
+
+def next_deadline(segments: Sequence[Segment], after: datetime | None) -> datetime | None:
+    """The first deadline strictly after `after` (the first of all with `None`).
+
+    A segment contributes the deadlines at or after its `since` and before the next
+    segment's `since`. None only without segments.
+    """
+    for index, segment in enumerate(segments):
+        start = segment.since if after is None else max(segment.since, after + TICK)
+        candidate = deadline_at_or_after(segment.schedule, start)
+        following = segments[index + 1].since if index + 1 < len(segments) else None
+        if following is None or candidate < following:
+            return candidate
+    return None
+
+
+def deadlines_until(
+    segments: Sequence[Segment], after: datetime | None, until: datetime
+) -> list[datetime]:
+    """Every deadline after `after` and at or before `until`, in order."""
+    found: list[datetime] = []
+    current = next_deadline(segments, after)
+    while current is not None and current <= until:
+        found.append(current)
+        current = next_deadline(segments, current)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTimes:
+    """What classification needs of a report."""
+
+    organisation: str
+    as_of: datetime
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Who reported for one deadline: in time, late, or not at all (yet)."""
+
+    expected: tuple[str, ...]
+    on_time: tuple[str, ...]
+    late: tuple[str, ...]
+    overdue: tuple[str, ...]
+
+
+def counts_for(report: ReportTimes, previous: datetime | None, due_at: datetime) -> bool:
+    """A report counts for the round ending at `due_at` when its `as_of` lies after the
+    previous deadline and at or before this one."""
+    return (previous is None or report.as_of > previous) and report.as_of <= due_at
+
+
+def classify(
+    expected: Iterable[str],
+    reports: Iterable[ReportTimes],
+    *,
+    previous: datetime | None,
+    due_at: datetime,
+) -> Outcome:
+    """Sort the participants at `due_at` by the reports known now.
+
+    On time: some report for the round was received at or before the deadline. Late:
+    reports for the round exist, all received after it. Overdue: none for the round.
+    """
+    codes = sorted(set(expected))
+    on_time: set[str] = set()
+    late: set[str] = set()
+    for report in reports:
+        if report.organisation not in codes or not counts_for(report, previous, due_at):
+            continue
+        if report.received_at <= due_at:
+            on_time.add(report.organisation)
+        else:
+            late.add(report.organisation)
+    late -= on_time
+    overdue = [code for code in codes if code not in on_time and code not in late]
+    return Outcome(
+        expected=tuple(codes),
+        on_time=tuple(sorted(on_time)),
+        late=tuple(sorted(late)),
+        overdue=tuple(overdue),
+    )
+
+
+def not_reported(
+    codes: Iterable[str],
+    reports: Iterable[ReportTimes],
+    *,
+    previous: datetime | None,
+    due_at: datetime,
+) -> list[str]:
+    """The participants with no report for the round ending at `due_at` (before reminders)."""
+    reported = {report.organisation for report in reports if counts_for(report, previous, due_at)}
+    return sorted(code for code in set(codes) if code not in reported)
+
+
+@dataclass(frozen=True, slots=True)
+class PastRound:
+    due_at: datetime
+    expected: frozenset[str]
+
+
+def missed_run(
+    code: str, rounds: Sequence[PastRound], reports: Iterable[ReportTimes]
+) -> tuple[datetime | None, int]:
+    """The unbroken run of deadlines, ending with the last of `rounds`, that `code` was
+    expected at and has no report for at all (neither in time nor late): its first
+    deadline and its length; `(None, 0)` when it did not miss the last one."""
+    reports = list(reports)
+    start: datetime | None = None
+    length = 0
+    for index in range(len(rounds) - 1, -1, -1):
+        current = rounds[index]
+        previous = rounds[index - 1].due_at if index > 0 else None
+        if code not in current.expected or not not_reported(
+            [code], reports, previous=previous, due_at=current.due_at
+        ):
+            break
+        start = current.due_at
+        length += 1
+    return start, length

@@ -1,0 +1,229 @@
+"""SQL for rounds, claims and contacts. The caller owns the transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import asyncpg
+from pydantic import TypeAdapter
+
+from schemas.incident import DailySchedule, IntervalSchedule, Schedule
+from service.repo import Conn
+from service.rounds.plan import ReportTimes, Segment
+
+_schedule: TypeAdapter[IntervalSchedule | DailySchedule] = TypeAdapter(Schedule)
+
+ClaimKind = Literal["close", "reminder.before"]
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRow:
+    incident_id: uuid.UUID
+    n: int
+    due_at: datetime
+    closed_at: datetime
+    seq: int
+    expected: tuple[str, ...]
+    on_time: tuple[str, ...]
+    late: tuple[str, ...]
+    overdue: tuple[str, ...]
+
+
+_ROUND_COLUMNS = "incident_id, n, due_at, closed_at, seq, expected, on_time, late, overdue"
+
+
+def _round(record: asyncpg.Record) -> RoundRow:
+    return RoundRow(
+        incident_id=record["incident_id"],
+        n=record["n"],
+        due_at=record["due_at"],
+        closed_at=record["closed_at"],
+        seq=record["seq"],
+        expected=tuple(record["expected"]),
+        on_time=tuple(record["on_time"]),
+        late=tuple(record["late"]),
+        overdue=tuple(record["overdue"]),
+    )
+
+
+async def schedule_segments(conn: Conn, incident_id: uuid.UUID) -> list[Segment]:
+    """The schedules the incident has had, from its log: activation, then each change."""
+    records = await conn.fetch(
+        """
+        SELECT at,
+               CASE WHEN kind = 'incident.activated' THEN data -> 'incident' -> 'schedule'
+                    ELSE data -> 'changes' -> 'schedule' END AS schedule
+        FROM events
+        WHERE incident_id = $1
+          AND (kind = 'incident.activated'
+               OR (kind = 'incident.updated' AND data -> 'changes' ? 'schedule'))
+        ORDER BY seq
+        """,
+        incident_id,
+    )
+    segments: list[Segment] = []
+    for record in records:
+        segment = Segment(
+            since=record["at"], schedule=_schedule.validate_python(record["schedule"])
+        )
+        # A change never reaches back before the one it follows.
+        if segments and segment.since < segments[-1].since:
+            segment = Segment(since=segments[-1].since, schedule=segment.schedule)
+        segments.append(segment)
+    return segments
+
+
+async def claim(
+    conn: Conn, incident_id: uuid.UUID, due_at: datetime, kind: ClaimKind, now: datetime
+) -> bool:
+    """Take one piece of work; False when somebody already has (now or earlier)."""
+    taken = await conn.fetchval(
+        """
+        INSERT INTO round_claims (incident_id, due_at, kind, claimed_at)
+        VALUES ($1, $2, $3, $4)
+        ON CONFLICT DO NOTHING
+        RETURNING true
+        """,
+        incident_id,
+        due_at,
+        kind,
+        now,
+    )
+    return bool(taken)
+
+
+async def last_round(conn: Conn, incident_id: uuid.UUID) -> RoundRow | None:
+    record = await conn.fetchrow(
+        f"SELECT {_ROUND_COLUMNS} FROM rounds WHERE incident_id = $1 ORDER BY n DESC LIMIT 1",  # noqa: S608  # fixed column list
+        incident_id,
+    )
+    return None if record is None else _round(record)
+
+
+async def list_rounds(conn: Conn, incident_id: uuid.UUID) -> list[RoundRow]:
+    records = await conn.fetch(
+        f"SELECT {_ROUND_COLUMNS} FROM rounds WHERE incident_id = $1 ORDER BY n",  # noqa: S608  # fixed column list
+        incident_id,
+    )
+    return [_round(record) for record in records]
+
+
+async def round_picture(conn: Conn, incident_id: uuid.UUID, n: int) -> dict[str, Any] | None:
+    picture: dict[str, Any] | None = await conn.fetchval(
+        "SELECT picture FROM rounds WHERE incident_id = $1 AND n = $2", incident_id, n
+    )
+    return picture
+
+
+async def insert_round(
+    conn: Conn,
+    *,
+    incident_id: uuid.UUID,
+    n: int,
+    due_at: datetime,
+    closed_at: datetime,
+    seq: int,
+    expected: tuple[str, ...],
+    on_time: tuple[str, ...],
+    late: tuple[str, ...],
+    overdue: tuple[str, ...],
+    picture: dict[str, Any],
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO rounds (incident_id, n, due_at, closed_at, seq, expected, on_time, late,
+                            overdue, picture)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        """,
+        incident_id,
+        n,
+        due_at,
+        closed_at,
+        seq,
+        list(expected),
+        list(on_time),
+        list(late),
+        list(overdue),
+        picture,
+    )
+
+
+async def report_times(
+    conn: Conn, incident_id: uuid.UUID, *, as_of_after: datetime | None = None
+) -> list[ReportTimes]:
+    """When each report of the incident describes and arrived (after a moment, if given)."""
+    records = await conn.fetch(
+        """
+        SELECT organisation, as_of, received_at FROM reports
+        WHERE incident_id = $1 AND ($2::timestamptz IS NULL OR as_of > $2)
+        """,
+        incident_id,
+        as_of_after,
+    )
+    return [
+        ReportTimes(
+            organisation=record["organisation"],
+            as_of=record["as_of"],
+            received_at=record["received_at"],
+        )
+        for record in records
+    ]
+
+
+# --- contacts ----------------------------------------------------------------------------
+
+
+async def add_contact(conn: Conn, organisation: str, email: str, now: datetime) -> bool:
+    """Add an address; False when the organisation already has it."""
+    added = await conn.fetchval(
+        """
+        INSERT INTO organisation_contacts (organisation, email, created_at)
+        VALUES ($1, $2, $3)
+        ON CONFLICT DO NOTHING
+        RETURNING true
+        """,
+        organisation,
+        email,
+        now,
+    )
+    return bool(added)
+
+
+async def remove_contact(conn: Conn, organisation: str, email: str) -> bool:
+    removed = await conn.fetchval(
+        """
+        DELETE FROM organisation_contacts WHERE organisation = $1 AND email = $2
+        RETURNING true
+        """,
+        organisation,
+        email,
+    )
+    return bool(removed)
+
+
+async def contacts_of(conn: Conn, codes: list[str]) -> dict[str, list[str]]:
+    """Each organisation's e-mail addresses (organisations without any are left out)."""
+    records = await conn.fetch(
+        """
+        SELECT organisation, email FROM organisation_contacts
+        WHERE organisation = ANY($1::text[])
+        ORDER BY organisation, email
+        """,
+        codes,
+    )
+    found: dict[str, list[str]] = {}
+    for record in records:
+        found.setdefault(record["organisation"], []).append(record["email"])
+    return found
+
+
+async def county_boards(conn: Conn, county: str) -> list[str]:
+    """The codes of the county board(s) of a county."""
+    records = await conn.fetch(
+        "SELECT code FROM organisations WHERE kind = 'county_board' AND county = $1 ORDER BY code",
+        county,
+    )
+    return [record["code"] for record in records]
