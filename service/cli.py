@@ -1,4 +1,4 @@
-"""The `lagesbild` command: serve, migrate, token create, demo."""
+"""The `lagesbild` command: serve, migrate, token create, demo, outbox."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from service.demo import ensure_demo
 from service.embedded_pg import start_embedded
 from service.logs import configure_logging
 from service.migrate import MigrationError
+from service.outbox import cli as outbox_cli
 from service.repo import organisations
 from service.watch import watch
 
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--org", required=True, help="organisation code, e.g. 1442 or LST-14")
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--name", required=True, help="who holds it, e.g. 'ISK Vårgårda'")
+    outbox_cli.add_commands(commands)
     return parser
 
 
@@ -72,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "token":
             return asyncio.run(_create_token(_dsn(settings), args.org, args.role, args.name))
+        if args.command == "outbox":
+            return asyncio.run(outbox_cli.run(_dsn(settings), args))
         dsn = _dsn(settings)
         asyncio.run(prepare_database(dsn))
         if args.command == "migrate":

@@ -8,6 +8,8 @@ from aiohttp import web
 from service.clock import Clock
 from service.config import Settings
 from service.metrics import Metrics
+from service.outbox.registry import Channels
+from service.outbox.worker import Worker
 from service.stream.hub import Hub
 from service.stream.listener import Listener
 
@@ -18,3 +20,7 @@ pool = web.AppKey("pool", asyncpg.Pool)
 metrics = web.AppKey("metrics", Metrics)
 hub = web.AppKey("hub", Hub)
 listener = web.AppKey("listener", Listener)
+
+# The outbox: channels by name (register yours at startup) and this instance's worker.
+outbox_channels = web.AppKey("outbox_channels", Channels)
+outbox_worker = web.AppKey("outbox_worker", Worker)

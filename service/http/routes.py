@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from service.http import incidents, ops, organisations, schemas
+from service.outbox import http as outbox_http
 from service.stream.endpoint import stream
 
 
@@ -13,4 +14,5 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(organisations.routes)
     app.add_routes(incidents.routes)
     app.add_routes(schemas.routes)
+    app.add_routes(outbox_http.routes)
     app.router.add_get("/api/v1/stream", stream, name="stream")

@@ -16,7 +16,13 @@ class DeliveryFailed(Exception):
 
 
 class Channel(Protocol):
-    """Delivers messages of one destination; raises `DeliveryFailed` when it cannot."""
+    """Delivers messages of one destination; raises `DeliveryFailed` when it cannot.
+
+    `destination` is the channel's name: it delivers every message whose destination is
+    that name or starts with that name and ':' (`webhook` delivers `webhook:12`). The
+    worker bounds each `deliver` by a timeout and counts any other exception as a
+    transient failure. `message.message_id` must reach the receiver, which drops repeats.
+    """
 
     @property
     def destination(self) -> str: ...
