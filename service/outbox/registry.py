@@ -34,3 +34,7 @@ class Channels:
 
     def for_destination(self, destination: str) -> Channel | None:
         return self._channels.get(channel_name(destination))
+
+    def ordered(self, destination: str) -> bool:
+        """Whether the destination's channel wants its messages strictly in order."""
+        return bool(getattr(self.for_destination(destination), "ordered", False))

@@ -146,20 +146,33 @@ async def due_destinations(
 
 
 async def claim(
-    conn: Conn, *, destination: str, now: datetime, lease_until: datetime, limit: int
+    conn: Conn,
+    *,
+    destination: str,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    ordered: bool = False,
 ) -> list[OutboxMessage]:
     """Take up to `limit` due messages of `destination`, oldest first, counting an attempt.
 
     One statement, so one short transaction: rows locked by another worker are skipped,
     and a claimed row is not due again before `lease_until`, so if this instance dies
     mid-delivery the message is retried after the lease instead of being lost.
+    `ordered`: take nothing written after a pending message that is not due (waiting for
+    a retry, or claimed by another worker), so the destination sees messages in order.
     """
     rows = await conn.fetch(
         """
         WITH due AS (
             SELECT id FROM outbox
             WHERE status = 'pending' AND destination = $1 AND next_attempt_at <= $2
-            ORDER BY next_attempt_at, id
+              AND (NOT $5 OR id < coalesce(
+                  (SELECT min(id) FROM outbox
+                   WHERE status = 'pending' AND destination = $1 AND next_attempt_at > $2),
+                  9223372036854775807))
+            -- Ordered: by id. Otherwise the longest-waiting first, so probes rotate.
+            ORDER BY CASE WHEN $5 THEN NULL ELSE next_attempt_at END NULLS FIRST, id
             LIMIT $4
             FOR UPDATE SKIP LOCKED
         )
@@ -172,6 +185,7 @@ async def claim(
         now,
         lease_until,
         limit,
+        ordered,
     )
     return sorted((_message(row) for row in rows), key=lambda m: m.id)
 
@@ -188,17 +202,25 @@ async def mark_delivered(conn: Conn, message: OutboxMessage, *, at: datetime) ->
     return result != "UPDATE 0"
 
 
-async def schedule_retry(conn: Conn, message: OutboxMessage, *, at: datetime, error: str) -> bool:
-    """Due again at `at`; ignored when the row was claimed again or retried meanwhile."""
+async def schedule_retry(
+    conn: Conn, message: OutboxMessage, *, at: datetime, error: str, counted: bool = True
+) -> bool:
+    """Due again at `at`; ignored when the row was claimed again or retried meanwhile.
+
+    `counted=False` takes the attempt back (a failed breaker probe: an outage alone
+    should not use up a message's attempts).
+    """
     result = await conn.execute(
         """
-        UPDATE outbox SET next_attempt_at = $2, last_error = $3
+        UPDATE outbox SET next_attempt_at = $2, last_error = $3,
+                          attempts = attempts - CASE WHEN $5 THEN 0 ELSE 1 END
         WHERE id = $1 AND status = 'pending' AND attempts = $4
         """,
         message.id,
         at,
         error[:500],
         message.attempts,
+        counted,
     )
     return result != "UPDATE 0"
 

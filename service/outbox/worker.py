@@ -133,6 +133,8 @@ class Worker:
                 await self.refresh_depth()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("outbox.pass_failed", error=str(exc))
+            except Exception:
+                log.exception("outbox.pass_error")  # keep delivering; the next pass retries
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(poll):
                     await self._wake.wait()
@@ -167,10 +169,14 @@ class Worker:
                     now=now,
                     lease_until=now + self._lease,
                     limit=limit,
+                    ordered=self._channels.ordered(destination),
                 )
                 if batch:
                     task = asyncio.create_task(
-                        self._deliver_batch(destination, batch), name=f"outbox-{destination}"
+                        self._deliver_batch(
+                            destination, batch, probe=state is BreakerState.HALF_OPEN
+                        ),
+                        name=f"outbox-{destination}",
                     )
                     self._inflight[destination] = task
                     task.add_done_callback(functools.partial(self._finished, destination))
@@ -181,7 +187,12 @@ class Worker:
         self._inflight.pop(destination, None)
         self._wake.set()  # its remaining messages, if any, are due now
 
-    async def _deliver_batch(self, destination: str, batch: list[OutboxMessage]) -> int:
+    async def _deliver_batch(
+        self, destination: str, batch: list[OutboxMessage], *, probe: bool = False
+    ) -> int:
+        """Deliver one destination's batch in order; give back what is left when its breaker
+        opens, or, for an ordered channel, after a message that will be retried."""
+        ordered = self._channels.ordered(destination)
         attempted = 0
         for position, message in enumerate(batch):
             now = self._clock.now()
@@ -189,10 +200,13 @@ class Worker:
                 await self._release(batch[position:], now)
                 break
             attempted += 1
-            await self._deliver(message)
+            if not await self._deliver(message, probe=probe) and ordered:
+                await self._release(batch[position + 1 :], now)
+                break
         return attempted
 
-    async def _deliver(self, message: OutboxMessage) -> None:
+    async def _deliver(self, message: OutboxMessage, *, probe: bool = False) -> bool:
+        """Attempt one message and record the outcome; False when it is to be retried."""
         channel = self._channels.for_destination(message.destination)
         failure: DeliveryFailed | None = None
         if channel is None:
@@ -209,12 +223,15 @@ class Worker:
                 log.exception("outbox.channel_error", destination=message.destination)
                 failure = DeliveryFailed(f"channel error: {type(exc).__name__}")
         try:
-            await self._record(message, failure)
+            return await self._record(message, failure, probe=probe)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             # The lease makes the row due again: it will be delivered (again) later.
             log.warning("outbox.record_failed", id=message.id, error=str(exc))
+            return False
 
-    async def _record(self, message: OutboxMessage, failure: DeliveryFailed | None) -> None:
+    async def _record(
+        self, message: OutboxMessage, failure: DeliveryFailed | None, *, probe: bool
+    ) -> bool:
         destination = message.destination
         now = self._clock.now()
         deliveries = self._metrics.outbox_deliveries
@@ -224,14 +241,19 @@ class Worker:
                 await repo.mark_delivered(conn, message, at=now)
                 deliveries.labels(destination, "delivered").inc()
                 log.info("outbox.delivered", id=message.id, destination=destination)
-                return
+                return True
             error = str(failure)
             if failure.permanent:
                 # The destination answered; the message itself is refused.
                 self.breakers.succeeded(destination)
             elif self.breakers.failed(destination, now):
                 log.warning("outbox.breaker_open", destination=destination)
-            if failure.permanent or message.attempts >= self._settings.outbox_max_attempts:
+            # A failed probe of a down destination does not count: an outage alone makes no
+            # dead letters; its messages wait behind the breaker and go once it is back.
+            counted = not probe or failure.permanent
+            if failure.permanent or (
+                counted and message.attempts >= self._settings.outbox_max_attempts
+            ):
                 await repo.mark_dead(conn, message, error=error)
                 deliveries.labels(destination, "dead").inc()
                 self._metrics.outbox_dead_letters.labels(destination).inc()
@@ -242,14 +264,16 @@ class Worker:
                     attempts=message.attempts,
                     error=error,
                 )
-                return
+                return True  # settled: nothing waits for it any more
             delay = backoff_delay(
                 message.attempts,
                 base=self._settings.outbox_backoff_base_seconds,
                 cap=self._settings.outbox_backoff_cap_seconds,
                 rng=self._rng,
             )
-            await repo.schedule_retry(conn, message, at=now + timedelta(seconds=delay), error=error)
+            await repo.schedule_retry(
+                conn, message, at=now + timedelta(seconds=delay), error=error, counted=counted
+            )
             deliveries.labels(destination, "retry").inc()
             log.info(
                 "outbox.retry",
@@ -259,11 +283,17 @@ class Worker:
                 in_seconds=round(delay, 1),
                 error=error,
             )
+            return False
 
     async def _release(self, messages: list[OutboxMessage], now: datetime) -> None:
-        async with self._pool.acquire() as conn:
-            for message in messages:
-                await repo.release(conn, message, at=now)
+        if not messages:
+            return
+        try:
+            async with self._pool.acquire() as conn:
+                for message in messages:
+                    await repo.release(conn, message, at=now)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("outbox.release_failed", error=str(exc))  # due after their lease
 
     # Metrics -------------------------------------------------------------------------
 

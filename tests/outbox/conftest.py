@@ -82,10 +82,10 @@ def settings(tmp_path: Path, smtp: tuple[SmtpSink, int]) -> Settings:
         outbox_poll_seconds=0.2,
         outbox_batch_size=5,
         outbox_delivery_timeout_seconds=5,
-        outbox_max_attempts=4,
+        outbox_max_attempts=6,
         outbox_backoff_base_seconds=1,
         outbox_backoff_cap_seconds=60,
-        outbox_breaker_threshold=3,
+        outbox_breaker_threshold=5,
         outbox_breaker_cooldown_seconds=30,
         smtp_host="127.0.0.1",
         smtp_port=smtp[1],
@@ -108,6 +108,7 @@ class Receiver:
     url: str
     received: list[Received] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
+    failing: set[str] = field(default_factory=set)  # message ids always answered with 500
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     def delivered_ids(self) -> list[str]:
@@ -126,6 +127,8 @@ def receiver_app(receiver: Receiver) -> web.Application:
         body = await request.read()
         if receiver.statuses:
             return web.Response(status=receiver.statuses.pop(0))
+        if request.headers[webhooks.MESSAGE_ID_HEADER] in receiver.failing:
+            return web.Response(status=500)
         receiver.received.append(
             Received(request.headers[webhooks.MESSAGE_ID_HEADER], dict(request.headers), body)
         )

@@ -75,7 +75,7 @@ async def test_overview_counts_per_destination_and_status_and_lists_without_payl
 
 async def test_overview_shows_open_breakers(api: Api, outbox: Outbox) -> None:
     hook = await outbox.webhook("1442", f"http://127.0.0.1:{free_port()}/hook")
-    for n in range(3):
+    for n in range(5):  # the breaker opens at the 5th failure
         await outbox.enqueue(hook.destination, f"m-{n}", {})
     await outbox.worker.run_once()
     reply = await api.call("GET", "/api/v1/outbox", as_=ADMIN)

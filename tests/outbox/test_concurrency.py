@@ -6,11 +6,13 @@ import asyncio
 from collections import Counter
 from datetime import timedelta
 
+from service import keys
 from service.clock import FixedClock
 from service.config import Settings
 from service.db import create_pool
 from service.metrics import Metrics
 from service.outbox import repo
+from service.outbox.channel import DeliveryFailed
 from service.outbox.registry import Channels
 from service.outbox.repo import OutboxMessage
 from service.outbox.worker import Worker
@@ -93,3 +95,39 @@ async def test_rows_locked_by_a_claim_in_progress_are_skipped_not_waited_for(
     assert [m.message_id for m in mine] == ["m-0", "m-1"]
     assert [m.message_id for m in theirs] == ["m-2", "m-3"]
     assert [m.message_id for m in later] == ["m-0", "m-1", "m-2", "m-3"]
+
+
+class Fifo:
+    """An ordered channel that fails the messages in `fail_once` on their first attempt."""
+
+    ordered = True
+
+    def __init__(self, fail_once: set[str]) -> None:
+        self.fail_once = fail_once
+        self.seen: list[str] = []
+
+    @property
+    def destination(self) -> str:
+        return "fifo"
+
+    async def deliver(self, message: OutboxMessage) -> None:
+        if message.message_id in self.fail_once:
+            self.fail_once.discard(message.message_id)
+            raise DeliveryFailed("try later")
+        self.seen.append(message.message_id)
+
+
+async def test_an_ordered_channel_holds_later_messages_back_behind_a_retry(
+    outbox: Outbox,
+) -> None:
+    fifo = Fifo({"m-2"})
+    outbox.app[keys.outbox_channels].register(fifo)
+    for n in range(1, 5):
+        await outbox.enqueue("fifo:node", f"m-{n}", {})
+    assert await outbox.worker.run_once() == 2  # m-1 delivered, m-2 failed, the rest held
+    rows = {r["message_id"]: r for r in await outbox.rows()}
+    assert [rows[f"m-{n}"]["attempts"] for n in range(1, 5)] == [1, 1, 0, 0]
+    if rows["m-2"]["next_attempt_at"] > outbox.clock.now():
+        assert await outbox.worker.run_once() == 0  # m-3 and m-4 wait for m-2
+    await outbox.passes_until_quiet()
+    assert fifo.seen == ["m-1", "m-2", "m-3", "m-4"]

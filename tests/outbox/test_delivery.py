@@ -193,13 +193,36 @@ async def test_unknown_or_disabled_webhook_is_a_dead_letter(
     assert receiver.received == []
 
 
-async def test_dead_letter_after_max_attempts(outbox: Outbox) -> None:
-    hook = await outbox.webhook("1442", f"http://127.0.0.1:{free_port()}/hook")
+async def test_dead_letter_after_max_attempts_while_the_destination_answers(
+    outbox: Outbox, receivers: Start
+) -> None:
+    receiver = await receivers()
+    receiver.failing = {"poison"}  # it works, but fails this one message every time
+    hook = await outbox.webhook("1442", receiver.url)
+    await outbox.enqueue(hook.destination, "poison", {})
+    for n in range(10):  # other messages keep flowing, so the breaker stays closed
+        await outbox.enqueue(hook.destination, f"fine-{n}", {})
+        outbox.advance(61)
+        await outbox.worker.run_once()
+    rows = {r["message_id"]: r for r in await outbox.rows()}
+    assert (rows["poison"]["status"], rows["poison"]["attempts"]) == ("dead", 6)  # the maximum
+    assert rows["poison"]["last_error"] == "HTTP 500"
+    assert sorted(receiver.delivered_ids()) == sorted(f"fine-{n}" for n in range(10))
+
+
+async def test_an_outage_alone_makes_no_dead_letters(outbox: Outbox, receivers: Start) -> None:
+    port = free_port()
+    hook = await outbox.webhook("1442", f"http://127.0.0.1:{port}/hook")
     await outbox.enqueue(hook.destination, "m-1", {})
-    await outbox.passes_until_quiet()
+    for _ in range(20):  # far more passes than outbox_max_attempts (6), all failing
+        outbox.advance(61)
+        await outbox.worker.run_once()
     [row] = await outbox.rows()
-    assert (row["status"], row["attempts"]) == ("dead", 4)  # outbox_max_attempts
+    assert row["status"] == "pending"
     assert row["last_error"].startswith("HTTP unreachable")
+    receiver = await receivers(port=port)
+    await outbox.passes_until_quiet()
+    assert receiver.delivered_ids() == ["m-1"]
 
 
 async def test_open_breaker_skips_its_destination_and_others_still_deliver(
@@ -208,20 +231,22 @@ async def test_open_breaker_skips_its_destination_and_others_still_deliver(
     up = await receivers()
     down = await outbox.webhook("1442", f"http://127.0.0.1:{free_port()}/hook")
     healthy = await outbox.webhook("1443", up.url)
-    for n in range(5):
+    for n in range(7):
         await outbox.enqueue(down.destination, f"down-{n}", {})
-    assert await outbox.worker.run_once() == 3  # the breaker opens at the 3rd failure
+    assert await outbox.worker.run_once() == 5  # the breaker opens at the 5th failure
     rows = {r["message_id"]: r for r in await outbox.rows()}
-    assert [rows[f"down-{n}"]["attempts"] for n in range(5)] == [1, 1, 1, 0, 0]
-    outbox.advance(61)  # all due again, but the breaker's cool-down is 30 s: half-open
-    assert await outbox.worker.run_once() == 1  # one probe only
+    assert [rows[f"down-{n}"]["attempts"] for n in range(7)] == [1, 1, 1, 1, 1, 0, 0]
+    outbox.advance(61)  # all due again, and the breaker's cool-down (30 s) is over
+    assert await outbox.worker.run_once() == 1  # half-open: one probe only
     for n in range(3):
         await outbox.enqueue(healthy.destination, f"up-{n}", {})
     outbox.advance(1)  # still open after the failed probe
     assert await outbox.worker.run_once() == 3  # only the healthy destination
     assert sorted(up.delivered_ids()) == ["up-0", "up-1", "up-2"]
-    attempts = {r["message_id"]: r["attempts"] for r in await outbox.rows()}
-    assert sum(attempts[f"down-{n}"] for n in range(5)) == 4
+    rows = {r["message_id"]: r for r in await outbox.rows()}
+    # The failed probe was not counted: an outage alone uses up no attempts.
+    assert sum(rows[f"down-{n}"]["attempts"] for n in range(7)) == 5
+    assert {rows[f"down-{n}"]["status"] for n in range(7)} == {"pending"}
 
 
 async def test_a_claim_whose_lease_ran_out_is_delivered_by_the_next_pass(
