@@ -1,4 +1,4 @@
-"""The `lagesbild` command: serve, migrate, token create, demo, outbox."""
+"""The `lagesbild` command: serve, migrate, token create, demo, outbox, webhook."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "token":
             return asyncio.run(_create_token(_dsn(settings), args.org, args.role, args.name))
-        if args.command == "outbox":
+        if args.command in ("outbox", "webhook"):
             return asyncio.run(outbox_cli.run(_dsn(settings), args))
         dsn = _dsn(settings)
         asyncio.run(prepare_database(dsn))

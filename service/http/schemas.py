@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
 from schemas.organisation import Organisation
+from schemas.outbox import OutboxMessageView, OutboxOverview
 from schemas.problem import Problem
 from schemas.report import ReportSubmission, StoredReport
 from schemas.stream import ErrorFrame, EventFrame, SnapshotFrame, client_frame
@@ -29,6 +30,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "stream-snapshot": SnapshotFrame,
     "stream-event": EventFrame,
     "stream-error": ErrorFrame,
+    "outbox": OutboxOverview,
+    "outbox-message": OutboxMessageView,
 }
 
 

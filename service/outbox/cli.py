@@ -1,4 +1,4 @@
-"""`lagesbild outbox list|retry`: the admin view of the outbox from a shell."""
+"""`lagesbild outbox list|retry` and `lagesbild webhook create|list` from a shell."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import asyncpg
 
 from service.clock import SystemClock, iso
 from service.db import prepare_database
-from service.outbox import repo
+from service.outbox import repo, webhooks
+from service.repo import organisations
 
 
 def add_commands(commands: Any) -> None:
@@ -25,17 +26,45 @@ def add_commands(commands: Any) -> None:
     which = retry.add_mutually_exclusive_group(required=True)
     which.add_argument("id", nargs="?", type=int, help="the message's id (first column of list)")
     which.add_argument("--all-dead", action="store_true", help="every dead letter")
+    webhook = commands.add_parser("webhook", help="an organisation's webhooks: create, list")
+    hooks = webhook.add_subparsers(dest="webhook_command", required=True)
+    create = hooks.add_parser("create", help="prints id, destination and the secret (once)")
+    create.add_argument("--org", required=True, help="organisation code, e.g. 1442")
+    create.add_argument("--url", required=True, help="where messages are POSTed (http[s]://…)")
+    listed = hooks.add_parser("list", help="an organisation's webhooks (without secrets)")
+    listed.add_argument("--org", required=True)
 
 
 async def run(dsn: str, args: argparse.Namespace) -> int:
     await prepare_database(dsn)
     conn = await asyncpg.connect(dsn)
     try:
+        if args.command == "webhook":
+            return await _webhook(conn, args)
         if args.outbox_command == "list":
             return await _list(conn, args)
         return await _retry(conn, args)
     finally:
         await conn.close()
+
+
+async def _webhook(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    if await organisations.get(conn, args.org) is None:
+        print(f"lagesbild: unknown organisation {args.org!r}", file=sys.stderr)
+        return 2
+    if args.webhook_command == "create":
+        if not args.url.startswith(("http://", "https://")):
+            print("lagesbild: the URL must start with http:// or https://", file=sys.stderr)
+            return 2
+        hook = await webhooks.create(
+            conn, organisation=args.org, url=args.url, at=SystemClock().now()
+        )
+        print(f"{hook.id}\t{hook.destination}\t{hook.url}\tsecret={hook.secret}")
+        return 0
+    for hook in await webhooks.list_for(conn, args.org, include_disabled=True):
+        state = "disabled" if hook.disabled_at is not None else "active"
+        print(f"{hook.id}\t{hook.destination}\t{hook.url}\t{state}")
+    return 0
 
 
 async def _list(conn: asyncpg.Connection, args: argparse.Namespace) -> int:

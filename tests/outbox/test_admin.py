@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from service.outbox.webhooks import verify_signature
 from tests.outbox.conftest import Outbox, Receiver, free_port
 from tests.support import Api, Who, assert_problem
 from tests.test_cli import lagesbild
@@ -155,3 +156,44 @@ async def test_cli_lists_dead_letters_and_retries_them_all(
     one = await lagesbild("outbox", "retry", str(first), database_url=dsn, data_dir=tmp_path)
     assert one.code == 1
     assert "delivered already" in one.err
+
+
+async def test_cli_creates_a_webhook_that_the_outbox_delivers_to(
+    outbox: Outbox, receivers: Start, dsn: str, tmp_path: Path
+) -> None:
+    receiver = await receivers()
+    made = await lagesbild(
+        "webhook",
+        "create",
+        "--org",
+        "1442",
+        "--url",
+        receiver.url,
+        database_url=dsn,
+        data_dir=tmp_path,
+    )
+    assert made.code == 0, made.err
+    hook_id, destination, url, secret = made.out.strip().split("\t")
+    assert (destination, url) == (f"webhook:{hook_id}", receiver.url)
+    assert secret.startswith("secret=")
+    await outbox.enqueue(destination, "m-1", {"n": 1})
+    await outbox.worker.run_once()
+    [got] = receiver.received
+    signature = got.headers["X-Lagesbild-Signature"]
+    assert verify_signature(secret.removeprefix("secret="), signature, got.body, outbox.clock.now())
+    listed = await lagesbild(
+        "webhook", "list", "--org", "1442", database_url=dsn, data_dir=tmp_path
+    )
+    assert listed.out == f"{hook_id}\t{destination}\t{receiver.url}\tactive\n"
+    assert "secret" not in listed.out
+    unknown = await lagesbild(
+        "webhook",
+        "create",
+        "--org",
+        "9999",
+        "--url",
+        receiver.url,
+        database_url=dsn,
+        data_dir=tmp_path,
+    )
+    assert unknown.code == 2

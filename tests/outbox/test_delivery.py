@@ -10,10 +10,12 @@ from email.message import EmailMessage
 
 import asyncpg
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from service import keys
 from service.outbox import repo, webhooks
 from tests.outbox.conftest import Outbox, Receiver, SmtpSink, free_port, payload_json
+from tests.support import Api, report
 
 Start = Callable[..., Awaitable[Receiver]]
 
@@ -286,3 +288,36 @@ async def test_background_loop_delivers_promptly_after_enqueue(
     finally:
         await outbox.worker.stop()
     assert receiver.delivered_ids() == ["m-1"]
+
+
+async def test_reports_go_through_while_a_destination_hangs(outbox: Outbox, api: Api) -> None:
+    """Deliveries hold no database connection and run apart from requests: a receiver
+    that never answers leaves reporting untouched."""
+    release = asyncio.Event()
+    entered = asyncio.Event()
+
+    async def hang(request: web.Request) -> web.Response:
+        entered.set()
+        await release.wait()
+        return web.Response(status=204)
+
+    hanging = web.Application()
+    hanging.router.add_post("/hook", hang)
+    server = TestServer(hanging, host="127.0.0.1", port=free_port())
+    await server.start_server()
+    try:
+        hook = await outbox.webhook("1442", str(server.make_url("/hook")))
+        for n in range(3):
+            await outbox.enqueue(hook.destination, f"m-{n}", {})
+        await outbox.worker.start()
+        await entered.wait()  # a delivery is stuck in the receiver
+        incident = await api.activate()
+        for organisation in ("1440", "1441", "1442", "1443", "1444"):
+            reply = await api.submit(incident["id"], report(organisation, situation="Lugnt"))
+            assert reply.status == 201, reply.body
+        assert set((await outbox.statuses()).values()) == {"pending"}
+        release.set()
+    finally:
+        release.set()
+        await outbox.worker.stop()
+        await server.close()
