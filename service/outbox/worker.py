@@ -75,6 +75,7 @@ class Worker:
         self._loop_task: asyncio.Task[None] | None = None
         self._depth_labels: set[tuple[str, str]] = set()
         self._breaker_labels: set[str] = set()
+        self._depth_at = float("-inf")
 
     # Lifecycle -----------------------------------------------------------------------
 
@@ -130,7 +131,10 @@ class Worker:
                 await self._listen()  # lost (or never had) it: polling covers meanwhile
             try:
                 await self._start_pass()
-                await self.refresh_depth()
+                loop_time = asyncio.get_running_loop().time()
+                if loop_time - self._depth_at >= poll:  # at most once per poll interval
+                    self._depth_at = loop_time
+                    await self.refresh_depth()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("outbox.pass_failed", error=str(exc))
             except Exception:
@@ -183,9 +187,11 @@ class Worker:
                     started.append(task)
         return started
 
-    def _finished(self, destination: str, _task: asyncio.Task[int]) -> None:
+    def _finished(self, destination: str, task: asyncio.Task[int]) -> None:
         self._inflight.pop(destination, None)
         self._wake.set()  # its remaining messages, if any, are due now
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("outbox.batch_failed", destination=destination, error=repr(error))
 
     async def _deliver_batch(
         self, destination: str, batch: list[OutboxMessage], *, probe: bool = False
