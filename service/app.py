@@ -13,6 +13,7 @@ from service.db import database_ctx
 from service.http.middleware import problems, request_context
 from service.http.routes import setup_routes
 from service.metrics import Metrics
+from service.outbox.setup import setup_outbox
 from service.rounds.scheduler import rounds_ctx
 from service.stream.hub import Hub
 from service.stream.listener import Listener
@@ -33,6 +34,7 @@ def create_app(settings: Settings, *, dsn: str, clock: Clock | None = None) -> w
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(_hub_ctx)
     app.cleanup_ctx.append(rounds_ctx)
+    setup_outbox(app)  # channel registry, channels, delivery worker
     app.on_shutdown.append(_close_sockets)
     return app
 

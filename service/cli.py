@@ -1,4 +1,4 @@
-"""The `lagesbild` command: serve, migrate, token create, demo."""
+"""The `lagesbild` command: serve, migrate, token create, demo, outbox, webhook."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from service.demo import ensure_demo
 from service.embedded_pg import start_embedded
 from service.logs import configure_logging
 from service.migrate import MigrationError
+from service.outbox import cli as outbox_cli
 from service.repo import organisations, users
 from service.rounds import repo as rounds_repo
 from service.watch import watch
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     user_remove.add_argument("--email", required=True)
     _contact_commands(commands)
+    outbox_cli.add_commands(commands)
     return parser
 
 
@@ -140,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _user_command(args, settings)
         if args.command == "contact":
             return asyncio.run(_contact(_dsn(settings), args))
+        if args.command in ("outbox", "webhook"):
+            return asyncio.run(outbox_cli.run(_dsn(settings), args))
         dsn = _dsn(settings)
         asyncio.run(prepare_database(dsn))
         if args.command == "migrate":

@@ -73,6 +73,41 @@ class Settings(BaseSettings):
     reminder_before_minutes: int = Field(
         default=30, ge=0, le=24 * 60, description="How long before a deadline to remind"
     )
+    # The outbox: delivery to other systems (service/outbox/, docs/DECISIONS.md "Outbox").
+    outbox_worker: bool = Field(
+        default=True,
+        description="Run the delivery loop; when off, messages wait (tests drive passes)",
+    )
+    outbox_poll_seconds: float = Field(
+        default=5.0, gt=0, description="Look for due messages at least this often"
+    )
+    outbox_batch_size: int = Field(
+        default=20, ge=1, description="Messages claimed per destination and pass"
+    )
+    outbox_delivery_timeout_seconds: float = Field(default=10.0, gt=0)
+    outbox_max_attempts: int = Field(
+        default=12, ge=1, description="Attempts before a message becomes a dead letter"
+    )
+    outbox_backoff_base_seconds: float = Field(default=2.0, gt=0)
+    outbox_backoff_cap_seconds: float = Field(default=900.0, gt=0)
+    outbox_breaker_threshold: int = Field(
+        default=5, ge=1, description="Consecutive failures that open a destination's breaker"
+    )
+    outbox_breaker_cooldown_seconds: float = Field(
+        default=60.0, gt=0, description="How long an open breaker waits before one probe"
+    )
+    outbox_db_pool_max: int = Field(
+        default=2, ge=1, description="The worker's own connections, apart from requests'"
+    )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for the email channel; unset: no email channel"
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "lagesbild@localhost"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    webhook_signature_tolerance_seconds: float = Field(default=300.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -8,6 +8,8 @@ from aiohttp import web
 from service.clock import Clock
 from service.config import Settings
 from service.metrics import Metrics
+from service.outbox.registry import Channels
+from service.outbox.worker import Worker
 from service.rounds.job import RoundsJob
 from service.stream.hub import Hub
 from service.stream.listener import Listener
@@ -20,3 +22,7 @@ metrics = web.AppKey("metrics", Metrics)
 hub = web.AppKey("hub", Hub)
 listener = web.AppKey("listener", Listener)
 rounds_job = web.AppKey("rounds_job", RoundsJob)
+
+# The outbox: channels by name (register yours at startup) and this instance's worker.
+outbox_channels = web.AppKey("outbox_channels", Channels)
+outbox_worker = web.AppKey("outbox_worker", Worker)

@@ -70,3 +70,28 @@ class Metrics:
             ["kind"],
             registry=self.registry,
         )
+        # The outbox (service/outbox/): depth is set by each instance's worker after a pass.
+        self.outbox_depth = Gauge(
+            "lagesbild_outbox_messages",
+            "Outbox messages waiting (pending) or given up (dead), per destination",
+            ["destination", "status"],
+            registry=self.registry,
+        )
+        self.outbox_deliveries = Counter(
+            "lagesbild_outbox_deliveries_total",
+            "Delivery attempts by destination and outcome (delivered, retry, dead)",
+            ["destination", "outcome"],
+            registry=self.registry,
+        )
+        self.outbox_dead_letters = Counter(
+            "lagesbild_outbox_dead_letters_total",
+            "Messages this instance gave up on",
+            ["destination"],
+            registry=self.registry,
+        )
+        self.outbox_breaker_open = Gauge(
+            "lagesbild_outbox_breaker_open",
+            "1 while this instance's breaker for a destination is open (or half-open)",
+            ["destination"],
+            registry=self.registry,
+        )

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from service.http import incidents, ops, organisations, schemas, timeline
 from service.http import rounds as rounds_routes
+from service.outbox import http as outbox_http
 from service.stream.endpoint import stream
 from service.web.routes import setup_web
 
@@ -16,6 +17,7 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(incidents.routes)
     app.add_routes(schemas.routes)
     app.add_routes(timeline.routes)
+    app.add_routes(outbox_http.routes)
     app.router.add_get("/api/v1/stream", stream, name="stream")
     app.add_routes(rounds_routes.routes)
     setup_web(app)

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
 from schemas.organisation import Organisation
+from schemas.outbox import OutboxMessageView, OutboxOverview
 from schemas.problem import Problem
 from schemas.report import ReportSubmission, StoredReport
 from schemas.round import ContactCreate, ContactList, RoundList
@@ -33,6 +34,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "round-list": RoundList,
     "contact-create": ContactCreate,
     "contact-list": ContactList,
+    "outbox": OutboxOverview,
+    "outbox-message": OutboxMessageView,
 }
 
 

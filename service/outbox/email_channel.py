@@ -1,0 +1,97 @@
+"""The `email` channel: SMTP, one message per outbox row.
+
+Payload: `{"to": ["a@example.se", …], "subject": "…", "text": "…"}`. The outbox
+message id travels as `Message-ID` (`<id@domain of the sender>`, the id percent-encoded
+where needed) and as `X-Lagesbild-Message-Id`.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Annotated
+from urllib.parse import quote
+
+import aiosmtplib
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from service.clock import Clock
+from service.config import Settings
+from service.outbox.channel import DeliveryFailed
+from service.outbox.repo import OutboxMessage
+from service.outbox.webhooks import KIND_HEADER, MESSAGE_ID_HEADER
+
+Address = Annotated[str, StringConstraints(pattern=r"^[^\s@<>,]+@[^\s@<>,]+$", max_length=254)]
+
+
+class EmailPayload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    to: Annotated[list[Address], Field(min_length=1, max_length=100)]
+    subject: Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\r\n]*$")]
+    text: str
+
+
+def message_id_header(message_id: str, sender: str) -> str:
+    """An RFC 5322 Message-ID carrying the outbox message id."""
+    domain = sender.rpartition("@")[2] or "lagesbild"
+    return f"<{quote(message_id, safe='')}@{domain}>"
+
+
+def build(
+    message: OutboxMessage, payload: EmailPayload, *, sender: str, clock: Clock
+) -> EmailMessage:
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = ", ".join(payload.to)
+    mail["Subject"] = payload.subject
+    mail["Date"] = formatdate(clock.now().timestamp(), usegmt=True)
+    mail["Message-ID"] = message_id_header(message.message_id, sender)
+    mail[MESSAGE_ID_HEADER] = quote(message.message_id, safe="")
+    mail[KIND_HEADER] = message.kind
+    mail.set_content(payload.text)
+    return mail
+
+
+class EmailChannel:
+    """Sends through the SMTP server in the settings (`LAGESBILD_SMTP_*`)."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        if settings.smtp_host is None:
+            raise ValueError("the email channel needs LAGESBILD_SMTP_HOST")
+        self._settings = settings
+        self._host = settings.smtp_host
+        self._clock = clock
+
+    @property
+    def destination(self) -> str:
+        return "email"
+
+    async def deliver(self, message: OutboxMessage) -> None:
+        try:
+            payload = EmailPayload.model_validate(message.payload)
+        except ValidationError as exc:
+            raise DeliveryFailed(
+                f"payload is not an e-mail: {exc.errors()[0]['msg']}", permanent=True
+            ) from None
+        settings = self._settings
+        mail = build(message, payload, sender=settings.smtp_from, clock=self._clock)
+        try:
+            await aiosmtplib.send(
+                mail,
+                hostname=self._host,
+                port=settings.smtp_port,
+                username=settings.smtp_user,
+                password=settings.smtp_password,
+                start_tls=settings.smtp_starttls,
+                timeout=settings.outbox_delivery_timeout_seconds,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            raise DeliveryFailed(
+                f"recipients refused: {len(exc.recipients)}", permanent=True
+            ) from None
+        except aiosmtplib.SMTPResponseException as exc:
+            # 5xx is the server's final word on this message; 4xx means try later.
+            raise DeliveryFailed(f"SMTP {exc.code}", permanent=500 <= exc.code < 600) from None
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise DeliveryFailed(f"SMTP unreachable: {type(exc).__name__}") from None

@@ -1,0 +1,77 @@
+"""The `webhook` channel: HTTP POST of the payload as JSON to `webhook:<id>`'s URL, signed.
+
+Headers: `Content-Type: application/json`, `X-Lagesbild-Message-Id` (the outbox message
+id: receivers drop repeats by it), `X-Lagesbild-Kind`, `X-Lagesbild-Attempt`, and
+`X-Lagesbild-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`.
+2xx is delivered; 4xx other than 408 and 429 is a permanent failure; anything else,
+and any network error or timeout, is retried.
+"""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+import asyncpg
+
+from service.clock import Clock
+from service.outbox import webhooks
+from service.outbox.channel import DeliveryFailed
+from service.outbox.repo import OutboxMessage
+
+
+def body_bytes(payload: object) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def classify(status: int) -> DeliveryFailed | None:
+    """What an HTTP status means for a delivery: None when delivered."""
+    if 200 <= status < 300:
+        return None
+    permanent = 400 <= status < 500 and status not in (408, 429)
+    return DeliveryFailed(f"HTTP {status}", permanent=permanent)
+
+
+class WebhookChannel:
+    def __init__(
+        self, session: aiohttp.ClientSession, pool: asyncpg.Pool, clock: Clock, *, timeout: float
+    ) -> None:
+        self._session = session
+        self._pool = pool
+        self._clock = clock
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    @property
+    def destination(self) -> str:
+        return "webhook"
+
+    async def deliver(self, message: OutboxMessage) -> None:
+        _, _, sub = message.destination.partition(":")
+        if not sub.isdigit() or len(sub) > 18:
+            raise DeliveryFailed(f"no webhook id in {message.destination!r}", permanent=True)
+        async with self._pool.acquire() as conn:
+            hook = await webhooks.get(conn, int(sub))
+        if hook is None:
+            raise DeliveryFailed("no such webhook", permanent=True)
+        if hook.disabled_at is not None:
+            raise DeliveryFailed("webhook disabled", permanent=True)
+        body = body_bytes(message.payload)
+        timestamp = int(self._clock.now().timestamp())
+        headers = {
+            "Content-Type": "application/json",
+            webhooks.MESSAGE_ID_HEADER: webhooks.header_message_id(message.message_id),
+            webhooks.KIND_HEADER: message.kind,
+            webhooks.ATTEMPT_HEADER: str(message.attempts),
+            webhooks.SIGNATURE_HEADER: webhooks.sign(hook.secret, body, timestamp=timestamp),
+        }
+        try:
+            async with self._session.post(
+                hook.url, data=body, headers=headers, timeout=self._timeout, allow_redirects=False
+            ) as response:
+                await response.read()
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryFailed(f"HTTP unreachable: {type(exc).__name__}") from None
+        failure = classify(status)
+        if failure is not None:
+            raise failure

@@ -1,0 +1,143 @@
+"""Webhooks: an organisation's HTTP endpoints, addressed as destination `webhook:<id>`.
+
+SQL for the `webhooks` table (the caller owns the transaction) and the signature
+scheme that receivers check with `verify_signature`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
+
+import asyncpg
+
+from service.repo import Conn
+
+SIGNATURE_HEADER = "X-Lagesbild-Signature"
+MESSAGE_ID_HEADER = "X-Lagesbild-Message-Id"
+KIND_HEADER = "X-Lagesbild-Kind"
+ATTEMPT_HEADER = "X-Lagesbild-Attempt"
+
+
+def header_message_id(message_id: str) -> str:
+    """The message id as a header value: as is when plain ASCII, else percent-encoded."""
+    return quote(message_id, safe=":/@-_.~+=")
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    id: int
+    organisation: str
+    url: str
+    secret: str
+    created_at: datetime
+    disabled_at: datetime | None
+
+    @property
+    def destination(self) -> str:
+        """The outbox destination that delivers to this webhook."""
+        return destination(self.id)
+
+
+def destination(webhook_id: int) -> str:
+    return f"webhook:{webhook_id}"
+
+
+def _webhook(row: asyncpg.Record) -> Webhook:
+    return Webhook(
+        id=row["id"],
+        organisation=row["organisation"],
+        url=row["url"],
+        secret=row["secret"],
+        created_at=row["created_at"],
+        disabled_at=row["disabled_at"],
+    )
+
+
+async def create(
+    conn: Conn, *, organisation: str, url: str, at: datetime, secret: str | None = None
+) -> Webhook:
+    """A new webhook with a random secret (or the one given, at least 16 characters)."""
+    row = await conn.fetchrow(
+        """
+        INSERT INTO webhooks (organisation, url, secret, created_at)
+        VALUES ($1, $2, $3, $4) RETURNING *
+        """,
+        organisation,
+        url,
+        secret if secret is not None else secrets.token_urlsafe(32),
+        at,
+    )
+    assert row is not None
+    return _webhook(row)
+
+
+async def get(conn: Conn, webhook_id: int) -> Webhook | None:
+    row = await conn.fetchrow("SELECT * FROM webhooks WHERE id = $1", webhook_id)
+    return None if row is None else _webhook(row)
+
+
+async def list_for(
+    conn: Conn, organisation: str, *, include_disabled: bool = False
+) -> list[Webhook]:
+    """An organisation's webhooks, oldest first."""
+    rows = await conn.fetch(
+        """
+        SELECT * FROM webhooks
+        WHERE organisation = $1 AND ($2 OR disabled_at IS NULL)
+        ORDER BY id
+        """,
+        organisation,
+        include_disabled,
+    )
+    return [_webhook(row) for row in rows]
+
+
+async def disable(conn: Conn, webhook_id: int, *, at: datetime) -> bool:
+    result = await conn.execute(
+        "UPDATE webhooks SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL",
+        webhook_id,
+        at,
+    )
+    return result != "UPDATE 0"
+
+
+def _mac(secret: str, timestamp: int, body: bytes) -> str:
+    signed = str(timestamp).encode() + b"." + body
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def sign(secret: str, body: bytes, *, timestamp: int) -> str:
+    """The `X-Lagesbild-Signature` value: `t=<unix seconds>,v1=<hex HMAC-SHA256>`.
+
+    The MAC is over the ASCII timestamp, a dot, and the exact body bytes.
+    """
+    return f"t={timestamp},v1={_mac(secret, timestamp, body)}"
+
+
+def verify_signature(
+    secret: str, header: str, body: bytes, now: datetime, tolerance: float = 300.0
+) -> bool:
+    """Whether `header` signs `body` with `secret` at a time within `tolerance` s of `now`.
+
+    Receivers call this with the raw body bytes as received, before parsing them. Several
+    `v1=` values are accepted (any one matching), so a secret can be rotated.
+    """
+    timestamp: int | None = None
+    candidates: list[str] = []
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "t" and value.isdigit() and len(value) <= 12:
+            timestamp = int(value)
+        elif name == "v1":
+            candidates.append(value)
+    if timestamp is None or not candidates:
+        return False
+    if abs(now.timestamp() - timestamp) > tolerance:
+        return False
+    expected = _mac(secret, timestamp, body)
+    return any(hmac.compare_digest(expected, candidate) for candidate in candidates)
