@@ -298,11 +298,16 @@ class RoundsJob:
         )
         sent = 0
         for recipient in to:
-            payload: dict[str, Any] = {
-                "to": recipient.payload_to(),
-                "subject": message.subject,
-                "text": message.text,
-            }
+            payload = recipient.payload(
+                message,
+                {
+                    "type": f"reminder.{kind}",
+                    "incident_id": str(row.id),
+                    "exercise": row.exercise,
+                    "organisation": code,
+                    "due_at": iso(due),
+                },
+            )
             if await enqueue(
                 conn,
                 destination=recipient.destination,

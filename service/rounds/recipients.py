@@ -1,31 +1,40 @@
 """Where an organisation's reminders go: one outbox destination and address each.
 
-Today every recipient is an e-mail address from `organisation_contacts` (destination
-`email`). Webhooks are one more source here: an organisation's enabled rows of
-`webhooks` become `Recipient(destination=f"webhook:{id}", address=url)`; nothing else
-changes for the callers.
+E-mail addresses come from `organisation_contacts` (destination `email`); each enabled
+webhook of the organisation is one more recipient (destination `webhook:<id>`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from service.outbox import webhooks
 from service.repo import Conn
 from service.rounds import repo
+from service.rounds.messages import Reminder
 
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    destination: str  # the outbox destination: "email", later "webhook:<id>"
+    destination: str  # the outbox destination: "email" or "webhook:<id>"
     address: str  # what the message id names (an e-mail address, a webhook's id)
 
-    def payload_to(self) -> list[str]:
-        return [self.address]
+    def payload(self, message: Reminder, facts: dict[str, Any]) -> dict[str, Any]:
+        """What the channel delivers: an e-mail, or a JSON body for a webhook."""
+        if self.destination == "email":
+            return {"to": [self.address], "subject": message.subject, "text": message.text}
+        return {**facts, "subject": message.subject, "text": message.text}
 
 
 async def recipients(conn: Conn, codes: list[str]) -> dict[str, list[Recipient]]:
-    """The recipients of each organisation in `codes` (none for one without contacts)."""
+    """The recipients of each organisation in `codes` (none for one without any)."""
     found: dict[str, list[Recipient]] = {}
     for code, emails in (await repo.contacts_of(conn, codes)).items():
         found[code] = [Recipient(destination="email", address=email) for email in emails]
+    for code in codes:
+        for hook in await webhooks.list_for(conn, code):
+            found.setdefault(code, []).append(
+                Recipient(destination=hook.destination, address=str(hook.id))
+            )
     return found
