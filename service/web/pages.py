@@ -16,6 +16,8 @@ from service.policy import can_activate_in, can_manage
 from service.repo import incidents, organisations, reports
 from service.repo.incidents import IncidentRow
 from service.repo.users import SessionRow
+from service.rounds import repo as rounds_repo
+from service.rounds.plan import classify
 from service.web.auth_pages import require_session
 from service.web.diff import changes
 from service.web.i18n import lang_of, translator
@@ -34,6 +36,7 @@ _DOMAIN = (
     "field.",
     "version",
     "console.",
+    "rounds.",
 )
 
 
@@ -259,5 +262,48 @@ async def history_page(request: web.Request) -> web.Response:
             "exercise": row.exercise,
             "organisation": org,
             "entries": list(reversed(entries)),
+        },
+    )
+
+
+@routes.get("/incidents/{id}/rounds/{n}")
+async def round_page(request: web.Request) -> web.Response:
+    """The picture at one past deadline, as stored when its round closed, beside who
+    reported on time, late (counted as of now) or not at all."""
+    session = await require_session(request)
+    try:
+        row = await _incident(request, session)
+    except NotFound:
+        return _not_found(request, session)
+    raw = request.match_info["n"]
+    n = int(raw) if raw.isdigit() and len(raw) <= 9 else 0
+    async with request.app[keys.pool].acquire() as conn:
+        closed = await rounds_repo.list_rounds(conn, row.id)
+        picture = await rounds_repo.round_picture(conn, row.id, n) if n >= 1 else None
+        times = await rounds_repo.report_times(conn, row.id)
+    if picture is None:
+        return _not_found(request, session)
+    previous = next((r.due_at for r in closed if r.n == n - 1), None)
+    this = next(r for r in closed if r.n == n)
+    outcome = classify(this.expected, times, previous=previous, due_at=this.due_at)
+    names = {code: entry.get("name") or code for code, entry in picture["organisations"].items()}
+    return _page(
+        request,
+        "round.html",
+        session,
+        {
+            "incident": incident_ops.to_wire(row, request.app[keys.clock].now()),
+            "exercise": row.exercise,
+            "round": this,
+            "rounds": closed,
+            "entries": sorted(
+                picture["organisations"].items(),
+                key=lambda item: str(item[1].get("name") or item[0]).casefold(),
+            ),
+            "sectors": SECTORS,
+            "outcome": {
+                kind: [names.get(code, code) for code in getattr(outcome, kind)]
+                for kind in ("on_time", "late", "overdue")
+            },
         },
     )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
+from aiohttp import web
 from playwright.async_api import expect
 
+from service import keys
 from tests.browser.conftest import PHONE, People, assert_accessible, shoot
 from tests.support import Api, report
 
@@ -142,3 +145,26 @@ async def test_an_incident_one_may_not_see_is_not_found(
     assert response is not None
     assert response.status == 404
     await expect(page.locator("h1")).to_have_text("Sidan finns inte.")
+
+
+async def test_past_round_shows_its_snapshot_and_who_was_missing(
+    people: People, api: Api, app: web.Application
+) -> None:
+    now = datetime.now(UTC)
+    incident = await api.activate(
+        schedule={
+            "kind": "interval",
+            "interval_minutes": 60,
+            "first_due_at": (now + timedelta(seconds=2)).isoformat(),
+        }
+    )
+    assert (await api.submit(incident["id"], report("1442"))).status == 201
+    await app[keys.rounds_job].run_due(now + timedelta(minutes=1))
+    viewer = await people.make("LST-14", "viewer")
+    page = await people.login(viewer, path=f"/incidents/{incident['id']}")
+    await page.click("#rounds a")
+    await expect(page.locator("h1")).to_contain_text("Läget vid rapporteringstiden")
+    await expect(page.locator("#overdue-h")).to_contain_text("(4)")
+    await expect(page.locator("#on_time-h")).to_contain_text("(1)")
+    await shoot(page, "round")
+    await assert_accessible(page)

@@ -34,7 +34,7 @@ function buildRow(code, entry) {
   const marks = [];
   if (overdue) marks.push(el("span", { class: "badge badge-overdue", text: t("js.overdue") }));
   if (late) marks.push(el("span", { class: "badge badge-late", text: t("js.late") }));
-  if (!receivedFor(entry, due) && entry.report_id && !overdue) marks.push(el("span", { class: "badge", text: t("js.not_reported") }));
+  if (!receivedFor(entry, due) && entry.report_id && !overdue) marks.push(el("span", { class: "badge", text: t("js.missing") }));
   const name = entry.name || code;
   const row = el("tr", { "data-code": code },
     el("th", { scope: "row" },
@@ -126,6 +126,7 @@ function onPicture(next, patch, event) {
     renderRows(changed);
   }
   renderSummary();
+  if (event && (event.kind === "round.closed" || (event.kind === "report.submitted" && event.data?.report?.late))) roundsSoon();
   if (event && patch?.sectors) {
     history.push({ seq: picture.seq, at: event.at, sectors: picture.sectors });
     drawTimeline(document.getElementById("timeline"), history, SECTORS);
@@ -163,5 +164,26 @@ async function loadTimeline() {
   } catch { /* drawn from the stream alone */ }
 }
 
+let roundsTimer = null;
+async function loadRounds() {
+  try {
+    const response = await fetch(`/api/v1/incidents/${incidentId}/rounds`, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const { rounds } = await response.json();
+    const list = document.getElementById("rounds");
+    if (!rounds.length) return;
+    list.replaceChildren(...rounds.slice().reverse().map((round) => el("li", {},
+      el("a", { href: `/incidents/${incidentId}/rounds/${round.n}` }, `${t("rounds.round")} ${round.n}: ${localTime(round.due_at)}`),
+      " – ", `${round.on_time} ${t("rounds.on_time")}, ${round.late} ${t("rounds.late")}, `,
+      el("span", { class: round.overdue ? "badge badge-overdue" : "" , text: `${round.overdue} ${t("rounds.overdue")}` }))));
+  } catch { /* the list is a convenience; the live picture does not depend on it */ }
+}
+
+function roundsSoon() {
+  clearTimeout(roundsTimer);
+  roundsTimer = setTimeout(loadRounds, 1000);
+}
+
 new LiveTopic(`incident:${incidentId}`, { onPicture, onState, probe: `/api/v1/incidents/${incidentId}` });
 loadTimeline();
+loadRounds();
