@@ -21,6 +21,7 @@ from service.clock import SystemClock
 from service.config import Settings
 from service.db import prepare_database
 from service.demo import ensure_demo
+from service.demo_mail import start_mail_sink
 from service.embedded_pg import start_embedded
 from service.logs import configure_logging
 from service.migrate import MigrationError
@@ -150,6 +151,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "demo":
             asyncio.run(ensure_demo(dsn, settings))
+            if settings.smtp_host is None:
+                _sink, port = start_mail_sink(settings.data_dir)
+                settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+                print(
+                    f"Demo: reminders go to a local mail sink on port {port}; "
+                    f"each arrives in {settings.data_dir / 'demo-mail'}",
+                    flush=True,
+                )
         _serve(settings, dsn)
         return 0
     except MigrationError as exc:
