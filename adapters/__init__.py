@@ -1,1 +1,1 @@
-"""Exchange with other systems (WIS-style node, EDXL). Adapters arrive with their own issue."""
+"""Exchange with other systems: safe XML, EDXL (OASIS) and a WIS-style node."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from adapters.edxl.http import routes as edxl_routes
 from service.http import incidents, ops, organisations, schemas
 from service.stream.endpoint import stream
 
@@ -14,3 +15,5 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(incidents.routes)
     app.add_routes(schemas.routes)
     app.router.add_get("/api/v1/stream", stream, name="stream")
+    # Exchange with other systems (docs/exchange.md).
+    app.add_routes(edxl_routes)
