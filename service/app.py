@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from adapters.wis.setup import wis_ctx
 from service import keys
 from service.clock import Clock, SystemClock
 from service.config import Settings
@@ -31,6 +32,8 @@ def create_app(settings: Settings, *, dsn: str, clock: Clock | None = None) -> w
     # Start order, and reverse shutdown order, of every resource:
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(_hub_ctx)
+    # Exchange with a WIS-style node (docs/exchange.md): subscription and answer poller.
+    app.cleanup_ctx.append(wis_ctx)
     app.on_shutdown.append(_close_sockets)
     return app
 

@@ -1,0 +1,112 @@
+"""Answers entered on a WIS-style node become ordinary Lägesbild reports.
+
+Lägesbild reads the node's change log from a cursor kept in the database
+(`exchange_cursors`), so each instance may poll and nothing is read twice for
+long; a repeat is harmless anyway. An answer becomes a report when the actor
+entered it on the node itself (`inlagd_av` is the answering actor): answers a
+system posted on an actor's behalf, Lägesbild's own among them, are not read
+back. The report goes through `service.domain.reports.submit`, the same path as
+`POST /incidents/{id}/reports`, as a reporter of the answering organisation,
+with a report id derived from the node's answer id (a repeat stores nothing).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import structlog
+from pydantic import ValidationError
+
+from adapters import repo
+from adapters.wis import mapping
+from adapters.wis.client import NodeClient
+from schemas.report import ReportSubmission
+from service.auth import Principal
+from service.domain import reports as report_ops
+from service.errors import ProblemError
+from service.repo import incidents, organisations
+
+SOURCE = "wis"
+ANSWER_CREATED = "svar.skapat"
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Polled:
+    """What one poll did: stored reports (incident, seq) and answers passed over."""
+
+    stored: list[tuple[uuid.UUID, int]] = field(default_factory=list)
+    repeats: int = 0
+    skipped: int = 0
+
+
+async def poll_once(
+    pool: asyncpg.Pool, client: NodeClient, now: datetime, *, batch: int = 100
+) -> Polled:
+    """Read the change log after the cursor, import the answers, move the cursor on."""
+    result = Polled()
+    async with pool.acquire() as conn:
+        position = await repo.cursor(conn, SOURCE)
+    for entry in await client.changes(position, limit=batch):
+        if entry.get("typ") == ANSWER_CREATED and isinstance(entry.get("data"), dict):
+            await _import(pool, entry["data"], now, result)
+        async with pool.acquire() as conn:
+            await repo.advance_cursor(conn, SOURCE, int(entry["seq"]))
+    return result
+
+
+async def _import(
+    pool: asyncpg.Pool, answer: dict[str, Any], now: datetime, result: Polled
+) -> None:
+    answer_id = str(answer.get("id", ""))
+    actor = str(answer.get("aktör", ""))
+    if not answer_id or answer.get("inlagd_av") != actor:
+        return  # posted by a system on the actor's behalf (Lägesbild itself, say)
+    try:
+        incident_id = uuid.UUID(str(answer.get("yta")))
+        body = mapping.submission(answer, received=now.isoformat())
+        if not answer.get("lägestidpunkt"):
+            body.pop("as_of")  # the receipt time, by Lägesbild's clock
+        submission = ReportSubmission.model_validate(body)
+    except (ValueError, ValidationError, KeyError):
+        log.warning("wis.answer_unreadable", answer_id=answer_id)
+        result.skipped += 1
+        return
+    async with pool.acquire() as conn:
+        incident = await incidents.get(conn, incident_id)
+        org = await organisations.get(conn, actor)
+        if incident is None or org is None:
+            log.info("wis.answer_not_ours", answer_id=answer_id)
+            result.skipped += 1
+            return
+        # Before the report, in its own transaction: the outbox trigger must already know
+        # the report came from the node when the report's event is written.
+        await repo.record_import(
+            conn,
+            source=SOURCE,
+            external_id=answer_id,
+            report_id=submission.report_id,
+            incident_id=incident_id,
+            at=now,
+        )
+    principal = Principal(
+        name=f"WIS-nod: {org.name}",
+        organisation=org.code,
+        org_kind=org.kind,
+        org_county=org.county,
+        role="reporter",
+    )
+    try:
+        submitted = await report_ops.submit(pool, principal, incident_id, submission, now)
+    except ProblemError as exc:
+        log.warning("wis.answer_refused", answer_id=answer_id, problem=exc.slug)
+        result.skipped += 1
+        return
+    if submitted.seq is None:
+        result.repeats += 1
+    else:
+        result.stored.append((incident_id, submitted.seq))
