@@ -11,6 +11,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
+from adapters import cli as exchange_cli
 from schemas.common import ROLES, Role
 from service.app import create_app
 from service.auth import create_token
@@ -54,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--org", required=True, help="organisation code, e.g. 1442 or LST-14")
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--name", required=True, help="who holds it, e.g. 'ISK Vårgårda'")
+    # Exchange with other systems: mock-wis, export, import-edxl (adapters/cli.py).
+    exchange_cli.add_commands(commands)
     return parser
 
 
@@ -69,7 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "watch":
         topic = args.topic if args.topic.startswith("incident") else f"incident:{args.topic}"
         return asyncio.run(watch(args.url, args.token, topic, args.since, args.count))
+    if args.command == "mock-wis":
+        return exchange_cli.run(args, settings, None)
     try:
+        if args.command in exchange_cli.COMMANDS:
+            return exchange_cli.run(args, settings, _dsn(settings))
         if args.command == "token":
             return asyncio.run(_create_token(_dsn(settings), args.org, args.role, args.name))
         dsn = _dsn(settings)

@@ -198,9 +198,7 @@ async def test_the_node_receives_area_request_answers_summary_and_end(
     answers = {a["aktör"]: a for a in store.answers.values()}
     assert set(answers) == {"1442", "1443"}
     first = answers["1442"]
-    assert first["begäran"] == mapping.request_id(
-        area_id, __import__("datetime").datetime.fromisoformat(due)
-    )
+    assert first["begäran"] == mapping.request_id(area_id, datetime.fromisoformat(due))
     assert first["påverkan"] == [
         {"sektor": "El och värme", "nivå": "Allvarlig", "kommentar": "1 200 hushåll utan el"}
     ]
