@@ -12,16 +12,25 @@ from datetime import datetime
 from service.repo import Conn
 
 
-async def subscribe(conn: Conn, destination: str, kinds: Sequence[str]) -> None:
-    """From now on, events of `kinds` are copied to the outbox for `destination`."""
-    await conn.execute(
+async def subscribe(conn: Conn, destination: str, kinds: Sequence[str], *, at: datetime) -> int:
+    """From now on, events of `kinds` are copied to the outbox for `destination`.
+
+    A destination that was not subscribed also gets the events the active incidents
+    already have (due at `at`); returns how many messages that enqueued.
+    """
+    new: bool = await conn.fetchval(
         """
         INSERT INTO exchange_subscriptions (destination, kinds) VALUES ($1, $2)
         ON CONFLICT (destination) DO UPDATE SET kinds = EXCLUDED.kinds
+        RETURNING xmax = 0
         """,
         destination,
         list(kinds),
     )
+    if not new:
+        return 0
+    added: int = await conn.fetchval("SELECT exchange_backfill($1, $2)", destination, at)
+    return added
 
 
 async def unsubscribe(conn: Conn, destination: str) -> None:

@@ -28,36 +28,60 @@ CREATE TABLE exchange_cursors (
     position bigint NOT NULL CHECK (position >= 0)
 );
 
+-- Whether `destination` takes this event: a kind it subscribed to, and not a report that
+-- came in from that very destination.
+CREATE FUNCTION exchange_wants(destination text, kinds text[], kind text, data jsonb)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT kind = ANY (kinds)
+       AND NOT (
+           kind = 'report.submitted'
+           AND EXISTS (
+               SELECT 1 FROM exchange_imports x
+               WHERE x.source = destination
+                 AND x.report_id::text = data -> 'report' ->> 'report_id'))
+$$;
+
+-- The outbox payload: the event as the log has it, its incident and the exercise mark.
+CREATE FUNCTION exchange_payload(e events, exercise boolean)
+RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_build_object(
+        'incident_id', e.incident_id, 'seq', e.seq, 'kind', e.kind, 'at', e.at,
+        'actor', e.actor, 'exercise', exercise, 'data', e.data)
+$$;
+
 CREATE FUNCTION exchange_enqueue() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO outbox (message_id, destination, kind, incident_id, payload,
                         created_at, next_attempt_at)
-    SELECT NEW.incident_id::text || ':' || NEW.seq::text,
-           s.destination,
-           NEW.kind,
-           NEW.incident_id,
-           jsonb_build_object(
-               'incident_id', NEW.incident_id,
-               'seq', NEW.seq,
-               'kind', NEW.kind,
-               'at', NEW.at,
-               'actor', NEW.actor,
-               'exercise', i.exercise,
-               'data', NEW.data),
-           NEW.at,
-           NEW.at
+    SELECT NEW.incident_id::text || ':' || NEW.seq::text, s.destination, NEW.kind,
+           NEW.incident_id, exchange_payload(NEW, i.exercise), NEW.at, NEW.at
     FROM exchange_subscriptions s
     JOIN incidents i ON i.id = NEW.incident_id
-    WHERE NEW.kind = ANY (s.kinds)
-      AND NOT (
-          NEW.kind = 'report.submitted'
-          AND EXISTS (
-              SELECT 1 FROM exchange_imports x
-              WHERE x.source = s.destination
-                AND x.report_id::text = NEW.data -> 'report' ->> 'report_id'))
+    WHERE exchange_wants(s.destination, s.kinds, NEW.kind, NEW.data)
     ON CONFLICT (destination, message_id) DO NOTHING;
     RETURN NULL;
 END;
+$$;
+
+-- A destination subscribed anew receives what the active incidents have said so far
+-- (the same message ids as the trigger would have given, so nothing is sent twice).
+CREATE FUNCTION exchange_backfill(target text, due timestamptz) RETURNS bigint
+LANGUAGE sql AS $$
+    WITH added AS (
+        INSERT INTO outbox (message_id, destination, kind, incident_id, payload,
+                            created_at, next_attempt_at)
+        SELECT e.incident_id::text || ':' || e.seq::text, s.destination, e.kind,
+               e.incident_id, exchange_payload(e, i.exercise), e.at, due
+        FROM exchange_subscriptions s
+        JOIN events e ON true
+        JOIN incidents i ON i.id = e.incident_id
+        WHERE s.destination = target
+          AND i.status = 'active'
+          AND exchange_wants(s.destination, s.kinds, e.kind, e.data)
+        ORDER BY e.incident_id, e.seq
+        ON CONFLICT (destination, message_id) DO NOTHING
+        RETURNING 1)
+    SELECT count(*) FROM added
 $$;
 
 CREATE TRIGGER events_to_outbox AFTER INSERT ON events

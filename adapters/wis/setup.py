@@ -24,9 +24,13 @@ async def wis_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.settings]
     pool = app[keys.pool]
     url, token = settings.wis_url, settings.wis_token
-    async with pool.acquire() as conn:
+    async with pool.acquire() as conn, conn.transaction():
         if url is not None and token is not None:
-            await repo.subscribe(conn, channel.DESTINATION, channel.KINDS)
+            added = await repo.subscribe(
+                conn, channel.DESTINATION, channel.KINDS, at=app[keys.clock].now()
+            )
+            if added:
+                log.info("wis.subscribed", backfilled=added)
         else:
             await repo.unsubscribe(conn, channel.DESTINATION)
     if url is None or token is None:

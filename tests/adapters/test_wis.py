@@ -19,12 +19,13 @@ from adapters.wis.channel import wis_channel
 from adapters.wis.client import NodeClient
 from adapters.wis.mock import Actor, Store, create_mock_app, store_of
 from service import keys
+from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
 from service.outbox.channel import Channel, DeliveryFailed
 from service.outbox.repo import OutboxMessage
 from service.repo import events, incidents
-from tests.support import Api, report
+from tests.support import Api, report, served
 
 NODE_TOKEN = "node-token-lagesbild"
 TOKEN_1443 = "node-token-1443"
@@ -156,9 +157,6 @@ async def test_changes_are_enqueued_for_the_node_with_the_change(api: Api, dsn: 
 async def test_nothing_is_enqueued_without_a_configured_node(
     settings: Settings, dsn: str, clock: FixedClock
 ) -> None:
-    from service.app import create_app
-    from tests.support import served
-
     plain = settings.model_copy(update={"wis_url": None, "wis_token": None})
     async with served(create_app(plain, dsn=dsn, clock=clock), dsn) as plain_api:
         await plain_api.activate()
@@ -400,3 +398,26 @@ async def test_the_mock_node_drops_repeated_message_ids(
     assert "WIS-nod" in text
     assert "Storm i Sjuhärad" in text
     assert "1 dubbletter avvisade" in text
+
+
+async def test_a_node_configured_later_receives_what_active_incidents_said_so_far(
+    settings: Settings, dsn: str, clock: FixedClock
+) -> None:
+    plain = settings.model_copy(update={"wis_url": None, "wis_token": None})
+    async with served(create_app(plain, dsn=dsn, clock=clock), dsn) as plain_api:
+        active = await plain_api.activate()
+        assert (await plain_api.submit(active["id"], report("1442", situation="Snö"))).status == 201
+        closed = await plain_api.activate(title="Redan avslutad")
+        reply = await plain_api.call(
+            "POST",
+            f"/api/v1/incidents/{closed['id']}/close",
+            as_=("LST-14", "duty_officer"),
+            json_body={"summary": "Klart"},
+        )
+        assert reply.status == 200
+    assert await outbox(dsn) == []
+    for _ in range(2):  # the second start is no new subscription: nothing more
+        async with served(create_app(settings, dsn=dsn, clock=clock), dsn):
+            pass
+        messages = await outbox(dsn)
+        assert [m.message_id for m in messages] == [f"{active['id']}:1", f"{active['id']}:2"]
