@@ -58,6 +58,12 @@ def parse(
         root = etree.fromstring(data, parser=safe_parser())
     except etree.XMLSyntaxError as exc:
         raise MalformedRequest(f"the body is not well-formed XML: {_short(exc)}") from exc
+    # A DOCTYPE the byte check could not see (another encoding, say UTF-16) is refused too;
+    # the parser resolved nothing from it.
+    info = root.getroottree().docinfo
+    doctype = str(getattr(info, "doctype", ""))  # lxml-stubs lack DocInfo.doctype
+    if doctype or info.internalDTD is not None or info.externalDTD is not None:
+        raise UnsafeXml("documents with a DOCTYPE or entity declarations are not accepted")
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag.startswith("{" + _XINCLUDE_NS + "}"):
             raise UnsafeXml("XInclude is not accepted")

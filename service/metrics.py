@@ -52,3 +52,10 @@ class Metrics:
             "Times the LISTEN connection was re-established",
             registry=self.registry,
         )
+        # Exchange with other systems (docs/exchange.md).
+        self.exchange_imports = Counter(
+            "lagesbild_exchange_imports_total",
+            "Reports that came in from other systems, by source and outcome",
+            ["source", "outcome"],
+            registry=self.registry,
+        )

@@ -43,10 +43,12 @@ async def import_edxl(request: web.Request) -> web.Response:
         max_bytes=settings.xml_max_bytes,
         max_depth=settings.xml_max_depth,
     )
+    imports = request.app[keys.metrics].exchange_imports
     for result in results:
         if result.seq is not None:
             request.app[keys.hub].notify(result.report.incident_id, result.seq)
-            request.app[keys.metrics].reports_submitted.labels("edxl").inc()
+            request.app[keys.metrics].reports_submitted.labels("full").inc()
+        imports.labels("edxl", "stored" if result.created else "repeat").inc()
     created = any(result.created for result in results)
     return json_response(
         {

@@ -54,8 +54,12 @@ async def _poll_forever(app: web.Application, client: NodeClient) -> None:
         await asyncio.sleep(every)
         try:
             polled = await inbound.poll_once(app[keys.pool], client, app[keys.clock].now())
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        except Exception as exc:  # a bad poll must not end the poller
             log.warning("wis.poll_failed", error=type(exc).__name__)
             continue
         for incident_id, seq in polled.stored:
             app[keys.hub].notify(incident_id, seq)
+        imports = app[keys.metrics].exchange_imports
+        imports.labels("wis", "stored").inc(len(polled.stored))
+        imports.labels("wis", "repeat").inc(polled.repeats)
+        imports.labels("wis", "skipped").inc(polled.skipped)

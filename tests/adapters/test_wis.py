@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -421,3 +422,36 @@ async def test_a_node_configured_later_receives_what_active_incidents_said_so_fa
             pass
         messages = await outbox(dsn)
         assert [m.message_id for m in messages] == [f"{active['id']}:1", f"{active['id']}:2"]
+
+
+async def test_the_app_polls_the_node_and_the_answer_reaches_the_live_picture(
+    settings: Settings,
+    dsn: str,
+    clock: FixedClock,
+    node: TestServer,
+    session: aiohttp.ClientSession,
+) -> None:
+    polling = settings.model_copy(update={"wis_poll_seconds": 0.05})
+    app = create_app(polling, dsn=dsn, clock=clock)
+    async with served(app, dsn) as live:
+        incident = await live.activate()
+        channel = wis_channel(polling, session, app[keys.pool])
+        await deliver_all(channel, dsn)
+        status, _ = await node_answer(
+            node,
+            TOKEN_1443,
+            incident["id"],
+            {"påverkan": [{"sektor": "Transporter", "nivå": "Kritisk"}]},
+            "live-1",
+        )
+        assert status == 201
+        while True:  # the test's own timeout bounds this
+            picture = await live.call(
+                "GET", f"/api/v1/incidents/{incident['id']}/picture", as_=("LST-14", "viewer")
+            )
+            if picture.body["organisations"]["1443"].get("impact") == "critical":
+                break
+            await asyncio.sleep(0.05)
+        assert picture.body["sectors"]["transport"]["worst"] == "critical"
+        metrics = await live.call("GET", "/metrics")
+        assert 'lagesbild_exchange_imports_total{outcome="stored",source="wis"} 1.0' in metrics.body

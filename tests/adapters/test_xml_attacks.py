@@ -133,6 +133,21 @@ async def test_xinclude_is_refused_without_reading_the_file(
     await _nothing_stored(dsn)
 
 
+async def test_an_xxe_in_another_encoding_is_refused_without_reading_the_file(
+    api: Api, dsn: str, secret: tuple[Path, str]
+) -> None:
+    path, marker = secret
+    document = (
+        _xxe(path)
+        .decode()
+        .replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
+    )
+    reply = await _post(api, document.encode("utf-16"))
+    assert_problem(reply, 400, "unsafe-xml")
+    assert marker not in json.dumps(reply.body)
+    await _nothing_stored(dsn)
+
+
 async def test_ten_thousand_deep_nesting_is_refused(api: Api, dsn: str) -> None:
     reply = await _post(api, _deep(10_000))
     assert_problem(reply, 400, "unsafe-xml")
