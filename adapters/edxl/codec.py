@@ -7,6 +7,7 @@ module), because the official SitRep schema is not available to the project.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -60,10 +61,19 @@ def sr_time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
+# Characters XML 1.0 cannot carry (C0 controls but tab, LF and CR; U+FFFE, U+FFFF; surrogates).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(value: str) -> str:
+    """`value` without the characters XML 1.0 cannot carry (the only loss in an export)."""
+    return _NOT_XML.sub("", value)
+
+
 def _sub(parent: etree._Element, ns: str, name: str, text: str | None = None) -> etree._Element:
     child = etree.SubElement(parent, _q(ns, name))
     if text is not None:
-        child.text = text
+        child.text = xml_text(text)
     return child
 
 
