@@ -27,7 +27,9 @@ from adapters.wis.client import NodeClient
 from schemas.report import ReportSubmission
 from service.auth import Principal
 from service.domain import reports as report_ops
-from service.errors import ProblemError
+from service.domain.reports import Submitted
+from service.errors import NotFound, ProblemError, ValidationFailed
+from service.http.bodies import validation_problem
 from service.repo import incidents, organisations
 
 SOURCE = "wis"
@@ -62,27 +64,51 @@ async def poll_once(
 async def _import(
     pool: asyncpg.Pool, answer: dict[str, Any], now: datetime, result: Polled
 ) -> None:
-    answer_id = str(answer.get("id", ""))
-    actor = str(answer.get("aktör", ""))
-    if not answer_id or answer.get("inlagd_av") != actor:
+    if not entered_by_actor(answer):
         return  # posted by a system on the actor's behalf (Lägesbild itself, say)
     try:
+        submitted = await import_answer(pool, answer, now)
+    except ProblemError as exc:
+        log.warning("wis.answer_refused", answer_id=str(answer.get("id")), problem=exc.slug)
+        result.skipped += 1
+        return
+    if submitted.seq is None:
+        result.repeats += 1
+    else:
+        result.stored.append((submitted.report.incident_id, submitted.seq))
+
+
+def entered_by_actor(answer: dict[str, Any]) -> bool:
+    """True for an answer the actor entered on the node itself (not a system on its behalf)."""
+    return bool(answer.get("aktör")) and answer.get("inlagd_av") == answer.get("aktör")
+
+
+async def import_answer(pool: asyncpg.Pool, answer: dict[str, Any], now: datetime) -> Submitted:
+    """One node answer as a report of the answering organisation; ProblemError if refused.
+
+    Refusals: 422 for an answer that cannot be read, 404 for an area that is not a
+    Lägesbild incident or an actor that is not a known organisation, and every
+    refusal of `POST /reports` (not a participant, closed incident, …).
+    """
+    answer_id = str(answer.get("id") or "")
+    actor = str(answer.get("aktör") or "")
+    try:
+        if not answer_id:
+            raise ValueError("the answer has no id")
         incident_id = uuid.UUID(str(answer.get("yta")))
         body = mapping.submission(answer, received=now.isoformat())
         if not answer.get("lägestidpunkt"):
             body.pop("as_of")  # the receipt time, by Lägesbild's clock
         submission = ReportSubmission.model_validate(body)
-    except (ValueError, ValidationError, KeyError):
-        log.warning("wis.answer_unreadable", answer_id=answer_id)
-        result.skipped += 1
-        return
+    except ValidationError as exc:
+        raise validation_problem(exc, ("answer",)) from exc
+    except (ValueError, KeyError) as exc:
+        raise ValidationFailed(f"the answer cannot be read: {type(exc).__name__}") from exc
     async with pool.acquire() as conn:
         incident = await incidents.get(conn, incident_id)
         org = await organisations.get(conn, actor)
         if incident is None or org is None:
-            log.info("wis.answer_not_ours", answer_id=answer_id)
-            result.skipped += 1
-            return
+            raise NotFound("the answer's area is not a Lägesbild incident, or its actor unknown")
         # Before the report, in its own transaction: the outbox trigger must already know
         # the report came from the node when the report's event is written.
         await repo.record_import(
@@ -100,13 +126,4 @@ async def _import(
         org_county=org.county,
         role="reporter",
     )
-    try:
-        submitted = await report_ops.submit(pool, principal, incident_id, submission, now)
-    except ProblemError as exc:
-        log.warning("wis.answer_refused", answer_id=answer_id, problem=exc.slug)
-        result.skipped += 1
-        return
-    if submitted.seq is None:
-        result.repeats += 1
-    else:
-        result.stored.append((incident_id, submitted.seq))
+    return await report_ops.submit(pool, principal, incident_id, submission, now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from adapters.edxl.http import routes as edxl_routes
+from adapters.wis.http import routes as wis_routes
 from service.http import incidents, ops, organisations, schemas
 from service.stream.endpoint import stream
 
@@ -17,3 +18,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/stream", stream, name="stream")
     # Exchange with other systems (docs/exchange.md).
     app.add_routes(edxl_routes)
+    app.add_routes(wis_routes)

@@ -26,7 +26,7 @@ from service.config import Settings
 from service.outbox.channel import Channel, DeliveryFailed
 from service.outbox.repo import OutboxMessage
 from service.repo import events, incidents
-from tests.support import Api, report, served
+from tests.support import Api, assert_problem, report, served
 
 NODE_TOKEN = "node-token-lagesbild"
 TOKEN_1443 = "node-token-1443"
@@ -455,3 +455,34 @@ async def test_the_app_polls_the_node_and_the_answer_reaches_the_live_picture(
         assert picture.body["sectors"]["transport"]["worst"] == "critical"
         metrics = await live.call("GET", "/metrics")
         assert 'lagesbild_exchange_imports_total{outcome="stored",source="wis"} 1.0' in metrics.body
+
+
+async def test_a_node_may_push_an_answer_with_an_adapter_token(
+    api: Api, node: TestServer, channel: Channel, dsn: str
+) -> None:
+    incident = await api.activate()
+    await deliver_all(channel, dsn)
+    status, answer = await node_answer(
+        node,
+        TOKEN_1443,
+        incident["id"],
+        {"tillstånd": "Lugnt", "påverkan": [{"sektor": "Övrigt", "nivå": "Ingen"}]},
+        "push-1",
+    )
+    assert status == 201
+    path = "/api/v1/exchange/wis/answers"
+    assert_problem(await api.call("POST", path, json_body=answer), 401)
+    assert_problem(await api.call("POST", path, as_=("1443", "reporter"), json_body=answer), 403)
+    first = await api.call("POST", path, as_=("MSB", "adapter"), json_body=answer)
+    assert first.status == 201, first.body
+    assert first.body["organisation"] == "1443"
+    assert first.body["sectors"] == [{"sector": "other", "status": "none", "text": ""}]
+    again = await api.call("POST", path, as_=("MSB", "adapter"), json_body=answer)
+    assert again.status == 200
+    assert again.body["report_id"] == first.body["report_id"]
+    on_behalf = {**answer, "inlagd_av": "lagesbild", "id": "other"}
+    assert_problem(await api.call("POST", path, as_=("MSB", "adapter"), json_body=on_behalf), 422)
+    elsewhere = {**answer, "yta": str(uuid.uuid4()), "id": "elsewhere"}
+    assert_problem(await api.call("POST", path, as_=("MSB", "adapter"), json_body=elsewhere), 404)
+    # Not sent back to the node: the only outbox message is the activation.
+    assert [m.kind for m in await outbox(dsn)] == ["incident.activated"]
