@@ -85,13 +85,14 @@ def _check_depth(data: bytes, max_depth: int) -> None:
         huge_tree=False,
     )
     try:
-        for event, _element in events:
+        for event, element in events:
             if event == "start":
                 depth += 1
                 if depth > max_depth:
                     raise UnsafeXml(f"the XML document nests deeper than {max_depth} levels")
             else:
                 depth -= 1
+                element.clear()  # only the depth matters here; keep no tree
     except etree.XMLSyntaxError as exc:
         raise MalformedRequest(f"the body is not well-formed XML: {_short(exc)}") from exc
 
