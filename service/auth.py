@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from schemas.common import Role
+from service import keys
 from service.errors import Unauthenticated
 from service.repo import Conn
 
@@ -79,10 +80,6 @@ def bearer_token(request: web.BaseRequest) -> str | None:
 
 async def authenticate(request: web.Request) -> Principal:
     """The caller, from `Authorization: Bearer …`; 401 without a valid token."""
-    # Imported here: keys -> stream hub -> policy -> auth would otherwise be circular
-    # whenever something imports auth before keys.
-    from service import keys
-
     token = bearer_token(request)
     if token is None:
         raise Unauthenticated("send an API token as 'Authorization: Bearer <token>'")
