@@ -88,3 +88,8 @@ async def advance_cursor(conn: Conn, source: str, position: int) -> None:
         source,
         position,
     )
+
+
+async def reset_cursor(conn: Conn, source: str) -> None:
+    """Read `source` from the start again (its log was reset)."""
+    await conn.execute("DELETE FROM exchange_cursors WHERE source = $1", source)

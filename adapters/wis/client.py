@@ -46,8 +46,8 @@ class NodeClient:
             permanent=response.status in _PERMANENT,
         )
 
-    async def changes(self, after: int, *, limit: int = 100) -> list[dict[str, Any]]:
-        """The node's change log after seq `after`, oldest first."""
+    async def changes(self, after: int, *, limit: int = 100) -> tuple[list[dict[str, Any]], int]:
+        """The node's change log after seq `after`, oldest first, and its latest seq."""
         async with self._session.get(
             self._base + "/api/changes",
             params={"efter": str(after), "max": str(limit)},
@@ -57,4 +57,4 @@ class NodeClient:
             response.raise_for_status()
             body = await response.json()
         entries: list[dict[str, Any]] = body["ändringar"]
-        return entries
+        return entries, int(body["senaste"])

@@ -49,16 +49,29 @@ class Polled:
 async def poll_once(
     pool: asyncpg.Pool, client: NodeClient, now: datetime, *, batch: int = 100
 ) -> Polled:
-    """Read the change log after the cursor, import the answers, move the cursor on."""
+    """Read the change log after the cursor to its end, import the answers, move the cursor.
+
+    A node whose log is shorter than the cursor has started afresh (the mock keeps
+    its log in memory): the cursor goes back to the start; imports are idempotent.
+    """
     result = Polled()
     async with pool.acquire() as conn:
         position = await repo.cursor(conn, SOURCE)
-    for entry in await client.changes(position, limit=batch):
-        if entry.get("typ") == ANSWER_CREATED and isinstance(entry.get("data"), dict):
-            await _import(pool, entry["data"], now, result)
-        async with pool.acquire() as conn:
-            await repo.advance_cursor(conn, SOURCE, int(entry["seq"]))
-    return result
+    while True:
+        entries, latest = await client.changes(position, limit=batch)
+        if latest < position:
+            async with pool.acquire() as conn:
+                await repo.reset_cursor(conn, SOURCE)
+            position = 0
+            continue
+        for entry in entries:
+            if entry.get("typ") == ANSWER_CREATED and isinstance(entry.get("data"), dict):
+                await _import(pool, entry["data"], now, result)
+            position = int(entry["seq"])
+            async with pool.acquire() as conn:
+                await repo.advance_cursor(conn, SOURCE, position)
+        if len(entries) < batch:
+            return result
 
 
 async def _import(

@@ -486,3 +486,33 @@ async def test_a_node_may_push_an_answer_with_an_adapter_token(
     assert_problem(await api.call("POST", path, as_=("MSB", "adapter"), json_body=elsewhere), 404)
     # Not sent back to the node: the only outbox message is the activation.
     assert [m.kind for m in await outbox(dsn)] == ["incident.activated"]
+
+
+async def test_the_poller_reads_to_the_end_and_starts_over_when_the_node_does(
+    api: Api,
+    app: web.Application,
+    node: TestServer,
+    channel: Channel,
+    dsn: str,
+    session: aiohttp.ClientSession,
+    settings: Settings,
+) -> None:
+    incident = await api.activate()
+    await deliver_all(channel, dsn)  # 2 log entries: area, request
+    client = NodeClient(session, str(settings.wis_url), NODE_TOKEN, timeout=5)
+    status, _ = await node_answer(node, TOKEN_1443, incident["id"], {"tillstånd": "A"}, "r-1")
+    assert status == 201
+    polled = await inbound.poll_once(app[keys.pool], client, app[keys.clock].now(), batch=1)
+    assert len(polled.stored) == 1  # three pages of one entry each
+
+    # The node restarts with an empty log; its next answer is seq 1 again.
+    store = node_store(node)
+    store.changes.clear()
+    status, _ = await node_answer(node, TOKEN_1444, incident["id"], {"tillstånd": "B"}, "r-2")
+    assert status == 201
+    polled = await inbound.poll_once(app[keys.pool], client, app[keys.clock].now())
+    assert len(polled.stored) == 1
+    history = await api.call(
+        "GET", f"/api/v1/incidents/{incident['id']}/reports", as_=("LST-14", "viewer")
+    )
+    assert {r["organisation"] for r in history.body["reports"]} == {"1443", "1444"}
