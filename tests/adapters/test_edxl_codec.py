@@ -163,3 +163,49 @@ def test_characters_xml_cannot_carry_are_left_out_of_an_export() -> None:
     assert_valid_de2(document)
     (item,) = codec.read_envelope(xml_safety.parse(document)).reports
     assert item.submission.situation == "strömavbrott"
+
+
+# The SitRep header as the specification lists it (EDXL-SitRep 1.0 CS02), in order. No
+# official SitRep XSD is available, so the payload is checked against this list (and the
+# profile schema built from it).
+SITREP_FIELDS = [
+    "messageID",
+    "preparedBy",
+    "authorizedBy",
+    "reportPurpose",
+    "reportNumber",
+    "reportVersion",
+    "forTimePeriod",
+    "reportTitle",
+    "incidentID",
+    "incidentLifecyclePhase",
+    "originatingMessageID",
+    "precedingMessageID",
+    "urgency",
+    "reportConfidence",
+    "severity",
+    "actionPlan",
+    "nextContact",
+    "report",
+]
+
+
+def test_a_correction_carries_every_sitrep_field_in_the_specifications_order() -> None:
+    first = _stored({"measures_planned": ["Vatten"], "next_report_at": T0}, T0)
+    correction = first.model_copy(
+        update={"report_id": uuid.uuid4(), "version": 2, "supersedes": first.report_id}
+    )
+    sitrep = codec.report_sitrep(
+        _incident(False),
+        correction,
+        organisation_name="V",
+        originating=first.report_id,
+        final=False,
+    )
+    names = [child.tag.split("}")[1] for child in sitrep]
+    assert names == SITREP_FIELDS
+    assert sitrep.findtext(f"{{{codec.SR}}}reportVersion") == "Update"
+    assert sitrep.findtext(f"{{{codec.SR}}}originatingMessageID") == str(first.report_id)
+    assert sitrep.findtext(f"{{{codec.SR}}}precedingMessageID") == str(first.report_id)
+    assert sitrep.tag == f"{{{codec.SR}}}sitRep"
+    assert codec.SR == "urn:oasis:names:tc:emergency:EDXL:SitRep:1.0"
