@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from adapters.wis.setup import wis_ctx
 from service import keys
 from service.clock import Clock, SystemClock
 from service.config import Settings
@@ -35,6 +36,8 @@ def create_app(settings: Settings, *, dsn: str, clock: Clock | None = None) -> w
     app.cleanup_ctx.append(_hub_ctx)
     app.cleanup_ctx.append(rounds_ctx)
     setup_outbox(app)  # channel registry, channels, delivery worker
+    # Exchange with a WIS-style node (docs/exchange.md): subscription and answer poller.
+    app.cleanup_ctx.append(wis_ctx)
     app.on_shutdown.append(_close_sockets)
     return app
 

@@ -12,6 +12,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
+from adapters import cli as exchange_cli
 from schemas.common import ROLES, Role
 from schemas.round import Email
 from service import sessions
@@ -79,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     user_remove.add_argument("--email", required=True)
     _contact_commands(commands)
     outbox_cli.add_commands(commands)
+    # Exchange with other systems: mock-wis, export, import-edxl (adapters/cli.py).
+    exchange_cli.add_commands(commands)
     return parser
 
 
@@ -136,7 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "watch":
         topic = args.topic if args.topic.startswith("incident") else f"incident:{args.topic}"
         return asyncio.run(watch(args.url, args.token, topic, args.since, args.count))
+    if args.command == "mock-wis":
+        return exchange_cli.run(args, settings, None)
     try:
+        if args.command in exchange_cli.COMMANDS:
+            return exchange_cli.run(args, settings, _dsn(settings))
         if args.command == "token":
             return asyncio.run(_create_token(_dsn(settings), args.org, args.role, args.name))
         if args.command == "user":

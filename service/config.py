@@ -108,6 +108,23 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     webhook_signature_tolerance_seconds: float = Field(default=300.0, gt=0)
+    # Exchange with other systems (EDXL, a WIS-style node); see docs/exchange.md.
+    xml_max_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest XML document accepted from outside"
+    )
+    xml_max_depth: int = Field(
+        default=64, ge=8, description="Deepest element nesting accepted in foreign XML"
+    )
+    wis_url: str | None = Field(
+        default=None, description="The WIS-style node; when set, changes are sent there"
+    )
+    wis_token: str | None = Field(
+        default=None, description="Bearer token Lägesbild presents to the WIS-style node"
+    )
+    wis_poll_seconds: float = Field(
+        default=30.0, gt=0, description="How often the node's change log is read for answers"
+    )
+    wis_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

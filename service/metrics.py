@@ -95,3 +95,10 @@ class Metrics:
             ["destination"],
             registry=self.registry,
         )
+        # Exchange with other systems (docs/exchange.md).
+        self.exchange_imports = Counter(
+            "lagesbild_exchange_imports_total",
+            "Reports that came in from other systems, by source and outcome",
+            ["source", "outcome"],
+            registry=self.registry,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from adapters.edxl import exchange as edxl_exchange
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
 from schemas.report import ReportSubmission
 from service import export, keys
@@ -173,7 +174,8 @@ async def export_incident(request: web.Request) -> web.Response:
         found = list(reversed(await reports.history(conn, row.id, organisation=None, limit=None)))
         log = await events.since(conn, row.id, 0)
         names = {
-            o.code: o.name for o in (await organisations.get_many(conn, row.participants)).values()
+            o.code: o.name
+            for o in (await organisations.get_many(conn, [*row.participants, row.owner])).values()
         }
     incident = incident_ops.to_wire(row, now)
     picture_now = rebuild(log)
@@ -181,6 +183,11 @@ async def export_incident(request: web.Request) -> web.Response:
     if query.format == "csv":
         body = export.as_csv(incident, found, names)
         return _download(body, "text/csv", f"{stem}.csv")
+    if query.format == "edxl":
+        body_xml = edxl_exchange.incident_document(incident, found, picture_now, names, now)
+        response = web.Response(body=body_xml, content_type="application/xml", charset="utf-8")
+        response.headers["Content-Disposition"] = f'attachment; filename="{stem}.edxl.xml"'
+        return response
     if query.format == "html":
         return web.Response(
             text=export.as_html(incident, found, picture_now, names), content_type="text/html"

@@ -41,8 +41,7 @@ class PictureQuery(_Query):
 
 
 class ExportQuery(_Query):
-    # EDXL arrives with the exchange adapters; until then it is refused like any unknown format.
-    format: Literal["json", "csv", "html"] = "json"
+    format: Literal["json", "csv", "html", "edxl"] = "json"
 
 
 class LogQuery(_Query):

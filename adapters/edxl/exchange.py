@@ -1,0 +1,171 @@
+"""EDXL export and import as operations: read the database, build or read XML, submit.
+
+Import goes through `service.domain.reports.submit`, the same path as
+`POST /incidents/{id}/reports`, as a reporter of the sender's organisation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from adapters import xml_safety
+from adapters.edxl import codec
+from schemas.incident import Incident
+from schemas.report import StoredReport
+from service.auth import Principal
+from service.domain import reports as report_ops
+from service.domain.reports import Submitted
+from service.errors import Forbidden, NotFound, ValidationFailed
+from service.repo import incidents, organisations
+
+ROLES_THAT_IMPORT = ("adapter", "reporter")
+
+
+def incident_document(
+    incident: Incident,
+    reports: Sequence[StoredReport],
+    picture: Mapping[str, Any],
+    names: Mapping[str, str],
+    now: datetime,
+) -> bytes:
+    """The whole incident: every stored report as a SitRep, then the picture as a summary.
+
+    `reports` are oldest first. The last report of each organisation in a closed
+    incident is `Final`; corrections name their first and preceding messages.
+    """
+    first: dict[str, uuid.UUID] = {}
+    last: dict[str, uuid.UUID] = {}
+    for report in reports:
+        first.setdefault(report.organisation, report.report_id)
+        last[report.organisation] = report.report_id
+    contents = [
+        codec.Content(
+            description=_described(
+                incident, f"Lägesrapport från {names.get(r.organisation, r.organisation)}"
+            ),
+            keyword=codec.KEYWORD_REPORT,
+            sitrep=codec.report_sitrep(
+                incident,
+                r,
+                organisation_name=names.get(r.organisation, r.organisation),
+                originating=first[r.organisation],
+                final=incident.status == "closed" and last[r.organisation] == r.report_id,
+            ),
+        )
+        for r in reports
+    ]
+    contents.append(
+        codec.Content(
+            description=_described(incident, "Samlad lägesbild"),
+            keyword=codec.KEYWORD_PICTURE,
+            sitrep=codec.picture_sitrep(
+                incident, picture, owner_name=names.get(incident.owner, incident.owner), at=now
+            ),
+        )
+    )
+    return codec.envelope(
+        distribution_id=f"lagesbild:{incident.id}:{incident.seq}",
+        sender=incident.owner,
+        sent=now,
+        exercise=incident.exercise,
+        kind="Report",
+        incident=incident,
+        contents=contents,
+    )
+
+
+def report_document(
+    incident: Incident,
+    report: StoredReport,
+    *,
+    organisation_name: str,
+    originating: uuid.UUID | None,
+    now: datetime,
+) -> bytes:
+    """One report in an envelope of its own, sent by the report's organisation."""
+    sitrep = codec.report_sitrep(
+        incident, report, organisation_name=organisation_name, originating=originating, final=False
+    )
+    return codec.envelope(
+        distribution_id=f"lagesbild:{report.report_id}",
+        sender=report.organisation,
+        sent=now,
+        exercise=incident.exercise,
+        kind="Report" if report.version == 1 else "Update",
+        incident=incident,
+        contents=[
+            codec.Content(
+                description=_described(incident, f"Lägesrapport från {organisation_name}"),
+                keyword=codec.KEYWORD_REPORT,
+                sitrep=sitrep,
+            )
+        ],
+    )
+
+
+def _described(incident: Incident, text: str) -> str:
+    return f"{codec.EXERCISE_MARK}: {text}" if incident.exercise else text
+
+
+async def import_envelope(
+    pool: asyncpg.Pool,
+    caller: Principal,
+    data: bytes,
+    now: datetime,
+    *,
+    max_bytes: int,
+    max_depth: int,
+) -> list[Submitted]:
+    """Every SitRep report in the envelope, submitted as its sender's organisation.
+
+    A reporter imports for its own organisation only; an `adapter` (a trusted
+    gateway) for any organisation. Report ids derive from sender and message id,
+    so sending the same envelope again stores nothing new.
+    """
+    if caller.role not in ROLES_THAT_IMPORT:
+        raise Forbidden("only an adapter, or a reporter for its own organisation, imports EDXL")
+    root = xml_safety.parse(data, max_bytes=max_bytes, max_depth=max_depth)
+    envelope = codec.read_envelope(root)
+    if caller.role == "reporter" and envelope.sender != caller.organisation:
+        raise Forbidden(
+            f"you report for {caller.organisation}, not for {envelope.sender}",
+            slug="wrong-organisation",
+        )
+    async with pool.acquire() as conn:
+        sender = await organisations.get(conn, envelope.sender)
+        if sender is None:
+            raise ValidationFailed(
+                errors=[(("senderID",), f"unknown organisation code {envelope.sender!r}")]
+            )
+        for item in envelope.reports:
+            row = await incidents.get(conn, item.incident_id)
+            if row is None:
+                raise NotFound(f"no incident {item.incident_id}")
+            if row.exercise != envelope.exercise:
+                raise ValidationFailed(
+                    "distributionStatus does not match the incident",
+                    errors=[
+                        (
+                            ("distributionStatus",),
+                            "an exercise incident takes Exercise "
+                            "messages only, and a real one Actual messages only",
+                        )
+                    ],
+                    slug="exercise-mismatch",
+                )
+    principal = Principal(
+        name=f"{caller.name} (EDXL)",
+        organisation=sender.code,
+        org_kind=sender.kind,
+        org_county=sender.county,
+        role="reporter",
+    )
+    return [
+        await report_ops.submit(pool, principal, item.incident_id, item.submission, now)
+        for item in envelope.reports
+    ]

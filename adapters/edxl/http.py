@@ -1,0 +1,61 @@
+"""`POST /api/v1/exchange/edxl`: an EDXL-DE 2.0 envelope with SitRep reports becomes reports."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from adapters.edxl import exchange
+from service import keys
+from service.auth import authenticate
+from service.errors import PayloadTooLarge, UnsupportedMediaType
+from service.http.middleware import json_response
+
+routes = web.RouteTableDef()
+
+XML_TYPES = frozenset({"application/xml", "text/xml"})
+
+
+async def read_xml(request: web.Request) -> bytes:
+    """The raw body: 415 unless XML, 413 when larger than the XML limit."""
+    if request.content_type not in XML_TYPES:
+        raise UnsupportedMediaType(
+            f"send the envelope as application/xml (got {request.content_type or 'nothing'})"
+        )
+    limit = min(request.app[keys.settings].xml_max_bytes, request.app[keys.settings].max_body_bytes)
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"the XML document may be at most {limit} bytes")
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise PayloadTooLarge(f"the XML document may be at most {limit} bytes") from exc
+
+
+@routes.post("/api/v1/exchange/edxl")
+async def import_edxl(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    data = await read_xml(request)
+    settings = request.app[keys.settings]
+    results = await exchange.import_envelope(
+        request.app[keys.pool],
+        principal,
+        data,
+        request.app[keys.clock].now(),
+        max_bytes=settings.xml_max_bytes,
+        max_depth=settings.xml_max_depth,
+    )
+    imports = request.app[keys.metrics].exchange_imports
+    for result in results:
+        if result.seq is not None:
+            request.app[keys.hub].notify(result.report.incident_id, result.seq)
+            request.app[keys.metrics].reports_submitted.labels("full").inc()
+        imports.labels("edxl", "stored" if result.created else "repeat").inc()
+    created = any(result.created for result in results)
+    return json_response(
+        {
+            "reports": [
+                {**result.report.model_dump(mode="json"), "created": result.created}
+                for result in results
+            ]
+        },
+        status=201 if created else 200,
+    )

@@ -1,0 +1,95 @@
+"""SQL for exchange bookkeeping: subscriptions, imported reports, change-log cursors.
+
+The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from service.repo import Conn
+
+
+async def subscribe(conn: Conn, destination: str, kinds: Sequence[str], *, at: datetime) -> int:
+    """From now on, events of `kinds` are copied to the outbox for `destination`.
+
+    A destination that was not subscribed also gets the events the active incidents
+    already have (due at `at`); returns how many messages that enqueued.
+    """
+    new: bool = await conn.fetchval(
+        """
+        INSERT INTO exchange_subscriptions (destination, kinds) VALUES ($1, $2)
+        ON CONFLICT (destination) DO UPDATE SET kinds = EXCLUDED.kinds
+        RETURNING xmax = 0
+        """,
+        destination,
+        list(kinds),
+    )
+    if not new:
+        return 0
+    added: int = await conn.fetchval("SELECT exchange_backfill($1, $2)", destination, at)
+    return added
+
+
+async def unsubscribe(conn: Conn, destination: str) -> None:
+    await conn.execute("DELETE FROM exchange_subscriptions WHERE destination = $1", destination)
+
+
+async def record_import(
+    conn: Conn,
+    *,
+    source: str,
+    external_id: str,
+    report_id: uuid.UUID,
+    incident_id: uuid.UUID,
+    at: datetime,
+) -> None:
+    """Remember that `report_id` came from `source`; a repeat changes nothing."""
+    await conn.execute(
+        """
+        INSERT INTO exchange_imports (source, external_id, report_id, incident_id, received_at)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (source, external_id) DO NOTHING
+        """,
+        source,
+        external_id,
+        report_id,
+        incident_id,
+        at,
+    )
+
+
+async def imported_from(conn: Conn, source: str, report_id: uuid.UUID) -> bool:
+    found: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM exchange_imports WHERE source = $1 AND report_id = $2)",
+        source,
+        report_id,
+    )
+    return found
+
+
+async def cursor(conn: Conn, source: str) -> int:
+    position: int | None = await conn.fetchval(
+        "SELECT position FROM exchange_cursors WHERE source = $1", source
+    )
+    return position or 0
+
+
+async def advance_cursor(conn: Conn, source: str, position: int) -> None:
+    """Move the cursor forward (never back, should two pollers race)."""
+    await conn.execute(
+        """
+        INSERT INTO exchange_cursors (source, position) VALUES ($1, $2)
+        ON CONFLICT (source) DO UPDATE
+        SET position = GREATEST(exchange_cursors.position, EXCLUDED.position)
+        """,
+        source,
+        position,
+    )
+
+
+async def reset_cursor(conn: Conn, source: str) -> None:
+    """Read `source` from the start again (its log was reset)."""
+    await conn.execute("DELETE FROM exchange_cursors WHERE source = $1", source)

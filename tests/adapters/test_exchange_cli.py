@@ -1,0 +1,57 @@
+"""`lagesbild export INCIDENT --format edxl` and `lagesbild import-edxl FILE`, run for real."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from adapters.edxl import exchange
+from schemas.incident import Incident
+from schemas.report import StoredReport
+from service.clock import FixedClock
+from tests.adapters.edxl_support import assert_valid_de2
+from tests.support import Api, report
+from tests.test_cli import lagesbild
+
+
+async def test_export_prints_a_valid_envelope_and_import_stores_its_report_once(
+    api: Api, dsn: str, tmp_path: Path, clock: FixedClock
+) -> None:
+    incident = await api.activate(exercise=True)
+    assert (await api.submit(incident["id"], report("1442", situation="Snöoväder"))).status == 201
+    ran = await lagesbild(
+        "export", incident["id"], "--format", "edxl", database_url=dsn, data_dir=tmp_path
+    )
+    assert ran.code == 0, ran.err
+    assert_valid_de2(ran.out.encode())
+    assert "<distributionStatus>Exercise</distributionStatus>" in ran.out
+
+    history = await api.call(
+        "GET", f"/api/v1/incidents/{incident['id']}/reports", as_=("LST-14", "viewer")
+    )
+    wire = await api.call("GET", f"/api/v1/incidents/{incident['id']}", as_=("LST-14", "viewer"))
+    envelope = tmp_path / "report.xml"
+    envelope.write_bytes(
+        exchange.report_document(
+            Incident.model_validate(wire.body),
+            StoredReport.model_validate(history.body["reports"][0]),
+            organisation_name="Vårgårda",
+            originating=None,
+            now=clock.now(),
+        )
+    )
+    first = await lagesbild("import-edxl", str(envelope), database_url=dsn, data_dir=tmp_path)
+    assert first.code == 0, first.err
+    assert json.loads(first.out)["created"] is True
+    again = await lagesbild("import-edxl", str(envelope), database_url=dsn, data_dir=tmp_path)
+    assert again.code == 0, again.err
+    assert json.loads(again.out)["created"] is False
+
+
+async def test_import_edxl_refuses_hostile_xml_with_exit_1(dsn: str, tmp_path: Path) -> None:
+    evil = tmp_path / "evil.xml"
+    evil.write_text('<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>')
+    ran = await lagesbild("import-edxl", str(evil), database_url=dsn, data_dir=tmp_path)
+    assert ran.code == 1
+    assert "unsafe-xml" in ran.err
+    assert "root:" not in ran.err + ran.out
