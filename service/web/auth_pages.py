@@ -20,7 +20,15 @@ routes = web.RouteTableDef()
 
 def local_path(target: str | None, default: str = "/incidents") -> str:
     """Only a path of this site: never an open redirect to another."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        # Browsers and URL builders drop tabs and line breaks: "/\t/evil" would become
+        # "//evil", another site.
+        or any(char <= " " or char == "\x7f" for char in target)
+    ):
         return default
     return target
 
