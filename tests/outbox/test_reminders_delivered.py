@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from email.message import EmailMessage
 
 from aiohttp import web
 
@@ -38,6 +39,7 @@ async def test_reminder_before_a_deadline_arrives_by_email_and_webhook(
     [mail] = sink.received
     assert mail.recipients == ["isk@vargarda.example.se"]
     assert mail.message["Subject"].startswith("ÖVNING")
+    assert isinstance(mail.message, EmailMessage)
     assert "2026-11-22 14:00" in mail.message.get_content()
 
     [posted] = receiver.received
