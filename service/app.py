@@ -44,7 +44,7 @@ def create_app(settings: Settings, *, dsn: str, clock: Clock | None = None) -> w
 
 async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
     """The stream hub and the LISTEN connection that feeds it."""
-    hub = Hub(app[keys.pool], app[keys.settings], app[keys.metrics])
+    hub = Hub(app[keys.pool], app[keys.settings], app[keys.metrics], app[keys.clock])
     settings = app[keys.settings]
     listener = Listener(
         app[keys.dsn], hub, app[keys.metrics], check_every=settings.listener_check_seconds

@@ -181,3 +181,17 @@ async def end_sessions_of(conn: Conn, user_id: int, *, at: datetime) -> list[int
         at,
     )
     return [row["id"] for row in rows]
+
+
+async def live_session_ids(conn: Conn, session_ids: set[int], *, now: datetime) -> set[int]:
+    """Which of these sessions are still live (not ended, not expired, user not removed)."""
+    rows = await conn.fetch(
+        """
+        SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = ANY($1::bigint[]) AND s.ended_at IS NULL AND s.expires_at > $2
+          AND u.removed_at IS NULL
+        """,
+        list(session_ids),
+        now,
+    )
+    return {row["id"] for row in rows}

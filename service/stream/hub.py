@@ -19,11 +19,12 @@ import structlog
 from aiohttp import WSCloseCode
 
 from service.auth import Principal
+from service.clock import Clock
 from service.config import Settings
 from service.metrics import Metrics
 from service.picture import Picture
 from service.policy import can_see
-from service.repo import events, incidents
+from service.repo import events, incidents, users
 from service.stream import frames
 from service.stream.connection import SESSION_ENDED, Connection
 from service.stream.feed import Feed
@@ -33,8 +34,11 @@ log = structlog.get_logger(__name__)
 
 
 class Hub:
-    def __init__(self, pool: asyncpg.Pool, settings: Settings, metrics: Metrics) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, settings: Settings, metrics: Metrics, clock: Clock
+    ) -> None:
         self._pool = pool
+        self._clock = clock
         self._settings = settings
         self._metrics = metrics
         self._feeds: dict[uuid.UUID, Feed] = {}
@@ -218,6 +222,21 @@ class Hub:
     async def close_all(self, code: int, message: str) -> None:
         """Close every socket of this instance (clients come back with `since`)."""
         await asyncio.gather(*(conn.close(code, message) for conn in list(self._connections)))
+
+    async def recheck_sessions(self) -> None:
+        """Close sockets whose web session has ended or expired without this instance
+        hearing of it (a notification lost while LISTEN was reconnecting, or expiry)."""
+        ids = {c.principal.session_id for c in self._connections}
+        ids.discard(None)
+        if not ids:
+            return
+        async with self._pool.acquire() as conn:
+            live = await users.live_session_ids(
+                conn, {i for i in ids if i is not None}, now=self._clock.now()
+            )
+        ended = {i for i in ids if i is not None and i not in live}
+        if ended:
+            self.end_sessions(ended)
 
     def end_sessions(self, session_ids: set[int]) -> None:
         """Close the sockets opened under web sessions that have ended."""

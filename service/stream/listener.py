@@ -102,6 +102,15 @@ class Listener:
                 log.warning("listener.check_failed")
                 conn.terminate()
                 self._lost.set()
+                continue
+            # Expired sessions end without a notification: look now and then.
+            await self._recheck_sessions()
+
+    async def _recheck_sessions(self) -> None:
+        try:
+            await self._hub.recheck_sessions()
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("listener.session_check_failed", error=str(exc))
 
     async def _supervise(self) -> None:
         delay = 0.2
@@ -119,5 +128,6 @@ class Listener:
                 delay = 0.2
                 self._metrics.listener_reconnects.inc()
                 self._hub.notify_all()
+                await self._recheck_sessions()
                 log.info("listener.reconnected")
                 break

@@ -147,7 +147,10 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "js.of": ("av", "of"),
     "js.status.active": ("Pågår", "Active"),
     "js.status.closed": ("Avslutad", "Closed"),
-    "js.past_deadline": ("Ni har inte rapporterat i tid", "You have not reported in time"),
+    "js.past_deadline": (
+        "Försenad: ni har inte rapporterat till förra rapporteringstiden",
+        "Overdue: you did not report for the last deadline",
+    ),
     "js.previous": ("Förra rapporten", "Previous report"),
     "js.first_report": (
         "Ni har inte rapporterat i den här händelsen än.",

@@ -208,6 +208,8 @@ async def report_page(request: web.Request) -> web.Response:
     async with request.app[keys.pool].acquire() as conn:
         previous = await reports.latest(conn, row.id, principal.organisation)
     incident = incident_ops.to_wire(row, now)
+    picture = await request.app[keys.hub].current_picture(row.id) or {}
+    entry = picture.get("organisations", {}).get(principal.organisation, {})
     return _page(
         request,
         "report.html",
@@ -217,6 +219,7 @@ async def report_page(request: web.Request) -> web.Response:
             "exercise": row.exercise,
             "sectors": SECTORS,
             "previous": previous,
+            "overdue": bool(entry.get("overdue")),
             "org_name": session.org_name,
             "boot": _boot(
                 request,

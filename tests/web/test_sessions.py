@@ -17,10 +17,11 @@ from urllib.parse import quote
 import aiohttp
 import asyncpg
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from yarl import URL
 
-from service import sessions
+from service import keys, sessions
 from service.clock import FixedClock
 from service.config import Settings
 from service.stream.connection import SESSION_ENDED
@@ -692,3 +693,22 @@ async def test_a_removed_users_address_can_be_used_again(dsn: str, browser: Brow
     await browser.login(ADA)
     page = await browser.get("/incidents")
     assert page.status == 200
+
+
+@pytest.mark.usefixtures("users")
+async def test_a_stream_whose_session_expired_is_closed_with_4001(
+    browser: Browser, clock: FixedClock, settings: Settings, app: web.Application
+) -> None:
+    await browser.login(ADA)
+    ada = await browser.ws()
+    try:
+        assert await StreamClient(ada).incidents() == []
+        await app[keys.hub].recheck_sessions()  # still live: nothing happens
+        assert await StreamClient(ada).incidents() == []
+
+        clock.set(T0 + timedelta(hours=settings.session_lifetime_hours))
+        await app[keys.hub].recheck_sessions()  # what the listener does now and then
+
+        assert await closed_with(ada) == SESSION_ENDED
+    finally:
+        await ada.close()

@@ -165,6 +165,8 @@ async function deliver() {
     previous = data;
     retryDelay = 2000;
     document.getElementById("draft-note").hidden = true;
+    const overdue = document.getElementById("late-note");
+    if (overdue) overdue.hidden = true; // reported since
     const late = data.late ? ` ${t("js.was_late")}` : "";
     showReceipt("received", `${localTime(data.received_at)}, ${t("version").toLowerCase()} ${data.version}.${late}`);
     document.getElementById("previous-info").textContent =
@@ -240,10 +242,4 @@ function start() {
   if (store.get(PENDING)) deliver();
 }
 
-function deadline() {
-  const note = document.getElementById("late-note");
-  if (note && boot.overdue) note.hidden = false;
-}
-
-deadline();
 start();

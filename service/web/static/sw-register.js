@@ -5,8 +5,8 @@ if ("serviceWorker" in navigator) {
     const ready = await navigator.serviceWorker.ready;
     if (location.pathname === "/login") ready.active?.postMessage({ forget: true });
     // Keep this very page and what it loads for offline use (the worker decides which
-    // pages qualify).
-    else {
+    // pages qualify). A page the worker already served was kept on the way.
+    else if (!navigator.serviceWorker.controller) {
       const assets = [...document.querySelectorAll("script[src], link[href]")]
         .map((node) => node.src || node.href).filter((url) => new URL(url).pathname.startsWith("/static/"));
       ready.active?.postMessage({ keep: location.pathname, assets });
