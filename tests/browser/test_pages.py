@@ -74,6 +74,13 @@ async def test_viewer_sees_incident_list_dashboard_and_history(
     await expect(page.locator("#needs")).to_contain_text("Två reservelverk")
     await expect(page.locator("#missing")).to_contain_text("Ale")
     await expect(page.locator("#timeline svg")).to_have_count(7)
+    rows = page.locator("#matrix tbody th")
+    await expect(rows.first).to_have_text("Vårgårda")  # the most affected first
+    await page.click("button[data-sort=name]")
+    await expect(rows).to_have_text(["Ale", "Bollebygd", "Grästorp", "Lerum", "Vårgårda"])
+    await expect(page.locator("th[aria-sort=ascending]")).to_have_count(1)
+    await page.click("button[data-sort=name]")
+    await expect(rows.first).to_have_text("Vårgårda")
     await shoot(page, "dashboard")
     await assert_accessible(page)
 

@@ -60,20 +60,36 @@ function compare(a, b) {
   return a.sortValues.name.localeCompare(b.sortValues.name, "sv");
 }
 
-function renderRows(codes) {
+// Rebuild the rows of `codes` and put each where the sort order wants it. Only rows
+// that changed move: with 290 municipalities, re-inserting every row would make the
+// browser restyle and lay out the whole table for each report.
+function place(row) {
+  const current = tbody.children;
+  let low = 0, high = current.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (compare(current[middle], row) <= 0) low = middle + 1; else high = middle;
+  }
+  tbody.insertBefore(row, current[low] || null);
+}
+
+function renderRows(codes, { resort = false } = {}) {
   const organisations = picture.organisations || {};
   for (const code of codes) {
-    const entry = organisations[code];
     const old = rows.get(code);
-    if (!entry) { old?.remove(); rows.delete(code); continue; }
+    old?.remove();
+    rows.delete(code);
+    const entry = organisations[code];
+    if (!entry) continue;
     const row = buildRow(code, entry);
-    if (old) old.replaceWith(row); else tbody.append(row);
     rows.set(code, row);
+    if (!resort) place(row);
   }
-  const ordered = [...rows.values()].sort(compare);
-  const fragment = document.createDocumentFragment();
-  fragment.append(...ordered);
-  tbody.append(fragment);
+  if (resort) {
+    const fragment = document.createDocumentFragment();
+    fragment.append(...[...rows.values()].sort(compare));
+    tbody.append(fragment);
+  }
   for (const th of document.querySelectorAll("#matrix thead th")) {
     const button = th.querySelector("button[data-sort]");
     if (!button) continue;
@@ -92,6 +108,11 @@ function renderSummary() {
     .filter(([, entry]) => !receivedFor(entry, reporting.due_at))
     .sort((a, b) => (a[1].name || a[0]).localeCompare(b[1].name || b[0], "sv"));
   const list = document.getElementById("missing");
+  // Rebuild the list only when who is on it (or how) has changed.
+  const signature = missing.map(([code, entry]) => `${code}:${entry.overdue ? 1 : 0}:${entry.name}`).join(",")
+    + `|${(reporting.overdue || []).join(",")}`;
+  if (list.dataset.signature === signature) return renderNeeds(organisations);
+  list.dataset.signature = signature;
   list.replaceChildren(...missing.map(([code, entry]) => {
     const overdue = entry.overdue || (reporting.overdue || []).includes(code);
     return el("li", { class: overdue ? "chip chip-overdue" : "chip" },
@@ -100,7 +121,10 @@ function renderSummary() {
   }));
   if (!missing.length) list.replaceChildren(el("li", { class: "muted", text: t("js.all_reported") }));
   document.getElementById("missing-count").textContent = `(${missing.length})`;
+  renderNeeds(organisations);
+}
 
+function renderNeeds(organisations) {
   const urgency = { critical: 4, high: 3, medium: 2, low: 1 };
   const needs = Object.entries(picture.needs || {}).sort((a, b) =>
     (urgency[b[1].urgency] || 0) - (urgency[a[1].urgency] || 0) || Date.parse(b[1].since) - Date.parse(a[1].since));
@@ -119,10 +143,13 @@ function onPicture(next, patch, event) {
   if (!patch) {
     rows.clear();
     tbody.replaceChildren();
-    renderRows(Object.keys(picture.organisations || {}));
+    renderRows(Object.keys(picture.organisations || {}), { resort: true });
   } else {
     const changed = new Set(Object.keys(patch.organisations || {}));
-    if (patch.reporting) Object.keys(picture.organisations || {}).forEach((code) => changed.add(code));
+    // Rows show the deadline's marks: rebuild all only when the deadline or overdue changed.
+    if (patch.reporting && ("due_at" in patch.reporting || "overdue" in patch.reporting)) {
+      Object.keys(picture.organisations || {}).forEach((code) => changed.add(code));
+    }
     renderRows(changed);
   }
   renderSummary();
@@ -150,7 +177,7 @@ document.querySelector("#matrix thead").addEventListener("click", (click) => {
   if (!button) return;
   const key = button.dataset.sort;
   sort = { key, direction: sort.key === key ? -sort.direction : (key === "name" ? 1 : -1) };
-  renderRows([]);
+  renderRows([], { resort: true });
 });
 
 async function loadTimeline() {
