@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -10,7 +12,7 @@ from schemas.common import SECTORS
 from service import keys
 from service.auth import session_principal
 from service.domain import incidents as incident_ops
-from service.errors import NotFound
+from service.errors import Forbidden, NotFound
 from service.http.queries import incident_id
 from service.policy import can_activate_in, can_manage
 from service.repo import incidents, organisations, reports
@@ -51,13 +53,38 @@ def _page(
     return render(request, template, context, session=session, status=status)
 
 
-def _not_found(request: web.Request, session: SessionRow) -> web.Response:
-    return _page(request, "error.html", session, {"message_key": "not_found"}, status=404)
+PageHandler = Callable[[web.Request, SessionRow], Awaitable[web.Response]]
+
+
+def page(handler: PageHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A page for a logged-in person (others go to the log-in page). A handler raises
+    NotFound or Forbidden like the API does; here they become pages in the person's
+    language, not problem+json."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.Response:
+        session = await require_session(request)
+        try:
+            return await handler(request, session)
+        except NotFound:
+            return _page(request, "error.html", session, {"message_key": "not_found"}, status=404)
+        except Forbidden:
+            return _page(request, "error.html", session, {"message_key": "forbidden"}, status=403)
+
+    return wrapped
 
 
 async def _incident(request: web.Request, session: SessionRow) -> IncidentRow:
     async with request.app[keys.pool].acquire() as conn:
         return await incident_ops.visible(conn, session_principal(session), incident_id(request))
+
+
+async def _managed(request: web.Request, session: SessionRow) -> IncidentRow:
+    """An active incident the person may change and close."""
+    row = await _incident(request, session)
+    if not can_manage(session_principal(session), row.access) or row.status != "active":
+        raise Forbidden("only a duty officer of the incident changes or closes it")
+    return row
 
 
 def _boot(request: web.Request, session: SessionRow, **data: Any) -> dict[str, Any]:
@@ -73,8 +100,8 @@ def _boot(request: web.Request, session: SessionRow, **data: Any) -> dict[str, A
 
 
 @routes.get("/incidents")
-async def incident_list(request: web.Request) -> web.Response:
-    session = await require_session(request)
+@page
+async def incident_list(request: web.Request, session: SessionRow) -> web.Response:
     principal = session_principal(session)
     now = request.app[keys.clock].now()
     async with request.app[keys.pool].acquire() as conn:
@@ -94,23 +121,18 @@ async def incident_list(request: web.Request) -> web.Response:
 
 
 @routes.get("/incidents/new")
-async def new_incident(request: web.Request) -> web.Response:
-    session = await require_session(request)
+@page
+async def new_incident(request: web.Request, session: SessionRow) -> web.Response:
     principal = session_principal(session)
     if principal.role != "duty_officer":
-        return _page(request, "error.html", session, {"message_key": "forbidden"}, status=403)
+        raise Forbidden("only a duty officer activates incidents")
     return await _console(request, session, None)
 
 
 @routes.get("/incidents/{id}/edit")
-async def edit_incident(request: web.Request) -> web.Response:
-    session = await require_session(request)
-    try:
-        row = await _incident(request, session)
-    except NotFound:
-        return _not_found(request, session)
-    if not can_manage(session_principal(session), row.access) or row.status != "active":
-        return _page(request, "error.html", session, {"message_key": "forbidden"}, status=403)
+@page
+async def edit_incident(request: web.Request, session: SessionRow) -> web.Response:
+    row = await _managed(request, session)
     return await _console(request, session, row)
 
 
@@ -146,14 +168,9 @@ async def _console(
 
 
 @routes.get("/incidents/{id}/close")
-async def close_page(request: web.Request) -> web.Response:
-    session = await require_session(request)
-    try:
-        row = await _incident(request, session)
-    except NotFound:
-        return _not_found(request, session)
-    if not can_manage(session_principal(session), row.access) or row.status != "active":
-        return _page(request, "error.html", session, {"message_key": "forbidden"}, status=403)
+@page
+async def close_page(request: web.Request, session: SessionRow) -> web.Response:
+    row = await _managed(request, session)
     incident = incident_ops.to_wire(row, request.app[keys.clock].now())
     return _page(
         request,
@@ -168,12 +185,9 @@ async def close_page(request: web.Request) -> web.Response:
 
 
 @routes.get("/incidents/{id}")
-async def dashboard(request: web.Request) -> web.Response:
-    session = await require_session(request)
-    try:
-        row = await _incident(request, session)
-    except NotFound:
-        return _not_found(request, session)
+@page
+async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
+    row = await _incident(request, session)
     principal = session_principal(session)
     incident = incident_ops.to_wire(row, request.app[keys.clock].now())
     return _page(
@@ -195,15 +209,12 @@ async def dashboard(request: web.Request) -> web.Response:
 
 
 @routes.get("/incidents/{id}/report")
-async def report_page(request: web.Request) -> web.Response:
-    session = await require_session(request)
-    try:
-        row = await _incident(request, session)
-    except NotFound:
-        return _not_found(request, session)
+@page
+async def report_page(request: web.Request, session: SessionRow) -> web.Response:
+    row = await _incident(request, session)
     principal = session_principal(session)
     if principal.role != "reporter" or principal.organisation not in row.participants:
-        return _page(request, "error.html", session, {"message_key": "forbidden"}, status=403)
+        raise Forbidden("only a reporter of a participating organisation reports")
     now = request.app[keys.clock].now()
     async with request.app[keys.pool].acquire() as conn:
         previous = await reports.latest(conn, row.id, principal.organisation)
@@ -238,15 +249,12 @@ async def report_page(request: web.Request) -> web.Response:
 
 
 @routes.get("/incidents/{id}/organisations/{code}")
-async def history_page(request: web.Request) -> web.Response:
-    session = await require_session(request)
-    try:
-        row = await _incident(request, session)
-    except NotFound:
-        return _not_found(request, session)
+@page
+async def history_page(request: web.Request, session: SessionRow) -> web.Response:
+    row = await _incident(request, session)
     code = request.match_info["code"]
     if code not in row.participants:
-        return _not_found(request, session)
+        raise NotFound(f"{code} does not take part in {row.id}")
     async with request.app[keys.pool].acquire() as conn:
         found = await reports.history(conn, row.id, organisation=code, limit=None)
         org = await organisations.get(conn, code)
@@ -270,14 +278,11 @@ async def history_page(request: web.Request) -> web.Response:
 
 
 @routes.get("/incidents/{id}/rounds/{n}")
-async def round_page(request: web.Request) -> web.Response:
+@page
+async def round_page(request: web.Request, session: SessionRow) -> web.Response:
     """The picture at one past deadline, as stored when its round closed, beside who
     reported on time, late (counted as of now) or not at all."""
-    session = await require_session(request)
-    try:
-        row = await _incident(request, session)
-    except NotFound:
-        return _not_found(request, session)
+    row = await _incident(request, session)
     raw = request.match_info["n"]
     n = int(raw) if raw.isdigit() and len(raw) <= 9 else 0
     async with request.app[keys.pool].acquire() as conn:
@@ -285,7 +290,7 @@ async def round_page(request: web.Request) -> web.Response:
         picture = await rounds_repo.round_picture(conn, row.id, n) if n >= 1 else None
         times = await rounds_repo.report_times(conn, row.id)
     if picture is None:
-        return _not_found(request, session)
+        raise NotFound(f"no closed round {raw!r} in incident {row.id}")
     previous = next((r.due_at for r in closed if r.n == n - 1), None)
     this = next(r for r in closed if r.n == n)
     outcome = classify(this.expected, times, previous=previous, due_at=this.due_at)
