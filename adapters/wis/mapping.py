@@ -74,7 +74,10 @@ def report_id_for_answer(answer_id: str) -> uuid.UUID:
 
 
 def marked(exercise: bool, text: str) -> str:
-    return f"{EXERCISE_MARK}: {text}" if exercise else text
+    """`text` marked as an exercise (`ÖVNING: …`), unless it says so already."""
+    if not exercise or text.upper().startswith(EXERCISE_MARK):
+        return text
+    return f"{EXERCISE_MARK}: {text}"
 
 
 def area(payload: Mapping[str, Any]) -> dict[str, Any]:
