@@ -1,4 +1,4 @@
-"""`python -m bench [ingest|fanout|fold|dashboard|all] [--quick]`: run benchmarks, print tables.
+"""`python -m bench [ingest|fanout|fold|peer|dashboard|all] [--quick]`: print benchmark tables.
 
 Every figure is printed beside a baseline measured in the same run; read the ratios,
 not the absolute times (these machines are noisy). See docs/benchmarks.md.
@@ -10,11 +10,11 @@ import argparse
 import asyncio
 import time
 
-from bench import dashboard, fanout, fold, ingest
+from bench import dashboard, fanout, fold, ingest, peer
 from bench.common import Postgres, bench_settings, embedded_postgres, machine
 from service.logs import configure_logging
 
-CHOICES = ("ingest", "fanout", "fold", "dashboard", "all")
+CHOICES = ("ingest", "fanout", "fold", "peer", "dashboard", "all")
 
 
 async def _with_database(pg: Postgres, chosen: list[str], *, quick: bool) -> None:
@@ -25,6 +25,8 @@ async def _with_database(pg: Postgres, chosen: list[str], *, quick: bool) -> Non
         await fanout.run(pg, quick=quick)
     if "ingest" in chosen:
         await ingest.run(pg, quick=quick)
+    if "peer" in chosen:
+        await peer.run(pg, quick=quick)
     if "dashboard" in chosen:
         await dashboard.run(pg, quick=quick)
 
@@ -34,14 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("which", nargs="?", default="all", choices=CHOICES)
     parser.add_argument("--quick", action="store_true", help="fewer requests, viewers, repeats")
     args = parser.parse_args(argv)
-    everything = ["fanout", "ingest", "fold", "dashboard"]
+    everything = ["fanout", "ingest", "peer", "fold", "dashboard"]
     chosen = everything if args.which == "all" else [args.which]
 
     configure_logging(bench_settings())  # warnings only, from the first migration on
     began = time.perf_counter()
     print(f"# Lägesbild benchmarks{' (quick)' if args.quick else ''}: {', '.join(chosen)}")
     print(machine(), flush=True)
-    if {"ingest", "fanout", "dashboard"} & set(chosen):
+    if {"ingest", "fanout", "peer", "dashboard"} & set(chosen):
         with embedded_postgres() as pg:
             asyncio.run(_with_database(pg, chosen, quick=args.quick))
     if "fold" in chosen:

@@ -35,9 +35,10 @@ def create_app(settings: Settings, *, dsn: str, clock: Clock | None = None) -> w
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(_hub_ctx)
     app.cleanup_ctx.append(rounds_ctx)
-    setup_outbox(app)  # channel registry, channels, delivery worker
-    # Exchange with a WIS-style node (docs/exchange.md): subscription and answer poller.
+    # Exchange with a WIS-style node (docs/exchange.md): subscription, outbox channel `wis`
+    # and answer poller. Before the outbox, so the worker stops before its session closes.
     app.cleanup_ctx.append(wis_ctx)
+    setup_outbox(app)  # channel registry, channels, delivery worker
     app.on_shutdown.append(_close_sockets)
     return app
 

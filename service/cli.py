@@ -13,6 +13,7 @@ from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
 from adapters import cli as exchange_cli
+from adapters.wis.demo import DemoNode, demo_node
 from schemas.common import ROLES, Role
 from schemas.round import Email
 from service import sessions
@@ -154,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(outbox_cli.run(_dsn(settings), args))
         dsn = _dsn(settings)
         asyncio.run(prepare_database(dsn))
+        node: DemoNode | None = None
         if args.command == "migrate":
             return 0
         if args.command == "demo":
@@ -166,7 +168,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"each arrives in {settings.data_dir / 'demo-mail'}",
                     flush=True,
                 )
-        _serve(settings, dsn)
+            if settings.wis_url is None:  # a mock WIS node beside the service
+                node = demo_node()
+                settings = node.settings_for(settings)
+                print(f"Demo: a mock WIS node runs on {node.url}/ (what it received: that page)")
+                print(
+                    f"Demo: tokens to answer on that node as {', '.join(node.actor_tokens)} "
+                    f"are in {node.write_tokens(settings.data_dir)}",
+                    flush=True,
+                )
+        _serve(settings, dsn, node)
         return 0
     except MigrationError as exc:
         print(f"lagesbild: cannot start: {exc}", file=sys.stderr)
@@ -264,8 +275,10 @@ async def _remove_user(dsn: str, email: str) -> int:
     return 0
 
 
-def _serve(settings: Settings, dsn: str) -> None:
+def _serve(settings: Settings, dsn: str, node: DemoNode | None = None) -> None:
     app = create_app(settings, dsn=dsn)
+    if node is not None:
+        node.add_to(app)
     url = f"http://{settings.host}:{settings.port}"
 
     def announce(_: str) -> None:

@@ -43,6 +43,10 @@ KINDS = (
 
 
 class WisChannel:
+    # Strict order per destination: an answer never reaches the node before its area and
+    # request, and an area is not ended before the last answers and summary arrive.
+    ordered = True
+
     def __init__(self, client: NodeClient, pool: asyncpg.Pool) -> None:
         self._client = client
         self._pool = pool
@@ -126,6 +130,7 @@ class WisChannel:
                 exercise=exercise,
                 due_at=closed_due,
                 overdue=[str(code) for code in data.get("overdue") or []],
+                reported=_reported(data),
             ),
             message_id=f"lagesbild:summary:{incident}:{seq}",
         )
@@ -136,6 +141,15 @@ class WisChannel:
             after = datetime.fromisoformat(after)
         following = deadline_at_or_after(row.schedule, after + timedelta(microseconds=1))
         await self._request(incident, following.isoformat(), exercise)
+
+
+def _reported(data: dict[str, Any]) -> tuple[int, int] | None:
+    """(received, expected) of the closed round, from a `round.closed` written by the
+    rounds job (`expected`, `on_time`, `late`); None for an event without them."""
+    expected, on_time, late = data.get("expected"), data.get("on_time"), data.get("late")
+    if not isinstance(expected, list) or not isinstance(on_time, list):
+        return None
+    return len(on_time) + len(late if isinstance(late, list) else []), len(expected)
 
 
 def wis_channel(settings: Settings, session: aiohttp.ClientSession, pool: asyncpg.Pool) -> Channel:

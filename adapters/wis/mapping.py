@@ -74,7 +74,10 @@ def report_id_for_answer(answer_id: str) -> uuid.UUID:
 
 
 def marked(exercise: bool, text: str) -> str:
-    return f"{EXERCISE_MARK}: {text}" if exercise else text
+    """`text` marked as an exercise (`ÖVNING: …`), unless it says so already."""
+    if not exercise or text.upper().startswith(EXERCISE_MARK):
+        return text
+    return f"{EXERCISE_MARK}: {text}"
 
 
 def area(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -165,16 +168,19 @@ def summary_post(
     exercise: bool,
     due_at: str | None,
     overdue: list[str] | None = None,
+    reported: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
     """A closed round's consolidated picture → a summary post (anteckning).
 
     `overdue` is the closed round's own list when its event names one, else the picture's.
+    `reported` is (received, expected) of the closed round when its event names them: the
+    picture after the event already counts for the next deadline.
     """
     reporting = picture.get("reporting", {})
+    received, expected = reported or (reporting.get("received", 0), reporting.get("expected", 0))
     lines = [
         f"Samlad lägesbild{f' vid {due_at}' if due_at else ''}: "
-        f"{reporting.get('received', 0)} av {reporting.get('expected', 0)} aktörer "
-        "har rapporterat.",
+        f"{received} av {expected} aktörer har rapporterat.",
     ]
     overdue = overdue or reporting.get("overdue") or []
     if overdue:

@@ -39,6 +39,14 @@ class Store:
     tokens: dict[str, Actor] = field(default_factory=dict)
     seen_messages: set[str] = field(default_factory=set)
     duplicates: int = 0
+    # Every write taken, by Message-Id, in order (repeats are not in it).
+    accepted: list[str] = field(default_factory=list)
+    # Faults for tests and demos: the whole API answers 503 while `unavailable`; writes
+    # whose Message-Id is in `failing` answer 503 and those in `refusing` 422 (the rest
+    # of the node works).
+    unavailable: bool = False
+    failing: set[str] = field(default_factory=set)
+    refusing: set[str] = field(default_factory=set)
 
     def log(self, kind: str, area_id: str, item: dict[str, Any], by: str) -> None:
         self.changes.append(
@@ -78,6 +86,12 @@ class _Refused(Exception):
 
 @web.middleware
 async def _errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    store = request.app[store_key]
+    message_id = request.headers.get("Message-Id", "").strip()
+    if request.path.startswith("/api/") and (store.unavailable or message_id in store.failing):
+        return _problem(503, "noden är inte tillgänglig")
+    if message_id and message_id in store.refusing:
+        return _problem(422, "meddelandet avvisas")
     try:
         response: web.StreamResponse = await handler(request)
     except _Refused as exc:
@@ -121,6 +135,7 @@ def _first_time(request: web.Request) -> bool:
         store.duplicates += 1
         return False
     store.seen_messages.add(message_id)
+    store.accepted.append(message_id)
     return True
 
 

@@ -1,4 +1,10 @@
-"""The WIS node in the app: subscription kept in step with settings, and the poller."""
+"""The WIS node in the app: subscription kept in step with settings, the outbox channel
+`wis`, and the poller.
+
+`create_app` adds `wis_ctx` before the outbox's contexts, so at shutdown the outbox
+worker stops (its deliveries under way end) before this context closes the HTTP
+session the channel delivers through.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +25,9 @@ log = structlog.get_logger(__name__)
 
 
 async def wis_ctx(app: web.Application) -> AsyncIterator[None]:
-    """With LAGESBILD_WIS_URL set: events are copied to the outbox for `wis` and the node's
-    answers are read every LAGESBILD_WIS_POLL_SECONDS. Without: neither."""
+    """With LAGESBILD_WIS_URL and LAGESBILD_WIS_TOKEN set: events are copied to the outbox for
+    `wis`, the channel delivering them is registered (in order), and the node's answers
+    are read every LAGESBILD_WIS_POLL_SECONDS. Without: none of these."""
     settings = app[keys.settings]
     pool = app[keys.pool]
     url, token = settings.wis_url, settings.wis_token
@@ -36,8 +43,10 @@ async def wis_ctx(app: web.Application) -> AsyncIterator[None]:
     if url is None or token is None:
         yield
         return
-    session = aiohttp.ClientSession()
+    session = aiohttp.ClientSession(headers={"User-Agent": "Lagesbild-WIS"})
     client = NodeClient(session, url, token, timeout=settings.wis_timeout_seconds)
+    channels = app[keys.outbox_channels]
+    channels.register(channel.wis_channel(settings, session, pool))
     task = asyncio.create_task(_poll_forever(app, client), name="wis-poller")
     try:
         yield
@@ -45,6 +54,7 @@ async def wis_ctx(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        channels.unregister(channel.DESTINATION)
         await session.close()
 
 
