@@ -7,6 +7,7 @@ where needed) and as `X-Lagesbild-Message-Id`.
 
 from __future__ import annotations
 
+import email.policy
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Annotated
@@ -53,6 +54,17 @@ def build(
     return mail
 
 
+# Python 3.11's header folding drops the space between two encoded words when a long
+# non-ASCII subject is folded ("Västra Götaland" arrives as "VästraGötaland"). Lines of
+# up to 998 characters (RFC 5322's limit) keep our subjects on one line, whole.
+_POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
+def flatten(mail: EmailMessage) -> bytes:
+    """The message as sent on the wire."""
+    return mail.as_bytes(policy=_POLICY)
+
+
 class EmailChannel:
     """Sends through the SMTP server in the settings (`LAGESBILD_SMTP_*`)."""
 
@@ -78,7 +90,9 @@ class EmailChannel:
         mail = build(message, payload, sender=settings.smtp_from, clock=self._clock)
         try:
             await aiosmtplib.send(
-                mail,
+                flatten(mail),
+                sender=settings.smtp_from,
+                recipients=payload.to,
                 hostname=self._host,
                 port=settings.smtp_port,
                 username=settings.smtp_user,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiohttp import web
@@ -12,6 +13,9 @@ from aiohttp import web
 from service import keys
 from service.clock import FixedClock
 from service.outbox import webhooks
+from service.outbox.email_channel import EmailPayload, build, flatten
+from service.outbox.repo import OutboxMessage
+from tests.conftest import T0
 from tests.outbox.conftest import Outbox, Receiver, SmtpSink
 from tests.rounds.support import add_contacts, at
 from tests.support import Api, report
@@ -51,3 +55,23 @@ async def test_reminder_before_a_deadline_arrives_by_email_and_webhook(
     assert body["due_at"] == "2026-11-22T13:00:00Z"
     signature = posted.headers[webhooks.SIGNATURE_HEADER]
     assert webhooks.verify_signature(hook.secret, signature, posted.body, clock.now(), 300)
+
+
+def test_a_long_swedish_subject_arrives_whole() -> None:
+    subject = (
+        "ÖVNING Färgelanda (1439) har missat två rapporteringstider – ÖVNING Storm Västra Götaland"
+    )
+    message = OutboxMessage(
+        id=1,
+        message_id="reminder:x",
+        destination="email",
+        kind="reminder.escalation",
+        incident_id=None,
+        payload={},
+        created_at=T0,
+        attempts=1,
+    )
+    payload = EmailPayload(to=["tib@lst14.example.se"], subject=subject, text="Hej")
+    mail = build(message, payload, sender="lagesbild@lst14.example.se", clock=FixedClock(T0))
+    parsed = message_from_bytes(flatten(mail), policy=policy.default)
+    assert parsed["Subject"] == subject
