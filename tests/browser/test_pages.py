@@ -175,3 +175,16 @@ async def test_past_round_shows_its_snapshot_and_who_was_missing(
     await expect(page.locator("#on_time-h")).to_contain_text("(1)")
     await shoot(page, "round")
     await assert_accessible(page)
+
+
+async def test_admin_logs_in_and_sees_every_incident(people: People, api: Api) -> None:
+    await _exercise(api)
+    elsewhere = await api.activate(by="LST-01", county="01", participants=["0180"], title="Skyfall")
+    admin = await people.make("MSB", "admin", "Administratör")
+    page = await people.login(admin)
+    await expect(page.locator("ul.cards h3")).to_have_count(2)
+    await expect(page.locator(f"h3 a[href='/incidents/{elsewhere['id']}']")).to_contain_text(
+        "Skyfall"
+    )
+    await expect(page.locator(".who")).to_contain_text("administratör")
+    await assert_accessible(page)
