@@ -32,6 +32,7 @@ from service.repo import events, incidents
 from service.schedule import deadline_at_or_after
 
 DESTINATION = "wis"
+REMEMBERED_REQUESTS = 10_000
 # The event kinds the channel turns into node calls (the subscription of `wis`).
 KINDS = (
     "incident.activated",
@@ -50,6 +51,10 @@ class WisChannel:
     def __init__(self, client: NodeClient, pool: asyncpg.Pool) -> None:
         self._client = client
         self._pool = pool
+        # Requests this instance has already seen the node take: every report names its
+        # deadline's request, which the node would only drop as a repeat. Forgotten at
+        # restart (the node still drops the repeat), and bounded.
+        self._requested: dict[str, None] = {}
 
     @property
     def destination(self) -> str:
@@ -108,9 +113,13 @@ class WisChannel:
             return
         deadline = datetime.fromisoformat(due_at)
         body = mapping.request(incident, deadline, exercise=exercise)
-        await self._client.post(
-            f"/api/areas/{incident}/requests", body, message_id=f"lagesbild:request:{body['id']}"
-        )
+        message_id = f"lagesbild:request:{body['id']}"
+        if message_id in self._requested:
+            return
+        await self._client.post(f"/api/areas/{incident}/requests", body, message_id=message_id)
+        self._requested[message_id] = None
+        if len(self._requested) > REMEMBERED_REQUESTS:
+            del self._requested[next(iter(self._requested))]
 
     async def _summary(self, incident: str, seq: int, exercise: bool, data: dict[str, Any]) -> None:
         """The picture as it stood when the round closed (the log up to its seq), then the
