@@ -14,13 +14,13 @@ from aiohttp import web
 
 from adapters.edxl import exchange
 from adapters.wis.mock import Actor, create_mock_app
-from service.auth import Principal
 from service.clock import SystemClock
 from service.config import Settings
 from service.db import create_pool, prepare_database
 from service.domain import incidents as incident_ops
 from service.errors import ProblemError
 from service.picture import rebuild
+from service.principal import Principal
 from service.repo import events, incidents, organisations, reports
 
 COMMANDS = ("mock-wis", "export", "import-edxl")

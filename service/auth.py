@@ -4,30 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 
 from aiohttp import web
 
 from schemas.common import Role
 from service import keys, sessions
 from service.errors import Unauthenticated
+from service.principal import Principal
 from service.repo import Conn
 from service.repo.users import SessionRow
 
 TOKEN_PREFIX = "lgb_"  # noqa: S105  # a public prefix, not a secret
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is calling: an organisation acting in a role."""
-
-    name: str
-    organisation: str
-    org_kind: str
-    org_county: str | None
-    role: Role
-    # Set when the caller is a person logged in to the web app (not an API token).
-    session_id: int | None = None
 
 
 def new_token() -> str:

@@ -16,13 +16,14 @@ import asyncpg
 from schemas.common import Role
 from schemas.incident import DailySchedule, IncidentCreate
 from schemas.report import ReportSubmission
-from service.auth import Principal, create_token
+from service.auth import create_token
 from service.clock import Clock, SystemClock
 from service.config import Settings
 from service.db import create_pool
 from service.domain import incidents as incident_ops
 from service.domain import reports as report_ops
 from service.metrics import Metrics
+from service.principal import Principal
 from service.repo import Conn, organisations
 from service.rounds import repo as rounds_repo
 from service.rounds.job import RoundsJob

@@ -17,10 +17,10 @@ from adapters import xml_safety
 from adapters.edxl import codec
 from schemas.incident import Incident
 from schemas.report import StoredReport
-from service.auth import Principal
 from service.domain import reports as report_ops
 from service.domain.reports import Submitted
 from service.errors import Forbidden, NotFound, ValidationFailed
+from service.principal import Principal
 from service.repo import incidents, organisations
 
 ROLES_THAT_IMPORT = ("adapter", "reporter")

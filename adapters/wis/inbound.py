@@ -25,11 +25,11 @@ from adapters import repo
 from adapters.wis import mapping
 from adapters.wis.client import NodeClient
 from schemas.report import ReportSubmission
-from service.auth import Principal
 from service.domain import reports as report_ops
 from service.domain.reports import Submitted
 from service.errors import NotFound, ProblemError, ValidationFailed
 from service.http.bodies import validation_problem
+from service.principal import Principal
 from service.repo import incidents, organisations
 
 SOURCE = "wis"

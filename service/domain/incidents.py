@@ -9,10 +9,10 @@ from typing import Any
 import asyncpg
 
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
-from service.auth import Principal
 from service.clock import iso
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.policy import can_activate_in, can_manage, can_see
+from service.principal import Principal
 from service.repo import Conn, events, incidents, organisations
 from service.repo.incidents import IncidentRow
 from service.schedule import deadline_at_or_after

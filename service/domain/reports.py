@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from schemas.report import ReportContent, ReportSubmission, StoredReport
-from service.auth import Principal
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from service.principal import Principal
 from service.repo import events, incidents, reports
 from service.schedule import deadline_at_or_after
 

@@ -12,8 +12,8 @@ from pydantic import TypeAdapter
 
 from schemas.common import Severity
 from schemas.incident import DailySchedule, IntervalSchedule, Schedule
-from service.auth import Principal
 from service.policy import IncidentAccess
+from service.principal import Principal
 from service.repo import Conn
 
 _schedule_adapter: TypeAdapter[IntervalSchedule | DailySchedule] = TypeAdapter(Schedule)
