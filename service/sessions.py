@@ -8,12 +8,15 @@ session's open streams when the notification arrives.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import argon2
@@ -30,6 +33,7 @@ LOGIN_COOKIE = "lagesbild_login"  # double-submit token for the log-in form, bef
 CSRF_HEADER = "X-CSRF-Token"
 CHANNEL = "lagesbild_sessions"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+T = TypeVar("T")
 
 _hasher = argon2.PasswordHasher()
 
@@ -60,15 +64,23 @@ class NewSession:
 async def check_password(conn: Conn, email: str, password: str) -> users_repo.UserRow | None:
     """The user when the password is right; None otherwise (and as slowly either way)."""
     user = await users_repo.by_email(conn, normalise_email(email))
+    stored = await _off_loop(_dummy_hash) if user is None else user.password_hash
     try:
-        _hasher.verify(_dummy_hash() if user is None else user.password_hash, password)
+        await _off_loop(_hasher.verify, stored, password)
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         return None
     if user is None:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
-        await users_repo.set_password_hash(conn, user.id, _hasher.hash(password))
+        rehashed = await _off_loop(_hasher.hash, password)
+        await users_repo.set_password_hash(conn, user.id, rehashed)
     return user
+
+
+async def _off_loop(work: Callable[..., T], *args: Any) -> T:
+    """Argon2 takes about a tenth of a second of CPU by design: in a thread, so streams
+    and requests go on meanwhile (argon2-cffi releases the GIL while it hashes)."""
+    return await asyncio.get_running_loop().run_in_executor(None, work, *args)
 
 
 def normalise_email(email: str) -> str:
@@ -84,7 +96,7 @@ async def create_user(
         name=name,
         organisation=organisation,
         role=role,
-        password_hash=hash_password(password),
+        password_hash=await _off_loop(hash_password, password),
         at=at,
     )
 
@@ -173,7 +185,10 @@ def same_origin(request: web.BaseRequest, trusted: frozenset[str]) -> bool:
     if origin in trusted:
         return True
     parts = urlsplit(origin)
-    return parts.scheme in {"http", "https"} and parts.netloc == request.host
+    # The page's scheme must be this site's too: a page injected into plain http must not
+    # pass for the https site.
+    scheme = "https" if is_https(request) else "http"
+    return parts.scheme == scheme and parts.netloc == request.host
 
 
 def check_csrf(

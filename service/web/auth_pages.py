@@ -54,16 +54,24 @@ async def login_page(request: web.Request) -> web.Response:
     return _login_form(request, email="", failed=False)
 
 
-def _login_form(request: web.Request, *, email: str, failed: bool) -> web.Response:
+def _login_form(
+    request: web.Request, *, email: str, failed: bool, expired: bool = False
+) -> web.Response:
     token = secrets.token_urlsafe(32)
     response = render(
         request,
         "login.html",
-        {"csrf": token, "email": email, "failed": failed, "next": request.query.get("next", "")},
+        {
+            "csrf": token,
+            "email": email,
+            "failed": failed,
+            "expired": expired,
+            "next": request.query.get("next", ""),
+        },
         session=None,
-        status=401 if failed else 200,
+        status=403 if expired else 401 if failed else 200,
     )
-    sessions.set_cookie(response, request, sessions.LOGIN_COOKIE, token, max_age=3600)
+    sessions.set_cookie(response, request, sessions.LOGIN_COOKIE, token, max_age=12 * 3600)
     return response
 
 
@@ -73,12 +81,22 @@ async def login(request: web.Request) -> web.Response:
     expected = request.cookies.get(sessions.LOGIN_COOKIE, "")
     supplied = form.get("csrf_token")
     settings = request.app[keys.settings]
-    if not expected:
-        raise Forbidden("the log-in form has expired: reload the page", slug="csrf")
-    sessions.check_csrf(
-        request, expected, supplied if isinstance(supplied, str) else None, settings.trusted_origins
-    )
     email, password = form.get("email"), form.get("password")
+    try:
+        if not expected:
+            raise Forbidden("the log-in form has expired: reload the page", slug="csrf")
+        sessions.check_csrf(
+            request,
+            expected,
+            supplied if isinstance(supplied, str) else None,
+            settings.trusted_origins,
+        )
+    except Forbidden:
+        if "text/html" not in request.headers.get("Accept", ""):
+            raise
+        # A person at a form left open too long (or a second tab): a fresh form, in words.
+        kept = email[:254] if isinstance(email, str) else ""
+        return _login_form(request, email=kept, failed=False, expired=True)
     if not isinstance(email, str) or not isinstance(password, str):
         return _login_form(request, email="", failed=True)
     clock = request.app[keys.clock]

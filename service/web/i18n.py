@@ -30,6 +30,10 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "email": ("E-postadress", "E-mail address"),
     "password": ("Lösenord", "Password"),
     "login_failed": ("Fel e-postadress eller lösenord.", "Wrong e-mail address or password."),
+    "login_expired": (
+        "Formuläret hade gått ut. Skriv lösenordet igen och logga in.",
+        "The form had expired. Type the password again and log in.",
+    ),
     "login_intro": (
         "Logga in med ditt konto för att rapportera eller följa lägesbilden.",
         "Log in with your account to report or follow the situation picture.",
@@ -182,6 +186,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "Detta har ändrats sedan förra rapporten",
         "Changed since the previous report",
     ),
+    "js.review_first": ("Detta skickas i rapporten", "This is what the report says"),
     "js.send": ("Skicka rapporten", "Send the report"),
     "js.keep_editing": ("Fortsätt redigera", "Keep editing"),
     "js.incident_closed": (
@@ -200,7 +205,6 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "Inte skickad än – sparad i telefonen/datorn.",
         "Not sent yet – kept on this device.",
     ),
-    "js.do_not_close": ("", ""),
     "js.was_late": (
         "Rapporten kom in efter rapporteringstiden.",
         "The report arrived after the deadline.",

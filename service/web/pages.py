@@ -114,7 +114,9 @@ async def incident_list(request: web.Request, session: SessionRow) -> web.Respon
         {
             "active": [i for i in wire if i.status == "active"],
             "closed": [i for i in wire if i.status == "closed"],
-            "can_activate": principal.role == "duty_officer",
+            # As `can_activate_in`: a county board's duty officer, or an agency's.
+            "can_activate": principal.role == "duty_officer"
+            and principal.org_kind in {"county_board", "agency"},
             "participant": principal.organisation,
         },
     )
@@ -200,7 +202,8 @@ async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
             "sectors": SECTORS,
             "can_manage": can_manage(principal, row.access) and row.status == "active",
             "can_report": principal.role == "reporter"
-            and principal.organisation in row.participants,
+            and principal.organisation in row.participants
+            and row.status == "active",
             "boot": _boot(
                 request, session, incident={"id": str(row.id), "title": row.title}, sectors=SECTORS
             ),

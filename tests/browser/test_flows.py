@@ -191,3 +191,29 @@ async def test_a_post_without_the_csrf_token_is_refused(people: People, api: Api
     )
     assert status == 403
     await expect(page.locator("#status")).to_have_text("Pågår")
+
+
+async def test_dashboard_is_live_again_after_a_cut_that_missed_nothing(
+    people: People, api: Api, app: web.Application
+) -> None:
+    incident = await api.activate()
+    dashboard = await _live_dashboard(people, incident["id"])
+    await app[keys.hub].close_all(WSCloseCode.SERVICE_RESTART, "restarting")
+    await expect(dashboard.locator("#conn")).to_have_attribute("data-state", "reconnecting")
+    # Nothing happened meanwhile, so nothing is sent after the resume: still live.
+    await expect(dashboard.locator("#conn")).to_have_attribute("data-state", "live")
+    await expect(dashboard.locator("body")).not_to_have_class(re.compile(r"\bis-stale\b"))
+
+
+async def test_a_double_tap_on_unchanged_stores_one_report(
+    people: People, api: Api, dsn: str
+) -> None:
+    incident = await api.activate()
+    assert (await api.submit(incident["id"], report("1442", situation="Lugnt"))).status == 201
+    reporter = await people.make("1442", "reporter")
+    phone = await people.login(reporter, PHONE, path=f"/incidents/{incident['id']}/report")
+    await phone.dblclick("#unchanged")
+    await expect(phone.locator("#receipt")).to_contain_text("version 2")
+    await phone.reload()
+    await expect(phone.locator("#previous-info")).to_contain_text("Version 2")
+    assert await _stored_reports(dsn, incident["id"], "1442") == 2

@@ -122,7 +122,11 @@ async def test_a_successful_login_is_counted_as_a_303_not_a_500(browser: Browser
 
 @pytest.mark.usefixtures("users")
 async def test_login_behind_a_tls_proxy_sets_a_secure_cookie(browser: Browser) -> None:
-    response, reply = await browser.post_login(ADA, headers={"X-Forwarded-Proto": "https"})
+    # Behind a TLS proxy the page's origin is https, on the same host.
+    https = browser.origin.replace("http://", "https://", 1)
+    response, reply = await browser.post_login(
+        ADA, headers={"X-Forwarded-Proto": "https", "Origin": https}
+    )
 
     assert reply.status == 303, reply.body
     cookie = response.cookies[sessions.COOKIE]
@@ -712,3 +716,26 @@ async def test_a_stream_whose_session_expired_is_closed_with_4001(
         assert await closed_with(ada) == SESSION_ENDED
     finally:
         await ada.close()
+
+
+@pytest.mark.usefixtures("users")
+async def test_behind_a_tls_proxy_a_plain_http_page_of_the_same_host_is_refused(
+    browser: Browser,
+) -> None:
+    _, reply = await browser.post_login(ADA, headers={"X-Forwarded-Proto": "https"})
+
+    assert_problem(reply, 403, "csrf")
+
+
+@pytest.mark.usefixtures("users")
+async def test_an_expired_login_form_gets_a_fresh_form_in_swedish_for_a_browser(
+    browser: Browser,
+) -> None:
+    response, reply = await browser.post_login(
+        ADA, token="stale-token-from-yesterday", headers={"Accept": "text/html"}
+    )
+
+    assert reply.status == 403
+    assert "Formuläret hade gått ut" in str(reply.body)
+    assert response.cookies[sessions.LOGIN_COOKIE].value  # a new form token comes with it
+    assert sessions.COOKIE not in response.cookies

@@ -45,13 +45,15 @@ export class ApiError extends Error {
 
 // A call to the API with the session's CSRF token. Network failures throw TypeError;
 // answers other than 2xx throw ApiError with the problem+json body.
-export async function api(method, url, body) {
+export async function api(method, url, body, { timeout = 30000 } = {}) {
   const headers = { "Accept": "application/json" };
   if (method !== "GET") headers["X-CSRF-Token"] = boot.csrf;
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  // A request on a link that died mid-way would otherwise hang for minutes.
   const response = await fetch(url, {
     method, headers, credentials: "same-origin",
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeout),
   });
   const text = await response.text();
   const data = text ? JSON.parse(text) : null;

@@ -106,8 +106,15 @@ form.addEventListener("submit", async (submit) => {
   try {
     let id;
     if (editing) {
-      const changed = Object.fromEntries(Object.entries(body).filter(([key, value]) =>
-        JSON.stringify(value) !== JSON.stringify(key === "participants" ? [...editing.participants].sort() : editing[key])));
+      const same = (key, value) => {
+        if (key === "participants") return JSON.stringify(value) === JSON.stringify([...editing.participants].sort());
+        if (key === "schedule" && value.kind === "interval" && editing.schedule.kind === "interval") {
+          return value.interval_minutes === editing.schedule.interval_minutes
+            && Date.parse(value.first_due_at) === Date.parse(editing.schedule.first_due_at);
+        }
+        return JSON.stringify(value) === JSON.stringify(editing[key]);
+      };
+      const changed = Object.fromEntries(Object.entries(body).filter(([key, value]) => !same(key, value)));
       if (Object.keys(changed).length) await api("PATCH", `/api/v1/incidents/${editing.id}`, changed);
       id = editing.id;
     } else {

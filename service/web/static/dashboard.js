@@ -16,6 +16,7 @@ const rows = new Map();
 let picture = null;
 let sort = { key: "impact", direction: -1 };
 let history = [];
+let snapshots = 0;
 
 function receivedFor(entry, due) {
   if (!entry.report_id) return false;
@@ -141,6 +142,7 @@ function renderNeeds(organisations) {
 function onPicture(next, patch, event) {
   picture = next;
   if (!patch) {
+    if (snapshots++ > 0) loadTimeline(); // after a gap: the points missed in between
     rows.clear();
     tbody.replaceChildren();
     renderRows(Object.keys(picture.organisations || {}), { resort: true });
@@ -163,9 +165,11 @@ function onPicture(next, patch, event) {
 
 function onState(state, info) {
   const node = document.getElementById("conn");
+  // A live region: say a state once, not again with every report.
+  const changed = node.dataset.state !== state;
   node.dataset.state = state;
-  document.body.classList.toggle("is-stale", state === "reconnecting");
-  if (state === "live") node.textContent = t("js.live");
+  document.body.classList.toggle("is-stale", state === "reconnecting" || state === "ended");
+  if (state === "live") { if (changed) node.textContent = t("js.live"); }
   else if (state === "connecting") node.textContent = t("js.connecting");
   else if (state === "reconnecting") node.textContent = `${t("js.reconnecting")} ${info ? localTime(info) : ""}`;
   else if (state === "ended") node.textContent = info === "session" ? t("js.session_ended") : String(info);

@@ -148,20 +148,36 @@ function showReceipt(kind, detail = "") {
   receipt.replaceChildren(el("strong", { text: t(`js.receipt.${kind}`) }), detail ? ` ${detail}` : "");
 }
 
+// One report on its way at a time: while one is pending, the send buttons rest, so a
+// double tap or a second send can neither make two reports nor replace the first.
+function sending(busy) {
+  for (const id of ["review", "send", "unchanged"]) {
+    const button = document.getElementById(id);
+    if (button) button.disabled = busy;
+  }
+}
+
 function queue(body) {
+  if (store.get(PENDING)) return;
   store.set(PENDING, { body, queued_at: new Date().toISOString() });
+  sending(true);
   deliver();
 }
+
+let inFlight = false;
 
 async function deliver() {
   clearTimeout(retryTimer);
   const pending = store.get(PENDING);
-  if (!pending) return;
-  showReceipt("sending", t("js.do_not_close"));
+  if (!pending || inFlight) return;
+  inFlight = true;
+  sending(true);
+  showReceipt("sending");
   try {
     const { data } = await api("POST", `/api/v1/incidents/${incident.id}/reports`, pending.body);
-    store.drop(PENDING);
+    if (store.get(PENDING)?.body.report_id === pending.body.report_id) store.drop(PENDING);
     store.drop(DRAFT);
+    sending(false);
     previous = data;
     retryDelay = 2000;
     document.getElementById("draft-note").hidden = true;
@@ -176,6 +192,7 @@ async function deliver() {
     if (error instanceof ApiError && error.status >= 400 && error.status < 500 && ![408, 429].includes(error.status)) {
       // Refused: nothing was stored. The draft stays; the person can fix and send again.
       store.drop(PENDING);
+      sending(false);
       const lines = error.status === 401 ? [t("js.logged_out_draft_kept")] : problemLines(error);
       showReceipt("refused");
       const box = document.getElementById("form-errors");
@@ -185,6 +202,8 @@ async function deliver() {
     showReceipt("queued", t("js.will_retry"));
     retryTimer = setTimeout(deliver, retryDelay);
     retryDelay = Math.min(retryDelay * 2, 60000);
+  } finally {
+    inFlight = false;
   }
 }
 
@@ -200,6 +219,10 @@ function asOf(values) {
 // --- wiring -----------------------------------------------------------------------------
 
 function start() {
+  window.addEventListener("online", deliver);
+  // A report queued before the incident closed is still sent (the server says whether
+  // it is taken), so it is never left waiting unseen.
+  if (store.get(PENDING)) deliver();
   if (!form) return;
   for (const need of (previous?.needs || []).filter((n) => n.status === "open")) addNeed(need);
   loadDraft();
@@ -220,6 +243,7 @@ function start() {
     document.getElementById("form-errors").hidden = true;
     const values = state();
     const found = changes(previous, content(values));
+    document.getElementById("summary-h").textContent = t(previous ? "js.review_title" : "js.review_first");
     const body = document.getElementById("summary-body");
     body.replaceChildren(found.length
       ? el("dl", { class: "changes" }, found.map((change) => [
@@ -238,8 +262,6 @@ function start() {
     submit.preventDefault();
     queue({ report_id: newReportId(), organisation: boot.organisation, unchanged: true, as_of: new Date().toISOString() });
   });
-  window.addEventListener("online", deliver);
-  if (store.get(PENDING)) deliver();
 }
 
 start();

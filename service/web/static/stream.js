@@ -30,6 +30,9 @@ export class LiveTopic {
       const frame = { type: "subscribe", topic: this.topic };
       if (this.picture) frame.since = this.picture.seq;
       socket.send(JSON.stringify(frame));
+      // Resumed: what was missed (if anything) follows in order; with nothing missed the
+      // server sends nothing, and the picture we hold is current.
+      if (this.picture) this.live();
     });
     socket.addEventListener("message", (message) => this.receive(JSON.parse(message.data)));
     socket.addEventListener("close", (close) => this.closed(close));

@@ -38,9 +38,12 @@ self.addEventListener("fetch", (event) => {
       return response;
     }));
   } else if (request.mode === "navigate" && OFFLINE_PAGES.test(url.pathname)) {
+    const kept = async () => (await caches.open(PAGES)).match(request);
     event.respondWith(fetch(request).then(async (response) => {
       if (response.ok && !response.redirected) (await caches.open(PAGES)).put(request, response.clone());
+      // The proxy answers while the service is away: the kept page is more use.
+      if (response.status >= 500) return (await kept()) || response;
       return response;
-    }).catch(async () => (await caches.open(PAGES)).match(request).then((hit) => hit || Response.error())));
+    }).catch(async () => (await kept()) || Response.error()));
   }
 });
