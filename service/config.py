@@ -62,6 +62,10 @@ class Settings(BaseSettings):
         gt=0,
         description="How long a web session lasts after log-in (a wall screen stays logged in)",
     )
+    login_max_failures: int = Field(
+        default=20, ge=1, description="Failed log-ins per address within the window before it waits"
+    )
+    login_failure_window_minutes: float = Field(default=15.0, gt=0)
     trusted_origins: frozenset[str] = Field(
         default=frozenset(),
         description="Origins besides the service's own host allowed to post and open streams",

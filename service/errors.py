@@ -87,3 +87,9 @@ class ServiceUnavailable(ProblemError):
     status = 503
     default_slug = "unavailable"
     title = "Service unavailable"
+
+
+class TooManyRequests(ProblemError):
+    status = 429
+    default_slug = "too-many-requests"
+    title = "Too many requests"

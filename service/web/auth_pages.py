@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import timedelta
 from urllib.parse import quote
@@ -10,10 +11,10 @@ from aiohttp import web
 
 from service import keys, sessions
 from service.auth import current_session
-from service.errors import Forbidden
+from service.errors import Forbidden, TooManyRequests
 from service.repo.users import SessionRow
 from service.web.i18n import LANG_COOKIE
-from service.web.render import render
+from service.web.render import render, throttle_key
 
 routes = web.RouteTableDef()
 
@@ -55,7 +56,12 @@ async def login_page(request: web.Request) -> web.Response:
 
 
 def _login_form(
-    request: web.Request, *, email: str, failed: bool, expired: bool = False
+    request: web.Request,
+    *,
+    email: str,
+    failed: bool,
+    expired: bool = False,
+    throttled: int | None = None,
 ) -> web.Response:
     token = secrets.token_urlsafe(32)
     response = render(
@@ -66,10 +72,11 @@ def _login_form(
             "email": email,
             "failed": failed,
             "expired": expired,
+            "throttled": throttled,
             "next": request.query.get("next", ""),
         },
         session=None,
-        status=403 if expired else 401 if failed else 200,
+        status=429 if throttled else 403 if expired else 401 if failed else 200,
     )
     sessions.set_cookie(response, request, sessions.LOGIN_COOKIE, token, max_age=12 * 3600)
     return response
@@ -100,10 +107,22 @@ async def login(request: web.Request) -> web.Response:
     if not isinstance(email, str) or not isinstance(password, str):
         return _login_form(request, email="", failed=True)
     clock = request.app[keys.clock]
+    throttle = request.app[throttle_key]
+    address = sessions.normalise_email(email)
+    wait = throttle.wait(address, clock.now())
+    if wait is not None:
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        if "text/html" not in request.headers.get("Accept", ""):
+            raise TooManyRequests(f"too many failed log-ins for this address: wait {minutes} min")
+        response = _login_form(request, email=email[:254], failed=False, throttled=minutes)
+        response.headers["Retry-After"] = str(minutes * 60)
+        return response
     async with request.app[keys.pool].acquire() as conn, conn.transaction():
         user = await sessions.check_password(conn, email, password)
         if user is None:
+            throttle.failed(address, clock.now())
             return _login_form(request, email=email[:254], failed=True)
+        throttle.succeeded(address)
         # A new session at every log-in (never reuse one a browser brought along).
         old = request.cookies.get(sessions.COOKIE)
         if old and old.isascii():

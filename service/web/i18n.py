@@ -34,6 +34,10 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "Formuläret hade gått ut. Skriv lösenordet igen och logga in.",
         "The form had expired. Type the password again and log in.",
     ),
+    "login_throttled": (
+        "För många misslyckade inloggningar för den adressen. Försök igen om {minutes} minuter.",
+        "Too many failed log-ins for that address. Try again in {minutes} minutes.",
+    ),
     "login_intro": (
         "Logga in med ditt konto för att rapportera eller följa lägesbilden.",
         "Log in with your account to report or follow the situation picture.",

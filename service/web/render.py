@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from service import keys
 from service.repo.users import SessionRow
 from service.web.assets import Assets
 from service.web.i18n import TEXTS, lang_of, local_time, translator
+from service.web.throttle import LoginThrottle
 
 assets_key = web.AppKey("assets", Assets)
+throttle_key = web.AppKey("login_throttle", LoginThrottle)
 
 # Pages load scripts and styles from this site only; the stream is this site's socket.
 CSP = (
@@ -25,6 +29,11 @@ CSP = (
 
 def setup(app: web.Application) -> None:
     app[assets_key] = Assets()
+    settings = app[keys.settings]
+    app[throttle_key] = LoginThrottle(
+        max_failures=settings.login_max_failures,
+        window=timedelta(minutes=settings.login_failure_window_minutes),
+    )
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader("service.web", "templates"),

@@ -739,3 +739,35 @@ async def test_an_expired_login_form_gets_a_fresh_form_in_swedish_for_a_browser(
     assert "Formuläret hade gått ut" in str(reply.body)
     assert response.cookies[sessions.LOGIN_COOKIE].value  # a new form token comes with it
     assert sessions.COOKIE not in response.cookies
+
+
+@pytest.mark.usefixtures("users")
+async def test_too_many_failed_logins_make_the_address_wait_even_with_the_right_password(
+    browser: Browser, clock: FixedClock, settings: Settings
+) -> None:
+    for _ in range(settings.login_max_failures):
+        _, reply = await browser.post_login(ADA, "fel-lösenord-2026")
+        assert reply.status == 401
+    _, reply = await browser.post_login(ADA)  # the right password: still waits, says nothing
+    assert_problem(reply, 429, "too-many-requests")
+    response, page = await browser.post_login(ADA, headers={"Accept": "text/html"})
+    assert page.status == 429
+    assert "Försök igen om 15 minuter" in str(page.body)
+    assert response.headers["Retry-After"] == "900"
+
+    clock.set(clock.now() + timedelta(minutes=settings.login_failure_window_minutes))
+    _, reply = await browser.post_login(ADA)
+    assert reply.status == 303
+
+
+@pytest.mark.usefixtures("users")
+async def test_a_successful_login_forgets_earlier_failures(
+    browser: Browser, other_browser: Browser, settings: Settings
+) -> None:
+    for _ in range(settings.login_max_failures - 1):
+        assert (await browser.post_login(ADA, "fel-lösenord-2026"))[1].status == 401
+    await browser.login(ADA)
+    # Another device (the first one is logged in now): a fresh count of failures.
+    for _ in range(settings.login_max_failures - 1):
+        assert (await other_browser.post_login(ADA, "fel-lösenord-2026"))[1].status == 401
+    assert (await other_browser.post_login(ADA))[1].status == 303
