@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import Message
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -70,26 +69,23 @@ async def smtp() -> AsyncIterator[tuple[SmtpSink, int]]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, smtp: tuple[SmtpSink, int]) -> Settings:
-    return Settings(
-        data_dir=tmp_path,
-        log_format="console",
-        log_level="warning",
-        shutdown_timeout_seconds=2,
-        db_pool_min=1,
-        db_pool_max=10,
-        outbox_worker=False,
-        outbox_poll_seconds=0.2,
-        outbox_batch_size=5,
-        outbox_delivery_timeout_seconds=5,
-        outbox_max_attempts=6,
-        outbox_backoff_base_seconds=1,
-        outbox_backoff_cap_seconds=60,
-        outbox_breaker_threshold=5,
-        outbox_breaker_cooldown_seconds=30,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp[1],
-        smtp_from="lagesbild@lst14.example.se",
+def settings(settings: Settings, smtp: tuple[SmtpSink, int]) -> Settings:
+    """The suite's test settings, with the outbox's limits small and e-mail to the sink."""
+    return settings.model_copy(
+        update={
+            "outbox_worker": False,
+            "outbox_poll_seconds": 0.2,
+            "outbox_batch_size": 5,
+            "outbox_delivery_timeout_seconds": 5,
+            "outbox_max_attempts": 6,
+            "outbox_backoff_base_seconds": 1,
+            "outbox_backoff_cap_seconds": 60,
+            "outbox_breaker_threshold": 5,
+            "outbox_breaker_cooldown_seconds": 30,
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp[1],
+            "smtp_from": "lagesbild@lst14.example.se",
+        }
     )
 
 
