@@ -14,13 +14,13 @@ from aiohttp import web
 
 from adapters.edxl import exchange
 from adapters.wis.mock import Actor, create_mock_app
+from service.access.principal import Principal
 from service.clock import SystemClock
 from service.config import Settings
-from service.db import create_pool, prepare_database
-from service.domain import incidents as incident_ops
+from service.db.pool import create_pool, prepare_database
+from service.domain import lifecycle
 from service.errors import ProblemError
-from service.picture import rebuild
-from service.principal import Principal
+from service.picture.fold import rebuild
 from service.repo import events, incidents, organisations, reports
 
 COMMANDS = ("mock-wis", "export", "import-edxl")
@@ -110,7 +110,7 @@ async def _export(dsn: str, incident: str) -> int:
         await pool.close()
     now = SystemClock().now()
     document = exchange.incident_document(
-        incident_ops.to_wire(row, now),
+        lifecycle.to_wire(row, now),
         found,
         rebuild(log),
         {code: org.name for code, org in known.items()},

@@ -28,11 +28,11 @@ import asyncpg
 from aiohttp.test_utils import TestServer
 
 from schemas.common import IMPACTS, SECTORS, TRENDS, Role
+from service.access.tokens import create_token
 from service.app import create_app
-from service.auth import create_token
 from service.config import Settings
-from service.db import prepare_database
-from service.embedded_pg import embedded_server, with_database
+from service.db.embedded import embedded_server, with_database
+from service.db.pool import prepare_database
 from service.logs import configure_logging
 from service.repo.organisations import seed_rows
 

@@ -39,7 +39,7 @@ from bench.common import (
     running_app,
     summarise,
 )
-from service import sessions
+from service.access import sessions
 from service.clock import SystemClock
 
 ARGS = [

@@ -1,4 +1,4 @@
-"""Fold: the pure picture fold (`service.picture`), its speed and memory, no database.
+"""Fold: the pure picture fold (`service.picture.fold`), its speed and memory, no database.
 
 A national incident with all 290 municipalities as participants, then 10,000 random
 report events (seeded, so every run folds the same log). Events are made through the
@@ -39,7 +39,7 @@ from bench.common import (
 )
 from schemas.report import StoredReport
 from service.clock import iso
-from service.picture import Picture, apply, rebuild
+from service.picture.fold import Picture, apply, rebuild
 
 EVENTS = 10_000
 QUICK_EVENTS = 10_000  # the fold takes seconds; --quick keeps the full log

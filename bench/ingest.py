@@ -46,7 +46,7 @@ from bench.common import (
     summarise,
 )
 from schemas.common import Role
-from service.db import create_pool
+from service.db.pool import create_pool
 
 REPORTS = 2000
 QUICK_REPORTS = 300

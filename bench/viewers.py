@@ -28,7 +28,7 @@ from typing import Any
 
 import aiohttp
 
-from service.merge_patch import merge
+from service.picture.merge_patch import merge
 
 CONNECT_BATCH = 25
 DELIVERY_TIMEOUT = 60.0

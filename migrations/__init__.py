@@ -1,1 +1,1 @@
-"""Numbered plain-SQL migrations (`NNNN_name.sql`), applied in order by `service.migrate`."""
+"""Numbered plain-SQL migrations (`NNNN_name.sql`), applied in order by `service.db.migrate`."""

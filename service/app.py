@@ -10,7 +10,7 @@ from adapters.wis.setup import wis_ctx
 from service import keys
 from service.clock import Clock, SystemClock
 from service.config import Settings
-from service.db import database_ctx
+from service.db.pool import database_ctx
 from service.http.middleware import problems, request_context
 from service.http.routes import setup_routes
 from service.metrics import Metrics

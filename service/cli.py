@@ -16,21 +16,21 @@ from adapters import cli as exchange_cli
 from adapters.wis.demo import DemoNode, demo_node
 from schemas.common import ROLES, Role
 from schemas.round import Email
-from service import sessions
+from service.access import sessions
+from service.access.tokens import create_token
 from service.app import create_app
-from service.auth import create_token
 from service.clock import SystemClock
 from service.config import Settings
-from service.db import prepare_database
-from service.demo import ensure_demo
-from service.demo_mail import start_mail_sink
-from service.embedded_pg import start_embedded
+from service.db.embedded import start_embedded
+from service.db.migrate import MigrationError
+from service.db.pool import prepare_database
+from service.demo.county import ensure_demo
+from service.demo.mail import start_mail_sink
 from service.logs import configure_logging
-from service.migrate import MigrationError
 from service.outbox import cli as outbox_cli
 from service.repo import organisations, users
 from service.rounds import repo as rounds_repo
-from service.watch import watch
+from service.stream.watch import watch
 
 role_adapter: TypeAdapter[Role] = TypeAdapter(Role)
 _email_adapter: TypeAdapter[str] = TypeAdapter(Email)

@@ -24,8 +24,8 @@ from aiohttp.test_utils import TestServer
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
-from service.db import prepare_database
-from service.embedded_pg import embedded_server, with_database
+from service.db.embedded import embedded_server, with_database
+from service.db.pool import prepare_database
 from tests.support import Api
 
 # Locally, hypothesis explores new examples on every run; in CI (CI=true) it draws the

@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from schemas.common import Role
-from service.auth import create_token
+from service.access.tokens import create_token
 
 Who = tuple[str, Role]  # (organisation code, role) a call is made as
 

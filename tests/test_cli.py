@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from service.migrate import shipped_migrations
+from service.db.migrate import shipped_migrations
 from tests.support import Api, report
 
 ROOT = Path(__file__).resolve().parent.parent

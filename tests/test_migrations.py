@@ -15,8 +15,8 @@ from aiohttp.test_utils import TestServer
 from schemas.common import Role
 from service.app import create_app
 from service.config import Settings
-from service.db import prepare_database
-from service.migrate import Migration, MigrationError, migrate, shipped_migrations
+from service.db.migrate import Migration, MigrationError, migrate, shipped_migrations
+from service.db.pool import prepare_database
 from tests.conftest import PgServer
 from tests.support import Api
 

@@ -1,6 +1,6 @@
 """EDXL export and import as operations: read the database, build or read XML, submit.
 
-Import goes through `service.domain.reports.submit`, the same path as
+Import goes through `service.domain.reporting.submit`, the same path as
 `POST /incidents/{id}/reports`, as a reporter of the sender's organisation.
 """
 
@@ -17,10 +17,10 @@ from adapters import xml_safety
 from adapters.edxl import codec
 from schemas.incident import Incident
 from schemas.report import StoredReport
-from service.domain import reports as report_ops
-from service.domain.reports import Submitted
+from service.access.principal import Principal
+from service.domain import reporting
+from service.domain.reporting import Submitted
 from service.errors import Forbidden, NotFound, ValidationFailed
-from service.principal import Principal
 from service.repo import incidents, organisations
 
 ROLES_THAT_IMPORT = ("adapter", "reporter")
@@ -166,6 +166,6 @@ async def import_envelope(
         role="reporter",
     )
     return [
-        await report_ops.submit(pool, principal, item.incident_id, item.submission, now)
+        await reporting.submit(pool, principal, item.incident_id, item.submission, now)
         for item in envelope.reports
     ]

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from adapters.edxl import exchange
 from service import keys
-from service.auth import authenticate
+from service.access.tokens import authenticate
 from service.errors import PayloadTooLarge, UnsupportedMediaType
 from service.http.middleware import json_response
 

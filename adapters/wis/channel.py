@@ -25,11 +25,11 @@ import asyncpg
 from adapters.wis import mapping
 from adapters.wis.client import NodeClient
 from service.config import Settings
+from service.domain.schedule import deadline_at_or_after
 from service.outbox.channel import Channel, DeliveryFailed
 from service.outbox.repo import OutboxMessage
-from service.picture import rebuild
+from service.picture.fold import rebuild
 from service.repo import events, incidents
-from service.schedule import deadline_at_or_after
 
 DESTINATION = "wis"
 REMEMBERED_REQUESTS = 10_000

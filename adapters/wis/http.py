@@ -10,7 +10,7 @@ from aiohttp import web
 
 from adapters.wis import inbound
 from service import keys
-from service.auth import authenticate
+from service.access.tokens import authenticate
 from service.errors import Forbidden, ValidationFailed
 from service.http.bodies import read_json
 from service.http.middleware import json_response

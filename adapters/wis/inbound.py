@@ -5,7 +5,7 @@ Lägesbild reads the node's change log from a cursor kept in the database
 long; a repeat is harmless anyway. An answer becomes a report when the actor
 entered it on the node itself (`inlagd_av` is the answering actor): answers a
 system posted on an actor's behalf, Lägesbild's own among them, are not read
-back. The report goes through `service.domain.reports.submit`, the same path as
+back. The report goes through `service.domain.reporting.submit`, the same path as
 `POST /incidents/{id}/reports`, as a reporter of the answering organisation,
 with a report id derived from the node's answer id (a repeat stores nothing).
 """
@@ -25,11 +25,11 @@ from adapters import repo
 from adapters.wis import mapping
 from adapters.wis.client import NodeClient
 from schemas.report import ReportSubmission
-from service.domain import reports as report_ops
-from service.domain.reports import Submitted
+from service.access.principal import Principal
+from service.domain import reporting
+from service.domain.reporting import Submitted
 from service.errors import NotFound, ProblemError, ValidationFailed
 from service.http.bodies import validation_problem
-from service.principal import Principal
 from service.repo import incidents, organisations
 
 SOURCE = "wis"
@@ -139,4 +139,4 @@ async def import_answer(pool: asyncpg.Pool, answer: dict[str, Any], now: datetim
         org_county=org.county,
         role="reporter",
     )
-    return await report_ops.submit(pool, principal, incident_id, submission, now)
+    return await reporting.submit(pool, principal, incident_id, submission, now)

@@ -7,12 +7,12 @@ from aiohttp import web
 from adapters.edxl import exchange as edxl_exchange
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
 from schemas.report import ReportSubmission
-from service import export, keys
-from service.auth import authenticate
+from service import keys
+from service.access.tokens import authenticate
 from service.clock import iso
-from service.domain import incidents as incident_ops
-from service.domain import reports as report_ops
+from service.domain import lifecycle, reporting
 from service.errors import NotFound, ValidationFailed
+from service.export import formats as export
 from service.http.bodies import parse
 from service.http.middleware import json_response
 from service.http.queries import (
@@ -24,7 +24,7 @@ from service.http.queries import (
     incident_id,
     parse_query,
 )
-from service.picture import rebuild
+from service.picture.fold import rebuild
 from service.repo import events, incidents, organisations, reports
 
 routes = web.RouteTableDef()
@@ -39,7 +39,7 @@ def _nudge(request: web.Request, incident: Incident) -> None:
 async def activate(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     body = await parse(request, IncidentCreate)
-    incident = await incident_ops.activate(
+    incident = await lifecycle.activate(
         request.app[keys.pool], principal, body, request.app[keys.clock].now()
     )
     _nudge(request, incident)
@@ -56,7 +56,7 @@ async def list_incidents(request: web.Request) -> web.Response:
     async with request.app[keys.pool].acquire() as conn:
         rows = await incidents.list_visible(conn, principal, status=query.status)
     return json_response(
-        {"incidents": [incident_ops.to_wire(row, now).model_dump(mode="json") for row in rows]}
+        {"incidents": [lifecycle.to_wire(row, now).model_dump(mode="json") for row in rows]}
     )
 
 
@@ -64,9 +64,9 @@ async def list_incidents(request: web.Request) -> web.Response:
 async def get_incident(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     async with request.app[keys.pool].acquire() as conn:
-        row = await incident_ops.visible(conn, principal, incident_id(request))
+        row = await lifecycle.visible(conn, principal, incident_id(request))
     return json_response(
-        incident_ops.to_wire(row, request.app[keys.clock].now()).model_dump(mode="json")
+        lifecycle.to_wire(row, request.app[keys.clock].now()).model_dump(mode="json")
     )
 
 
@@ -75,7 +75,7 @@ async def change_incident(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     target = incident_id(request)
     body = await parse(request, IncidentPatch)
-    incident = await incident_ops.change(
+    incident = await lifecycle.change(
         request.app[keys.pool], principal, target, body, request.app[keys.clock].now()
     )
     _nudge(request, incident)
@@ -87,7 +87,7 @@ async def close_incident(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     target = incident_id(request)
     body = await parse(request, IncidentClose)
-    incident = await incident_ops.close(
+    incident = await lifecycle.close(
         request.app[keys.pool], principal, target, body, request.app[keys.clock].now()
     )
     _nudge(request, incident)
@@ -99,7 +99,7 @@ async def submit_report(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     target = incident_id(request)
     body = await parse(request, ReportSubmission)
-    result = await report_ops.submit(
+    result = await reporting.submit(
         request.app[keys.pool], principal, target, body, request.app[keys.clock].now()
     )
     if result.seq is not None:
@@ -119,7 +119,7 @@ async def report_history(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     query = parse_query(request, ReportsQuery)
     async with request.app[keys.pool].acquire() as conn:
-        row = await incident_ops.visible(conn, principal, incident_id(request))
+        row = await lifecycle.visible(conn, principal, incident_id(request))
         found = await reports.history(
             conn, row.id, organisation=query.organisation, limit=query.limit
         )
@@ -131,7 +131,7 @@ async def picture(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     query = parse_query(request, PictureQuery)
     async with request.app[keys.pool].acquire() as conn:
-        row = await incident_ops.visible(conn, principal, incident_id(request))
+        row = await lifecycle.visible(conn, principal, incident_id(request))
         if query.seq is not None:
             if query.seq > row.last_seq:
                 raise ValidationFailed(
@@ -151,7 +151,7 @@ async def event_log(request: web.Request) -> web.Response:
     query = parse_query(request, LogQuery)
     limit = query.limit or request.app[keys.settings].log_page_limit
     async with request.app[keys.pool].acquire() as conn:
-        row = await incident_ops.visible(conn, principal, incident_id(request))
+        row = await lifecycle.visible(conn, principal, incident_id(request))
         page = await events.since(conn, row.id, query.since, limit=limit)
     last = page[-1]["seq"] if page else query.since
     return json_response(
@@ -170,14 +170,14 @@ async def export_incident(request: web.Request) -> web.Response:
     query = parse_query(request, ExportQuery)
     now = request.app[keys.clock].now()
     async with request.app[keys.pool].acquire() as conn:
-        row = await incident_ops.visible(conn, principal, incident_id(request))
+        row = await lifecycle.visible(conn, principal, incident_id(request))
         found = list(reversed(await reports.history(conn, row.id, organisation=None, limit=None)))
         log = await events.since(conn, row.id, 0)
         names = {
             o.code: o.name
             for o in (await organisations.get_many(conn, [*row.participants, row.owner])).values()
         }
-    incident = incident_ops.to_wire(row, now)
+    incident = lifecycle.to_wire(row, now)
     picture_now = rebuild(log)
     stem = f"lagesbild-{'ovning-' if row.exercise else ''}{row.id}"
     if query.format == "csv":

@@ -9,8 +9,8 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from service import keys
+from service.db.migrate import MigrationError, pending
 from service.http.middleware import json_response
-from service.migrate import MigrationError, pending
 
 routes = web.RouteTableDef()
 

@@ -6,8 +6,8 @@ from aiohttp import web
 
 from schemas.round import ContactCreate, ContactList, RoundList, RoundSummary
 from service import keys
-from service.auth import authenticate
-from service.domain import incidents as incident_ops
+from service.access.tokens import authenticate
+from service.domain import lifecycle
 from service.errors import NotFound
 from service.http.bodies import parse
 from service.http.middleware import json_response
@@ -24,7 +24,7 @@ async def list_rounds(request: web.Request) -> web.Response:
     its round closed moves its sender from overdue to late."""
     principal = await authenticate(request)
     async with request.app[keys.pool].acquire() as conn:
-        row = await incident_ops.visible(conn, principal, incident_id(request))
+        row = await lifecycle.visible(conn, principal, incident_id(request))
         found = await repo.list_rounds(conn, row.id)
         reports = await repo.report_times(conn, row.id)
     summaries = []
@@ -54,7 +54,7 @@ async def round_picture(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     raw = request.match_info["n"]
     async with request.app[keys.pool].acquire() as conn:
-        row = await incident_ops.visible(conn, principal, incident_id(request))
+        row = await lifecycle.visible(conn, principal, incident_id(request))
         n = int(raw) if raw.isdigit() and len(raw) <= 9 else 0
         picture = await repo.round_picture(conn, row.id, n) if n >= 1 else None
     if picture is None:

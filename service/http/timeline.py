@@ -5,12 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from service import keys
-from service.auth import authenticate
-from service.domain import incidents as incident_ops
+from service.access.tokens import authenticate
+from service.domain import lifecycle
 from service.http.middleware import json_response
 from service.http.queries import incident_id
+from service.picture.timeline import timeline
 from service.repo import events
-from service.timeline import timeline
 
 routes = web.RouteTableDef()
 
@@ -19,6 +19,6 @@ routes = web.RouteTableDef()
 async def impact_over_time(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     async with request.app[keys.pool].acquire() as conn:
-        row = await incident_ops.visible(conn, principal, incident_id(request))
+        row = await lifecycle.visible(conn, principal, incident_id(request))
         log = await events.since(conn, row.id, 0, until=row.last_seq)
     return json_response({"incident_id": str(row.id), "seq": row.last_seq, "points": timeline(log)})

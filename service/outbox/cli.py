@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from service.clock import SystemClock, iso
-from service.db import prepare_database
+from service.db.pool import prepare_database
 from service.outbox import repo, webhooks
 from service.repo import organisations
 

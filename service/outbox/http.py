@@ -15,7 +15,8 @@ from schemas.outbox import (
     OutboxStatus,
 )
 from service import keys
-from service.auth import authenticate
+from service.access.principal import Principal
+from service.access.tokens import authenticate
 from service.clock import iso
 from service.errors import Conflict, Forbidden, NotFound
 from service.http.middleware import json_response
@@ -23,7 +24,6 @@ from service.http.queries import parse_query
 from service.outbox import repo
 from service.outbox.backoff import BreakerState
 from service.outbox.repo import OutboxRow
-from service.principal import Principal
 
 routes = web.RouteTableDef()
 

@@ -8,7 +8,7 @@ import aiohttp
 from aiohttp import web
 
 from service import keys
-from service.db import create_pool
+from service.db.pool import create_pool
 from service.outbox.email_channel import EmailChannel
 from service.outbox.registry import Channels
 from service.outbox.webhook_channel import WebhookChannel

@@ -12,8 +12,8 @@ from pydantic import TypeAdapter
 
 from schemas.common import Severity
 from schemas.incident import DailySchedule, IntervalSchedule, Schedule
-from service.policy import IncidentAccess
-from service.principal import Principal
+from service.access.policy import IncidentAccess
+from service.access.principal import Principal
 from service.repo import Conn
 
 _schedule_adapter: TypeAdapter[IntervalSchedule | DailySchedule] = TypeAdapter(Schedule)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from service.access.principal import Principal
 from service.errors import Forbidden, NotFound
-from service.principal import Principal
 from service.repo import Conn, organisations
 from service.rounds import repo
 

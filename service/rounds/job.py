@@ -23,7 +23,7 @@ from service.clock import iso
 from service.config import Settings
 from service.metrics import Metrics
 from service.outbox.repo import enqueue
-from service.picture import apply, rebuild
+from service.picture.fold import apply, rebuild
 from service.repo import Conn, events, incidents, organisations
 from service.repo.incidents import IncidentRow
 from service.rounds import repo

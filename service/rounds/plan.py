@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from schemas.incident import DailySchedule, IntervalSchedule
-from service.schedule import deadline_at_or_after
+from service.domain.schedule import deadline_at_or_after
 
 # Deadlines are instants; the next one after `d` is the first at or after `d + TICK`.
 TICK = timedelta(microseconds=1)

@@ -18,9 +18,9 @@ from collections.abc import Callable
 import structlog
 from aiohttp import WSCloseCode, web
 
+from service.access.principal import Principal
 from service.config import Settings
 from service.metrics import Metrics
-from service.principal import Principal
 
 log = structlog.get_logger(__name__)
 

@@ -9,8 +9,9 @@ import asyncpg
 import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from service import keys, sessions
-from service.auth import authenticate
+from service import keys
+from service.access import sessions
+from service.access.tokens import authenticate
 from service.errors import Forbidden
 from service.stream import commands, frames
 from service.stream.connection import Connection

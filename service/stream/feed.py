@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from service.picture import Picture, apply, empty_picture
-from service.policy import IncidentAccess
+from service.access.policy import IncidentAccess
+from service.picture.fold import Picture, apply, empty_picture
 from service.stream import frames
 from service.stream.connection import Connection
 

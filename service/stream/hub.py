@@ -18,12 +18,12 @@ import asyncpg
 import structlog
 from aiohttp import WSCloseCode
 
+from service.access.policy import can_see
+from service.access.principal import Principal
 from service.clock import Clock
 from service.config import Settings
 from service.metrics import Metrics
-from service.picture import Picture
-from service.policy import can_see
-from service.principal import Principal
+from service.picture.fold import Picture
 from service.repo import events, incidents, users
 from service.stream import frames
 from service.stream.connection import SESSION_ENDED, Connection

@@ -9,7 +9,7 @@ import uuid
 import asyncpg
 import structlog
 
-from service import sessions
+from service.access import sessions
 from service.metrics import Metrics
 from service.repo import Conn
 from service.repo.events import CHANNEL

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from service.policy import IncidentAccess, can_see
+from service.access.policy import IncidentAccess, can_see
 from service.repo.incidents import IncidentRow
 from service.stream import frames
 from service.stream.connection import Connection

@@ -9,8 +9,9 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from service import keys, sessions
-from service.auth import current_session
+from service import keys
+from service.access import sessions
+from service.access.tokens import current_session
 from service.errors import Forbidden, TooManyRequests
 from service.repo.users import SessionRow
 from service.web.i18n import LANG_COOKIE

@@ -10,11 +10,11 @@ from aiohttp import web
 
 from schemas.common import SECTORS
 from service import keys
-from service.auth import session_principal
-from service.domain import incidents as incident_ops
+from service.access.policy import can_activate_in, can_manage
+from service.access.tokens import session_principal
+from service.domain import lifecycle
 from service.errors import Forbidden, NotFound
 from service.http.queries import incident_id
-from service.policy import can_activate_in, can_manage
 from service.repo import incidents, organisations, reports
 from service.repo.incidents import IncidentRow
 from service.repo.users import SessionRow
@@ -76,7 +76,7 @@ def page(handler: PageHandler) -> Callable[[web.Request], Awaitable[web.Response
 
 async def _incident(request: web.Request, session: SessionRow) -> IncidentRow:
     async with request.app[keys.pool].acquire() as conn:
-        return await incident_ops.visible(conn, session_principal(session), incident_id(request))
+        return await lifecycle.visible(conn, session_principal(session), incident_id(request))
 
 
 async def _managed(request: web.Request, session: SessionRow) -> IncidentRow:
@@ -106,7 +106,7 @@ async def incident_list(request: web.Request, session: SessionRow) -> web.Respon
     now = request.app[keys.clock].now()
     async with request.app[keys.pool].acquire() as conn:
         rows = await incidents.list_visible(conn, principal, status=None)
-    wire = [incident_ops.to_wire(row, now) for row in rows]
+    wire = [lifecycle.to_wire(row, now) for row in rows]
     return _page(
         request,
         "incidents.html",
@@ -149,7 +149,7 @@ async def _console(
     )
     allowed = [c for c in counties if can_activate_in(principal, c[0])]
     now = request.app[keys.clock].now()
-    incident = incident_ops.to_wire(row, now).model_dump(mode="json") if row else None
+    incident = lifecycle.to_wire(row, now).model_dump(mode="json") if row else None
     return _page(
         request,
         "console.html",
@@ -173,7 +173,7 @@ async def _console(
 @page
 async def close_page(request: web.Request, session: SessionRow) -> web.Response:
     row = await _managed(request, session)
-    incident = incident_ops.to_wire(row, request.app[keys.clock].now())
+    incident = lifecycle.to_wire(row, request.app[keys.clock].now())
     return _page(
         request,
         "close.html",
@@ -191,7 +191,7 @@ async def close_page(request: web.Request, session: SessionRow) -> web.Response:
 async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
     row = await _incident(request, session)
     principal = session_principal(session)
-    incident = incident_ops.to_wire(row, request.app[keys.clock].now())
+    incident = lifecycle.to_wire(row, request.app[keys.clock].now())
     return _page(
         request,
         "dashboard.html",
@@ -221,7 +221,7 @@ async def report_page(request: web.Request, session: SessionRow) -> web.Response
     now = request.app[keys.clock].now()
     async with request.app[keys.pool].acquire() as conn:
         previous = await reports.latest(conn, row.id, principal.organisation)
-    incident = incident_ops.to_wire(row, now)
+    incident = lifecycle.to_wire(row, now)
     picture = await request.app[keys.hub].current_picture(row.id) or {}
     entry = picture.get("organisations", {}).get(principal.organisation, {})
     return _page(
@@ -272,7 +272,7 @@ async def history_page(request: web.Request, session: SessionRow) -> web.Respons
         "history.html",
         session,
         {
-            "incident": incident_ops.to_wire(row, request.app[keys.clock].now()),
+            "incident": lifecycle.to_wire(row, request.app[keys.clock].now()),
             "exercise": row.exercise,
             "organisation": org,
             "entries": list(reversed(entries)),
@@ -303,7 +303,7 @@ async def round_page(request: web.Request, session: SessionRow) -> web.Response:
         "round.html",
         session,
         {
-            "incident": incident_ops.to_wire(row, request.app[keys.clock].now()),
+            "incident": lifecycle.to_wire(row, request.app[keys.clock].now()),
             "exercise": row.exercise,
             "round": this,
             "rounds": closed,

@@ -15,7 +15,7 @@ from service import keys
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
-from service.demo import DEMO_TITLE, ensure_demo
+from service.demo.county import DEMO_TITLE, ensure_demo
 from tests.support import served
 
 

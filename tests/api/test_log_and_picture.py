@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from service.picture import rebuild
+from service.picture.fold import rebuild
 from tests.support import Api, Who, report
 
 COUNTY_14 = [

@@ -17,8 +17,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from structlog._config import BoundLoggerLazyProxy
 
 from service.config import Settings
+from service.db.migrate import pending, shipped_migrations
 from service.logs import configure_logging
-from service.migrate import pending, shipped_migrations
 from tests.conftest import PgServer
 from tests.support import Api, report
 

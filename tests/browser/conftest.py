@@ -22,10 +22,10 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
 
 from schemas.common import Role
+from service.access.sessions import create_user
 from service.app import create_app
 from service.clock import Clock, SystemClock
 from service.config import Settings
-from service.sessions import create_user
 
 CHROMIUM = os.environ.get("LAGESBILD_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 ARGS = [

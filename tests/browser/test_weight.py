@@ -17,7 +17,7 @@ import asyncpg
 from aiohttp.test_utils import TestServer
 from playwright.async_api import expect
 
-from service import sessions
+from service.access import sessions
 from service.clock import SystemClock
 from service.repo import users
 from tests.browser.conftest import PHONE, SHOTS, People

@@ -9,7 +9,7 @@ from datetime import timedelta
 from service import keys
 from service.clock import FixedClock
 from service.config import Settings
-from service.db import create_pool
+from service.db.pool import create_pool
 from service.metrics import Metrics
 from service.outbox import repo
 from service.outbox.channel import DeliveryFailed

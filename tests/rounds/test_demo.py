@@ -7,7 +7,7 @@ import asyncpg
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
-from service.demo import DEMO_CONTACTS, ensure_demo
+from service.demo.county import DEMO_CONTACTS, ensure_demo
 from tests.rounds.support import VIEWER, outbox, rounds_of, z
 from tests.support import served
 

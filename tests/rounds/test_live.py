@@ -9,7 +9,7 @@ from aiohttp import web
 
 from service import keys
 from service.clock import FixedClock
-from service.merge_patch import merge
+from service.picture.merge_patch import merge
 from tests.rounds.support import VIEWER, at, picture_of, z
 from tests.stream.wsclient import Streams
 from tests.support import Api, report

@@ -27,7 +27,7 @@ from service import keys
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
-from service.merge_patch import merge
+from service.picture.merge_patch import merge
 from tests.stream.wsclient import FRAME_TIMEOUT, Frame, StreamClient, Streams, stream_url
 from tests.support import PARTICIPANTS, Api, assert_problem, report, served
 

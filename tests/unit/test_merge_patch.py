@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.merge_patch import diff, merge
+from service.picture.merge_patch import diff, merge
 
 # RFC 7396, appendix A: target, patch, result.
 RFC_EXAMPLES: list[tuple[Any, Any, Any]] = [

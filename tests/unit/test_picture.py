@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.common import IMPACT_SCALE, IMPACTS, SECTORS, TRENDS
-from service.merge_patch import merge
-from service.picture import Picture, apply, empty_picture, rebuild
+from service.picture.fold import Picture, apply, empty_picture, rebuild
+from service.picture.merge_patch import merge
 
 Event = dict[str, Any]
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas.incident import DailySchedule, IntervalSchedule
-from service.schedule import deadline_at_or_after
+from service.domain.schedule import deadline_at_or_after
 
 
 def utc(text: str) -> datetime:

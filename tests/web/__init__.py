@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestServer
 from yarl import URL
 
 from schemas.common import Role
-from service import sessions
+from service.access import sessions
 from service.repo.users import UserRow
 from tests.conftest import T0
 from tests.stream.wsclient import FRAME_TIMEOUT

@@ -21,7 +21,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from yarl import URL
 
-from service import keys, sessions
+from service import keys
+from service.access import sessions
 from service.clock import FixedClock
 from service.config import Settings
 from service.stream.connection import SESSION_ENDED

@@ -20,7 +20,8 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
 
-from service import cli, sessions
+from service import cli
+from service.access import sessions
 from tests.web import PASSWORD, Browser, add_user, closed_with
 
 EMAIL = "cecilia@vargarda.example.se"

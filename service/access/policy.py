@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.principal import Principal
+from service.access.principal import Principal
 
 
 @dataclass(frozen=True, slots=True)

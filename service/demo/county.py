@@ -16,19 +16,18 @@ import asyncpg
 from schemas.common import Role
 from schemas.incident import DailySchedule, IncidentCreate
 from schemas.report import ReportSubmission
-from service.auth import create_token
+from service.access.principal import Principal
+from service.access.sessions import create_user
+from service.access.tokens import create_token
 from service.clock import Clock, SystemClock
 from service.config import Settings
-from service.db import create_pool
-from service.domain import incidents as incident_ops
-from service.domain import reports as report_ops
+from service.db.pool import create_pool
+from service.domain import lifecycle, reporting
 from service.metrics import Metrics
-from service.principal import Principal
 from service.repo import Conn, organisations
 from service.rounds import repo as rounds_repo
 from service.rounds.job import RoundsJob
 from service.rounds.plan import Segment, deadlines_until
-from service.sessions import create_user
 
 DEMO_TITLE = "ÖVNING Storm Västra Götaland"
 DEMO_COUNTY = "14"
@@ -213,7 +212,7 @@ async def _demo_incident(pool: asyncpg.Pool, settings: Settings, clock: Clock) -
     now = clock.now()
     activated_at = now - DEMO_AGE
     schedule = DailySchedule(times=["08:00", "14:00", "20:00"])
-    incident = await incident_ops.activate(
+    incident = await lifecycle.activate(
         pool,
         board,
         IncidentCreate(
@@ -256,7 +255,7 @@ async def _demo_incident(pool: asyncpg.Pool, settings: Settings, clock: Clock) -
         if what not in principals:
             principals[what] = await _principal(pool, what, "reporter", "demo")
         submission = ReportSubmission.model_validate({"report_id": str(uuid.uuid4()), **body})
-        await report_ops.submit(pool, principals[what], incident.id, submission, moment)
+        await reporting.submit(pool, principals[what], incident.id, submission, moment)
 
 
 def _routine_report(code: str, index: int, number: int, as_of: datetime) -> dict[str, Any]:

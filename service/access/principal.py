@@ -1,6 +1,6 @@
 """Who is calling: the one type every layer shares, with no imports of its own.
 
-Kept apart from `service.auth` (which needs the app's keys, and through them the
+Kept apart from `service.access.tokens` (which needs the app's keys, and through them the
 stream hub) so that domain, policy and stream modules can name it without a cycle.
 """
 

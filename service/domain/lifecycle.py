@@ -9,13 +9,13 @@ from typing import Any
 import asyncpg
 
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
+from service.access.policy import can_activate_in, can_manage, can_see
+from service.access.principal import Principal
 from service.clock import iso
+from service.domain.schedule import deadline_at_or_after
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from service.policy import can_activate_in, can_manage, can_see
-from service.principal import Principal
 from service.repo import Conn, events, incidents, organisations
 from service.repo.incidents import IncidentRow
-from service.schedule import deadline_at_or_after
 
 
 def to_wire(row: IncidentRow, now: datetime) -> Incident:

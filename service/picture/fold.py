@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, TypeAlias
 
 from schemas.common import IMPACT_SCALE, IMPACTS, SECTORS, TRENDS
-from service.merge_patch import diff
+from service.picture.merge_patch import diff
 
 Picture: TypeAlias = dict[str, Any]
 Event: TypeAlias = Mapping[str, Any]

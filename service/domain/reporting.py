@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from schemas.report import ReportContent, ReportSubmission, StoredReport
+from service.access.principal import Principal
+from service.domain.schedule import deadline_at_or_after
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from service.principal import Principal
 from service.repo import events, incidents, reports
-from service.schedule import deadline_at_or_after
 
 # How far ahead of the server's clock a reporter's `as_of` may be (phones drift).
 AS_OF_TOLERANCE = timedelta(minutes=5)

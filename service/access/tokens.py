@@ -8,9 +8,10 @@ import secrets
 from aiohttp import web
 
 from schemas.common import Role
-from service import keys, sessions
+from service import keys
+from service.access import sessions
+from service.access.principal import Principal
 from service.errors import Unauthenticated
-from service.principal import Principal
 from service.repo import Conn
 from service.repo.users import SessionRow
 

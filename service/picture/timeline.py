@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from service.picture import Event, apply, empty_picture
+from service.picture.fold import Event, apply, empty_picture
 
 
 def timeline(events: Iterable[Event]) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ import asyncpg
 from aiohttp import web
 
 from service import keys
-from service.migrate import migrate
+from service.db.migrate import migrate
 from service.repo import organisations
 
 

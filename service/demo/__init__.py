@@ -1,0 +1,1 @@
+"""The demo county (`lagesbild demo`) and its local mail sink."""

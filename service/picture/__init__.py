@@ -1,0 +1,1 @@
+"""The live picture: the fold of the incident log, its merge patches, and the timeline."""
