@@ -5,7 +5,9 @@ The parser never resolves entities (billion laughs, XXE), never loads or validat
 a DTD, never touches the network and never processes XInclude (lxml only does so
 when `xinclude()` is called, which nothing here does). A document with any
 DOCTYPE is refused outright, before parsing, and so is one that is too large or
-nests too deep. Refusals are `MalformedRequest` (400) or `PayloadTooLarge` (413).
+nests too deep. Refusals are `XmlRejected` (its kinds `XmlTooLarge`, `XmlMalformed`,
+`XmlUnsafe`); this module knows nothing of HTTP, and the adapters' HTTP layer maps
+them to problems (`adapters/problems.py`).
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from __future__ import annotations
 import re
 
 from lxml import etree
-
-from service.errors import MalformedRequest, PayloadTooLarge
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_DEPTH = 64
@@ -25,9 +25,20 @@ _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
 
 
-class UnsafeXml(MalformedRequest):
-    default_slug = "unsafe-xml"
-    title = "The XML document was refused"
+class XmlRejected(ValueError):
+    """A document refused before or while parsing; the message says why."""
+
+
+class XmlTooLarge(XmlRejected):
+    pass
+
+
+class XmlMalformed(XmlRejected):
+    """Empty, or not well-formed."""
+
+
+class XmlUnsafe(XmlRejected):
+    """A DOCTYPE, an entity, XInclude, or nesting deeper than allowed."""
 
 
 def safe_parser() -> etree.XMLParser:
@@ -46,29 +57,29 @@ def safe_parser() -> etree.XMLParser:
 def parse(
     data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH
 ) -> etree._Element:
-    """The document's root element, or a 4xx problem explaining the refusal."""
+    """The document's root element, or `XmlRejected` explaining the refusal."""
     if len(data) > max_bytes:
-        raise PayloadTooLarge(f"the XML document may be at most {max_bytes} bytes")
+        raise XmlTooLarge(f"the XML document may be at most {max_bytes} bytes")
     if not data.strip():
-        raise MalformedRequest("the body is empty; send an XML document")
+        raise XmlMalformed("the body is empty; send an XML document")
     if _DOCTYPE.search(data):
-        raise UnsafeXml("documents with a DOCTYPE or entity declarations are not accepted")
+        raise XmlUnsafe("documents with a DOCTYPE or entity declarations are not accepted")
     _check_depth(data, max_depth)
     try:
         root = etree.fromstring(data, parser=safe_parser())
     except etree.XMLSyntaxError as exc:
-        raise MalformedRequest(f"the body is not well-formed XML: {_short(exc)}") from exc
+        raise XmlMalformed(f"the body is not well-formed XML: {_short(exc)}") from exc
     # A DOCTYPE the byte check could not see (another encoding, say UTF-16) is refused too;
     # the parser resolved nothing from it.
     info = root.getroottree().docinfo
     doctype = str(getattr(info, "doctype", ""))  # lxml-stubs lack DocInfo.doctype
     if doctype or info.internalDTD is not None or info.externalDTD is not None:
-        raise UnsafeXml("documents with a DOCTYPE or entity declarations are not accepted")
+        raise XmlUnsafe("documents with a DOCTYPE or entity declarations are not accepted")
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag.startswith("{" + _XINCLUDE_NS + "}"):
-            raise UnsafeXml("XInclude is not accepted")
+            raise XmlUnsafe("XInclude is not accepted")
         if isinstance(element, etree._Entity):
-            raise UnsafeXml("entity references are not accepted")
+            raise XmlUnsafe("entity references are not accepted")
     return root
 
 
@@ -89,12 +100,12 @@ def _check_depth(data: bytes, max_depth: int) -> None:
             if event == "start":
                 depth += 1
                 if depth > max_depth:
-                    raise UnsafeXml(f"the XML document nests deeper than {max_depth} levels")
+                    raise XmlUnsafe(f"the XML document nests deeper than {max_depth} levels")
             else:
                 depth -= 1
                 element.clear()  # only the depth matters here; keep no tree
     except etree.XMLSyntaxError as exc:
-        raise MalformedRequest(f"the body is not well-formed XML: {_short(exc)}") from exc
+        raise XmlMalformed(f"the body is not well-formed XML: {_short(exc)}") from exc
 
 
 class _Reader:

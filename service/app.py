@@ -2,43 +2,60 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
-from adapters.wis.setup import wis_ctx
 from service import keys
 from service.clock import Clock, SystemClock
 from service.config import Settings
 from service.db.pool import database_ctx
+from service.export.registry import ExportFormats, core_formats
 from service.http.middleware import problems, request_context
 from service.http.routes import setup_routes
 from service.metrics import Metrics
-from service.outbox.setup import setup_outbox
+from service.outbox.registry import Channels
+from service.outbox.setup import channels_ctx, worker_ctx
+from service.plugins import Adapter, installed_adapters
 from service.rounds.scheduler import rounds_ctx
 from service.stream.hub import Hub
 from service.stream.listener import Listener
 
 
-def create_app(settings: Settings, *, dsn: str, clock: Clock | None = None) -> web.Application:
-    """Assemble the service. `dsn` is the database to use (embedded or DATABASE_URL)."""
+def create_app(
+    settings: Settings,
+    *,
+    dsn: str,
+    clock: Clock | None = None,
+    adapters: Sequence[Adapter] | None = None,
+) -> web.Application:
+    """Assemble the service. `dsn` is the database to use (embedded or DATABASE_URL);
+    `adapters` defaults to every installed one (service/plugins.py)."""
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         middlewares=[request_context, problems],
     )
+    plugged = tuple(installed_adapters() if adapters is None else adapters)
     app[keys.settings] = settings
     app[keys.dsn] = dsn
     app[keys.clock] = clock or SystemClock()
     app[keys.metrics] = Metrics()
+    app[keys.adapters] = plugged
+    app[keys.export_formats] = ExportFormats(core_formats())
+    app[keys.outbox_channels] = Channels()  # any context below may register a channel
     setup_routes(app)
     # Start order, and reverse shutdown order, of every resource:
-    app.cleanup_ctx.append(database_ctx)
-    app.cleanup_ctx.append(_hub_ctx)
-    app.cleanup_ctx.append(rounds_ctx)
-    # Exchange with a WIS-style node (docs/exchange.md): subscription, outbox channel `wis`
-    # and answer poller. Before the outbox, so the worker stops before its session closes.
-    app.cleanup_ctx.append(wis_ctx)
-    setup_outbox(app)  # channel registry, channels, delivery worker
+    app.cleanup_ctx.append(database_ctx)  # the request pool
+    app.cleanup_ctx.append(_hub_ctx)  # LISTEN connection, then the stream hub
+    app.cleanup_ctx.append(rounds_ctx)  # the rounds scheduler
+    for adapter in plugged:  # routes, export formats, their own contexts and channels
+        for export_format in adapter.export_formats():
+            app[keys.export_formats].register(export_format)
+        adapter.setup(app)
+    # The outbox last: its worker stops first, before any channel's client closes.
+    app.cleanup_ctx.append(channels_ctx)  # webhook and e-mail channels
+    app.cleanup_ctx.append(worker_ctx)  # the delivery worker, on a pool of its own
+    # Before in-flight requests (open streams among them) are awaited: close streams (1001).
     app.on_shutdown.append(_close_sockets)
     return app
 
@@ -63,6 +80,5 @@ async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _close_sockets(app: web.Application) -> None:
-    """On shutdown, before in-flight requests are awaited: close streams with 1001."""
     if keys.hub in app:
-        await app[keys.hub].stop()
+        await app[keys.hub].close_sockets()

@@ -1,4 +1,5 @@
-"""The `lagesbild` command: serve, migrate, token create, demo, outbox, webhook."""
+"""The `lagesbild` command: serve, migrate, demo, export, token, user, contact, outbox,
+webhook, and each installed adapter's own commands (service/plugins.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,13 @@ import argparse
 import asyncio
 import getpass
 import sys
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 
 import asyncpg
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
-from adapters import cli as exchange_cli
-from adapters.wis.demo import DemoNode, demo_node
 from schemas.common import ROLES, Role
 from schemas.round import Email
 from service.access import sessions
@@ -23,12 +23,14 @@ from service.clock import SystemClock
 from service.config import Settings
 from service.db.embedded import start_embedded
 from service.db.migrate import MigrationError
-from service.db.pool import prepare_database
+from service.db.pool import create_pool, prepare_database
 from service.demo.county import ensure_demo
 from service.demo.mail import start_mail_sink
+from service.export.registry import ExportFormats, UnknownFormat, core_formats, gather
 from service.logs import configure_logging
 from service.outbox import cli as outbox_cli
-from service.repo import organisations, users
+from service.plugins import Adapter, CliContext, installed_adapters
+from service.repo import incidents, organisations, users
 from service.rounds import repo as rounds_repo
 from service.stream.watch import watch
 
@@ -44,7 +46,8 @@ def _dsn(settings: Settings) -> str:
     return start_embedded(settings.data_dir)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(adapters: Sequence[Adapter], owners: dict[str, Adapter]) -> argparse.ArgumentParser:
+    """The command line; `owners` learns which adapter answers each adapter command."""
     parser = argparse.ArgumentParser(prog="lagesbild", description="Lägesbild situation reporting")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the service (applies migrations first)")
@@ -79,11 +82,56 @@ def _parser() -> argparse.ArgumentParser:
         "remove", help="remove a user; their sessions and open streams end at once"
     )
     user_remove.add_argument("--email", required=True)
+    export = commands.add_parser("export", help="export an incident; prints it on stdout")
+    export.add_argument("incident", help="the incident id")
+    export.add_argument(
+        "--format", default="json", help=f"one of: {', '.join(_export_formats(adapters).names())}"
+    )
     _contact_commands(commands)
     outbox_cli.add_commands(commands)
-    # Exchange with other systems: mock-wis, export, import-edxl (adapters/cli.py).
-    exchange_cli.add_commands(commands)
+    # Each adapter's own commands (e.g. import-edxl, mock-wis): service/plugins.py.
+    for adapter in adapters:
+        for name in adapter.add_cli(commands):
+            owners[name] = adapter
     return parser
+
+
+def _export_formats(adapters: Sequence[Adapter]) -> ExportFormats:
+    known = ExportFormats(core_formats())
+    for adapter in adapters:
+        for export_format in adapter.export_formats():
+            known.register(export_format)
+    return known
+
+
+async def _export(dsn: str, known: ExportFormats, incident: str, format_name: str) -> int:
+    try:
+        export_format = known.get(format_name)
+    except UnknownFormat:
+        print(
+            f"lagesbild: unknown format {format_name!r} (one of: {', '.join(known.names())})",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        incident_id = uuid.UUID(incident)
+    except ValueError:
+        print(f"lagesbild: {incident!r} is not an incident id", file=sys.stderr)
+        return 2
+    await prepare_database(dsn)
+    pool = await create_pool(dsn, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            row = await incidents.get(conn, incident_id)
+            if row is None:
+                print(f"lagesbild: no incident {incident_id}", file=sys.stderr)
+                return 1
+            export = await gather(conn, row, SystemClock().now())
+    finally:
+        await pool.close()
+    sys.stdout.buffer.write(export_format.render(export))
+    sys.stdout.flush()
+    return 0
 
 
 # --- reminder contacts (service/rounds) --------------------------------------------------
@@ -129,7 +177,9 @@ async def _contact(dsn: str, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    adapters = installed_adapters()
+    owners: dict[str, Adapter] = {}
+    args = _parser(adapters, owners).parse_args(argv)
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -140,11 +190,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "watch":
         topic = args.topic if args.topic.startswith("incident") else f"incident:{args.topic}"
         return asyncio.run(watch(args.url, args.token, topic, args.since, args.count))
-    if args.command == "mock-wis":
-        return exchange_cli.run(args, settings, None)
     try:
-        if args.command in exchange_cli.COMMANDS:
-            return exchange_cli.run(args, settings, _dsn(settings))
+        if args.command in owners:
+            return owners[args.command].run_cli(
+                args, CliContext(settings=settings, dsn=lambda: _dsn(settings))
+            )
+        if args.command == "export":
+            known = _export_formats(adapters)
+            return asyncio.run(_export(_dsn(settings), known, args.incident, args.format))
         if args.command == "token":
             return asyncio.run(_create_token(_dsn(settings), args.org, args.role, args.name))
         if args.command == "user":
@@ -155,29 +208,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(outbox_cli.run(_dsn(settings), args))
         dsn = _dsn(settings)
         asyncio.run(prepare_database(dsn))
-        node: DemoNode | None = None
         if args.command == "migrate":
             return 0
+        attach: list[Callable[[web.Application], None]] = []
         if args.command == "demo":
             asyncio.run(ensure_demo(dsn, settings))
             if settings.smtp_host is None:
                 _sink, port = start_mail_sink(settings.data_dir)
-                settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+                settings = settings.replace(smtp_host="127.0.0.1", smtp_port=port)
                 print(
                     f"Demo: reminders go to a local mail sink on port {port}; "
                     f"each arrives in {settings.data_dir / 'demo-mail'}",
                     flush=True,
                 )
-            if settings.wis_url is None:  # a mock WIS node beside the service
-                node = demo_node()
-                settings = node.settings_for(settings)
-                print(f"Demo: a mock WIS node runs on {node.url}/ (what it received: that page)")
-                print(
-                    f"Demo: tokens to answer on that node as {', '.join(node.actor_tokens)} "
-                    f"are in {node.write_tokens(settings.data_dir)}",
-                    flush=True,
-                )
-        _serve(settings, dsn, node)
+            for adapter in adapters:  # what each adapter starts beside the demo
+                part = adapter.demo(settings, settings.data_dir)
+                if part is None:
+                    continue
+                settings = part.settings
+                for line in part.lines:
+                    print(line, flush=True)
+                if part.attach is not None:
+                    attach.append(part.attach)
+        _serve(settings, dsn, adapters, attach)
         return 0
     except MigrationError as exc:
         print(f"lagesbild: cannot start: {exc}", file=sys.stderr)
@@ -275,10 +328,15 @@ async def _remove_user(dsn: str, email: str) -> int:
     return 0
 
 
-def _serve(settings: Settings, dsn: str, node: DemoNode | None = None) -> None:
-    app = create_app(settings, dsn=dsn)
-    if node is not None:
-        node.add_to(app)
+def _serve(
+    settings: Settings,
+    dsn: str,
+    adapters: Sequence[Adapter],
+    attach: Sequence[Callable[[web.Application], None]] = (),
+) -> None:
+    app = create_app(settings, dsn=dsn, adapters=adapters)
+    for hook in attach:
+        hook(app)
     url = f"http://{settings.host}:{settings.port}"
 
     def announce(_: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -129,6 +129,14 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="How often the node's change log is read for answers"
     )
     wis_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with `changes` (by field name), validated like the original: a bad
+        value raises ValidationError here (`model_copy(update=…)` would keep it)."""
+        values = self.model_dump()
+        values.update(changes)
+        values["DATABASE_URL"] = values.pop("database_url")
+        return type(self).model_validate(values)
 
     @field_validator("database_url")
     @classmethod

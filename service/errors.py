@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 
 class ProblemError(Exception):
     """An error the client can act on, rendered as RFC 9457 problem+json."""
@@ -93,3 +95,15 @@ class TooManyRequests(ProblemError):
     status = 429
     default_slug = "too-many-requests"
     title = "Too many requests"
+
+
+def validation_problem(
+    exc: ValidationError, prefix: tuple[str | int, ...] = ()
+) -> ValidationFailed:
+    """A schema's refusal as a 422 naming each field (under `prefix`)."""
+    return ValidationFailed(
+        f"{exc.error_count()} field(s) are not valid",
+        errors=[
+            ((*prefix, *error["loc"]), error["msg"]) for error in exc.errors(include_url=False)
+        ],
+    )

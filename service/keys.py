@@ -1,28 +1,49 @@
-"""Typed keys for everything stored on the application."""
+"""Typed keys for everything stored on the application.
+
+The classes are named for the type checker only: reading a setting must not import
+the hub, the outbox worker or the scheduler.
+"""
 
 from __future__ import annotations
 
-import asyncpg
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 
-from service.clock import Clock
-from service.config import Settings
-from service.metrics import Metrics
-from service.outbox.registry import Channels
-from service.outbox.worker import Worker
-from service.rounds.job import RoundsJob
-from service.stream.hub import Hub
-from service.stream.listener import Listener
+if TYPE_CHECKING:
+    import asyncpg
 
-settings = web.AppKey("settings", Settings)
-dsn = web.AppKey("dsn", str)
-clock = web.AppKey("clock", Clock)
-pool = web.AppKey("pool", asyncpg.Pool)
-metrics = web.AppKey("metrics", Metrics)
-hub = web.AppKey("hub", Hub)
-listener = web.AppKey("listener", Listener)
-rounds_job = web.AppKey("rounds_job", RoundsJob)
+    from service.clock import Clock
+    from service.config import Settings
+    from service.export.registry import ExportFormats
+    from service.metrics import Metrics
+    from service.outbox.registry import Channels
+    from service.outbox.worker import Worker
+    from service.plugins import Adapter
+    from service.rounds.job import RoundsJob
+    from service.stream.hub import Hub
+    from service.stream.listener import Listener
+    from service.web.assets import Assets
+    from service.web.throttle import LoginThrottle
+
+settings: web.AppKey[Settings] = web.AppKey("settings")
+dsn: web.AppKey[str] = web.AppKey("dsn")
+clock: web.AppKey[Clock] = web.AppKey("clock")
+pool: web.AppKey[asyncpg.Pool] = web.AppKey("pool")
+metrics: web.AppKey[Metrics] = web.AppKey("metrics")
+hub: web.AppKey[Hub] = web.AppKey("hub")
+listener: web.AppKey[Listener] = web.AppKey("listener")
+rounds_job: web.AppKey[RoundsJob] = web.AppKey("rounds_job")
+
+# Exchange adapters loaded at start (service/plugins.py) and the export formats they and
+# the core offer.
+adapters: web.AppKey[tuple[Adapter, ...]] = web.AppKey("adapters")
+export_formats: web.AppKey[ExportFormats] = web.AppKey("export_formats")
 
 # The outbox: channels by name (register yours at startup) and this instance's worker.
-outbox_channels = web.AppKey("outbox_channels", Channels)
-outbox_worker = web.AppKey("outbox_worker", Worker)
+outbox_channels: web.AppKey[Channels] = web.AppKey("outbox_channels")
+outbox_worker: web.AppKey[Worker] = web.AppKey("outbox_worker")
+
+# The web app: static files with content hashes, and the log-in throttle.
+assets: web.AppKey[Assets] = web.AppKey("assets")
+login_throttle: web.AppKey[LoginThrottle] = web.AppKey("login_throttle")

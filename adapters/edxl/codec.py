@@ -22,7 +22,6 @@ from pydantic import ValidationError
 from schemas.common import IMPACT_SCALE
 from schemas.incident import Incident
 from schemas.report import ReportSubmission, StoredReport
-from service.errors import ValidationFailed
 
 DE = "urn:oasis:names:tc:emergency:EDXL:DE:2.0"
 SR = "urn:oasis:names:tc:emergency:EDXL:SitRep:1.0"
@@ -340,10 +339,18 @@ def import_report_id(sender: str, message_id: str) -> uuid.UUID:
     return uuid.uuid5(IMPORT_NAMESPACE, f"edxl\x1f{sender}\x1f{message_id}")
 
 
-def _fail(path: str, message: str) -> ValidationFailed:
-    return ValidationFailed(
-        "the EDXL envelope is not valid", errors=[(tuple(path.split(".")), message)]
-    )
+class CodecError(ValueError):
+    """A document that does not make what it should; `errors` name where (a path of
+    element names) and why. Pure: the adapters' HTTP layer maps it to a problem."""
+
+    def __init__(self, detail: str, errors: list[tuple[tuple[str, ...], str]]) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+def _fail(path: str, message: str) -> CodecError:
+    return CodecError("the EDXL envelope is not valid", [(tuple(path.split(".")), message)])
 
 
 def _text(
@@ -451,9 +458,9 @@ def _read_sitrep(
     try:
         submission = ReportSubmission.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed(
+        raise CodecError(
             "the SitRep does not make a valid report",
-            errors=[
+            [
                 ((*path.split("."), *map(str, e["loc"])), e["msg"])
                 for e in exc.errors(include_url=False)
             ],

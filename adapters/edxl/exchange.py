@@ -6,6 +6,7 @@ Import goes through `service.domain.reporting.submit`, the same path as
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -15,6 +16,7 @@ import asyncpg
 
 from adapters import xml_safety
 from adapters.edxl import codec
+from adapters.problems import problem_of
 from schemas.incident import Incident
 from schemas.report import StoredReport
 from service.access.principal import Principal
@@ -129,8 +131,10 @@ async def import_envelope(
     """
     if caller.role not in ROLES_THAT_IMPORT:
         raise Forbidden("only an adapter, or a reporter for its own organisation, imports EDXL")
-    root = xml_safety.parse(data, max_bytes=max_bytes, max_depth=max_depth)
-    envelope = codec.read_envelope(root)
+    try:
+        envelope = await asyncio.to_thread(_read, data, max_bytes, max_depth)
+    except (xml_safety.XmlRejected, codec.CodecError) as exc:
+        raise problem_of(exc) from exc
     if caller.role == "reporter" and envelope.sender != caller.organisation:
         raise Forbidden(
             f"you report for {caller.organisation}, not for {envelope.sender}",
@@ -169,3 +173,8 @@ async def import_envelope(
         await reporting.submit(pool, principal, item.incident_id, item.submission, now)
         for item in envelope.reports
     ]
+
+
+def _read(data: bytes, max_bytes: int, max_depth: int) -> codec.Envelope:
+    """Parse and read the envelope (off the event loop: a large one takes a while)."""
+    return codec.read_envelope(xml_safety.parse(data, max_bytes=max_bytes, max_depth=max_depth))

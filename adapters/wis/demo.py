@@ -1,6 +1,7 @@
 """The demo's own WIS node: the mock node served beside the service, in the same loop.
 
-`lagesbild demo` without `LAGESBILD_WIS_URL` calls `demo_node()` (a free local port,
+`lagesbild demo` without `LAGESBILD_WIS_URL` calls `demo_node()` (through the adapter's
+`demo` hook, adapters/wis/plugin.py) (a free local port,
 fresh tokens), points the settings at it (`settings_for`) and adds it to the app
 (`add_to`): the node starts just before the app's WIS context (subscription, channel,
 poller) and stops just after it, so the outbox worker never talks to a node that is
@@ -61,12 +62,10 @@ class DemoNode:
 
     def settings_for(self, settings: Settings) -> Settings:
         """`settings` pointed at this node, reading its answers every few seconds."""
-        return settings.model_copy(
-            update={
-                "wis_url": self.url,
-                "wis_token": self.system_token,
-                "wis_poll_seconds": min(settings.wis_poll_seconds, DEMO_POLL_SECONDS),
-            }
+        return settings.replace(
+            wis_url=self.url,
+            wis_token=self.system_token,
+            wis_poll_seconds=min(settings.wis_poll_seconds, DEMO_POLL_SECONDS),
         )
 
     def add_to(self, app: web.Application) -> None:

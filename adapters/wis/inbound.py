@@ -28,8 +28,7 @@ from schemas.report import ReportSubmission
 from service.access.principal import Principal
 from service.domain import reporting
 from service.domain.reporting import Submitted
-from service.errors import NotFound, ProblemError, ValidationFailed
-from service.http.bodies import validation_problem
+from service.errors import NotFound, ProblemError, ValidationFailed, validation_problem
 from service.repo import incidents, organisations
 
 SOURCE = "wis"

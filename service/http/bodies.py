@@ -9,22 +9,16 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from service import keys
-from service.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from service.errors import (
+    MalformedRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    validation_problem,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
 _JSON_TYPES = frozenset({"application/json", "application/merge-patch+json"})
-
-
-def validation_problem(
-    exc: ValidationError, prefix: tuple[str | int, ...] = ()
-) -> ValidationFailed:
-    return ValidationFailed(
-        f"{exc.error_count()} field(s) are not valid",
-        errors=[
-            ((*prefix, *error["loc"]), error["msg"]) for error in exc.errors(include_url=False)
-        ],
-    )
 
 
 async def read_json(request: web.Request) -> Any:

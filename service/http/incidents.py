@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
-from adapters.edxl import exchange as edxl_exchange
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
 from schemas.report import ReportSubmission
 from service import keys
 from service.access.tokens import authenticate
-from service.clock import iso
 from service.domain import lifecycle, reporting
 from service.errors import NotFound, ValidationFailed
-from service.export import formats as export
+from service.export.registry import UnknownFormat, gather
 from service.http.bodies import parse
 from service.http.middleware import json_response
 from service.http.queries import (
@@ -25,7 +25,7 @@ from service.http.queries import (
     parse_query,
 )
 from service.picture.fold import rebuild
-from service.repo import events, incidents, organisations, reports
+from service.repo import events, incidents, reports
 
 routes = web.RouteTableDef()
 
@@ -168,37 +168,20 @@ async def event_log(request: web.Request) -> web.Response:
 async def export_incident(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     query = parse_query(request, ExportQuery)
+    known = request.app[keys.export_formats]
+    try:
+        export_format = known.get(query.format)
+    except UnknownFormat:
+        raise ValidationFailed(
+            errors=[(("query", "format"), f"must be one of: {', '.join(known.names())}")]
+        ) from None
     now = request.app[keys.clock].now()
     async with request.app[keys.pool].acquire() as conn:
         row = await lifecycle.visible(conn, principal, incident_id(request))
-        found = list(reversed(await reports.history(conn, row.id, organisation=None, limit=None)))
-        log = await events.since(conn, row.id, 0)
-        names = {
-            o.code: o.name
-            for o in (await organisations.get_many(conn, [*row.participants, row.owner])).values()
-        }
-    incident = lifecycle.to_wire(row, now)
-    picture_now = rebuild(log)
-    stem = f"lagesbild-{'ovning-' if row.exercise else ''}{row.id}"
-    if query.format == "csv":
-        body = export.as_csv(incident, found, names)
-        return _download(body, "text/csv", f"{stem}.csv")
-    if query.format == "edxl":
-        body_xml = edxl_exchange.incident_document(incident, found, picture_now, names, now)
-        response = web.Response(body=body_xml, content_type="application/xml", charset="utf-8")
-        response.headers["Content-Disposition"] = f'attachment; filename="{stem}.edxl.xml"'
-        return response
-    if query.format == "html":
-        return web.Response(
-            text=export.as_html(incident, found, picture_now, names), content_type="text/html"
-        )
-    data = export.as_json(incident, found, log, picture_now, iso(now))
-    response = json_response(data)
-    response.headers["Content-Disposition"] = f'attachment; filename="{stem}.json"'
-    return response
-
-
-def _download(body: str, content_type: str, filename: str) -> web.Response:
-    response = web.Response(text=body, content_type=content_type, charset="utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        export = await gather(conn, row, now)
+    body = await asyncio.to_thread(export_format.render, export)
+    response = web.Response(body=body, content_type=export_format.media_type, charset="utf-8")
+    filename = export_format.filename(export)
+    if filename is not None:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

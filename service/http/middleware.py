@@ -16,8 +16,13 @@ from pydantic import ValidationError
 from schemas.problem import Problem
 from schemas.problem import ProblemError as ProblemErrorModel
 from service import keys
-from service.errors import MethodNotAllowed, NotFound, ProblemError, ServiceUnavailable
-from service.http.bodies import validation_problem
+from service.errors import (
+    MethodNotAllowed,
+    NotFound,
+    ProblemError,
+    ServiceUnavailable,
+    validation_problem,
+)
 
 log = structlog.get_logger(__name__)
 

@@ -8,8 +8,7 @@ from typing import Annotated, Literal, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from service.errors import NotFound, ValidationFailed
-from service.http.bodies import validation_problem
+from service.errors import NotFound, ValidationFailed, validation_problem
 
 Q = TypeVar("Q", bound=BaseModel)
 
@@ -41,7 +40,8 @@ class PictureQuery(_Query):
 
 
 class ExportQuery(_Query):
-    format: Literal["json", "csv", "html", "edxl"] = "json"
+    # Looked up in the app's export formats (service/export/registry.py).
+    format: Annotated[str, Field(max_length=32)] = "json"
 
 
 class LogQuery(_Query):

@@ -1,11 +1,9 @@
-"""Every route of the service, in one place."""
+"""Every route of the core, in one place (adapters add theirs in `Adapter.setup`)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from adapters.edxl.http import routes as edxl_routes
-from adapters.wis.http import routes as wis_routes
 from service.http import incidents, ops, organisations, schemas, timeline
 from service.http import rounds as rounds_routes
 from service.outbox import http as outbox_http
@@ -23,6 +21,3 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/stream", stream, name="stream")
     app.add_routes(rounds_routes.routes)
     setup_web(app)
-    # Exchange with other systems (docs/exchange.md).
-    app.add_routes(edxl_routes)
-    app.add_routes(wis_routes)

@@ -1,4 +1,5 @@
-"""The outbox in the app: the channel registry, the channels, and the worker's lifetime."""
+"""The outbox in the app: the channel registry, the built-in channels, and the worker's
+lifetime (`create_app` adds the contexts, in order)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,8 @@ from aiohttp import web
 from service import keys
 from service.db.pool import create_pool
 from service.outbox.email_channel import EmailChannel
-from service.outbox.registry import Channels
 from service.outbox.webhook_channel import WebhookChannel
 from service.outbox.worker import Worker
-
-
-def setup_outbox(app: web.Application) -> None:
-    """The registry exists from the start, so any cleanup context may register a channel;
-    the channels and the worker start after the database and the hub."""
-    app[keys.outbox_channels] = Channels()
-    app.cleanup_ctx.append(channels_ctx)
-    app.cleanup_ctx.append(worker_ctx)
 
 
 async def channels_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -70,9 +70,13 @@ class Hub:
             await self.feed(incident_id)
         log.info("hub.started", incidents=len(active))
 
-    async def stop(self) -> None:
-        """Close every socket with 1001 (going away) and stop background work."""
+    async def close_sockets(self) -> None:
+        """Close every socket with 1001 (going away): the service is stopping."""
         await self.close_all(WSCloseCode.GOING_AWAY, "")
+
+    async def stop(self) -> None:
+        """Stop background work (and close any socket still open, with 1001)."""
+        await self.close_sockets()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -15,7 +15,7 @@ from service.access.tokens import current_session
 from service.errors import Forbidden, TooManyRequests
 from service.repo.users import SessionRow
 from service.web.i18n import LANG_COOKIE
-from service.web.render import render, throttle_key
+from service.web.render import render
 
 routes = web.RouteTableDef()
 
@@ -108,7 +108,7 @@ async def login(request: web.Request) -> web.Response:
     if not isinstance(email, str) or not isinstance(password, str):
         return _login_form(request, email="", failed=True)
     clock = request.app[keys.clock]
-    throttle = request.app[throttle_key]
+    throttle = request.app[keys.login_throttle]
     address = sessions.normalise_email(email)
     wait = throttle.wait(address, clock.now())
     if wait is not None:

@@ -16,9 +16,6 @@ from service.web.assets import Assets
 from service.web.i18n import TEXTS, lang_of, local_time, translator
 from service.web.throttle import LoginThrottle
 
-assets_key = web.AppKey("assets", Assets)
-throttle_key = web.AppKey("login_throttle", LoginThrottle)
-
 # Pages load scripts and styles from this site only; the stream is this site's socket.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -28,9 +25,9 @@ CSP = (
 
 
 def setup(app: web.Application) -> None:
-    app[assets_key] = Assets()
+    app[keys.assets] = Assets()
     settings = app[keys.settings]
-    app[throttle_key] = LoginThrottle(
+    app[keys.login_throttle] = LoginThrottle(
         max_failures=settings.login_max_failures,
         window=timedelta(minutes=settings.login_failure_window_minutes),
     )
@@ -57,7 +54,7 @@ def render(
     page = {
         "t": t,
         "lang": lang,
-        "asset": request.app[assets_key].url,
+        "asset": request.app[keys.assets].url,
         "local_time": local_time,
         "session": session,
         "path": request.path_qs,

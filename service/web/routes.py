@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from service import keys
 from service.web import auth_pages, pages
-from service.web.render import assets_key, setup
+from service.web.render import setup
 
 static_routes = web.RouteTableDef()
 
 
 @static_routes.get("/static/{name}")
 async def static_file(request: web.Request) -> web.Response:
-    return request.app[assets_key].response(request, request.match_info["name"])
+    return request.app[keys.assets].response(request, request.match_info["name"])
 
 
 @static_routes.get("/sw.js")
 async def service_worker(request: web.Request) -> web.Response:
     # Served from the root so that it may look after every page of the site.
-    response = request.app[assets_key].response(request, "sw.js")
+    response = request.app[keys.assets].response(request, "sw.js")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
     return response

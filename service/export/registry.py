@@ -1,0 +1,121 @@
+"""Export formats by name: the core's `json`, `csv` and `html`, and any an adapter adds.
+
+`GET /api/v1/incidents/{id}/export?format=NAME` and `lagesbild export ID --format NAME`
+gather the incident once (`gather`) and look the format up here; neither knows the
+formats themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from schemas.incident import Incident
+from schemas.report import StoredReport
+from service.clock import iso
+from service.domain import lifecycle
+from service.export import formats
+from service.picture.fold import rebuild
+from service.repo import Conn, events, organisations, reports
+from service.repo.incidents import IncidentRow
+
+
+@dataclass(frozen=True)
+class IncidentExport:
+    """Everything an export may show: the incident, its reports oldest first, its log,
+    the picture now, organisation names, and when the export was made."""
+
+    incident: Incident
+    reports: list[StoredReport]
+    events: list[dict[str, Any]]
+    picture: dict[str, Any]
+    names: dict[str, str]
+    exported_at: datetime
+
+    @property
+    def file_stem(self) -> str:
+        marker = "ovning-" if self.incident.exercise else ""
+        return f"lagesbild-{marker}{self.incident.id}"
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """`render` turns the export into the document's bytes (UTF-8 for text formats).
+    `extension` names the downloaded file; a format without one is shown inline."""
+
+    name: str
+    media_type: str
+    render: Callable[[IncidentExport], bytes]
+    extension: str | None
+
+    def filename(self, export: IncidentExport) -> str | None:
+        return f"{export.file_stem}.{self.extension}" if self.extension else None
+
+
+class UnknownFormat(LookupError):
+    pass
+
+
+class ExportFormats:
+    def __init__(self, known: Iterable[ExportFormat] = ()) -> None:
+        self._formats: dict[str, ExportFormat] = {}
+        for export_format in known:
+            self.register(export_format)
+
+    def register(self, export_format: ExportFormat) -> None:
+        if export_format.name in self._formats:
+            raise ValueError(f"export format {export_format.name!r} is registered already")
+        self._formats[export_format.name] = export_format
+
+    def get(self, name: str) -> ExportFormat:
+        try:
+            return self._formats[name]
+        except KeyError:
+            raise UnknownFormat(name) from None
+
+    def names(self) -> list[str]:
+        return list(self._formats)
+
+    def __iter__(self) -> Iterator[ExportFormat]:
+        return iter(self._formats.values())
+
+
+def _json(export: IncidentExport) -> bytes:
+    data = formats.as_json(
+        export.incident, export.reports, export.events, export.picture, iso(export.exported_at)
+    )
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _csv(export: IncidentExport) -> bytes:
+    return formats.as_csv(export.incident, export.reports, export.names).encode()
+
+
+def _html(export: IncidentExport) -> bytes:
+    return formats.as_html(export.incident, export.reports, export.picture, export.names).encode()
+
+
+def core_formats() -> list[ExportFormat]:
+    return [
+        ExportFormat("json", "application/json", _json, "json"),
+        ExportFormat("csv", "text/csv", _csv, "csv"),
+        ExportFormat("html", "text/html", _html, None),
+    ]
+
+
+async def gather(conn: Conn, row: IncidentRow, now: datetime) -> IncidentExport:
+    """Read the whole incident once, for any format."""
+    found = list(reversed(await reports.history(conn, row.id, organisation=None, limit=None)))
+    log = await events.since(conn, row.id, 0)
+    known = await organisations.get_many(conn, [*row.participants, row.owner])
+    return IncidentExport(
+        incident=lifecycle.to_wire(row, now),
+        reports=found,
+        events=log,
+        picture=rebuild(log),
+        names={code: org.name for code, org in known.items()},
+        exported_at=now,
+    )

@@ -1,0 +1,142 @@
+"""The seams: the core never imports an adapter, and adapters plug in through one protocol."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from adapters.edxl.plugin import EdxlAdapter
+from adapters.wis.plugin import WisAdapter
+from service.app import create_app
+from service.clock import FixedClock
+from service.config import Settings
+from service.export.registry import ExportFormat, IncidentExport
+from service.plugins import Adapter, CliContext, DemoPart, installed_adapters
+from tests.support import assert_problem, served
+
+if TYPE_CHECKING:
+    from service.plugins import Commands
+
+ROOT = Path(__file__).resolve().parent.parent
+VIEWER = ("LST-14", "viewer")
+
+
+def _imported_modules(path: Path) -> Iterable[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+
+
+def test_no_module_under_service_imports_an_adapter() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in sorted((ROOT / "service").rglob("*.py"))
+        for module in _imported_modules(path)
+        if module == "adapters" or module.startswith("adapters.")
+    ]
+    assert offenders == []
+
+
+def test_pure_exchange_code_knows_nothing_of_http() -> None:
+    pure = [ROOT / "adapters" / "xml_safety.py", ROOT / "adapters" / "edxl" / "codec.py"]
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in pure
+        for module in _imported_modules(path)
+        if module.startswith(("aiohttp", "service.http", "service.errors"))
+    ]
+    inbound = ROOT / "adapters" / "wis" / "inbound.py"
+    offenders += [
+        f"adapters/wis/inbound.py imports {module}"
+        for module in _imported_modules(inbound)
+        if module.startswith(("aiohttp", "service.http"))
+    ]
+    assert offenders == []
+
+
+def test_the_installed_adapters_are_found_by_their_entry_points() -> None:
+    found = installed_adapters()
+    assert [adapter.name for adapter in found] == ["edxl", "wis"]
+    assert isinstance(found[0], EdxlAdapter)
+    assert isinstance(found[1], WisAdapter)
+    assert all(isinstance(adapter, Adapter) for adapter in found)
+
+
+class _TextAdapter:
+    """An adapter written outside the core: one export format, one route, one command."""
+
+    name = "text"
+
+    def export_formats(self) -> Iterable[ExportFormat]:
+        def render(export: IncidentExport) -> bytes:
+            marker = "ÖVNING " if export.incident.exercise else ""
+            return f"{marker}{export.incident.title}: {len(export.reports)} rapporter".encode()
+
+        return [ExportFormat("text", "text/plain", render, "txt")]
+
+    def setup(self, app: web.Application) -> None:
+        async def hello(request: web.Request) -> web.Response:
+            return web.json_response({"adapter": self.name})
+
+        app.router.add_get("/api/v1/exchange/text", hello)
+
+    def add_cli(self, commands: Commands) -> Sequence[str]:
+        commands.add_parser("text-hello")
+        return ["text-hello"]
+
+    def run_cli(self, args: argparse.Namespace, cli: CliContext) -> int:
+        return 0
+
+    def demo(self, settings: Settings, data_dir: Path) -> DemoPart | None:
+        return None
+
+
+async def test_an_adapter_adds_an_export_format_and_a_route_without_touching_the_core(
+    settings: Settings, dsn: str, clock: FixedClock
+) -> None:
+    app = create_app(settings, dsn=dsn, clock=clock, adapters=[_TextAdapter()])
+    async with served(app, dsn) as api:
+        incident = await api.activate(exercise=True, title="Storm")
+        reply = await api.call(
+            "GET", f"/api/v1/incidents/{incident['id']}/export?format=text", as_=VIEWER
+        )
+        assert reply.status == 200
+        assert reply.headers["Content-Type"].startswith("text/plain")
+        assert reply.body == "ÖVNING Storm: 0 rapporter"
+        assert (
+            reply.headers["Content-Disposition"]
+            == f'attachment; filename="lagesbild-ovning-{incident["id"]}.txt"'
+        )
+        hello = await api.call("GET", "/api/v1/exchange/text", as_=VIEWER)
+        assert hello.body == {"adapter": "text"}
+        # Not installed here: the EDXL adapter's format and route are not there either.
+        edxl = await api.call(
+            "GET", f"/api/v1/incidents/{incident['id']}/export?format=edxl", as_=VIEWER
+        )
+        assert_problem(edxl, 422, "validation", loc=["query", "format"])
+        assert "json, csv, html, text" in edxl.body["errors"][0]["msg"]
+        imported = await api.call("POST", "/api/v1/exchange/edxl", as_=("1442", "reporter"))
+        assert imported.status == 404
+
+
+def test_reading_a_setting_imports_neither_the_hub_nor_the_worker_nor_the_scheduler() -> None:
+    probe = (
+        "import sys, service.keys, service.config\n"
+        "heavy = ['service.stream.hub', 'service.outbox.worker', 'service.rounds.job',"
+        " 'service.rounds.scheduler', 'apscheduler']\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+    )
+    ran = subprocess.run(  # noqa: S603  # our own interpreter and a fixed probe
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert ran.stdout.strip() == "[]"
