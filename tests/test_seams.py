@@ -19,13 +19,13 @@ from service.clock import FixedClock
 from service.config import Settings
 from service.export.registry import ExportFormat, IncidentExport
 from service.plugins import Adapter, CliContext, DemoPart, installed_adapters
-from tests.support import assert_problem, served
+from tests.support import Who, assert_problem, served
 
 if TYPE_CHECKING:
     from service.plugins import Commands
 
 ROOT = Path(__file__).resolve().parent.parent
-VIEWER = ("LST-14", "viewer")
+VIEWER: Who = ("LST-14", "viewer")
 
 
 def _imported_modules(path: Path) -> Iterable[str]:
