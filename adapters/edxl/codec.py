@@ -19,7 +19,7 @@ from typing import Any
 from lxml import etree
 from pydantic import ValidationError
 
-from schemas.common import IMPACT_SCALE
+from schemas.common import worst_impact
 from schemas.incident import Incident
 from schemas.report import ReportSubmission, StoredReport
 from service.errors import ValidationFailed
@@ -148,11 +148,6 @@ def _person(
     _s(pair, "timeValue", sr_time(at))
 
 
-def _worst(report: StoredReport) -> str:
-    known = [e.status for e in report.sectors if e.status in IMPACT_SCALE]
-    return max(known, key=IMPACT_SCALE.index) if known else "unknown"
-
-
 def _urgency(report: StoredReport) -> str:
     open_needs = [need for need in report.needs if need.status == "open"]
     if any(need.urgency in ("high", "critical") for need in open_needs):
@@ -202,7 +197,7 @@ def report_sitrep(
         _s(root, "precedingMessageID", str(report.supersedes))
     _s(root, "urgency", _urgency(report))
     _s(root, "reportConfidence", "HighlyConfident")
-    _s(root, "severity", _SEVERITY.get(_worst(report), "Unknown"))
+    _s(root, "severity", _SEVERITY.get(worst_impact(e.status for e in report.sectors), "Unknown"))
     if report.measures_planned:
         _s(root, "actionPlan", "\n".join(report.measures_planned))
     if report.next_report_at is not None:
@@ -265,9 +260,7 @@ def picture_sitrep(
     _s(root, "urgency", "Unknown")
     _s(root, "reportConfidence", "SomewhatConfident")
     sectors: Mapping[str, Any] = picture.get("sectors", {})
-    worst = [str(counts.get("worst", "unknown")) for counts in sectors.values()]
-    known = [level for level in worst if level in IMPACT_SCALE]
-    top = max(known, key=IMPACT_SCALE.index) if known else "unknown"
+    top = worst_impact(str(counts.get("worst", "unknown")) for counts in sectors.values())
     _s(root, "severity", _SEVERITY.get(top, "Unknown"))
     if incident.due_at is not None:
         _s(root, "nextContact", sr_time(incident.due_at))

@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from schemas.common import IMPACT_SCALE, SECTORS
+from schemas.common import SECTORS, worst_impact
 from schemas.incident import Incident
 from schemas.report import StoredReport
 
@@ -41,11 +41,6 @@ CSV_COLUMNS = [
     "needs",
     "public_information",
 ]
-
-
-def worst_impact(report: StoredReport) -> str:
-    known = [entry.status for entry in report.sectors if entry.status in IMPACT_SCALE]
-    return max(known, key=IMPACT_SCALE.index) if known else "unknown"
 
 
 def as_json(
@@ -94,7 +89,7 @@ def as_csv(incident: Incident, reports: Iterable[StoredReport], names: dict[str,
                 report.due_at.isoformat() if report.due_at else "",
                 "yes" if report.late else "no",
                 "yes" if report.unchanged else "no",
-                worst_impact(report),
+                worst_impact(entry.status for entry in report.sectors),
                 *(sectors.get(sector, "") for sector in SECTORS),
                 report.development.trend,
                 report.management.level if report.management else "",
