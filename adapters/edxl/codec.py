@@ -22,13 +22,13 @@ from pydantic import ValidationError
 from schemas.common import worst_impact
 from schemas.incident import Incident
 from schemas.report import ReportSubmission, StoredReport
+from service.domain.labels import EXERCISE_MARK
 from service.errors import ValidationFailed
 
 DE = "urn:oasis:names:tc:emergency:EDXL:DE:2.0"
 SR = "urn:oasis:names:tc:emergency:EDXL:SitRep:1.0"
 CT = "urn:oasis:names:tc:emergency:edxl:ct:1.0"
 XLINK = "http://www.w3.org/1999/xlink"
-EXERCISE_MARK = "ÖVNING"
 KEYWORD_LIST = "urn:lagesbild:edxl:content"
 # What the message is, in contentKeyword: a report or the consolidated picture.
 KEYWORD_REPORT = "lagesrapport"

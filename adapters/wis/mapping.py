@@ -14,12 +14,16 @@ from zoneinfo import ZoneInfo
 
 from schemas.common import SECTORS
 from service.clock import iso
+from service.domain.labels import EXERCISE_MARK
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 AREA_KIND_INCIDENT = "Samhällsstörning"
 AREA_KIND_EXERCISE = "Övning"
-EXERCISE_MARK = "ÖVNING"
 
+# The node's vocabulary (docs/exchange.md): the words a WIS node sends and reads back.
+# They are a wire contract, not labels: today most equal service.domain.labels' Swedish
+# labels, but a reworded label must not change what the node is sent or understands
+# (the trend words already differ: "Oförändrad", "Okänd"). Pinned by tests/adapters.
 SECTOR_SV: dict[str, str] = {
     "water": "Vatten och avlopp",
     "energy": "El och värme",
@@ -50,7 +54,7 @@ TREND_FROM_SV = {name.casefold(): code for code, name in TREND_SV.items()}
 
 # The preset questions of a lägesbild request (begäran), as WIS asks them.
 PRESET_QUESTIONS: tuple[str, ...] = (
-    "Påverkan per sektor (Ingen, Måttlig, Betydande, Allvarlig, Kritisk)",
+    f"Påverkan per sektor ({', '.join(IMPACT_SV.values())})",
     "Händelseutveckling",
     "Tillstånd",
     "Förväntad utveckling",

@@ -15,8 +15,8 @@ from typing import Any
 from schemas.common import SECTORS, worst_impact
 from schemas.incident import Incident
 from schemas.report import StoredReport
+from service.domain.labels import EXERCISE_MARK, label
 
-EXERCISE_MARK = "ÖVNING"
 CSV_COLUMNS = [
     "exercise",
     "incident",
@@ -107,23 +107,8 @@ def as_csv(incident: Incident, reports: Iterable[StoredReport], names: dict[str,
     return out.getvalue()
 
 
-_IMPACT_SV = {
-    "none": "Ingen",
-    "moderate": "Måttlig",
-    "significant": "Betydande",
-    "serious": "Allvarlig",
-    "critical": "Kritisk",
-    "unknown": "Okänd",
-}
-_SECTOR_SV = {
-    "water": "Vatten och avlopp",
-    "energy": "El och värme",
-    "food": "Mat och livsmedel",
-    "care": "Vård, omsorg och vardagsstöd",
-    "communication": "Information, elektronisk kommunikation och samverkan",
-    "transport": "Transporter",
-    "other": "Övrigt",
-}
+def _impact(level: str) -> str:
+    return label(f"impact.{level}")
 
 
 def as_html(
@@ -131,21 +116,20 @@ def as_html(
 ) -> str:
     e = html.escape
     banner = (
-        f'<p class="exercise" role="note"><strong>{EXERCISE_MARK}</strong> – '
-        "detta är en övning, inte en verklig händelse.</p>"
+        f'<p class="exercise" role="note"><strong>{e(label("exercise_banner"))}</strong></p>'
         if incident.exercise
         else ""
     )
     title = f"{EXERCISE_MARK}: {incident.title}" if incident.exercise else incident.title
-    head_cells = "".join(f"<th scope='col'>{e(_SECTOR_SV[s])}</th>" for s in SECTORS)
+    head_cells = "".join(f"<th scope='col'>{e(label(f'sector.{s}'))}</th>" for s in SECTORS)
     rows = []
     for code, org in sorted(picture.get("organisations", {}).items()):
         cells = "".join(
-            f"<td>{e(_IMPACT_SV[org.get('sectors', {}).get(s, 'unknown')])}</td>" for s in SECTORS
+            f"<td>{e(_impact(org.get('sectors', {}).get(s, 'unknown')))}</td>" for s in SECTORS
         )
         rows.append(
             f"<tr><th scope='row'>{e(org.get('name', code))} ({e(code)})</th>"
-            f"<td>{e(_IMPACT_SV[org.get('impact', 'unknown')])}</td>{cells}</tr>"
+            f"<td>{e(_impact(org.get('impact', 'unknown')))}</td>{cells}</tr>"
         )
     history = "".join(
         f"<li><strong>{e(names.get(r.organisation, r.organisation))}</strong>, version {r.version},"

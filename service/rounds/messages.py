@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from service.domain.labels import EXERCISE_MARK
+
 ReminderKind = Literal["before", "due", "escalation"]
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -39,7 +41,7 @@ def reminder(
     previous_due_at: datetime | None = None,
 ) -> Reminder:
     """The message for one participant (`organisation` names who should report)."""
-    prefix = "ÖVNING " if exercise else ""
+    prefix = f"{EXERCISE_MARK} " if exercise else ""
     when = local_time(due_at)
     link = report_path(incident_id)
     if kind == "before":
@@ -65,5 +67,5 @@ def reminder(
             f"Rapportsidan: {link}"
         )
     if exercise:
-        body = f"ÖVNING – ÖVNING – ÖVNING\n\n{body}"
+        body = f"{EXERCISE_MARK} – {EXERCISE_MARK} – {EXERCISE_MARK}\n\n{body}"
     return Reminder(subject=subject, text=body)
