@@ -10,13 +10,11 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from schemas.common import SECTORS
 from service.clock import iso
-from service.domain.labels import EXERCISE_MARK
+from service.domain.labels import EXERCISE_MARK, local_time
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 AREA_KIND_INCIDENT = "Samhällsstörning"
 AREA_KIND_EXERCISE = "Övning"
 
@@ -123,10 +121,9 @@ def area_change(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 def request(incident_id: str, deadline: datetime, *, exercise: bool) -> dict[str, Any]:
     """A deadline → a request (begäran) with the preset questions and the answer deadline."""
-    local = deadline.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
     return {
         "id": request_id(incident_id, deadline),
-        "titel": marked(exercise, f"Lägesrapport till {local}"),
+        "titel": marked(exercise, f"Lägesrapport till {local_time(deadline)}"),
         "frågor": list(PRESET_QUESTIONS),
         "svarstid": iso(deadline),
     }

@@ -1,9 +1,9 @@
 """The words people read for Lägesbild's vocabularies, Swedish first, English second.
 
 One catalogue for how a sector, an impact level, a trend, a management level, an
-urgency, a need's status, an incident's severity and status, a role and the exercise
-marker are written: web pages (through `service.web.i18n`), exports, e-mail and the
-texts of messages to other systems read them here, so a reworded label changes
+urgency, a need's status, an incident's severity and status, a role, the exercise
+marker and a time are written: web pages (through `service.web.i18n`), exports, e-mail
+and the texts of messages to other systems read them here, so a reworded label changes
 everywhere at once. A foreign system's own vocabulary (the level words a WIS node
 reads back) is a wire table of its adapter, not a label.
 """
@@ -11,8 +11,11 @@ reads back) is a wire table of its adapter, not a label.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 Lang = Literal["sv", "en"]
 LANGS: tuple[Lang, ...] = ("sv", "en")
 
@@ -83,3 +86,11 @@ def label(key: str, lang: Lang = "sv") -> str:
     An unknown key is a KeyError: a code without a label is a mistake, not a text.
     """
     return LABELS[key][LANGS.index(lang)]
+
+
+def local_time(value: datetime | str | None) -> str:
+    """`2026-11-22 14:00`, in Stockholm time: how Swedish staff write a time (`–` for none)."""
+    if value is None or value == "":
+        return "–"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")

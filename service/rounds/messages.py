@@ -6,24 +6,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
-from service.domain.labels import EXERCISE_MARK
+from service.domain.labels import EXERCISE_MARK, local_time
 
 ReminderKind = Literal["before", "due", "escalation"]
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 @dataclass(frozen=True, slots=True)
 class Reminder:
     subject: str
     text: str
-
-
-def local_time(moment: datetime) -> str:
-    """A deadline as people in Sweden read it: `2026-11-22 14:00` in Europe/Stockholm."""
-    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
 
 
 def report_path(incident_id: uuid.UUID) -> str:

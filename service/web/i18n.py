@@ -1,21 +1,20 @@
-"""Swedish first, English second: every text of the web app in both languages."""
+"""Swedish first, English second: every text of the web app in both languages.
+
+The pages' own texts are here; the words of the domain's vocabularies (sectors, impact
+levels, trends, …) come from service.domain.labels, which exports and e-mail share.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from service.domain.labels import EXERCISE_MARK, LABELS, LANGS, Lang
 
 LANG_COOKIE = "lagesbild_lang"
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
-# The pages' own texts, key: (Swedish, English). The words of the domain's vocabularies
-# (sectors, impact levels, trends, …) are in service.domain.labels, shared with exports,
-# e-mail and messages to other systems; TEXTS holds both.
+# The pages' own texts, key: (Swedish, English); TEXTS adds the domain's labels.
 PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     "app": ("Lägesbild", "Lägesbild"),
     "skip": ("Hoppa till innehållet", "Skip to content"),
@@ -287,11 +286,3 @@ def translator(lang: Lang) -> Callable[[str], str]:
         return key if texts is None else texts[index]
 
     return translate
-
-
-def local_time(value: datetime | str | None) -> str:
-    """`2026-11-22 14:00`, in Stockholm time: how Swedish staff write a time."""
-    if value is None or value == "":
-        return "–"
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")

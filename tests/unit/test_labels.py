@@ -28,7 +28,7 @@ from schemas.common import (
     Urgency,
 )
 from schemas.incident import Incident
-from service.domain.labels import EXERCISE_MARK, LABELS, LANGS, label
+from service.domain.labels import EXERCISE_MARK, LABELS, LANGS, label, local_time
 from service.rounds.messages import ReminderKind, reminder
 from service.web.i18n import PAGE_TEXTS, translator
 
@@ -145,6 +145,20 @@ def test_no_label_is_written_a_second_time_in_the_source() -> None:
             if text in swedish or EXERCISE_MARK in text:
                 copies.append(f"{path}: {text!r}")
     assert not copies, "labels written outside service/domain/labels.py:\n" + "\n".join(copies)
+
+
+def test_times_for_people_are_written_by_one_function() -> None:
+    copies = [
+        f"{path}: {text!r}"
+        for path in _sources()
+        if path.suffix == ".py" and path != CATALOGUE
+        for text in _python_strings((ROOT / path).read_text(encoding="utf-8"))
+        if "%H:%M" in text
+    ]
+    assert not copies, "times formatted outside labels.local_time:\n" + "\n".join(copies)
+    assert local_time("2026-11-22T13:00:00+00:00") == "2026-11-22 14:00"
+    assert local_time(datetime(2026, 7, 1, 6, 30, tzinfo=UTC)) == "2026-07-01 08:30"
+    assert local_time(None) == "–"
 
 
 def test_the_scan_finds_a_copied_label() -> None:
