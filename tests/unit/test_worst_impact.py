@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Iterable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,13 +17,9 @@ from lxml import etree
 
 from adapters.edxl import codec
 from schemas.common import IMPACT_SCALE, IMPACTS, SECTORS, worst_impact
-from schemas.incident import DailySchedule, Incident
-from schemas.report import ReportContent, StoredReport
 from service.export import formats
 from service.picture.fold import rebuild
-
-T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-INCIDENT_ID = uuid.UUID("9a4c6f0e-3b1d-4c2a-8e5f-1d2c3b4a5e6f")
+from tests.unit.incident_support import T0, events, incident, stored_report
 
 levels = st.sampled_from(IMPACTS)
 # What one organisation reports: at most one level per sector.
@@ -39,70 +32,6 @@ def _by_hand(given_levels: Iterable[str]) -> str:
     """The rule as DESIGN.md says it: the most severe known level, else unknown."""
     known = [level for level in given_levels if level in IMPACT_SCALE]
     return max(known, key=IMPACT_SCALE.index) if known else "unknown"
-
-
-def _incident(codes: list[str]) -> Incident:
-    return Incident(
-        id=INCIDENT_ID,
-        title="Storm",
-        description="",
-        county="14",
-        owner="LST-14",
-        severity="high",
-        exercise=False,
-        status="active",
-        participants=codes,
-        schedule=DailySchedule(times=["08:00"]),
-        due_at=None,
-        activated_at=T0,
-        activated_by="LST-14",
-        seq=1,
-    )
-
-
-def _report(code: str, sectors: Mapping[str, str]) -> StoredReport:
-    content = ReportContent.model_validate(
-        {"sectors": [{"sector": sector, "status": level} for sector, level in sectors.items()]}
-    )
-    return StoredReport(
-        **content.model_dump(),
-        report_id=uuid.uuid4(),
-        incident_id=INCIDENT_ID,
-        organisation=code,
-        version=1,
-        as_of=T0,
-        received_at=T0,
-        submitted_by="ISK",
-        supersedes=None,
-        unchanged=False,
-        late=False,
-        due_at=None,
-    )
-
-
-def _events(incident: Incident, reports: list[StoredReport]) -> list[dict[str, Any]]:
-    activated = {
-        "seq": 1,
-        "kind": "incident.activated",
-        "at": T0.isoformat(),
-        "actor": "LST-14",
-        "data": {
-            "incident": incident.model_dump(mode="json"),
-            "participants": [{"code": code, "name": code} for code in incident.participants],
-            "due_at": None,
-        },
-    }
-    submitted = [
-        {
-            "seq": seq,
-            "kind": "report.submitted",
-            "at": T0.isoformat(),
-            "actor": report.organisation,
-            "data": {"report": report.model_dump(mode="json")},
-        }
-        for seq, report in enumerate(reports, start=2)
-    ]
-    return [activated, *submitted]
 
 
 def _sr(element: etree._Element, path: str) -> list[str]:
@@ -131,8 +60,8 @@ def test_picture_csv_and_edxl_show_the_same_worst_impact(
     organisations: list[dict[str, str]],
 ) -> None:
     stated = {f"14{index:02d}": sectors for index, sectors in enumerate(organisations)}
-    incident = _incident(list(stated))
-    reports = [_report(code, sectors) for code, sectors in stated.items()]
+    county_incident = incident(list(stated))
+    reports = [stored_report(code, sectors) for code, sectors in stated.items()]
     expected = {code: worst_impact(sectors.values()) for code, sectors in stated.items()}
     per_sector = {
         sector: worst_impact(sectors.get(sector, "unknown") for sectors in organisations)
@@ -140,21 +69,27 @@ def test_picture_csv_and_edxl_show_the_same_worst_impact(
     }
     overall = worst_impact(level for sectors in organisations for level in sectors.values())
 
-    picture = rebuild(_events(incident, reports))
+    picture = rebuild(events(county_incident, reports))
     assert {code: org["impact"] for code, org in picture["organisations"].items()} == expected
     assert {sector: picture["sectors"][sector]["worst"] for sector in SECTORS} == per_sector
 
-    rows = csv.DictReader(io.StringIO(formats.as_csv(incident, reports, {}).lstrip("\ufeff")))
+    rows = csv.DictReader(
+        io.StringIO(formats.as_csv(county_incident, reports, {}).lstrip("\ufeff"))
+    )
     assert {row["organisation"]: row["impact"] for row in rows} == expected
 
     for report in reports:
         sitrep = codec.report_sitrep(
-            incident, report, organisation_name=report.organisation, originating=None, final=False
+            county_incident,
+            report,
+            organisation_name=report.organisation,
+            originating=None,
+            final=False,
         )
         severity = codec._SEVERITY.get(expected[report.organisation], "Unknown")
         assert _sr(sitrep, "severity") == [severity]
 
-    summary = codec.picture_sitrep(incident, picture, owner_name="Länsstyrelsen", at=T0)
+    summary = codec.picture_sitrep(county_incident, picture, owner_name="Länsstyrelsen", at=T0)
     assert _sr(summary, "severity") == [codec._SEVERITY.get(overall, "Unknown")]
     assert _summary(summary, "sectorSummary", "sector", "worst") == per_sector
     assert _summary(summary, "organisationStatus", "organisationID", "impact") == expected
