@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -22,6 +23,23 @@ Impact = Literal["none", "moderate", "significant", "serious", "critical", "unkn
 # Known levels from least to most severe; `unknown` is not on the scale.
 IMPACT_SCALE: tuple[Impact, ...] = ("none", "moderate", "significant", "serious", "critical")
 IMPACTS: tuple[Impact, ...] = (*IMPACT_SCALE, "unknown")
+_IMPACT_RANK: dict[str, int] = {level: rank for rank, level in enumerate(IMPACT_SCALE)}
+
+
+def worst_impact(levels: Iterable[str]) -> Impact:
+    """The overall impact of a set of sectors: the most severe known level among `levels`.
+
+    `unknown` when no level is known; an unknown (or unreadable) level never makes the
+    whole better or worse. An organisation's impact is the worst of its sectors; a sector's
+    worst is the worst of the organisations; the county's is the worst of the sectors.
+    """
+    worst = -1
+    for level in levels:
+        rank = _IMPACT_RANK.get(level, -1)
+        if rank > worst:
+            worst = rank
+    return IMPACT_SCALE[worst] if worst >= 0 else "unknown"
+
 
 Trend = Literal["improving", "stable", "worsening", "unknown"]
 TRENDS: tuple[Trend, ...] = ("improving", "stable", "worsening", "unknown")

@@ -19,15 +19,15 @@ from typing import Any
 from lxml import etree
 from pydantic import ValidationError
 
-from schemas.common import IMPACT_SCALE
+from schemas.common import worst_impact
 from schemas.incident import Incident
 from schemas.report import ReportSubmission, StoredReport
+from service.domain.labels import EXERCISE_MARK
 
 DE = "urn:oasis:names:tc:emergency:EDXL:DE:2.0"
 SR = "urn:oasis:names:tc:emergency:EDXL:SitRep:1.0"
 CT = "urn:oasis:names:tc:emergency:edxl:ct:1.0"
 XLINK = "http://www.w3.org/1999/xlink"
-EXERCISE_MARK = "ÖVNING"
 KEYWORD_LIST = "urn:lagesbild:edxl:content"
 # What the message is, in contentKeyword: a report or the consolidated picture.
 KEYWORD_REPORT = "lagesrapport"
@@ -147,11 +147,6 @@ def _person(
     _s(pair, "timeValue", sr_time(at))
 
 
-def _worst(report: StoredReport) -> str:
-    known = [e.status for e in report.sectors if e.status in IMPACT_SCALE]
-    return max(known, key=IMPACT_SCALE.index) if known else "unknown"
-
-
 def _urgency(report: StoredReport) -> str:
     open_needs = [need for need in report.needs if need.status == "open"]
     if any(need.urgency in ("high", "critical") for need in open_needs):
@@ -201,7 +196,7 @@ def report_sitrep(
         _s(root, "precedingMessageID", str(report.supersedes))
     _s(root, "urgency", _urgency(report))
     _s(root, "reportConfidence", "HighlyConfident")
-    _s(root, "severity", _SEVERITY.get(_worst(report), "Unknown"))
+    _s(root, "severity", _SEVERITY.get(worst_impact(e.status for e in report.sectors), "Unknown"))
     if report.measures_planned:
         _s(root, "actionPlan", "\n".join(report.measures_planned))
     if report.next_report_at is not None:
@@ -264,9 +259,7 @@ def picture_sitrep(
     _s(root, "urgency", "Unknown")
     _s(root, "reportConfidence", "SomewhatConfident")
     sectors: Mapping[str, Any] = picture.get("sectors", {})
-    worst = [str(counts.get("worst", "unknown")) for counts in sectors.values()]
-    known = [level for level in worst if level in IMPACT_SCALE]
-    top = max(known, key=IMPACT_SCALE.index) if known else "unknown"
+    top = worst_impact(str(counts.get("worst", "unknown")) for counts in sectors.values())
     _s(root, "severity", _SEVERITY.get(top, "Unknown"))
     if incident.due_at is not None:
         _s(root, "nextContact", sr_time(incident.due_at))

@@ -21,6 +21,7 @@ from schemas.incident import Incident
 from schemas.report import StoredReport
 from service.access.principal import Principal
 from service.domain import reporting
+from service.domain.labels import EXERCISE_MARK
 from service.domain.reporting import Submitted
 from service.errors import Forbidden, NotFound, ValidationFailed
 from service.repo import incidents, organisations
@@ -111,7 +112,7 @@ def report_document(
 
 
 def _described(incident: Incident, text: str) -> str:
-    return f"{codec.EXERCISE_MARK}: {text}" if incident.exercise else text
+    return f"{EXERCISE_MARK}: {text}" if incident.exercise else text
 
 
 async def import_envelope(

@@ -10,16 +10,18 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from schemas.common import SECTORS
 from service.clock import iso
+from service.domain.labels import EXERCISE_MARK, local_time
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 AREA_KIND_INCIDENT = "Samhällsstörning"
 AREA_KIND_EXERCISE = "Övning"
-EXERCISE_MARK = "ÖVNING"
 
+# The node's vocabulary (docs/exchange.md): the words a WIS node sends and reads back.
+# They are a wire contract, not labels: today most equal service.domain.labels' Swedish
+# labels, but a reworded label must not change what the node is sent or understands
+# (the trend words already differ: "Oförändrad", "Okänd"). Pinned by tests/adapters.
 SECTOR_SV: dict[str, str] = {
     "water": "Vatten och avlopp",
     "energy": "El och värme",
@@ -50,7 +52,7 @@ TREND_FROM_SV = {name.casefold(): code for code, name in TREND_SV.items()}
 
 # The preset questions of a lägesbild request (begäran), as WIS asks them.
 PRESET_QUESTIONS: tuple[str, ...] = (
-    "Påverkan per sektor (Ingen, Måttlig, Betydande, Allvarlig, Kritisk)",
+    f"Påverkan per sektor ({', '.join(IMPACT_SV.values())})",
     "Händelseutveckling",
     "Tillstånd",
     "Förväntad utveckling",
@@ -119,10 +121,9 @@ def area_change(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 def request(incident_id: str, deadline: datetime, *, exercise: bool) -> dict[str, Any]:
     """A deadline → a request (begäran) with the preset questions and the answer deadline."""
-    local = deadline.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
     return {
         "id": request_id(incident_id, deadline),
-        "titel": marked(exercise, f"Lägesrapport till {local}"),
+        "titel": marked(exercise, f"Lägesrapport till {local_time(deadline)}"),
         "frågor": list(PRESET_QUESTIONS),
         "svarstid": iso(deadline),
     }

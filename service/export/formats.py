@@ -1,22 +1,25 @@
 """The whole incident for evaluation afterwards: JSON, CSV (one row per report), HTML.
 
 Every export of an exercise says ÖVNING: in the JSON (`exercise` and the title
-marker), on every CSV row, and as a banner on the HTML page.
+marker), on every CSV row, and as a banner on the HTML page (a Jinja template in
+`templates/`, labels from service.domain.labels).
 """
 
 from __future__ import annotations
 
 import csv
-import html
+import functools
 import io
 from collections.abc import Iterable
 from typing import Any
 
-from schemas.common import IMPACT_SCALE, SECTORS
+import jinja2
+
+from schemas.common import SECTORS, worst_impact
 from schemas.incident import Incident
 from schemas.report import StoredReport
+from service.domain.labels import EXERCISE_MARK, label, local_time
 
-EXERCISE_MARK = "ÖVNING"
 CSV_COLUMNS = [
     "exercise",
     "incident",
@@ -41,11 +44,6 @@ CSV_COLUMNS = [
     "needs",
     "public_information",
 ]
-
-
-def worst_impact(report: StoredReport) -> str:
-    known = [entry.status for entry in report.sectors if entry.status in IMPACT_SCALE]
-    return max(known, key=IMPACT_SCALE.index) if known else "unknown"
 
 
 def as_json(
@@ -94,7 +92,7 @@ def as_csv(incident: Incident, reports: Iterable[StoredReport], names: dict[str,
                 report.due_at.isoformat() if report.due_at else "",
                 "yes" if report.late else "no",
                 "yes" if report.unchanged else "no",
-                worst_impact(report),
+                worst_impact(entry.status for entry in report.sectors),
                 *(sectors.get(sector, "") for sector in SECTORS),
                 report.development.trend,
                 report.management.level if report.management else "",
@@ -112,73 +110,33 @@ def as_csv(incident: Incident, reports: Iterable[StoredReport], names: dict[str,
     return out.getvalue()
 
 
-_IMPACT_SV = {
-    "none": "Ingen",
-    "moderate": "Måttlig",
-    "significant": "Betydande",
-    "serious": "Allvarlig",
-    "critical": "Kritisk",
-    "unknown": "Okänd",
-}
-_SECTOR_SV = {
-    "water": "Vatten och avlopp",
-    "energy": "El och värme",
-    "food": "Mat och livsmedel",
-    "care": "Vård, omsorg och vardagsstöd",
-    "communication": "Information, elektronisk kommunikation och samverkan",
-    "transport": "Transporter",
-    "other": "Övrigt",
-}
+@functools.cache
+def _templates() -> jinja2.Environment:
+    """The export's own templates (no web app needed), escaping everything they insert."""
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("service.export", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals.update(label=label, local_time=local_time)
+    return environment
 
 
 def as_html(
     incident: Incident, reports: list[StoredReport], picture: dict[str, Any], names: dict[str, str]
 ) -> str:
-    e = html.escape
-    banner = (
-        f'<p class="exercise" role="note"><strong>{EXERCISE_MARK}</strong> – '
-        "detta är en övning, inte en verklig händelse.</p>"
-        if incident.exercise
-        else ""
-    )
-    title = f"{EXERCISE_MARK}: {incident.title}" if incident.exercise else incident.title
-    head_cells = "".join(f"<th scope='col'>{e(_SECTOR_SV[s])}</th>" for s in SECTORS)
-    rows = []
-    for code, org in sorted(picture.get("organisations", {}).items()):
-        cells = "".join(
-            f"<td>{e(_IMPACT_SV[org.get('sectors', {}).get(s, 'unknown')])}</td>" for s in SECTORS
+    """One Swedish page: the incident, the picture's matrix and every report, in order."""
+    return (
+        _templates()
+        .get_template("incident.html")
+        .render(
+            incident=incident,
+            reports=reports,
+            picture=picture,
+            organisations=sorted(picture.get("organisations", {}).items()),
+            names=names,
+            sectors=SECTORS,
         )
-        rows.append(
-            f"<tr><th scope='row'>{e(org.get('name', code))} ({e(code)})</th>"
-            f"<td>{e(_IMPACT_SV[org.get('impact', 'unknown')])}</td>{cells}</tr>"
-        )
-    history = "".join(
-        f"<li><strong>{e(names.get(r.organisation, r.organisation))}</strong>, version {r.version},"
-        f" {e(r.as_of.isoformat())}{' (oförändrat)' if r.unchanged else ''}"
-        f"{' (sen)' if r.late else ''}: {e(r.situation)}</li>"
-        for r in reports
     )
-    summary = f"<h2>Sammanfattning</h2><p>{e(incident.summary)}</p>" if incident.summary else ""
-    return f"""<!doctype html>
-<html lang="sv"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{e(title)} – Lägesbild</title>
-<style>
-body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#111}}
-.exercise{{background:#ffd400;color:#000;padding:.75rem 1rem;font-size:1.25rem;
-border:3px solid #000}}
-table{{border-collapse:collapse}}th,td{{border:1px solid #666;padding:.25rem .5rem;text-align:left}}
-</style></head>
-<body><main>
-{banner}
-<h1>{e(title)}</h1>
-<p>Län {e(incident.county)} · allvarlighet {e(incident.severity)} · status {e(incident.status)}
-· aktiverad {e(incident.activated_at.isoformat())} av {e(incident.activated_by)}</p>
-<p>{e(incident.description)}</p>
-{summary}
-<h2>Samlad lägesbild (seq {int(picture.get("seq", 0))})</h2>
-<table><thead><tr><th scope="col">Organisation</th><th scope="col">Påverkan</th>{head_cells}
-</tr></thead><tbody>{"".join(rows)}</tbody></table>
-<h2>Rapporter</h2><ol>{history}</ol>
-</main></body></html>
-"""

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeAlias
 
-from schemas.common import IMPACT_SCALE, IMPACTS, SECTORS, TRENDS
+from schemas.common import IMPACT_SCALE, IMPACTS, SECTORS, TRENDS, worst_impact
 from service.picture.merge_patch import diff
 
 Picture: TypeAlias = dict[str, Any]
@@ -27,7 +27,6 @@ Event: TypeAlias = Mapping[str, Any]
 Entry: TypeAlias = dict[str, Any]
 
 _UNKNOWN = "unknown"
-_SEVERITY_RANK = {level: rank for rank, level in enumerate(IMPACT_SCALE)}
 # The incident fields `incident.updated` may change (docs/events.md); others are ignored.
 _CHANGEABLE = ("title", "description", "severity", "schedule")
 
@@ -270,7 +269,7 @@ def _reported_entry(previous: Entry, report: Mapping[str, Any], open_needs: int)
         "as_of": report.get("as_of"),
         "received_at": report.get("received_at"),
         "sectors": sectors,
-        "impact": _worst(sectors.values()),
+        "impact": worst_impact(sectors.values()),
         "trend": _known_or_unknown((report.get("development") or {}).get("trend"), TRENDS),
         "management": management.get("level"),
         "open_needs": open_needs,
@@ -353,7 +352,7 @@ def _shift_sectors(sectors: Picture, before: Entry | None, after: Entry | None) 
             counts[old_level] -= 1
         if new_level is not None:
             counts[new_level] += 1
-        counts["worst"] = _worst(level for level in IMPACT_SCALE if counts[level] > 0)
+        counts["worst"] = worst_impact(level for level in IMPACT_SCALE if counts[level] > 0)
         changed[sector] = counts
     return _replaced(sectors, changed)
 
@@ -388,12 +387,6 @@ def _counts_as_received(entry: Entry | None, due_at: str | None) -> int:
 def _count_received(organisations: Mapping[str, Entry], due_at: str | None) -> int:
     """`reporting.received` counted from scratch, for when the deadline changes."""
     return sum(_counts_as_received(entry, due_at) for entry in organisations.values())
-
-
-def _worst(levels: Iterable[str]) -> str:
-    """The most severe known level among `levels`; `unknown` when none is known."""
-    known = [level for level in levels if level in _SEVERITY_RANK]
-    return max(known, key=_SEVERITY_RANK.__getitem__) if known else _UNKNOWN
 
 
 # --- needs -------------------------------------------------------------------------------

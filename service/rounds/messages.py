@@ -6,22 +6,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
+
+from service.domain.labels import EXERCISE_MARK, local_time
 
 ReminderKind = Literal["before", "due", "escalation"]
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 @dataclass(frozen=True, slots=True)
 class Reminder:
     subject: str
     text: str
-
-
-def local_time(moment: datetime) -> str:
-    """A deadline as people in Sweden read it: `2026-11-22 14:00` in Europe/Stockholm."""
-    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
 
 
 def report_path(incident_id: uuid.UUID) -> str:
@@ -39,7 +33,7 @@ def reminder(
     previous_due_at: datetime | None = None,
 ) -> Reminder:
     """The message for one participant (`organisation` names who should report)."""
-    prefix = "ÖVNING " if exercise else ""
+    prefix = f"{EXERCISE_MARK} " if exercise else ""
     when = local_time(due_at)
     link = report_path(incident_id)
     if kind == "before":
@@ -65,5 +59,5 @@ def reminder(
             f"Rapportsidan: {link}"
         )
     if exercise:
-        body = f"ÖVNING – ÖVNING – ÖVNING\n\n{body}"
+        body = f"{EXERCISE_MARK} – {EXERCISE_MARK} – {EXERCISE_MARK}\n\n{body}"
     return Reminder(subject=subject, text=body)

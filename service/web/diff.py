@@ -12,7 +12,7 @@ from typing import Any
 
 from schemas.common import SECTORS
 from schemas.report import ReportContent
-from service.web.i18n import local_time
+from service.domain.labels import local_time
 
 
 @dataclass(frozen=True, slots=True)

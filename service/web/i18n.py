@@ -1,28 +1,23 @@
-"""Swedish first, English second: every text of the web app in both languages."""
+"""Swedish first, English second: every text of the web app in both languages.
+
+The pages' own texts are here; the words of the domain's vocabularies (sectors, impact
+levels, trends, …) come from service.domain.labels, which exports and e-mail share.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
-from typing import Literal
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-Lang = Literal["sv", "en"]
-LANGS: tuple[Lang, ...] = ("sv", "en")
-LANG_COOKIE = "lagesbild_lang"
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+from service.domain.labels import EXERCISE_MARK, LABELS, LANGS, Lang
 
-# key: (Swedish, English)
-TEXTS: Mapping[str, tuple[str, str]] = {
+LANG_COOKIE = "lagesbild_lang"
+
+# The pages' own texts, key: (Swedish, English); TEXTS adds the domain's labels.
+PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     "app": ("Lägesbild", "Lägesbild"),
     "skip": ("Hoppa till innehållet", "Skip to content"),
-    "exercise": ("ÖVNING", "EXERCISE"),
-    "exercise_banner": (
-        "ÖVNING – detta är en övning, inte en verklig händelse",
-        "EXERCISE – this is an exercise, not a real incident",
-    ),
     "nav": ("Huvudmeny", "Main menu"),
     "incidents": ("Händelser", "Incidents"),
     "logout": ("Logga ut", "Log out"),
@@ -54,12 +49,6 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "close_incident": ("Avsluta händelsen", "Close the incident"),
     "county": ("Län", "County"),
     "severity": ("Allvarlighetsgrad", "Severity"),
-    "severity.low": ("Låg", "Low"),
-    "severity.medium": ("Medel", "Medium"),
-    "severity.high": ("Hög", "High"),
-    "severity.very_high": ("Mycket hög", "Very high"),
-    "status.active": ("Pågår", "Active"),
-    "status.closed": ("Avslutad", "Closed"),
     "deadline": ("Nästa rapporteringstid", "Next reporting deadline"),
     "no_deadline": ("Ingen rapporteringstid", "No deadline"),
     "received": ("Inkomna", "Received"),
@@ -83,10 +72,6 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "changed_fields": ("Ändrat sedan föregående", "Changed since the previous report"),
     "no_changes": ("Inga ändringar", "No changes"),
     "no_reports": ("Inga rapporter ännu.", "No reports yet."),
-    "role.reporter": ("rapportör", "reporter"),
-    "role.viewer": ("läsare", "viewer"),
-    "role.duty_officer": ("tjänsteperson i beredskap", "duty officer"),
-    "role.admin": ("administratör", "administrator"),
     "field.situation": ("Aktuellt läge", "Current situation"),
     "field.situation_help": (
         "Vad har hänt och hur ser det ut nu? Konsekvenser för invånare och verksamheter.",
@@ -153,8 +138,6 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "js.history": ("Visa rapporthistorik för", "Show report history for"),
     "js.none": ("Ingen", "None"),
     "js.of": ("av", "of"),
-    "js.status.active": ("Pågår", "Active"),
-    "js.status.closed": ("Avslutad", "Closed"),
     "js.past_deadline": (
         "Försenad: ni har inte rapporterat till förra rapporteringstiden",
         "Overdue: you did not report for the last deadline",
@@ -227,7 +210,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     ),
     "js.first_version": ("Första rapporten", "First report"),
     "console.edit_title": ("Ändra händelse", "Edit incident"),
-    "console.exercise": ("Detta är en övning (ÖVNING)", "This is an exercise"),
+    "console.exercise": (f"Detta är en övning ({EXERCISE_MARK})", "This is an exercise"),
     "console.participants_help": (
         "Kommunerna i valt län är förvalda. Bocka ur dem som inte ska rapportera, lägg till andra vid behov.",
         "The municipalities of the chosen county are selected. Untick those who need not report; add others if needed.",
@@ -285,45 +268,9 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "Sena rapporter räknas som de ser ut nu; bilden visar läget vid rapporteringstiden.",
         "Late reports are counted as they stand now; the picture shows the situation at the deadline.",
     ),
-    # the domain's words, as Swedish actors use them (WIS scale for impact)
-    "sector.water": ("Vatten och avlopp", "Water and sewerage"),
-    "sector.energy": ("El och värme", "Electricity and heating"),
-    "sector.food": ("Mat och livsmedel", "Food"),
-    "sector.care": ("Vård, omsorg och vardagsstöd", "Health, care and daily support"),
-    "sector.communication": (
-        "Information, elektronisk kommunikation och samverkan",
-        "Information, electronic communication and coordination",
-    ),
-    "sector.transport": ("Transporter", "Transport"),
-    "sector.other": ("Övrigt", "Other"),
-    "sector_short.water": ("Vatten", "Water"),
-    "sector_short.energy": ("El/värme", "Power/heat"),
-    "sector_short.food": ("Livsmedel", "Food"),
-    "sector_short.care": ("Vård/omsorg", "Care"),
-    "sector_short.communication": ("Kommunikation", "Comms"),
-    "sector_short.transport": ("Transport", "Transport"),
-    "sector_short.other": ("Övrigt", "Other"),
-    "impact.none": ("Ingen", "None"),
-    "impact.moderate": ("Måttlig", "Moderate"),
-    "impact.significant": ("Betydande", "Significant"),
-    "impact.serious": ("Allvarlig", "Serious"),
-    "impact.critical": ("Kritisk", "Critical"),
-    "impact.unknown": ("Okänd", "Unknown"),
-    "trend.improving": ("Förbättras", "Improving"),
-    "trend.stable": ("Oförändrat", "Stable"),
-    "trend.worsening": ("Försämras", "Worsening"),
-    "trend.unknown": ("Okänt", "Unknown"),
-    "management.normal": ("Vardag", "Normal"),
-    "management.reinforced": ("Förstärkt TiB", "Reinforced duty officer"),
-    "management.staff": ("Stab", "Staff"),
-    "management.crisis_board": ("Krisledningsnämnd", "Crisis board"),
-    "urgency.low": ("Låg", "Low"),
-    "urgency.medium": ("Medel", "Medium"),
-    "urgency.high": ("Hög", "High"),
-    "urgency.critical": ("Akut", "Critical"),
-    "need.open": ("Öppet", "Open"),
-    "need.resolved": ("Löst", "Resolved"),
 }
+
+TEXTS: Mapping[str, tuple[str, str]] = {**PAGE_TEXTS, **LABELS}
 
 
 def lang_of(request: web.Request) -> Lang:
@@ -339,11 +286,3 @@ def translator(lang: Lang) -> Callable[[str], str]:
         return key if texts is None else texts[index]
 
     return translate
-
-
-def local_time(value: datetime | str | None) -> str:
-    """`2026-11-22 14:00`, in Stockholm time: how Swedish staff write a time."""
-    if value is None or value == "":
-        return "–"
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")

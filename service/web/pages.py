@@ -31,6 +31,7 @@ routes = web.RouteTableDef()
 _DOMAIN = (
     "sector",
     "impact.",
+    "status.",
     "trend.",
     "management.",
     "urgency.",

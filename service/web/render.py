@@ -11,9 +11,10 @@ import jinja2
 from aiohttp import web
 
 from service import keys
+from service.domain.labels import local_time
 from service.repo.users import SessionRow
 from service.web.assets import Assets
-from service.web.i18n import TEXTS, lang_of, local_time, translator
+from service.web.i18n import TEXTS, lang_of, translator
 from service.web.throttle import LoginThrottle
 
 # Pages load scripts and styles from this site only; the stream is this site's socket.

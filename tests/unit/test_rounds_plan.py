@@ -6,7 +6,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from schemas.incident import DailySchedule, IntervalSchedule
-from service.rounds.messages import local_time, reminder
+from service.domain.labels import local_time
+from service.rounds.messages import reminder
 from service.rounds.plan import (
     PastRound,
     ReportTimes,

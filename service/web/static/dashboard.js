@@ -103,7 +103,7 @@ function renderSummary() {
   const reporting = picture.reporting || {};
   document.getElementById("due").textContent = reporting.due_at ? localTime(reporting.due_at) : t("js.none");
   document.getElementById("received").textContent = `${reporting.received ?? 0} ${t("js.of")} ${reporting.expected ?? 0}`;
-  document.getElementById("status").textContent = t(`js.status.${picture.incident?.status || "active"}`);
+  document.getElementById("status").textContent = t(`status.${picture.incident?.status || "active"}`);
   const organisations = picture.organisations || {};
   const missing = Object.entries(organisations)
     .filter(([, entry]) => !receivedFor(entry, reporting.due_at))
