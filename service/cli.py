@@ -26,6 +26,7 @@ from service.db.migrate import MigrationError
 from service.db.pool import prepare_database
 from service.demo.county import ensure_demo
 from service.demo.mail import start_mail_sink
+from service.demo.welcome import Welcome
 from service.logs import configure_logging
 from service.outbox import cli as outbox_cli
 from service.repo import organisations, users
@@ -156,28 +157,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         dsn = _dsn(settings)
         asyncio.run(prepare_database(dsn))
         node: DemoNode | None = None
+        welcome: Welcome | None = None
         if args.command == "migrate":
             return 0
         if args.command == "demo":
             asyncio.run(ensure_demo(dsn, settings))
+            welcome = Welcome(settings.data_dir)  # shown last, once the service serves
             if settings.smtp_host is None:
                 _sink, port = start_mail_sink(settings.data_dir)
                 settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
-                print(
+                welcome.note(
                     f"Demo: reminders go to a local mail sink on port {port}; "
-                    f"each arrives in {settings.data_dir / 'demo-mail'}",
-                    flush=True,
+                    f"each arrives in {settings.data_dir / 'demo-mail'}"
                 )
             if settings.wis_url is None:  # a mock WIS node beside the service
                 node = demo_node()
                 settings = node.settings_for(settings)
-                print(f"Demo: a mock WIS node runs on {node.url}/ (what it received: that page)")
-                print(
-                    f"Demo: tokens to answer on that node as {', '.join(node.actor_tokens)} "
-                    f"are in {node.write_tokens(settings.data_dir)}",
-                    flush=True,
+                welcome.note(
+                    f"Demo: a mock WIS node runs on {node.url}/ (what it received: that page)"
                 )
-        _serve(settings, dsn, node)
+                welcome.note(
+                    f"Demo: tokens to answer on that node as {', '.join(node.actor_tokens)} "
+                    f"are in {node.write_tokens(settings.data_dir)}"
+                )
+        _serve(settings, dsn, node, welcome)
         return 0
     except MigrationError as exc:
         print(f"lagesbild: cannot start: {exc}", file=sys.stderr)
@@ -275,7 +278,9 @@ async def _remove_user(dsn: str, email: str) -> int:
     return 0
 
 
-def _serve(settings: Settings, dsn: str, node: DemoNode | None = None) -> None:
+def _serve(
+    settings: Settings, dsn: str, node: DemoNode | None = None, welcome: Welcome | None = None
+) -> None:
     app = create_app(settings, dsn=dsn)
     if node is not None:
         node.add_to(app)
@@ -289,6 +294,6 @@ def _serve(settings: Settings, dsn: str, node: DemoNode | None = None) -> None:
         host=settings.host,
         port=settings.port,
         access_log=None,
-        print=announce,
+        print=announce if welcome is None else welcome.announcer(app, url),
         shutdown_timeout=settings.shutdown_timeout_seconds,
     )
