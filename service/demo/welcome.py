@@ -43,8 +43,8 @@ class Welcome:
         users = self.data_dir / "demo-users.txt"
         lines = [
             "",
-            f"Demo: the exercise '{DEMO_TITLE}' with 49 municipalities, a day of reports and "
-            "its past rounds; reminders go to krisledning-<code>@example.se for "
+            f"Demo: the exercise '{DEMO_TITLE}': 49 municipalities, a day of reports, past rounds",
+            "Demo: reminders are addressed to krisledning-<code>@example.se for "
             + ", ".join(DEMO_CONTACTS),
         ]
         if tokens.exists():
