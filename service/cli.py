@@ -26,6 +26,7 @@ from service.db.migrate import MigrationError
 from service.db.pool import create_pool, prepare_database
 from service.demo.county import ensure_demo
 from service.demo.mail import start_mail_sink
+from service.demo.welcome import Welcome
 from service.export.registry import ExportFormats, UnknownFormat, core_formats, gather
 from service.logs import configure_logging
 from service.outbox import cli as outbox_cli
@@ -208,18 +209,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(outbox_cli.run(_dsn(settings), args))
         dsn = _dsn(settings)
         asyncio.run(prepare_database(dsn))
+        welcome: Welcome | None = None
         if args.command == "migrate":
             return 0
         attach: list[Callable[[web.Application], None]] = []
         if args.command == "demo":
             asyncio.run(ensure_demo(dsn, settings))
+            welcome = Welcome(settings.data_dir)  # shown last, once the service serves
             if settings.smtp_host is None:
                 _sink, port = start_mail_sink(settings.data_dir)
                 settings = settings.replace(smtp_host="127.0.0.1", smtp_port=port)
-                print(
+                welcome.note(
                     f"Demo: reminders go to a local mail sink on port {port}; "
-                    f"each arrives in {settings.data_dir / 'demo-mail'}",
-                    flush=True,
+                    f"each arrives in {settings.data_dir / 'demo-mail'}"
                 )
             for adapter in adapters:  # what each adapter starts beside the demo
                 part = adapter.demo(settings, settings.data_dir)
@@ -227,10 +229,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     continue
                 settings = part.settings
                 for line in part.lines:
-                    print(line, flush=True)
+                    welcome.note(line)
                 if part.attach is not None:
                     attach.append(part.attach)
-        _serve(settings, dsn, adapters, attach)
+        _serve(settings, dsn, adapters, attach, welcome)
         return 0
     except MigrationError as exc:
         print(f"lagesbild: cannot start: {exc}", file=sys.stderr)
@@ -333,6 +335,7 @@ def _serve(
     dsn: str,
     adapters: Sequence[Adapter],
     attach: Sequence[Callable[[web.Application], None]] = (),
+    welcome: Welcome | None = None,
 ) -> None:
     app = create_app(settings, dsn=dsn, adapters=adapters)
     for hook in attach:
@@ -347,6 +350,6 @@ def _serve(
         host=settings.host,
         port=settings.port,
         access_log=None,
-        print=announce,
+        print=announce if welcome is None else welcome.announcer(app, url),
         shutdown_timeout=settings.shutdown_timeout_seconds,
     )

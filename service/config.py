@@ -29,7 +29,11 @@ class Settings(BaseSettings):
     db_pool_max: int = Field(default=10, ge=1)
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
-    log_format: Literal["json", "console"] = "json"
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto",
+        description="Log lines as JSON or readable text; auto: readable when stderr is a "
+        "terminal, JSON otherwise (a service without a terminal)",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     stream_queue_size: int = Field(

@@ -3,31 +3,56 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from typing import TextIO
 
 import structlog
 
 from service.config import Settings
 
 
+def wants_console(log_format: str, stream: TextIO) -> bool:
+    """Readable lines when asked for, or (`auto`) when `stream` is a terminal."""
+    if log_format == "auto":
+        return stream.isatty()
+    return log_format == "console"
+
+
+def wants_colours(stream: TextIO) -> bool:
+    """Colours only on a terminal that shows them, and not when NO_COLOR is set."""
+    return (
+        stream.isatty()
+        and os.environ.get("TERM", "") not in ("", "dumb")
+        and not os.environ.get("NO_COLOR")
+    )
+
+
 def configure_logging(settings: Settings) -> None:
     level = getattr(logging, settings.log_level.upper())
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer()
-        if settings.log_format == "json"
-        else structlog.dev.ConsoleRenderer()
-    )
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
+    stream = sys.stderr
+    processors: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+    ]
+    if wants_console(settings.log_format, stream):
+        # Local time to the second for a person; the renderer formats exceptions itself.
+        processors += [
+            structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False),
+            structlog.processors.StackInfoRenderer(),
+            structlog.dev.ConsoleRenderer(colors=wants_colours(stream)),
+        ]
+    else:
+        processors += [
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.StackInfoRenderer(),
             structlog.processors.format_exc_info,
-            renderer,
-        ],
+            structlog.processors.JSONRenderer(),
+        ]
+    structlog.configure(
+        processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=stream),
         cache_logger_on_first_use=True,
     )
-    logging.basicConfig(level=max(level, logging.WARNING), stream=sys.stderr, format="%(message)s")
+    logging.basicConfig(level=max(level, logging.WARNING), stream=stream, format="%(message)s")

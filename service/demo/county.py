@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import structlog
 
 from schemas.common import Role
 from schemas.incident import DailySchedule, IncidentCreate
@@ -28,6 +29,8 @@ from service.repo import Conn, organisations
 from service.rounds import repo as rounds_repo
 from service.rounds.job import RoundsJob
 from service.rounds.plan import Segment, deadlines_until
+
+log = structlog.get_logger(__name__)
 
 DEMO_TITLE = "ÖVNING Storm Västra Götaland"
 DEMO_COUNTY = "14"
@@ -109,7 +112,7 @@ async def ensure_demo(dsn: str, settings: Settings, *, clock: Clock | None = Non
     try:
         async with pool.acquire() as conn:
             if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM incidents)"):
-                _say_existing(settings)
+                log.info("demo.kept", reason="the database has incidents already")
                 return None
             tokens = await _demo_tokens(conn)
             users = await _demo_users(conn)
@@ -132,30 +135,8 @@ async def ensure_demo(dsn: str, settings: Settings, *, clock: Clock | None = Non
         encoding="utf-8",
     )
     users_path.chmod(0o600)
-    print(f"Demo: created the exercise '{DEMO_TITLE}' with 49 participants.", flush=True)
-    print(f"Demo: tokens for a reporter (1442), a viewer and a duty officer (LST-14) are in {path}")
-    print(
-        "Demo: past rounds: GET /api/v1/incidents/<id>/rounds; reminders go to "
-        + ", ".join(f"krisledning-{code.lower()}@example.se" for code in DEMO_CONTACTS),
-        flush=True,
-    )
-    _say_users(users_path)
+    log.info("demo.created", title=DEMO_TITLE, participants=49, tokens=str(path))
     return path
-
-
-def _say_existing(settings: Settings) -> None:
-    path = settings.data_dir / "demo-tokens.txt"
-    if path.exists():
-        print(f"Demo: the database already has incidents; demo tokens are in {path}", flush=True)
-    users_path = settings.data_dir / "demo-users.txt"
-    if users_path.exists():
-        _say_users(users_path)
-
-
-def _say_users(path: Path) -> None:
-    print(f"Demo: log in on the web page as one of these (also in {path}):", flush=True)
-    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
-        print(f"  {line}", flush=True)
 
 
 DEMO_USERS: tuple[tuple[str, str, Role, str], ...] = (

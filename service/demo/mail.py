@@ -26,8 +26,11 @@ class _Sink:
         path = self.folder / f"{self.count:04d}.eml"
         path.write_bytes(content)
         subject = message_from_bytes(content, policy=policy.default).get("Subject", "")
+        # One write, line break included: this thread's line must not split the
+        # service's log lines on the same terminal.
         print(
-            f"Demo mail: to {', '.join(envelope.rcpt_tos)}: {subject}  ({path})",
+            f"Demo mail: to {', '.join(envelope.rcpt_tos)}: {subject}  ({path})\n",
+            end="",
             flush=True,
         )
         return "250 OK"

@@ -70,6 +70,7 @@ class Worker:
             seconds=settings.outbox_batch_size * settings.outbox_delivery_timeout_seconds + 60
         )
         self._inflight: dict[str, asyncio.Task[int]] = {}
+        self._quiet = asyncio.Event()  # set by a pass that found nothing to do
         self._wake = asyncio.Event()
         self._listen_conn: asyncpg.Connection | None = None
         self._loop_task: asyncio.Task[None] | None = None
@@ -105,6 +106,7 @@ class Worker:
         self._listen_conn = None
 
     def wake(self) -> None:
+        self._quiet.clear()
         self._wake.set()
 
     async def _listen(self) -> None:
@@ -121,6 +123,7 @@ class Worker:
         self._listen_conn = conn
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, _payload: object) -> None:
+        self._quiet.clear()  # new messages: not quiet until a pass has looked
         self._wake.set()
 
     async def _run(self) -> None:
@@ -130,7 +133,11 @@ class Worker:
             if self._listen_conn is None or self._listen_conn.is_closed():
                 await self._listen()  # lost (or never had) it: polling covers meanwhile
             try:
-                await self._start_pass()
+                started = await self._start_pass()
+                if started or self._inflight:
+                    self._quiet.clear()
+                else:
+                    self._quiet.set()
                 loop_time = asyncio.get_running_loop().time()
                 if loop_time - self._depth_at >= poll:  # at most once per poll interval
                     self._depth_at = loop_time
@@ -150,6 +157,12 @@ class Worker:
         tasks = await self._start_pass()
         counts = await asyncio.gather(*tasks)
         return sum(counts)
+
+    async def settled(self) -> None:
+        """Return once a pass of the loop found nothing to start with nothing in flight:
+        what was due has gone out, or waits for a retry or behind an open breaker. The
+        demo waits for this before it shows its closing lines; callers bound the wait."""
+        await self._quiet.wait()
 
     async def _start_pass(self) -> list[asyncio.Task[int]]:
         names = self._channels.names()
