@@ -192,8 +192,13 @@ SITREP_FIELDS = [
 
 def test_a_correction_carries_every_sitrep_field_in_the_specifications_order() -> None:
     first = _stored({"measures_planned": ["Vatten"], "next_report_at": T0}, T0)
-    correction = first.model_copy(
-        update={"report_id": uuid.uuid4(), "version": 2, "supersedes": first.report_id}
+    correction = StoredReport.model_validate(
+        {
+            **first.model_dump(),
+            "report_id": uuid.uuid4(),
+            "version": 2,
+            "supersedes": first.report_id,
+        }
     )
     sitrep = codec.report_sitrep(
         _incident(False),

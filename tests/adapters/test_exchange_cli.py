@@ -10,8 +10,8 @@ from schemas.incident import Incident
 from schemas.report import StoredReport
 from service.clock import FixedClock
 from tests.adapters.edxl_support import assert_valid_de2
+from tests.command import lagesbild
 from tests.support import Api, report
-from tests.test_cli import lagesbild
 
 
 async def test_export_prints_a_valid_envelope_and_import_stores_its_report_once(
