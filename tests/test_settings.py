@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from service.config import Settings
+from tests.adapters.edxl_support import REPO_ROOT, standards_dir
 from tests.command import child_environment
 from tests.settings import settings_from, suite_settings, with_changes
 
@@ -66,3 +67,13 @@ def test_a_child_process_gets_none_of_the_developers_settings(
     assert env["LAGESBILD_LOG_LEVEL"] == "warning"
     assert {"LAGESBILD_PORT", "lagesbild_wis_url", "DATABASE_URL"}.isdisjoint(env)
     assert env["PYTHONPATH"]
+
+
+def test_the_standards_folder_is_found_from_the_repository_not_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert standards_dir({}) == (REPO_ROOT.parent / "shared" / "standards").resolve()
+    relative = {"LAGESBILD_STANDARDS_DIR": "oasis/schemas"}
+    assert standards_dir(relative) == REPO_ROOT / "oasis" / "schemas"
+    assert standards_dir({"LAGESBILD_STANDARDS_DIR": str(tmp_path)}) == tmp_path
