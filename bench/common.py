@@ -35,6 +35,7 @@ from service.db.embedded import embedded_server, with_database
 from service.db.pool import prepare_database
 from service.logs import configure_logging
 from service.repo.organisations import seed_rows
+from tests.settings import settings_from
 
 COUNTY = "14"
 BOARD = "LST-14"
@@ -107,8 +108,11 @@ def embedded_postgres() -> Iterator[Postgres]:
 
 
 def bench_settings() -> Settings:
-    """Production defaults (pool, queues, timeouts), with only warnings logged."""
-    return Settings(data_dir=Path(tempfile.gettempdir()), log_format="console", log_level="warning")
+    """Production defaults (pool, queues, timeouts), with only warnings logged; the
+    environment's `LAGESBILD_*` are not read, so every run measures the same settings."""
+    return settings_from(
+        data_dir=Path(tempfile.gettempdir()), log_format="console", log_level="warning"
+    )
 
 
 @contextlib.asynccontextmanager

@@ -52,6 +52,8 @@ from bench.common import (
 )
 from bench.ingest import Run, drive, report_op
 from schemas.common import Role
+from tests.settings import with_changes
+from tests.support import free_port
 
 REPORTS = 1000
 QUICK_REPORTS = 200
@@ -63,17 +65,10 @@ NODE_TOKEN = "bench-wis-system-token"  # a local mock node's token
 STATES = ("no peer", "up", "down, refused", "down, black hole")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 @contextlib.contextmanager
 def mock_node() -> Iterator[str]:
     """`lagesbild mock-wis` in a process of its own; its base URL."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "LAGESBILD_LOG_LEVEL": "warning"}
     command = [sys.executable, "-m", "service", "mock-wis", "--port", str(port)]
     process = subprocess.Popen(  # our own command line
@@ -145,7 +140,7 @@ async def run(pg: Postgres, *, quick: bool) -> None:
             urls = {
                 "no peer": None,
                 "up": node_url,
-                "down, refused": f"http://127.0.0.1:{_free_port()}",
+                "down, refused": f"http://127.0.0.1:{free_port()}",
                 "down, black hole": hole_url,
             }
             states = []
@@ -164,7 +159,7 @@ async def run(pg: Postgres, *, quick: bool) -> None:
 async def _round(state: State, codes: list[str], rng: random.Random, count: int) -> None:
     settings = bench_settings()
     if state.url is not None:
-        settings = settings.model_copy(update={"wis_url": state.url, "wis_token": NODE_TOKEN})
+        settings = with_changes(settings, wis_url=state.url, wis_token=NODE_TOKEN)
     reporters = {code: state.tokens[(code, "reporter")] for code in codes}
     async with (
         running_app(state.dsn, settings) as base,

@@ -1,12 +1,15 @@
-"""Test helpers: an API client that speaks for roles, and one way to check problems."""
+"""What tests share: an API client that speaks for roles, one way to check problems, the
+suite's fixed facts (participants, schedule, the moment it starts at) and free ports."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -22,6 +25,8 @@ Who = tuple[str, Role]  # (organisation code, role) a call is made as
 
 PARTICIPANTS = ["1440", "1441", "1442", "1443", "1444"]
 DAILY = {"times": ["08:00", "14:00", "20:00"], "timezone": "Europe/Stockholm"}
+# Sunday 22 November 2026, 13:00 in Stockholm: where the suite's FixedClock starts.
+T0 = datetime.fromisoformat("2026-11-22T13:00:00+01:00")
 
 
 @dataclass
@@ -30,6 +35,15 @@ class Reply:
     body: Any
     content_type: str
     headers: dict[str, str]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now, for a server that must start (or stay
+    down) on a port known in advance; a server that may pick its own binds port 0."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+    return port
 
 
 @contextlib.asynccontextmanager

@@ -2,62 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 from service.db.migrate import shipped_migrations
+from tests.command import lagesbild
 from tests.support import Api, report
-
-ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT = 20.0
-
-
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-async def lagesbild(*args: str, database_url: str, data_dir: Path) -> Ran:
-    """Run the console entry with DATABASE_URL set, as an operator would."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("LAGESBILD_") and key != "DATABASE_URL"
-    }
-    env.update(
-        DATABASE_URL=database_url,
-        LAGESBILD_DATA_DIR=str(data_dir),
-        LAGESBILD_LOG_LEVEL="warning",
-        PYTHONPATH=str(ROOT),
-        PYTHONIOENCODING="utf-8",
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "service",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), TIMEOUT)
-    except TimeoutError:
-        process.kill()
-        await process.communicate()
-        raise
-    assert process.returncode is not None
-    return Ran(process.returncode, out.decode(), err.decode())
 
 
 async def tamper_checksum(dsn: str) -> None:

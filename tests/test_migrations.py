@@ -17,7 +17,7 @@ from service.app import create_app
 from service.config import Settings
 from service.db.migrate import Migration, MigrationError, migrate, shipped_migrations
 from service.db.pool import prepare_database
-from tests.conftest import PgServer
+from tests.database import PgServer
 from tests.support import Api
 
 

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 
 import aiohttp
 
-from tests.test_cli import ROOT
+from tests.command import ROOT, child_environment
+from tests.support import free_port
 
 
-async def test_mock_wis_serves_the_node_and_its_page(unused_tcp_port: int) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LAGESBILD_")}
-    env.update(PYTHONPATH=str(ROOT), LAGESBILD_LOG_LEVEL="warning")
+async def test_mock_wis_serves_the_node_and_its_page() -> None:
+    port = free_port()
+    env = child_environment(LAGESBILD_LOG_LEVEL="warning")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "service",
         "mock-wis",
         "--port",
-        str(unused_tcp_port),
+        str(port),
         "--system-token",
         "sys-token",
         "--actor",
@@ -34,7 +34,7 @@ async def test_mock_wis_serves_the_node_and_its_page(unused_tcp_port: int) -> No
         assert process.stdout is not None
         line = await asyncio.wait_for(process.stdout.readline(), 20)
         assert b"WIS-nod" in line
-        base = f"http://127.0.0.1:{unused_tcp_port}"
+        base = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as session:
             async with session.post(
                 f"{base}/api/areas",

@@ -26,7 +26,8 @@ from service.config import Settings
 from service.outbox.channel import Channel, DeliveryFailed
 from service.outbox.repo import OutboxMessage
 from service.repo import events, incidents
-from tests.support import Api, assert_problem, report, served
+from tests.settings import with_changes
+from tests.support import Api, assert_problem, free_port, report, served
 
 NODE_TOKEN = "node-token-lagesbild"
 TOKEN_1443 = "node-token-1443"
@@ -50,12 +51,11 @@ async def node() -> AsyncIterator[TestServer]:
 
 @pytest.fixture
 def settings(settings: Settings, node: TestServer) -> Settings:
-    return settings.model_copy(
-        update={
-            "wis_url": str(node.make_url("")).rstrip("/"),
-            "wis_token": NODE_TOKEN,
-            "wis_poll_seconds": 3600.0,  # the tests poll themselves
-        }
+    return with_changes(
+        settings,
+        wis_url=str(node.make_url("")).rstrip("/"),
+        wis_token=NODE_TOKEN,
+        wis_poll_seconds=3600.0,  # the tests poll themselves
     )
 
 
@@ -158,7 +158,7 @@ async def test_changes_are_enqueued_for_the_node_with_the_change(api: Api, dsn: 
 async def test_nothing_is_enqueued_without_a_configured_node(
     settings: Settings, dsn: str, clock: FixedClock
 ) -> None:
-    plain = settings.model_copy(update={"wis_url": None, "wis_token": None})
+    plain = with_changes(settings, wis_url=None, wis_token=None)
     async with served(create_app(plain, dsn=dsn, clock=clock), dsn) as plain_api:
         await plain_api.activate()
     assert await outbox(dsn) == []
@@ -250,10 +250,9 @@ async def test_a_node_that_is_down_fails_delivery_for_a_retry(
     session: aiohttp.ClientSession,
     app: web.Application,
     dsn: str,
-    unused_tcp_port: int,
 ) -> None:
     await api.activate()
-    down = settings.model_copy(update={"wis_url": f"http://127.0.0.1:{unused_tcp_port}"})
+    down = with_changes(settings, wis_url=f"http://127.0.0.1:{free_port()}")
     channel = wis_channel(down, session, app[keys.pool])
     (message,) = await outbox(dsn)
     with pytest.raises(DeliveryFailed) as failed:
@@ -269,7 +268,7 @@ async def test_a_refused_token_is_a_permanent_failure(
     dsn: str,
 ) -> None:
     await api.activate()
-    wrong = settings.model_copy(update={"wis_token": "not-a-node-token"})
+    wrong = with_changes(settings, wis_token="not-a-node-token")
     (message,) = await outbox(dsn)
     with pytest.raises(DeliveryFailed) as failed:
         await wis_channel(wrong, session, app[keys.pool]).deliver(message)
@@ -405,7 +404,7 @@ async def test_the_mock_node_drops_repeated_message_ids(
 async def test_a_node_configured_later_receives_what_active_incidents_said_so_far(
     settings: Settings, dsn: str, clock: FixedClock
 ) -> None:
-    plain = settings.model_copy(update={"wis_url": None, "wis_token": None})
+    plain = with_changes(settings, wis_url=None, wis_token=None)
     async with served(create_app(plain, dsn=dsn, clock=clock), dsn) as plain_api:
         active = await plain_api.activate()
         assert (await plain_api.submit(active["id"], report("1442", situation="Snö"))).status == 201
@@ -432,7 +431,7 @@ async def test_the_app_polls_the_node_and_the_answer_reaches_the_live_picture(
     node: TestServer,
     session: aiohttp.ClientSession,
 ) -> None:
-    polling = settings.model_copy(update={"wis_poll_seconds": 0.05})
+    polling = with_changes(settings, wis_poll_seconds=0.05)
     app = create_app(polling, dsn=dsn, clock=clock)
     async with served(app, dsn) as live:
         incident = await live.activate()

@@ -16,6 +16,7 @@ from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
 from service.demo.county import DEMO_TITLE, ensure_demo
+from tests.settings import with_changes
 from tests.support import served
 
 
@@ -41,7 +42,7 @@ async def test_the_demo_node_shows_the_demo_incident_and_again_after_a_restart(
 ) -> None:
     await ensure_demo(dsn, settings, clock=clock)
     kinds = await demo_log(dsn)
-    quiet = settings.model_copy(update={"outbox_worker": False})
+    quiet = with_changes(settings, outbox_worker=False)
     for _run in range(2):
         node = demo_node()
         app = create_app(node.settings_for(quiet), dsn=dsn, clock=clock)

@@ -10,7 +10,6 @@ cool-downs instead of sleeping.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,22 +26,17 @@ from service import keys
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
+from tests.outbox.support import OUTBOX_LIMITS
 from tests.rounds.support import at
+from tests.settings import with_changes
 from tests.stream.wsclient import Streams
-from tests.support import PARTICIPANTS, Api, Who, report, served
+from tests.support import PARTICIPANTS, Api, Who, free_port, report, served
 
 NODE_TOKEN = "node-token-lagesbild"
 TOKEN_1443 = "node-token-1443"
 VIEWER: Who = ("LST-14", "viewer")
 ADMIN: Who = ("LST-14", "admin")
 DUTY: Who = ("LST-14", "duty_officer")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 class Node:
@@ -82,22 +76,13 @@ async def node() -> AsyncIterator[Node]:
 
 @pytest.fixture
 def settings(settings: Settings, node: Node) -> Settings:
-    return settings.model_copy(
-        update={
-            "wis_url": node.url,
-            "wis_token": NODE_TOKEN,
-            "wis_poll_seconds": 3600.0,  # polled by the test that needs it
-            "wis_timeout_seconds": 5.0,
-            "outbox_worker": False,
-            "outbox_poll_seconds": 0.2,
-            "outbox_batch_size": 5,
-            "outbox_delivery_timeout_seconds": 5,
-            "outbox_max_attempts": 6,
-            "outbox_backoff_base_seconds": 1,
-            "outbox_backoff_cap_seconds": 60,
-            "outbox_breaker_threshold": 5,
-            "outbox_breaker_cooldown_seconds": 30,
-        }
+    return with_changes(
+        settings,
+        wis_url=node.url,
+        wis_token=NODE_TOKEN,
+        wis_poll_seconds=3600.0,  # polled by the test that needs it
+        wis_timeout_seconds=5.0,
+        **OUTBOX_LIMITS,
     )
 
 
@@ -172,7 +157,7 @@ async def test_the_channel_is_registered_at_start_and_delivers_in_order(
 async def test_without_a_node_configured_no_wis_channel_is_registered(
     settings: Settings, dsn: str, clock: FixedClock
 ) -> None:
-    plain = settings.model_copy(update={"wis_url": None, "wis_token": None})
+    plain = with_changes(settings, wis_url=None, wis_token=None)
     app = create_app(plain, dsn=dsn, clock=clock)
     async with served(app, dsn):
         assert "wis" not in app[keys.outbox_channels].names()
@@ -236,7 +221,7 @@ async def test_answers_entered_on_the_node_reach_the_picture_and_stream_through_
     settings: Settings, dsn: str, clock: FixedClock, node: Node
 ) -> None:
     await node.start()
-    polling = settings.model_copy(update={"wis_poll_seconds": 0.05})
+    polling = with_changes(settings, wis_poll_seconds=0.05)
     app = create_app(polling, dsn=dsn, clock=clock)
     async with served(app, dsn) as api:
         incident = await api.activate()
@@ -342,7 +327,7 @@ async def dead_letters(api: Api) -> list[dict[str, Any]]:
 def few_attempts(settings: Settings) -> Settings:
     # Below the breaker threshold, so a message that keeps failing dies before the
     # breaker opens (with the defaults it would wait behind the breaker, as in an outage).
-    return settings.model_copy(update={"outbox_max_attempts": 3})
+    return with_changes(settings, outbox_max_attempts=3)
 
 
 @pytest.mark.parametrize("fault", ["keeps failing", "refused"])
@@ -396,7 +381,7 @@ async def test_shutdown_lets_a_delivery_under_way_finish_before_the_session_clos
 
     node.app.middlewares.append(slow_areas)
     await node.start()
-    running = settings.model_copy(update={"outbox_worker": True})
+    running = with_changes(settings, outbox_worker=True)
     app = create_app(running, dsn=dsn, clock=clock)
     server = TestServer(app)
     await server.start_server()

@@ -12,6 +12,7 @@ from lxml import etree
 
 from adapters import xml_safety
 from service.config import Settings
+from tests.settings import with_changes
 from tests.support import Api, Reply, assert_problem
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -35,7 +36,7 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """Room for a 10,000-deep document, so the depth limit (not the size limit) refuses it."""
-    return settings.model_copy(update={"max_body_bytes": 256 * 1024, "xml_max_bytes": 128 * 1024})
+    return with_changes(settings, max_body_bytes=256 * 1024, xml_max_bytes=128 * 1024)
 
 
 @pytest.fixture

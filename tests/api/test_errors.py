@@ -24,6 +24,7 @@ from schemas.common import Role
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
+from tests.settings import with_changes
 from tests.support import (
     PARTICIPANTS,
     Api,
@@ -91,7 +92,7 @@ async def test_json_nested_30k_deep_within_the_size_limit_is_400(
 @pytest.fixture
 async def roomy_api(settings: Settings, dsn: str) -> AsyncIterator[Api]:
     """The app with a 1 MiB body limit, so a deeply nested body reaches the JSON parser."""
-    roomy = settings.model_copy(update={"max_body_bytes": 1024 * 1024})
+    roomy = with_changes(settings, max_body_bytes=1024 * 1024)
     clock = FixedClock(datetime(2026, 11, 22, 12, tzinfo=UTC))
     async with served(create_app(roomy, dsn=dsn, clock=clock), dsn) as client:
         yield client

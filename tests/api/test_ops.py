@@ -19,7 +19,8 @@ from structlog._config import BoundLoggerLazyProxy
 from service.config import Settings
 from service.db.migrate import pending, shipped_migrations
 from service.logs import configure_logging
-from tests.conftest import PgServer
+from tests.database import PgServer
+from tests.settings import with_changes
 from tests.support import Api, report
 
 SHIPPED = [f"{migration.version:04d}_{migration.name}" for migration in shipped_migrations()]
@@ -195,7 +196,7 @@ def use_json_logs(settings: Settings) -> None:
     Called in the test body: capsys swaps sys.stderr per test phase, and the logger
     factory takes the stream that is sys.stderr when logging is configured.
     """
-    configure_logging(settings.model_copy(update={"log_format": "json", "log_level": "debug"}))
+    configure_logging(with_changes(settings, log_format="json", log_level="debug"))
 
 
 def log_lines(captured: str) -> list[dict[str, Any]]:

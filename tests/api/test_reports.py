@@ -8,8 +8,7 @@ from typing import Any
 import asyncpg
 
 from service.clock import FixedClock
-from tests.conftest import T0
-from tests.support import Api, assert_problem, report
+from tests.support import T0, Api, assert_problem, report
 
 ENERGY_SERIOUS = [{"sector": "energy", "status": "serious", "text": "1 200 hushåll utan ström"}]
 

@@ -12,13 +12,11 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
 
 from schemas.common import Role
@@ -38,7 +36,6 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "correct horse battery"
 PHONE: ViewportSize = {"width": 360, "height": 740}
 DESK: ViewportSize = {"width": 1400, "height": 900}
@@ -128,26 +125,3 @@ async def people(dsn: str, browser: Browser, base_url: str) -> AsyncIterator[Peo
     everyone = People(dsn, browser, base_url)
     yield everyone
     assert everyone.page_errors == [], everyone.page_errors
-
-
-async def assert_accessible(page: Page) -> None:
-    """axe-core finds no serious or critical violation of WCAG 2.1 A/AA on the page."""
-    results = await Axe().run(
-        page,
-        options={
-            "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-            "resultTypes": ["violations"],
-        },
-    )
-    serious = [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
-        + "; ".join(node["target"][0] for node in violation["nodes"][:5])
-        for violation in results.response["violations"]
-        if violation["impact"] in {"serious", "critical"}
-    ]
-    assert serious == [], f"{page.url}: " + "\n".join(serious)
-
-
-async def shoot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -9,7 +9,8 @@ from aiohttp import WSCloseCode, web
 from playwright.async_api import Page, expect
 
 from service import keys
-from tests.browser.conftest import PHONE, People, shoot
+from tests.browser.conftest import PHONE, People
+from tests.browser.support import shoot
 from tests.support import Api, report
 
 

@@ -9,7 +9,8 @@ from aiohttp import web
 from playwright.async_api import expect
 
 from service import keys
-from tests.browser.conftest import PHONE, People, assert_accessible, shoot
+from tests.browser.conftest import PHONE, People
+from tests.browser.support import assert_accessible, shoot
 from tests.support import Api, report
 
 

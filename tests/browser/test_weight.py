@@ -20,7 +20,8 @@ from playwright.async_api import expect
 from service.access import sessions
 from service.clock import SystemClock
 from service.repo import users
-from tests.browser.conftest import PHONE, SHOTS, People
+from tests.browser.conftest import PHONE, People
+from tests.browser.support import SHOTS
 from tests.support import Api
 
 FIRST_LOAD_LIMIT = 150 * 1024

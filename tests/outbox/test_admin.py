@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from service.outbox.webhooks import verify_signature
-from tests.outbox.conftest import Outbox, Receiver, free_port
-from tests.support import Api, Who, assert_problem
-from tests.test_cli import lagesbild
+from tests.command import lagesbild
+from tests.outbox.support import Outbox, Receiver
+from tests.support import Api, Who, assert_problem, free_port
 
 Start = Callable[..., Awaitable[Receiver]]
 ADMIN: Who = ("LST-14", "admin")

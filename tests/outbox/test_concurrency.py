@@ -16,7 +16,7 @@ from service.outbox.channel import DeliveryFailed
 from service.outbox.registry import Channels
 from service.outbox.repo import OutboxMessage
 from service.outbox.worker import Worker
-from tests.outbox.conftest import Outbox
+from tests.outbox.support import Outbox
 
 
 class Recording:

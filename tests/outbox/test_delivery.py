@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestServer
 
 from service import keys
 from service.outbox import repo, webhooks
-from tests.outbox.conftest import Outbox, Receiver, SmtpSink, free_port, payload_json
-from tests.support import Api, report
+from tests.outbox.support import Outbox, Receiver, SmtpSink, payload_json
+from tests.support import Api, free_port, report
 
 Start = Callable[..., Awaitable[Receiver]]
 

@@ -15,10 +15,9 @@ from service.clock import FixedClock
 from service.outbox import webhooks
 from service.outbox.email_channel import EmailPayload, build, flatten
 from service.outbox.repo import OutboxMessage
-from tests.conftest import T0
-from tests.outbox.conftest import Outbox, Receiver, SmtpSink
+from tests.outbox.support import Outbox, Receiver, SmtpSink
 from tests.rounds.support import add_contacts, at
-from tests.support import Api, report
+from tests.support import T0, Api, report
 
 
 async def test_reminder_before_a_deadline_arrives_by_email_and_webhook(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.command import lagesbild
 from tests.rounds.support import ADMIN
 from tests.support import Api, Who, assert_problem
-from tests.test_cli import lagesbild
 
 PATH = "/api/v1/organisations/1442/contacts"
 

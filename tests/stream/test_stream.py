@@ -28,6 +28,7 @@ from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
 from service.picture.merge_patch import merge
+from tests.settings import with_changes
 from tests.stream.wsclient import FRAME_TIMEOUT, Frame, StreamClient, Streams, stream_url
 from tests.support import PARTICIPANTS, Api, assert_problem, report, served
 
@@ -245,7 +246,7 @@ async def test_resume_missing_more_than_the_socket_queue_holds_gets_a_snapshot_n
 ) -> None:
     # Within stream_replay_limit=50, but more frames than one socket may have queued:
     # replaying them would close the socket with 4008, and every reconnect the same way.
-    small = settings.model_copy(update={"stream_queue_size": 8})
+    small = with_changes(settings, stream_queue_size=8)
     async with (
         served(create_app(small, dsn=dsn, clock=clock), dsn) as api,
         Streams(api) as streams,
@@ -327,14 +328,13 @@ async def _read_until_closed(
 async def test_slow_consumer_is_closed_with_4008_while_another_viewer_keeps_receiving(
     settings: Settings, dsn: str, clock: FixedClock
 ) -> None:
-    tight = settings.model_copy(
-        update={
-            "stream_queue_size": 4,
-            "stream_socket_send_buffer": 4096,
-            # Long enough that only the full queue, not a send timeout, can cut it off.
-            "stream_send_timeout_seconds": 10.0,
-            "stream_heartbeat_seconds": 60.0,  # no ping may close the slow client first
-        }
+    tight = with_changes(
+        settings,
+        stream_queue_size=4,
+        stream_socket_send_buffer=4096,
+        # Long enough that only the full queue, not a send timeout, can cut it off.
+        stream_send_timeout_seconds=10.0,
+        stream_heartbeat_seconds=60.0,  # no ping may close the slow client first
     )
     async with (
         served(create_app(tight, dsn=dsn, clock=clock), dsn) as api,
@@ -627,13 +627,12 @@ async def test_a_slow_client_that_never_reads_its_close_is_cut_off(
 ) -> None:
     # A frozen phone keeps the TCP connection open with a zero window: after 4008 and
     # the send timeout, the server drops it rather than keep its buffers forever.
-    tight = settings.model_copy(
-        update={
-            "stream_queue_size": 4,
-            "stream_socket_send_buffer": 4096,
-            "stream_send_timeout_seconds": 1.0,
-            "stream_heartbeat_seconds": 60.0,
-        }
+    tight = with_changes(
+        settings,
+        stream_queue_size=4,
+        stream_socket_send_buffer=4096,
+        stream_send_timeout_seconds=1.0,
+        stream_heartbeat_seconds=60.0,
     )
     async with served(create_app(tight, dsn=dsn, clock=clock), dsn) as api:
         incident = await api.activate()

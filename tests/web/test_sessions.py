@@ -26,10 +26,9 @@ from service.access import sessions
 from service.clock import FixedClock
 from service.config import Settings
 from service.stream.connection import SESSION_ENDED
-from tests.conftest import T0
 from tests.stream.wsclient import StreamClient
-from tests.support import Api, Reply, assert_problem, incident_body
-from tests.web import PASSWORD, Browser, add_user, closed_with
+from tests.support import T0, Api, Reply, assert_problem, incident_body
+from tests.web.support import PASSWORD, Browser, add_user, closed_with
 
 ADA = "ada@lst14.example.se"  # a duty officer of LST-14
 BO = "bo@vargarda.example.se"  # a reporter of 1442

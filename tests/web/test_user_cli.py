@@ -22,7 +22,8 @@ from aiohttp.test_utils import TestServer
 
 from service import cli
 from service.access import sessions
-from tests.web import PASSWORD, Browser, add_user, closed_with
+from tests.settings import is_settings_variable
+from tests.web.support import PASSWORD, Browser, add_user, closed_with
 
 EMAIL = "cecilia@vargarda.example.se"
 SECRET = "långt-och-hemligt-2026"  # the password the operator pipes in
@@ -53,7 +54,7 @@ def lagesbild(
 ) -> Run:
     """Run `lagesbild <args>` in-process with DATABASE_URL and `stdin` as given."""
     for key in list(os.environ):
-        if key.startswith("LAGESBILD_"):
+        if is_settings_variable(key):
             monkeypatch.delenv(key)
     monkeypatch.setenv("DATABASE_URL", dsn)
     monkeypatch.setenv("LAGESBILD_DATA_DIR", str(tmp_path))
