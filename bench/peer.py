@@ -52,8 +52,8 @@ from bench.common import (
 )
 from bench.ingest import Run, drive, report_op
 from schemas.common import Role
+from service.demo.ports import free_port
 from tests.settings import with_changes
-from tests.support import free_port
 
 REPORTS = 1000
 QUICK_REPORTS = 200

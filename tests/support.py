@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -35,15 +34,6 @@ class Reply:
     body: Any
     content_type: str
     headers: dict[str, str]
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nothing listens on right now, for a server that must start (or stay
-    down) on a port known in advance; a server that may pick its own binds port 0."""
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 @contextlib.asynccontextmanager

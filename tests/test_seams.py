@@ -140,3 +140,13 @@ def test_reading_a_setting_imports_neither_the_hub_nor_the_worker_nor_the_schedu
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert ran.stdout.strip() == "[]"
+
+
+def test_one_function_finds_a_free_port() -> None:
+    places = [
+        f"{path.relative_to(ROOT)}"
+        for folder in ("service", "adapters", "tests", "bench")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if ".bind((" in path.read_text(encoding="utf-8") and path != Path(__file__).resolve()
+    ]
+    assert places == ["service/demo/ports.py"]

@@ -13,7 +13,6 @@ import os
 import pty
 import re
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from service.demo.county import DEMO_USERS
+from service.demo.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 120.0  # the demo builds a day of an exercise first
@@ -29,13 +29,6 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # structlog's ConsoleRenderer: `2026-11-22 13:00:00 [info     ] hub.started   incidents=1`
 CONSOLE_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[(\w+)\s*\] (\S+)")
 SERVES_ON = re.compile(r"^Lägesbild serves on (\S+)", re.MULTILINE)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def environment(database_url: str, data_dir: Path, port: int, **extra: str) -> dict[str, str]:

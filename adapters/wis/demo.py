@@ -17,7 +17,6 @@ the incident's area, requests, answers and summaries again.
 from __future__ import annotations
 
 import secrets
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,18 +29,12 @@ from adapters.wis.mock import Actor, Store, create_mock_app, store_of
 from adapters.wis.setup import wis_ctx
 from service import keys
 from service.config import Settings
+from service.demo.ports import free_port
 
 # Municipalities of the demo county who answer on the node themselves (not in Lägesbild).
 DEMO_ACTORS = {"1440": "Ale kommun", "1441": "Lerums kommun"}
 # How often the demo reads answers from its node (the default, 30 s, is slow to watch).
 DEMO_POLL_SECONDS = 5.0
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 @dataclass
@@ -106,7 +99,7 @@ def demo_node(*, host: str = "127.0.0.1", port: int | None = None) -> DemoNode:
     tokens.update({token: Actor(code, DEMO_ACTORS[code]) for code, token in actor_tokens.items()})
     return DemoNode(
         host=host,
-        port=port or _free_port(host),
+        port=port or free_port(host),
         system_token=system_token,
         actor_tokens=actor_tokens,
         app=create_mock_app(tokens),

@@ -7,12 +7,13 @@ port and points the e-mail channel at it. Each message is saved as an `.eml` fil
 
 from __future__ import annotations
 
-import socket
 from email import message_from_bytes, policy
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from service.demo.ports import free_port
 
 
 class _Sink:
@@ -36,18 +37,11 @@ class _Sink:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 def start_mail_sink(data_dir: Path) -> tuple[Controller, int]:
     """Start the sink in a thread of its own; the controller (to stop) and its port."""
     folder = data_dir / "demo-mail"
     folder.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     controller = Controller(_Sink(folder), hostname="127.0.0.1", port=port)
     controller.start()
     return controller, port

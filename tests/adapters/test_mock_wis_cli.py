@@ -7,8 +7,8 @@ import sys
 
 import aiohttp
 
+from service.demo.ports import free_port
 from tests.command import ROOT, child_environment
-from tests.support import free_port
 
 
 async def test_mock_wis_serves_the_node_and_its_page() -> None:

@@ -23,11 +23,12 @@ from service import keys
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
+from service.demo.ports import free_port
 from service.outbox.channel import Channel, DeliveryFailed
 from service.outbox.repo import OutboxMessage
 from service.repo import events, incidents
 from tests.settings import with_changes
-from tests.support import Api, assert_problem, free_port, report, served
+from tests.support import Api, assert_problem, report, served
 
 NODE_TOKEN = "node-token-lagesbild"
 TOKEN_1443 = "node-token-1443"

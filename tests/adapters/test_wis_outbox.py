@@ -26,11 +26,12 @@ from service import keys
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
+from service.demo.ports import free_port
 from tests.outbox.support import OUTBOX_LIMITS
 from tests.rounds.support import at
 from tests.settings import with_changes
 from tests.stream.wsclient import Streams
-from tests.support import PARTICIPANTS, Api, Who, free_port, report, served
+from tests.support import PARTICIPANTS, Api, Who, report, served
 
 NODE_TOKEN = "node-token-lagesbild"
 TOKEN_1443 = "node-token-1443"

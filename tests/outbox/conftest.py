@@ -16,9 +16,9 @@ from aiosmtpd.smtp import SMTP
 
 from service.clock import FixedClock
 from service.config import Settings
+from service.demo.ports import free_port
 from tests.outbox.support import OUTBOX_LIMITS, Outbox, Receiver, SmtpSink, receiver_app
 from tests.settings import with_changes
-from tests.support import free_port
 
 
 @pytest.fixture

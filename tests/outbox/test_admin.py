@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from service.demo.ports import free_port
 from service.outbox.webhooks import verify_signature
 from tests.command import lagesbild
 from tests.outbox.support import Outbox, Receiver
-from tests.support import Api, Who, assert_problem, free_port
+from tests.support import Api, Who, assert_problem
 
 Start = Callable[..., Awaitable[Receiver]]
 ADMIN: Who = ("LST-14", "admin")

@@ -13,9 +13,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from service import keys
+from service.demo.ports import free_port
 from service.outbox import repo, webhooks
 from tests.outbox.support import Outbox, Receiver, SmtpSink, payload_json
-from tests.support import Api, free_port, report
+from tests.support import Api, report
 
 Start = Callable[..., Awaitable[Receiver]]
 
