@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
+from typing import Any
 
 import asyncpg
 from aiohttp import WSCloseCode, web
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, WebSocketRoute, expect
 
 from service import keys
 from tests.browser.conftest import PHONE, People, shoot
@@ -18,6 +21,37 @@ async def _live_dashboard(people: People, incident_id: str) -> Page:
     page = await people.login(viewer, path=f"/incidents/{incident_id}")
     await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
     return page
+
+
+Frame = dict[str, Any]
+
+
+def _stream_between(
+    page_sent: list[Frame], rewrite: Callable[[Frame], list[Frame]]
+) -> Callable[[WebSocketRoute], None]:
+    """A route for the page's stream: the real server's socket, with what the page sends
+    recorded and each frame from the server replaced by `rewrite(frame)` (none, itself,
+    or several)."""
+
+    def route(socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            page_sent.append(json.loads(message))
+            server.send(message)
+
+        def from_server(message: str | bytes) -> None:
+            for frame in rewrite(json.loads(message)):
+                socket.send(json.dumps(frame))
+
+        socket.on_message(from_page)
+        server.on_message(from_server)
+
+    return route
+
+
+def _is_report(frame: Frame) -> bool:
+    return frame.get("type") == "event" and frame["event"]["kind"] == "report.submitted"
 
 
 async def _stored_reports(dsn: str, incident_id: str, organisation: str) -> int:
@@ -128,6 +162,63 @@ async def test_dashboard_resumes_after_a_cut_with_nothing_missing(
     await expect(dashboard.locator("tr[data-code='1440'] td").nth(0)).to_have_text("Kritisk")
     await expect(dashboard.locator("tr[data-code='1441'] td").nth(0)).to_have_text("Måttlig")
     await expect(dashboard.locator("tr[data-code='1443'] td").nth(0)).to_have_text("Ingen")
+
+
+async def test_dashboard_that_misses_a_frame_asks_again_from_its_seq_and_misses_nothing(
+    people: People, api: Api
+) -> None:
+    incident = await api.activate()
+    viewer = await people.make("LST-14", "viewer")
+    dashboard = await people.login(viewer)
+    sent: list[Frame] = []
+    dropped: list[int] = []
+
+    def drop_first_report(frame: Frame) -> list[Frame]:
+        if _is_report(frame) and not dropped:
+            dropped.append(frame["seq"])  # lost on the way: the page never sees it
+            return []
+        return [frame]
+
+    await dashboard.route_web_socket(
+        re.compile(r"/api/v1/stream$"), _stream_between(sent, drop_first_report)
+    )
+    await dashboard.goto(f"{people.base_url}/incidents/{incident['id']}")
+    await expect(dashboard.locator("#conn")).to_have_attribute("data-state", "live")
+    for code, level in (("1440", "critical"), ("1441", "moderate")):
+        body = report(code, sectors=[{"sector": "water", "status": level}])
+        assert (await api.submit(incident["id"], body)).status == 201
+
+    await expect(dashboard.locator("#received")).to_have_text("2 av 5")
+    await expect(dashboard.locator("tr[data-code='1440'] td").nth(0)).to_have_text("Kritisk")
+    await expect(dashboard.locator("tr[data-code='1441'] td").nth(0)).to_have_text("Måttlig")
+    topic = f"incident:{incident['id']}"
+    assert sent[0] == {"type": "subscribe", "topic": topic}
+    assert {"type": "subscribe", "topic": topic, "since": dropped[0] - 1} in sent[1:]
+
+
+async def test_dashboard_ignores_a_repeated_frame_without_asking_again(
+    people: People, api: Api
+) -> None:
+    incident = await api.activate()
+    viewer = await people.make("LST-14", "viewer")
+    dashboard = await people.login(viewer)
+    sent: list[Frame] = []
+
+    def repeat_reports(frame: Frame) -> list[Frame]:
+        return [frame, frame] if _is_report(frame) else [frame]
+
+    await dashboard.route_web_socket(
+        re.compile(r"/api/v1/stream$"), _stream_between(sent, repeat_reports)
+    )
+    await dashboard.goto(f"{people.base_url}/incidents/{incident['id']}")
+    await expect(dashboard.locator("#conn")).to_have_attribute("data-state", "live")
+    for code, level in (("1440", "critical"), ("1441", "moderate")):
+        body = report(code, sectors=[{"sector": "water", "status": level}])
+        assert (await api.submit(incident["id"], body)).status == 201
+
+    await expect(dashboard.locator("#received")).to_have_text("2 av 5")
+    await expect(dashboard.locator("tr[data-code='1440'] td").nth(0)).to_have_text("Kritisk")
+    assert sent == [{"type": "subscribe", "topic": f"incident:{incident['id']}"}]
 
 
 async def test_draft_survives_a_reload_offline_and_is_sent_once_when_back(
