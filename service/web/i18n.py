@@ -226,6 +226,14 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "Nothing has changed since the previous report.",
     ),
     "js.first_version": ("Första rapporten", "First report"),
+    "js.error.unreadable": (
+        "Tjänsten svarade inte som väntat (fel {status}). Försök igen om en stund.",
+        "The service did not answer as expected (error {status}). Try again in a moment.",
+    ),
+    "js.error.network": (
+        "Tjänsten gick inte att nå. Kontrollera anslutningen och försök igen.",
+        "The service could not be reached. Check the connection and try again.",
+    ),
     "console.edit_title": ("Ändra händelse", "Edit incident"),
     "console.exercise": ("Detta är en övning (ÖVNING)", "This is an exercise"),
     "console.participants_help": (

@@ -37,14 +37,18 @@ export function el(tag, attrs = {}, ...children) {
 
 export class ApiError extends Error {
   constructor(status, problem) {
-    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    // No problem+json (a proxy's error page, a portal's log-in page): say so in words.
+    super(problem?.detail || problem?.title || t("js.error.unreadable").replace("{status}", status));
     this.status = status;
     this.problem = problem;
   }
 }
 
-// A call to the API with the session's CSRF token. Network failures throw TypeError;
-// answers other than 2xx throw ApiError with the problem+json body.
+const JSON_TYPE = /^application\/(problem\+)?json\b/i;
+
+// A call to the API with the session's CSRF token. Network failures and timeouts throw
+// what fetch throws (TypeError, DOMException); answers other than 2xx, and 2xx answers
+// that are not the API's JSON, throw ApiError with the problem+json body, if any.
 export async function api(method, url, body, { timeout = 30000 } = {}) {
   const headers = { "Accept": "application/json" };
   if (method !== "GET") headers["X-CSRF-Token"] = boot.csrf;
@@ -56,8 +60,11 @@ export async function api(method, url, body, { timeout = 30000 } = {}) {
     signal: AbortSignal.timeout(timeout),
   });
   const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new ApiError(response.status, data);
+  let data = null, readable = !text;
+  if (text && JSON_TYPE.test(response.headers.get("Content-Type") || "")) {
+    try { data = JSON.parse(text); readable = true; } catch { /* cut short on the way */ }
+  }
+  if (!response.ok || !readable) throw new ApiError(response.status, data);
   return { status: response.status, data };
 }
 
@@ -72,8 +79,10 @@ export function mergePatch(target, patch) {
   return result;
 }
 
-// The problem's field errors as "field: message" lines.
+// What went wrong, as lines for the person: the problem and its field errors as
+// "field: message", or that the service could not be reached at all.
 export function problemLines(error) {
+  if (!(error instanceof ApiError)) return [t("js.error.network")];
   const problem = error.problem || {};
   const lines = (problem.errors || []).map((e) => `${(e.loc || []).join(".")}: ${e.msg || e.message || ""}`);
   return [error.message, ...lines];
