@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from aiohttp import WSCloseCode, web
@@ -101,6 +103,75 @@ async def test_duty_officer_activates_an_exercise_that_says_ovning(people: Peopl
     await page.click("main button[type=submit].danger")
     await expect(page.locator("#status")).to_have_text("Avslutad")
     await expect(page.locator("main")).to_contain_text("Läckan lagad")
+
+
+async def test_first_interval_deadline_is_stockholm_time_on_a_device_in_another_zone(
+    people: People, api: Api
+) -> None:
+    officer = await people.make("LST-14", "duty_officer", "TiB Väst")
+    page = await people.login(officer, path="/incidents/new", timezone_id="America/New_York")
+    await page.fill("#title", "Skogsbrand Tranemo")
+    await page.click("#none")
+    await page.check("#org-1490")
+    await page.check("input[name=schedule_kind][value=interval]")
+    await page.fill("#interval", "6")
+    await page.fill("#first_due", "2031-01-15T14:00")  # winter: Stockholm is UTC+1
+    await page.click("main button[type=submit].primary")
+    await page.wait_for_url(re.compile(r"/incidents/[0-9a-f-]{36}$"))
+    incident_id = page.url.rsplit("/", 1)[1]
+
+    async def first_due() -> datetime:
+        reply = await api.call("GET", f"/api/v1/incidents/{incident_id}", as_=("LST-14", "viewer"))
+        return datetime.fromisoformat(reply.body["schedule"]["first_due_at"])
+
+    assert await first_due() == datetime(2031, 1, 15, 13, 0, tzinfo=UTC)
+    await page.goto(f"{people.base_url}/incidents/{incident_id}/edit")
+    await expect(page.locator("#first_due")).to_have_value("2031-01-15T14:00")
+
+    await page.fill("#first_due", "2031-07-01T14:00")  # summer: UTC+2
+    await page.click("main button[type=submit].primary")
+    await page.wait_for_url(re.compile(r"/incidents/[0-9a-f-]{36}$"))
+    assert await first_due() == datetime(2031, 7, 1, 12, 0, tzinfo=UTC)
+    await page.goto(f"{people.base_url}/incidents/{incident_id}/edit")
+    await expect(page.locator("#first_due")).to_have_value("2031-07-01T14:00")
+
+
+async def test_stockholm_wall_times_in_the_browser_agree_with_the_schedules_rule(
+    people: People,
+) -> None:
+    """The pages' conversion of typed times is the rule daily schedules follow on the server
+    (`zoneinfo`, fold 0), spring gap and autumn repeat included, on a device set elsewhere."""
+    context = await people.context(timezone_id="America/New_York")
+    page = await context.new_page()
+    await page.goto(f"{people.base_url}/login")
+    walls = [
+        "2031-01-15T14:00",
+        "2031-07-01T14:00",
+        "2031-03-30T01:59",
+        "2031-03-30T02:30",  # does not exist in Stockholm
+        "2031-03-30T03:00",
+        "2031-10-26T02:30",  # happens twice
+        "2031-10-26T03:00",
+        "2031-12-31T23:59",
+    ]
+    converted = await page.evaluate(
+        """async (walls) => {
+            const { stockholmInstant, stockholmWall } = await import("/static/common.js");
+            return walls.map((wall) => {
+                const instant = stockholmInstant(wall);
+                return [instant, stockholmWall(instant)];
+            });
+        }""",
+        walls,
+    )
+    stockholm = ZoneInfo("Europe/Stockholm")
+    expected = []
+    for wall in walls:
+        instant = datetime.fromisoformat(wall).replace(tzinfo=stockholm).astimezone(UTC)
+        shown = instant.astimezone(stockholm).strftime("%Y-%m-%dT%H:%M")
+        expected.append([instant.isoformat(timespec="milliseconds").replace("+00:00", "Z"), shown])
+    assert converted == expected
+    assert expected[3][1] == "2031-03-30T03:30"
 
 
 async def test_report_and_unchanged_from_a_phone_arrive_live_on_the_dashboard(

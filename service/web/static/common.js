@@ -20,6 +20,46 @@ export function localTime(iso) {
   return timeFormat.format(date).replace(",", "");
 }
 
+// Times typed in datetime-local inputs are Stockholm's wall clock, whatever the zone the
+// device is set to (a duty officer's laptop may well be on UTC).
+const wallFormat = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "Europe/Stockholm", hourCycle: "h23",
+  year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+});
+
+function wallParts(ms) {
+  return Object.fromEntries(wallFormat.formatToParts(new Date(ms)).map((part) => [part.type, part.value]));
+}
+
+// Stockholm's offset from UTC at the instant `ms` (a whole second), in milliseconds.
+function offsetAt(ms) {
+  const p = wallParts(ms);
+  return Date.UTC(+p.year, p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - ms;
+}
+
+// "2026-11-22T14:00": the instant `iso` on Stockholm's clocks, for a datetime-local input.
+export function stockholmWall(iso) {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return "";
+  const p = wallParts(ms);
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+// The instant (ISO 8601, UTC) when Stockholm's clocks show `wall` ("2026-11-22T14:00",
+// as a datetime-local input gives it); null when it is no such time. As for the daily
+// schedule's times: a time in the spring gap falls as far after it (02:30 is 03:30),
+// a time the autumn repeats is its first occurrence.
+export function stockholmInstant(wall) {
+  const match = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d))?$/.exec(wall || "");
+  if (!match) return null;
+  const [, year, month, day, hour, minute, second] = match;
+  const asUtc = Date.UTC(+year, month - 1, +day, +hour, +minute, +(second || 0));
+  const DAY = 86400000;
+  const before = offsetAt(asUtc - DAY), after = offsetAt(asUtc + DAY);
+  const fits = [before, after].find((offset) => offsetAt(asUtc - offset) === offset);
+  return new Date(asUtc - (fits ?? before)).toISOString();
+}
+
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {

@@ -2,7 +2,7 @@
 // of what changed, and a send that survives a lost network by retrying the same
 // report_id (the server stores it once, whatever the number of tries).
 
-import { boot, t, localTime, el, api, ApiError, problemLines } from "./common.js";
+import { boot, t, localTime, el, api, ApiError, problemLines, stockholmInstant } from "./common.js";
 
 const incident = boot.incident;
 const SECTORS = boot.sectors;
@@ -83,7 +83,7 @@ function content(values) {
     management: values.management_level ? { level: values.management_level, text: values.management_text.trim() } : null,
     public_information: values.public_information.trim(),
     contact: contact.name || contact.phone || contact.email ? contact : null,
-    next_report_at: values.next_report_at ? new Date(values.next_report_at).toISOString() : null,
+    next_report_at: stockholmInstant(values.next_report_at),
   };
 }
 
@@ -213,7 +213,7 @@ function newReportId() {
 }
 
 function asOf(values) {
-  return values.as_of ? new Date(values.as_of).toISOString() : new Date().toISOString();
+  return stockholmInstant(values.as_of) ?? new Date().toISOString();
 }
 
 // --- wiring -----------------------------------------------------------------------------
