@@ -82,6 +82,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "unchanged_mark": ("oförändrat", "unchanged"),
     "changed_fields": ("Ändrat sedan föregående", "Changed since the previous report"),
     "no_changes": ("Inga ändringar", "No changes"),
+    "full_report": ("Hela rapporten", "The whole report"),
     "no_reports": ("Inga rapporter ännu.", "No reports yet."),
     "role.reporter": ("rapportör", "reporter"),
     "role.viewer": ("läsare", "viewer"),

@@ -25,7 +25,14 @@ import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    ViewportSize,
+    async_playwright,
+)
 
 from schemas.common import Role
 from service.access.sessions import create_user
@@ -146,11 +153,18 @@ class People:
         return Person(email, organisation, role)
 
     async def context(
-        self, viewport: ViewportSize | None = None, *, timezone_id: str = STOCKHOLM
+        self,
+        viewport: ViewportSize | None = None,
+        *,
+        timezone_id: str = STOCKHOLM,
+        java_script_enabled: bool = True,
     ) -> BrowserContext:
         """A fresh context of the shared browser, closed when the test ends."""
         context = await self.browser.new_context(
-            viewport=viewport or DESK, locale="sv-SE", timezone_id=timezone_id
+            viewport=viewport or DESK,
+            locale="sv-SE",
+            timezone_id=timezone_id,
+            java_script_enabled=java_script_enabled,
         )
         context.set_default_timeout(15_000)
         self.contexts.append(context)
@@ -208,6 +222,10 @@ async def assert_accessible(page: Page) -> None:
     assert serious == [], f"{page.url}: " + "\n".join(serious)
 
 
-async def shoot(page: Page, name: str) -> None:
+async def shoot(page: Page, name: str, *, of: Locator | None = None) -> None:
+    """A picture of the whole page, or of one part of it (a dialog, say)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    if of is not None:
+        await of.screenshot(path=str(SHOTS / f"{name}.png"))
+    else:
+        await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
