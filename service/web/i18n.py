@@ -259,6 +259,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     ),
     "console.interval_hours": ("Intervall i timmar", "Interval in hours"),
     "console.first_due": ("Första rapporteringstid", "First deadline"),
+    "console.first_due_help": ("Svensk tid.", "Swedish time."),
     "console.save": ("Spara ändringar", "Save changes"),
     "console.activate": ("Aktivera händelsen", "Activate the incident"),
     "console.close_help": (

@@ -14,7 +14,7 @@ from aiohttp import WSCloseCode, web
 from playwright.async_api import Page, WebSocketRoute, expect
 
 from service import keys
-from tests.browser.conftest import PHONE, People, shoot
+from tests.browser.conftest import PHONE, People, assert_accessible, shoot
 from tests.support import Api, report
 
 
@@ -134,6 +134,9 @@ async def test_first_interval_deadline_is_stockholm_time_on_a_device_in_another_
     assert await first_due() == datetime(2031, 7, 1, 12, 0, tzinfo=UTC)
     await page.goto(f"{people.base_url}/incidents/{incident_id}/edit")
     await expect(page.locator("#first_due")).to_have_value("2031-07-01T14:00")
+    await expect(page.locator("#first_due-help")).to_have_text("Svensk tid.")
+    await shoot(page, "incident-edit-interval")
+    await assert_accessible(page)
 
 
 async def test_stockholm_wall_times_in_the_browser_agree_with_the_schedules_rule(
