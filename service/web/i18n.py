@@ -71,6 +71,7 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     "unchanged_mark": ("oförändrat", "unchanged"),
     "changed_fields": ("Ändrat sedan föregående", "Changed since the previous report"),
     "no_changes": ("Inga ändringar", "No changes"),
+    "full_report": ("Hela rapporten", "The whole report"),
     "no_reports": ("Inga rapporter ännu.", "No reports yet."),
     "field.situation": ("Aktuellt läge", "Current situation"),
     "field.situation_help": (
@@ -209,6 +210,14 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
         "Nothing has changed since the previous report.",
     ),
     "js.first_version": ("Första rapporten", "First report"),
+    "js.error.unreadable": (
+        "Tjänsten svarade inte som väntat (fel {status}). Försök igen om en stund.",
+        "The service did not answer as expected (error {status}). Try again in a moment.",
+    ),
+    "js.error.network": (
+        "Tjänsten gick inte att nå. Kontrollera anslutningen och försök igen.",
+        "The service could not be reached. Check the connection and try again.",
+    ),
     "console.edit_title": ("Ändra händelse", "Edit incident"),
     "console.exercise": (f"Detta är en övning ({EXERCISE_MARK})", "This is an exercise"),
     "console.participants_help": (
@@ -233,6 +242,7 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     ),
     "console.interval_hours": ("Intervall i timmar", "Interval in hours"),
     "console.first_due": ("Första rapporteringstid", "First deadline"),
+    "console.first_due_help": ("Svensk tid.", "Swedish time."),
     "console.save": ("Spara ändringar", "Save changes"),
     "console.activate": ("Aktivera händelsen", "Activate the incident"),
     "console.close_help": (

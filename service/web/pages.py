@@ -21,8 +21,7 @@ from service.repo.users import SessionRow
 from service.rounds import repo as rounds_repo
 from service.rounds.plan import classify
 from service.web.auth_pages import require_session
-from service.web.diff import changes
-from service.web.i18n import lang_of, translator
+from service.web.i18n import lang_of
 from service.web.render import render, strings
 
 routes = web.RouteTableDef()
@@ -40,6 +39,7 @@ _DOMAIN = (
     "version",
     "console.",
     "rounds.",
+    "no_changes",
 )
 
 
@@ -262,12 +262,7 @@ async def history_page(request: web.Request, session: SessionRow) -> web.Respons
     async with request.app[keys.pool].acquire() as conn:
         found = await reports.history(conn, row.id, organisation=code, limit=None)
         org = await organisations.get(conn, code)
-    t = translator(lang_of(request))
     ordered = sorted(found, key=lambda report: report.version)
-    entries = [
-        {"report": report, "changes": changes(ordered[i - 1] if i else None, report, t)}
-        for i, report in enumerate(ordered)
-    ]
     return _page(
         request,
         "history.html",
@@ -276,7 +271,18 @@ async def history_page(request: web.Request, session: SessionRow) -> web.Respons
             "incident": lifecycle.to_wire(row, request.app[keys.clock].now()),
             "exercise": row.exercise,
             "organisation": org,
-            "entries": list(reversed(entries)),
+            "reports": ordered,
+            "sectors": SECTORS,
+            # What changed is drawn in the browser, by the module the report form uses.
+            "boot": _boot(
+                request,
+                session,
+                sectors=SECTORS,
+                reports=[
+                    {"version": report.version, **report.content().model_dump(mode="json")}
+                    for report in ordered
+                ],
+            ),
         },
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Page
+from playwright.async_api import Locator, Page
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
@@ -28,6 +28,10 @@ async def assert_accessible(page: Page) -> None:
     assert serious == [], f"{page.url}: " + "\n".join(serious)
 
 
-async def shoot(page: Page, name: str) -> None:
+async def shoot(page: Page, name: str, *, of: Locator | None = None) -> None:
+    """A picture of the whole page, or of one part of it (a dialog, say)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    if of is not None:
+        await of.screenshot(path=str(SHOTS / f"{name}.png"))
+    else:
+        await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from aiohttp import WSCloseCode, web
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, WebSocketRoute, expect
 
 from service import keys
 from tests.browser.conftest import PHONE, People
-from tests.browser.support import shoot
+from tests.browser.support import assert_accessible, shoot
 from tests.support import Api, report
 
 
@@ -19,6 +24,37 @@ async def _live_dashboard(people: People, incident_id: str) -> Page:
     page = await people.login(viewer, path=f"/incidents/{incident_id}")
     await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
     return page
+
+
+Frame = dict[str, Any]
+
+
+def _stream_between(
+    page_sent: list[Frame], rewrite: Callable[[Frame], list[Frame]]
+) -> Callable[[WebSocketRoute], None]:
+    """A route for the page's stream: the real server's socket, with what the page sends
+    recorded and each frame from the server replaced by `rewrite(frame)` (none, itself,
+    or several)."""
+
+    def route(socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            page_sent.append(json.loads(message))
+            server.send(message)
+
+        def from_server(message: str | bytes) -> None:
+            for frame in rewrite(json.loads(message)):
+                socket.send(json.dumps(frame))
+
+        socket.on_message(from_page)
+        server.on_message(from_server)
+
+    return route
+
+
+def _is_report(frame: Frame) -> bool:
+    return frame.get("type") == "event" and frame["event"]["kind"] == "report.submitted"
 
 
 async def _stored_reports(dsn: str, incident_id: str, organisation: str) -> int:
@@ -68,6 +104,78 @@ async def test_duty_officer_activates_an_exercise_that_says_ovning(people: Peopl
     await page.click("main button[type=submit].danger")
     await expect(page.locator("#status")).to_have_text("Avslutad")
     await expect(page.locator("main")).to_contain_text("Läckan lagad")
+
+
+async def test_first_interval_deadline_is_stockholm_time_on_a_device_in_another_zone(
+    people: People, api: Api
+) -> None:
+    officer = await people.make("LST-14", "duty_officer", "TiB Väst")
+    page = await people.login(officer, path="/incidents/new", timezone_id="America/New_York")
+    await page.fill("#title", "Skogsbrand Tranemo")
+    await page.click("#none")
+    await page.check("#org-1490")
+    await page.check("input[name=schedule_kind][value=interval]")
+    await page.fill("#interval", "6")
+    await page.fill("#first_due", "2031-01-15T14:00")  # winter: Stockholm is UTC+1
+    await page.click("main button[type=submit].primary")
+    await page.wait_for_url(re.compile(r"/incidents/[0-9a-f-]{36}$"))
+    incident_id = page.url.rsplit("/", 1)[1]
+
+    async def first_due() -> datetime:
+        reply = await api.call("GET", f"/api/v1/incidents/{incident_id}", as_=("LST-14", "viewer"))
+        return datetime.fromisoformat(reply.body["schedule"]["first_due_at"])
+
+    assert await first_due() == datetime(2031, 1, 15, 13, 0, tzinfo=UTC)
+    await page.goto(f"{people.base_url}/incidents/{incident_id}/edit")
+    await expect(page.locator("#first_due")).to_have_value("2031-01-15T14:00")
+
+    await page.fill("#first_due", "2031-07-01T14:00")  # summer: UTC+2
+    await page.click("main button[type=submit].primary")
+    await page.wait_for_url(re.compile(r"/incidents/[0-9a-f-]{36}$"))
+    assert await first_due() == datetime(2031, 7, 1, 12, 0, tzinfo=UTC)
+    await page.goto(f"{people.base_url}/incidents/{incident_id}/edit")
+    await expect(page.locator("#first_due")).to_have_value("2031-07-01T14:00")
+    await expect(page.locator("#first_due-help")).to_have_text("Svensk tid.")
+    await shoot(page, "incident-edit-interval")
+    await assert_accessible(page)
+
+
+async def test_stockholm_wall_times_in_the_browser_agree_with_the_schedules_rule(
+    people: People,
+) -> None:
+    """The pages' conversion of typed times is the rule daily schedules follow on the server
+    (`zoneinfo`, fold 0), spring gap and autumn repeat included, on a device set elsewhere."""
+    context = await people.context(timezone_id="America/New_York")
+    page = await context.new_page()
+    await page.goto(f"{people.base_url}/login")
+    walls = [
+        "2031-01-15T14:00",
+        "2031-07-01T14:00",
+        "2031-03-30T01:59",
+        "2031-03-30T02:30",  # does not exist in Stockholm
+        "2031-03-30T03:00",
+        "2031-10-26T02:30",  # happens twice
+        "2031-10-26T03:00",
+        "2031-12-31T23:59",
+    ]
+    converted = await page.evaluate(
+        """async (walls) => {
+            const { stockholmInstant, stockholmWall } = await import("/static/common.js");
+            return walls.map((wall) => {
+                const instant = stockholmInstant(wall);
+                return [instant, stockholmWall(instant)];
+            });
+        }""",
+        walls,
+    )
+    stockholm = ZoneInfo("Europe/Stockholm")
+    expected = []
+    for wall in walls:
+        instant = datetime.fromisoformat(wall).replace(tzinfo=stockholm).astimezone(UTC)
+        shown = instant.astimezone(stockholm).strftime("%Y-%m-%dT%H:%M")
+        expected.append([instant.isoformat(timespec="milliseconds").replace("+00:00", "Z"), shown])
+    assert converted == expected
+    assert expected[3][1] == "2031-03-30T03:30"
 
 
 async def test_report_and_unchanged_from_a_phone_arrive_live_on_the_dashboard(
@@ -129,6 +237,63 @@ async def test_dashboard_resumes_after_a_cut_with_nothing_missing(
     await expect(dashboard.locator("tr[data-code='1440'] td").nth(0)).to_have_text("Kritisk")
     await expect(dashboard.locator("tr[data-code='1441'] td").nth(0)).to_have_text("Måttlig")
     await expect(dashboard.locator("tr[data-code='1443'] td").nth(0)).to_have_text("Ingen")
+
+
+async def test_dashboard_that_misses_a_frame_asks_again_from_its_seq_and_misses_nothing(
+    people: People, api: Api
+) -> None:
+    incident = await api.activate()
+    viewer = await people.make("LST-14", "viewer")
+    dashboard = await people.login(viewer)
+    sent: list[Frame] = []
+    dropped: list[int] = []
+
+    def drop_first_report(frame: Frame) -> list[Frame]:
+        if _is_report(frame) and not dropped:
+            dropped.append(frame["seq"])  # lost on the way: the page never sees it
+            return []
+        return [frame]
+
+    await dashboard.route_web_socket(
+        re.compile(r"/api/v1/stream$"), _stream_between(sent, drop_first_report)
+    )
+    await dashboard.goto(f"{people.base_url}/incidents/{incident['id']}")
+    await expect(dashboard.locator("#conn")).to_have_attribute("data-state", "live")
+    for code, level in (("1440", "critical"), ("1441", "moderate")):
+        body = report(code, sectors=[{"sector": "water", "status": level}])
+        assert (await api.submit(incident["id"], body)).status == 201
+
+    await expect(dashboard.locator("#received")).to_have_text("2 av 5")
+    await expect(dashboard.locator("tr[data-code='1440'] td").nth(0)).to_have_text("Kritisk")
+    await expect(dashboard.locator("tr[data-code='1441'] td").nth(0)).to_have_text("Måttlig")
+    topic = f"incident:{incident['id']}"
+    assert sent[0] == {"type": "subscribe", "topic": topic}
+    assert {"type": "subscribe", "topic": topic, "since": dropped[0] - 1} in sent[1:]
+
+
+async def test_dashboard_ignores_a_repeated_frame_without_asking_again(
+    people: People, api: Api
+) -> None:
+    incident = await api.activate()
+    viewer = await people.make("LST-14", "viewer")
+    dashboard = await people.login(viewer)
+    sent: list[Frame] = []
+
+    def repeat_reports(frame: Frame) -> list[Frame]:
+        return [frame, frame] if _is_report(frame) else [frame]
+
+    await dashboard.route_web_socket(
+        re.compile(r"/api/v1/stream$"), _stream_between(sent, repeat_reports)
+    )
+    await dashboard.goto(f"{people.base_url}/incidents/{incident['id']}")
+    await expect(dashboard.locator("#conn")).to_have_attribute("data-state", "live")
+    for code, level in (("1440", "critical"), ("1441", "moderate")):
+        body = report(code, sectors=[{"sector": "water", "status": level}])
+        assert (await api.submit(incident["id"], body)).status == 201
+
+    await expect(dashboard.locator("#received")).to_have_text("2 av 5")
+    await expect(dashboard.locator("tr[data-code='1440'] td").nth(0)).to_have_text("Kritisk")
+    assert sent == [{"type": "subscribe", "topic": f"incident:{incident['id']}"}]
 
 
 async def test_draft_survives_a_reload_offline_and_is_sent_once_when_back(

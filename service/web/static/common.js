@@ -20,6 +20,46 @@ export function localTime(iso) {
   return timeFormat.format(date).replace(",", "");
 }
 
+// Times typed in datetime-local inputs are Stockholm's wall clock, whatever the zone the
+// device is set to (a duty officer's laptop may well be on UTC).
+const wallFormat = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "Europe/Stockholm", hourCycle: "h23",
+  year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+});
+
+function wallParts(ms) {
+  return Object.fromEntries(wallFormat.formatToParts(new Date(ms)).map((part) => [part.type, part.value]));
+}
+
+// Stockholm's offset from UTC at the instant `ms` (a whole second), in milliseconds.
+function offsetAt(ms) {
+  const p = wallParts(ms);
+  return Date.UTC(+p.year, p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - ms;
+}
+
+// "2026-11-22T14:00": the instant `iso` on Stockholm's clocks, for a datetime-local input.
+export function stockholmWall(iso) {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return "";
+  const p = wallParts(ms);
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+// The instant (ISO 8601, UTC) when Stockholm's clocks show `wall` ("2026-11-22T14:00",
+// as a datetime-local input gives it); null when it is no such time. As for the daily
+// schedule's times: a time in the spring gap falls as far after it (02:30 is 03:30),
+// a time the autumn repeats is its first occurrence.
+export function stockholmInstant(wall) {
+  const match = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d))?$/.exec(wall || "");
+  if (!match) return null;
+  const [, year, month, day, hour, minute, second] = match;
+  const asUtc = Date.UTC(+year, month - 1, +day, +hour, +minute, +(second || 0));
+  const DAY = 86400000;
+  const before = offsetAt(asUtc - DAY), after = offsetAt(asUtc + DAY);
+  const fits = [before, after].find((offset) => offsetAt(asUtc - offset) === offset);
+  return new Date(asUtc - (fits ?? before)).toISOString();
+}
+
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
@@ -37,14 +77,18 @@ export function el(tag, attrs = {}, ...children) {
 
 export class ApiError extends Error {
   constructor(status, problem) {
-    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    // No problem+json (a proxy's error page, a portal's log-in page): say so in words.
+    super(problem?.detail || problem?.title || t("js.error.unreadable").replace("{status}", status));
     this.status = status;
     this.problem = problem;
   }
 }
 
-// A call to the API with the session's CSRF token. Network failures throw TypeError;
-// answers other than 2xx throw ApiError with the problem+json body.
+const JSON_TYPE = /^application\/(problem\+)?json\b/i;
+
+// A call to the API with the session's CSRF token. Network failures and timeouts throw
+// what fetch throws (TypeError, DOMException); answers other than 2xx, and 2xx answers
+// that are not the API's JSON, throw ApiError with the problem+json body, if any.
 export async function api(method, url, body, { timeout = 30000 } = {}) {
   const headers = { "Accept": "application/json" };
   if (method !== "GET") headers["X-CSRF-Token"] = boot.csrf;
@@ -56,8 +100,11 @@ export async function api(method, url, body, { timeout = 30000 } = {}) {
     signal: AbortSignal.timeout(timeout),
   });
   const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new ApiError(response.status, data);
+  let data = null, readable = !text;
+  if (text && JSON_TYPE.test(response.headers.get("Content-Type") || "")) {
+    try { data = JSON.parse(text); readable = true; } catch { /* cut short on the way */ }
+  }
+  if (!response.ok || !readable) throw new ApiError(response.status, data);
   return { status: response.status, data };
 }
 
@@ -72,8 +119,10 @@ export function mergePatch(target, patch) {
   return result;
 }
 
-// The problem's field errors as "field: message" lines.
+// What went wrong, as lines for the person: the problem and its field errors as
+// "field: message", or that the service could not be reached at all.
 export function problemLines(error) {
+  if (!(error instanceof ApiError)) return [t("js.error.network")];
   const problem = error.problem || {};
   const lines = (problem.errors || []).map((e) => `${(e.loc || []).join(".")}: ${e.msg || e.message || ""}`);
   return [error.message, ...lines];

@@ -1,6 +1,6 @@
 // The duty officer's form: activate an incident, or change an active one.
 
-import { boot, t, el, api, problemLines } from "./common.js";
+import { boot, t, el, api, problemLines, stockholmInstant, stockholmWall } from "./common.js";
 
 const form = document.getElementById("incident-form");
 const editing = boot.incident;
@@ -65,11 +65,10 @@ form.querySelectorAll("input[name=schedule_kind]").forEach((input) => input.addE
 
 function schedule() {
   if (form.elements.schedule_kind.value === "interval") {
-    const first = form.elements.first_due.value;
     return {
       kind: "interval",
       interval_minutes: Math.round(Number(form.elements.interval.value) * 60),
-      first_due_at: first ? new Date(first).toISOString() : "",
+      first_due_at: stockholmInstant(form.elements.first_due.value) ?? "",
     };
   }
   const times = form.elements.times.value.split(/[,\s]+/).filter(Boolean)
@@ -84,9 +83,7 @@ function prefill() {
   if (current.kind === "daily") form.elements.times.value = current.times.join(", ");
   else {
     form.elements.interval.value = current.interval_minutes / 60;
-    const date = new Date(current.first_due_at);
-    const pad = (n) => String(n).padStart(2, "0");
-    form.elements.first_due.value = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+    form.elements.first_due.value = stockholmWall(current.first_due_at);
   }
   showKind();
   render();

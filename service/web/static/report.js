@@ -2,7 +2,8 @@
 // of what changed, and a send that survives a lost network by retrying the same
 // report_id (the server stores it once, whatever the number of tries).
 
-import { boot, t, localTime, el, api, ApiError, problemLines } from "./common.js";
+import { boot, t, localTime, el, api, ApiError, problemLines, stockholmInstant } from "./common.js";
+import { changes, changeList } from "./diff.js";
 
 const incident = boot.incident;
 const SECTORS = boot.sectors;
@@ -83,45 +84,8 @@ function content(values) {
     management: values.management_level ? { level: values.management_level, text: values.management_text.trim() } : null,
     public_information: values.public_information.trim(),
     contact: contact.name || contact.phone || contact.email ? contact : null,
-    next_report_at: values.next_report_at ? new Date(values.next_report_at).toISOString() : null,
+    next_report_at: stockholmInstant(values.next_report_at),
   };
-}
-
-// --- what changed since the previous report (the same fields the history page shows) ----
-
-function fields(report) {
-  if (!report) return new Map();
-  const map = new Map();
-  map.set("situation", [t("field.situation"), report.situation || ""]);
-  map.set("trend", [t("field.trend"), t(`trend.${report.development?.trend || "unknown"}`)]);
-  map.set("development", [t("field.development"), report.development?.text || ""]);
-  for (const sector of SECTORS) {
-    const entry = (report.sectors || []).find((item) => item.sector === sector);
-    const status = entry ? t(`impact.${entry.status}`) : "";
-    map.set(`sector.${sector}`, [t(`sector.${sector}`), entry && entry.text ? `${status}: ${entry.text}` : status]);
-  }
-  map.set("measures_taken", [t("field.measures_taken"), (report.measures_taken || []).join("\n")]);
-  map.set("measures_planned", [t("field.measures_planned"), (report.measures_planned || []).join("\n")]);
-  for (const need of report.needs || []) {
-    map.set(`need.${need.need_id}`, [`${t("field.need")} ${need.need_id}`,
-      `${need.text} (${t(`urgency.${need.urgency}`)}, ${t(`need.${need.status}`)})`]);
-  }
-  const management = report.management;
-  map.set("management", [t("field.management"), management ? [t(`management.${management.level}`), management.text].filter(Boolean).join(" – ") : ""]);
-  map.set("public_information", [t("field.public_information"), report.public_information || ""]);
-  const contact = report.contact;
-  map.set("contact", [t("field.contact"), contact ? [contact.name, contact.phone, contact.email].filter(Boolean).join(", ") : ""]);
-  map.set("next_report_at", [t("field.next_report_at"), report.next_report_at ? localTime(report.next_report_at) : ""]);
-  return map;
-}
-
-function changes(before, after) {
-  const old = fields(before), now = fields(after);
-  const keys = [...new Set([...now.keys(), ...old.keys()])];
-  return keys.flatMap((key) => {
-    const was = old.get(key)?.[1] || "", is = now.get(key)?.[1] || "";
-    return was === is ? [] : [{ label: (now.get(key) || old.get(key))[0], was: was || "–", is: is || "–" }];
-  });
 }
 
 // --- draft ------------------------------------------------------------------------------
@@ -213,7 +177,7 @@ function newReportId() {
 }
 
 function asOf(values) {
-  return values.as_of ? new Date(values.as_of).toISOString() : new Date().toISOString();
+  return stockholmInstant(values.as_of) ?? new Date().toISOString();
 }
 
 // --- wiring -----------------------------------------------------------------------------
@@ -244,12 +208,8 @@ function start() {
     const values = state();
     const found = changes(previous, content(values));
     document.getElementById("summary-h").textContent = t(previous ? "js.review_title" : "js.review_first");
-    const body = document.getElementById("summary-body");
-    body.replaceChildren(found.length
-      ? el("dl", { class: "changes" }, found.map((change) => [
-          el("dt", { text: change.label }),
-          el("dd", {}, el("del", { text: change.was }), " → ", el("ins", { text: change.is }))]))
-      : el("p", { text: t("js.no_changes_send_unchanged") }));
+    document.getElementById("summary-body").replaceChildren(
+      changeList(found) || el("p", { text: t("js.no_changes_send_unchanged") }));
     dialog.showModal();
   });
   document.getElementById("keep-editing").addEventListener("click", () => dialog.close());

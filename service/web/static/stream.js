@@ -1,5 +1,6 @@
-// The live stream of one topic: snapshot, then merge patches; after a drop it comes
-// back with `since`, so nothing is missed and nothing is applied twice.
+// The live stream of one topic: snapshot, then merge patches, each applied only when its
+// seq follows the last one applied. A repeat is ignored; a gap (a frame lost on the way)
+// asks again with `since`, as after a drop, so nothing is missed and nothing applied twice.
 
 import { mergePatch } from "./common.js";
 
@@ -13,6 +14,7 @@ export class LiveTopic {
     this.delay = 500;
     this.stopped = false;
     this.lastLive = null;
+    this.asked = false;         // asked again after a gap; what was missed is on its way
     this.connect();
     window.addEventListener("online", () => this.retryNow());
   }
@@ -26,6 +28,7 @@ export class LiveTopic {
     this.onState(this.picture ? "reconnecting" : "connecting", this.lastLive);
     const socket = new WebSocket(this.url());
     this.socket = socket;
+    this.asked = false;
     socket.addEventListener("open", () => {
       const frame = { type: "subscribe", topic: this.topic };
       if (this.picture) frame.since = this.picture.seq;
@@ -41,10 +44,13 @@ export class LiveTopic {
   receive(frame) {
     if (frame.type === "snapshot" && frame.topic === this.topic) {
       this.picture = frame.picture;
+      this.asked = false;
       this.live();
       this.onPicture(this.picture, null, null);
     } else if (frame.type === "event" && frame.topic === this.topic && this.picture) {
       if (frame.seq <= this.picture.seq) return; // already applied
+      if (frame.seq !== this.picture.seq + 1) { this.askAgain(); return; }
+      this.asked = false;
       this.picture = mergePatch(this.picture, frame.patch);
       this.picture.seq = frame.seq;
       this.live();
@@ -53,6 +59,15 @@ export class LiveTopic {
       this.stopped = true;
       this.onState("ended", frame.message);
     }
+  }
+
+  // A frame is missing: subscribe again from the last seq applied. The server replays
+  // what follows it (or sends a snapshot); frames already in flight behind the gap are
+  // passed over until the missing one arrives, without asking once more for each.
+  askAgain() {
+    if (this.asked || this.socket?.readyState !== WebSocket.OPEN) return;
+    this.asked = true;
+    this.socket.send(JSON.stringify({ type: "subscribe", topic: this.topic, since: this.picture.seq }));
   }
 
   live() {
