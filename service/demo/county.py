@@ -23,11 +23,11 @@ from service.clock import Clock, SystemClock
 from service.config import Settings
 from service.db.pool import create_pool
 from service.domain import lifecycle, reporting
+from service.domain.schedule import Segment, deadlines_until
 from service.metrics import Metrics
 from service.repo import Conn, organisations
 from service.rounds import repo as rounds_repo
 from service.rounds.job import RoundsJob
-from service.rounds.plan import Segment, deadlines_until
 
 DEMO_TITLE = "ÖVNING Storm Västra Götaland"
 DEMO_COUNTY = "14"

@@ -21,6 +21,7 @@ import structlog
 
 from service.clock import iso
 from service.config import Settings
+from service.domain.schedule import next_deadline
 from service.metrics import Metrics
 from service.outbox.repo import enqueue
 from service.picture.fold import apply, rebuild
@@ -34,7 +35,6 @@ from service.rounds.plan import (
     ReportTimes,
     classify,
     missed_run,
-    next_deadline,
     not_reported,
 )
 from service.rounds.recipients import Recipient, recipients
@@ -87,7 +87,7 @@ class RoundsJob:
         done: datetime | None = None
         while True:
             async with self._pool.acquire() as conn:
-                segments = await repo.schedule_segments(conn, incident_id)
+                segments = await events.schedule_history(conn, incident_id)
                 last = await repo.last_round(conn, incident_id)
             after = last.due_at if last is not None else None
             if done is not None and (after is None or after < done):
@@ -133,7 +133,7 @@ class RoundsJob:
             before = rebuild(e for e in log_so_far if _instant(e["at"]) <= due)
             reports = await repo.report_times(conn, incident_id)
             outcome = classify(before["organisations"], reports, previous=previous, due_at=due)
-            segments = await repo.schedule_segments(conn, incident_id)
+            segments = await events.schedule_history(conn, incident_id)
             following = next_deadline(segments, due)
             seq = await incidents.advance_seq(conn, incident_id)
             event = await events.append(

@@ -8,13 +8,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 import asyncpg
-from pydantic import TypeAdapter
 
-from schemas.incident import DailySchedule, IntervalSchedule, Schedule
 from service.repo import Conn
-from service.rounds.plan import ReportTimes, Segment
-
-_schedule: TypeAdapter[IntervalSchedule | DailySchedule] = TypeAdapter(Schedule)
+from service.rounds.plan import ReportTimes
 
 ClaimKind = Literal["close", "reminder.before"]
 
@@ -47,33 +43,6 @@ def _round(record: asyncpg.Record) -> RoundRow:
         late=tuple(record["late"]),
         overdue=tuple(record["overdue"]),
     )
-
-
-async def schedule_segments(conn: Conn, incident_id: uuid.UUID) -> list[Segment]:
-    """The schedules the incident has had, from its log: activation, then each change."""
-    records = await conn.fetch(
-        """
-        SELECT at,
-               CASE WHEN kind = 'incident.activated' THEN data -> 'incident' -> 'schedule'
-                    ELSE data -> 'changes' -> 'schedule' END AS schedule
-        FROM events
-        WHERE incident_id = $1
-          AND (kind = 'incident.activated'
-               OR (kind = 'incident.updated' AND data -> 'changes' ? 'schedule'))
-        ORDER BY seq
-        """,
-        incident_id,
-    )
-    segments: list[Segment] = []
-    for record in records:
-        segment = Segment(
-            since=record["at"], schedule=_schedule.validate_python(record["schedule"])
-        )
-        # A change never reaches back before the one it follows.
-        if segments and segment.since < segments[-1].since:
-            segment = Segment(since=segments[-1].since, schedule=segment.schedule)
-        segments.append(segment)
-    return segments
 
 
 async def claim(

@@ -6,15 +6,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from schemas.incident import DailySchedule, IntervalSchedule
+from service.domain.schedule import Segment, deadlines_until, next_deadline
 from service.rounds.messages import local_time, reminder
 from service.rounds.plan import (
     PastRound,
     ReportTimes,
-    Segment,
     classify,
-    deadlines_until,
     missed_run,
-    next_deadline,
     not_reported,
 )
 
