@@ -106,6 +106,7 @@ def settings(tmp_path: Path) -> Settings:
         db_pool_min=1,
         db_pool_max=10,
         # Tests run the rounds job themselves (`app[keys.rounds_job].run_due(now)`).
+        rounds_timer=False,
         rounds_tick_seconds=3600,
     )
 
