@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import asyncpg
 
+from service.outbox.webhooks import Webhook
 from service.repo import Conn
 
 # NOTIFY channel: the payload is the destination; workers wake and look for due rows.
@@ -328,3 +329,69 @@ async def list_messages(
         limit,
     )
     return [_row(row) for row in rows]
+
+
+async def resend_delivered(conn: Conn, destination: str, *, now: datetime) -> int:
+    """Every delivered message of `destination` pending again, due `now`, attempts reset:
+    for a receiver that has started empty and drops repeats by message id. Dead letters
+    stay dead. How many messages that was."""
+    result: str = await conn.execute(
+        """
+        UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2,
+                          delivered_at = NULL
+        WHERE destination = $1 AND status = 'delivered'
+        """,
+        destination,
+        now,
+    )
+    return int(result.rpartition(" ")[2])
+
+
+# --- webhooks ----------------------------------------------------------------------------
+
+
+async def insert_webhook(
+    conn: Conn, *, organisation: str, url: str, secret: str, at: datetime
+) -> Webhook:
+    row = await conn.fetchrow(
+        """
+        INSERT INTO webhooks (organisation, url, secret, created_at)
+        VALUES ($1, $2, $3, $4) RETURNING *
+        """,
+        organisation,
+        url,
+        secret,
+        at,
+    )
+    assert row is not None  # INSERT … RETURNING returns the row
+    return Webhook.from_row(row)
+
+
+async def get_webhook(conn: Conn, webhook_id: int) -> Webhook | None:
+    row = await conn.fetchrow("SELECT * FROM webhooks WHERE id = $1", webhook_id)
+    return None if row is None else Webhook.from_row(row)
+
+
+async def webhooks_of(
+    conn: Conn, organisation: str, *, include_disabled: bool = False
+) -> list[Webhook]:
+    """An organisation's webhooks, oldest first."""
+    rows = await conn.fetch(
+        """
+        SELECT * FROM webhooks
+        WHERE organisation = $1 AND ($2 OR disabled_at IS NULL)
+        ORDER BY id
+        """,
+        organisation,
+        include_disabled,
+    )
+    return [Webhook.from_row(row) for row in rows]
+
+
+async def disable_webhook(conn: Conn, webhook_id: int, *, at: datetime) -> bool:
+    result = await conn.execute(
+        "UPDATE webhooks SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL",
+        webhook_id,
+        at,
+    )
+    return result != "UPDATE 0"

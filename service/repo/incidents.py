@@ -116,6 +116,12 @@ async def list_visible(
     return [_row(record) for record in records]
 
 
+async def any_exist(conn: Conn) -> bool:
+    """Whether the database holds any incident at all."""
+    found: bool = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM incidents)")
+    return found
+
+
 async def list_active_ids(conn: Conn) -> list[uuid.UUID]:
     return [r["id"] for r in await conn.fetch("SELECT id FROM incidents WHERE status = 'active'")]
 

@@ -10,6 +10,10 @@ import asyncpg
 from schemas.common import Role
 from service.repo import Conn
 
+# NOTIFY channel: the payload is the id of a session that has ended (every instance closes
+# the streams opened under it).
+SESSIONS_CHANNEL = "lagesbild_sessions"
+
 
 @dataclass(frozen=True, slots=True)
 class UserRow:
@@ -195,3 +199,9 @@ async def live_session_ids(conn: Conn, session_ids: set[int], *, now: datetime) 
         now,
     )
     return {row["id"] for row in rows}
+
+
+async def notify_sessions_ended(conn: Conn, session_ids: list[int]) -> None:
+    """Tell every instance, at commit, that these sessions have ended."""
+    for session_id in session_ids:
+        await conn.execute("SELECT pg_notify($1, $2)", SESSIONS_CHANNEL, str(session_id))
