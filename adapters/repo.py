@@ -93,19 +93,3 @@ async def advance_cursor(conn: Conn, source: str, position: int) -> None:
 async def reset_cursor(conn: Conn, source: str) -> None:
     """Read `source` from the start again (its log was reset)."""
     await conn.execute("DELETE FROM exchange_cursors WHERE source = $1", source)
-
-
-async def resend(conn: Conn, destination: str, *, now: datetime) -> int:
-    """Every delivered message of `destination` pending again, due `now`, attempts reset:
-    for a receiver that has started empty (the demo's in-memory node) and drops repeats
-    by message id. Dead letters stay dead. How many messages that was."""
-    result: str = await conn.execute(
-        """
-        UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2,
-                          delivered_at = NULL
-        WHERE destination = $1 AND status = 'delivered'
-        """,
-        destination,
-        now,
-    )
-    return int(result.rpartition(" ")[2])

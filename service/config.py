@@ -76,7 +76,15 @@ class Settings(BaseSettings):
     )
     # Reporting rounds (service/rounds/).
     rounds_tick_seconds: float = Field(
-        default=30.0, gt=0, description="How often the scheduler looks for due rounds and reminders"
+        default=30.0,
+        gt=0,
+        description="How often the rounds timer looks for due work besides its exact wake-ups "
+        "(catch-up)",
+    )
+    rounds_timer: bool = Field(
+        default=True,
+        description="Run the rounds job when work falls due and every tick; off, it runs only "
+        "at start (tests run it themselves)",
     )
     reminder_before_minutes: int = Field(
         default=30, ge=0, le=24 * 60, description="How long before a deadline to remind"

@@ -34,6 +34,7 @@ SUITE: dict[str, Any] = {
     "db_pool_min": 1,
     "db_pool_max": 10,
     # Tests run the rounds job themselves (`app[keys.rounds_job].run_due(now)`).
+    "rounds_timer": False,
     "rounds_tick_seconds": 3600,
 }
 

@@ -44,13 +44,7 @@ async def _import(dsn: str, settings: Settings, data: bytes) -> int:
     pool = await create_pool(dsn, min_size=1, max_size=2)
     # The operator at the command line acts as an adapter: reports are attributed to the
     # envelope's sender, who must be a participant of the incident.
-    operator = Principal(
-        name="lagesbild import-edxl",
-        organisation="",
-        org_kind="other",
-        org_county=None,
-        role="adapter",
-    )
+    operator = Principal.operator("lagesbild import-edxl")
     try:
         results = await exchange.import_envelope(
             pool,

@@ -163,13 +163,7 @@ async def import_envelope(
                     ],
                     slug="exercise-mismatch",
                 )
-    principal = Principal(
-        name=f"{caller.name} (EDXL)",
-        organisation=sender.code,
-        org_kind=sender.kind,
-        org_county=sender.county,
-        role="reporter",
-    )
+    principal = Principal.acting_for(sender, "reporter", name=f"{caller.name} (EDXL)")
     return [
         await reporting.submit(pool, principal, item.incident_id, item.submission, now)
         for item in envelope.reports

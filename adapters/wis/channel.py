@@ -16,7 +16,7 @@ the node. Registered with the outbox worker under the destination name `wis`.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -25,7 +25,7 @@ import asyncpg
 from adapters.wis import mapping
 from adapters.wis.client import NodeClient
 from service.config import Settings
-from service.domain.schedule import deadline_at_or_after
+from service.domain.schedule import next_deadline
 from service.outbox.channel import Channel, DeliveryFailed
 from service.outbox.repo import OutboxMessage
 from service.picture.fold import rebuild
@@ -128,6 +128,7 @@ class WisChannel:
         async with self._pool.acquire() as conn:
             log = await events.since(conn, incident_id, 0, until=seq)
             row = await incidents.get(conn, incident_id)
+            segments = await events.schedule_history(conn, incident_id)
         picture = rebuild(log)
         closed_due = data.get("due_at")
         await self._client.post(
@@ -148,8 +149,11 @@ class WisChannel:
         after = datetime.fromisoformat(closed_due) if closed_due else log[-1]["at"]
         if isinstance(after, str):
             after = datetime.fromisoformat(after)
-        following = deadline_at_or_after(row.schedule, after + timedelta(microseconds=1))
-        await self._request(incident, following.isoformat(), exercise)
+        # The next round of the schedule history, as the rounds job counts it (a change
+        # made after this round closed is in the history too).
+        following = next_deadline(segments, after)
+        if following is not None:
+            await self._request(incident, following.isoformat(), exercise)
 
 
 def _reported(data: dict[str, Any]) -> tuple[int, int] | None:

@@ -10,7 +10,7 @@ actor token of their own on the node, so a person can answer there as them and s
 answer come in through the poller.
 
 The node keeps nothing between runs: at start the demo marks the `wis` messages
-already delivered pending again (`adapters.repo.resend`), so a restarted demo shows
+already delivered pending again (`service.outbox.repo.resend_delivered`), so a restarted demo shows
 the incident's area, requests, answers and summaries again.
 """
 
@@ -23,13 +23,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from adapters import repo
 from adapters.wis.channel import DESTINATION
 from adapters.wis.mock import Actor, Store, create_mock_app, store_of
 from adapters.wis.setup import wis_ctx
 from service import keys
 from service.config import Settings
 from service.demo.ports import free_port
+from service.outbox import repo as outbox_repo
 
 # Municipalities of the demo county who answer on the node themselves (not in Lägesbild).
 DEMO_ACTORS = {"1440": "Ale kommun", "1441": "Lerums kommun"}
@@ -69,7 +69,7 @@ class DemoNode:
 
     async def _ctx(self, app: web.Application) -> AsyncIterator[None]:
         async with app[keys.pool].acquire() as conn:
-            await repo.resend(conn, DESTINATION, now=app[keys.clock].now())
+            await outbox_repo.resend_delivered(conn, DESTINATION, now=app[keys.clock].now())
         runner = web.AppRunner(self.app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, self.host, self.port).start()

@@ -131,11 +131,5 @@ async def import_answer(pool: asyncpg.Pool, answer: dict[str, Any], now: datetim
             incident_id=incident_id,
             at=now,
         )
-    principal = Principal(
-        name=f"WIS-nod: {org.name}",
-        organisation=org.code,
-        org_kind=org.kind,
-        org_county=org.county,
-        role="reporter",
-    )
+    principal = Principal.acting_for(org, "reporter", name=f"WIS-nod: {org.name}")
     return await reporting.submit(pool, principal, incident_id, submission, now)

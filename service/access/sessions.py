@@ -31,7 +31,7 @@ from service.repo.users import SessionRow
 COOKIE = "lagesbild_session"
 LOGIN_COOKIE = "lagesbild_login"  # double-submit token for the log-in form, before a session
 CSRF_HEADER = "X-CSRF-Token"
-CHANNEL = "lagesbild_sessions"
+CHANNEL = users_repo.SESSIONS_CHANNEL
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 T = TypeVar("T")
 
@@ -137,8 +137,7 @@ async def remove_user(conn: Conn, email: str, *, at: datetime) -> bool:
 
 
 async def _announce(conn: Conn, session_ids: list[int]) -> None:
-    for session_id in session_ids:
-        await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(session_id))
+    await users_repo.notify_sessions_ended(conn, session_ids)
 
 
 # --- cookies and CSRF ---------------------------------------------------------------------

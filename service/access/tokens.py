@@ -12,7 +12,7 @@ from service import keys
 from service.access import sessions
 from service.access.principal import Principal
 from service.errors import Unauthenticated
-from service.repo import Conn
+from service.repo import Conn, tokens
 from service.repo.users import SessionRow
 
 TOKEN_PREFIX = "lgb_"  # noqa: S105  # a public prefix, not a secret
@@ -30,34 +30,15 @@ def token_hash(token: str) -> bytes:
 async def create_token(conn: Conn, *, organisation: str, role: Role, name: str) -> str:
     """Store a new token's hash and return the token itself (the only time it is seen)."""
     token = new_token()
-    await conn.execute(
-        "INSERT INTO api_tokens (name, organisation, role, token_hash) VALUES ($1, $2, $3, $4)",
-        name,
-        organisation,
-        role,
-        token_hash(token),
+    await tokens.insert(
+        conn, name=name, organisation=organisation, role=role, token_hash=token_hash(token)
     )
     return token
 
 
 async def principal_for_token(conn: Conn, token: str) -> Principal | None:
-    row = await conn.fetchrow(
-        """
-        SELECT t.name, t.organisation, t.role, o.kind, o.county
-        FROM api_tokens t JOIN organisations o ON o.code = t.organisation
-        WHERE t.token_hash = $1 AND t.revoked_at IS NULL
-        """,
-        token_hash(token),
-    )
-    if row is None:
-        return None
-    return Principal(
-        name=row["name"],
-        organisation=row["organisation"],
-        org_kind=row["kind"],
-        org_county=row["county"],
-        role=row["role"],
-    )
+    row = await tokens.live(conn, token_hash(token))
+    return None if row is None else Principal.from_token_row(row)
 
 
 def bearer_token(request: web.BaseRequest) -> str | None:
@@ -87,7 +68,7 @@ async def authenticate(request: web.Request) -> Principal:
                 request.headers.get(sessions.CSRF_HEADER),
                 request.app[keys.settings].trusted_origins,
             )
-        return session_principal(session)
+        return Principal.for_session(session)
     async with request.app[keys.pool].acquire() as conn:
         principal = await principal_for_token(conn, token)
     if principal is None:
@@ -110,14 +91,3 @@ async def current_session(request: web.Request) -> SessionRow | None:
             session = await sessions.lookup(conn, token, now=request.app[keys.clock].now())
     request[_SESSION] = session
     return session
-
-
-def session_principal(session: SessionRow) -> Principal:
-    return Principal(
-        name=session.name,
-        organisation=session.organisation,
-        org_kind=session.org_kind,
-        org_county=session.org_county,
-        role=session.role,
-        session_id=session.id,
-    )

@@ -24,11 +24,11 @@ from service.clock import Clock, SystemClock
 from service.config import Settings
 from service.db.pool import create_pool
 from service.domain import lifecycle, reporting
+from service.domain.schedule import Segment, deadlines_until
 from service.metrics import Metrics
-from service.repo import Conn, organisations
+from service.repo import Conn, incidents, organisations
 from service.rounds import repo as rounds_repo
 from service.rounds.job import RoundsJob
-from service.rounds.plan import Segment, deadlines_until
 
 log = structlog.get_logger(__name__)
 
@@ -111,7 +111,7 @@ async def ensure_demo(dsn: str, settings: Settings, *, clock: Clock | None = Non
     pool = await create_pool(dsn, min_size=1, max_size=2)
     try:
         async with pool.acquire() as conn:
-            if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM incidents)"):
+            if await incidents.any_exist(conn):
                 log.info("demo.kept", reason="the database has incidents already")
                 return None
             tokens = await _demo_tokens(conn)
@@ -267,6 +267,4 @@ async def _principal(pool: asyncpg.Pool, code: str, role: Role, name: str) -> Pr
         org = await organisations.get(conn, code)
     if org is None:
         raise LookupError(code)
-    return Principal(
-        name=name, organisation=org.code, org_kind=org.kind, org_county=org.county, role=role
-    )
+    return Principal.acting_for(org, role, name=name)

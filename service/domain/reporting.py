@@ -12,7 +12,7 @@ import asyncpg
 
 from schemas.report import ReportContent, ReportSubmission, StoredReport
 from service.access.principal import Principal
-from service.domain.schedule import deadline_at_or_after
+from service.domain.schedule import deadline_for, is_late
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.repo import events, incidents, reports
 
@@ -108,7 +108,8 @@ async def submit(
                 slug="stale-supersedes",
             )
         as_of = _as_of(submission, now)
-        due_at = deadline_at_or_after(incident.schedule, as_of)
+        # Counted as the rounds count it: against the schedule in force at `as_of`.
+        due_at = deadline_for(await events.schedule_history(conn, incident_id), as_of)
         seq = await incidents.advance_seq(conn, incident_id)
         report = StoredReport(
             **content.model_dump(),
@@ -121,7 +122,7 @@ async def submit(
             submitted_by=principal.name,
             supersedes=None if previous is None else previous.report_id,
             unchanged=submission.unchanged,
-            late=now > due_at,
+            late=is_late(now, due_at),
             due_at=due_at,
         )
         await reports.insert(conn, report=report, fingerprint=submitted_print, seq=seq)

@@ -56,12 +56,16 @@ async def _webhook(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
         if not args.url.startswith(("http://", "https://")):
             print("lagesbild: the URL must start with http:// or https://", file=sys.stderr)
             return 2
-        hook = await webhooks.create(
-            conn, organisation=args.org, url=args.url, at=SystemClock().now()
+        hook = await repo.insert_webhook(
+            conn,
+            organisation=args.org,
+            url=args.url,
+            secret=webhooks.new_secret(),
+            at=SystemClock().now(),
         )
         print(f"{hook.id}\t{hook.destination}\t{hook.url}\tsecret={hook.secret}")
         return 0
-    for hook in await webhooks.list_for(conn, args.org, include_disabled=True):
+    for hook in await repo.webhooks_of(conn, args.org, include_disabled=True):
         state = "disabled" if hook.disabled_at is not None else "active"
         print(f"{hook.id}\t{hook.destination}\t{hook.url}\t{state}")
     return 0

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import asyncpg
 
+from service.outbox.webhooks import Webhook
 from service.repo import Conn
 
 # NOTIFY channel: the payload is the destination; workers wake and look for due rows.
@@ -32,6 +33,19 @@ class OutboxMessage:
     # Attempts so far, the one being made included (a claim counts as an attempt).
     attempts: int
 
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> OutboxMessage:
+        return cls(
+            id=row["id"],
+            message_id=row["message_id"],
+            destination=row["destination"],
+            kind=row["kind"],
+            incident_id=row["incident_id"],
+            payload=row["payload"],
+            created_at=row["created_at"],
+            attempts=row["attempts"],
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class OutboxRow:
@@ -49,12 +63,32 @@ class OutboxRow:
     last_error: str | None
     delivered_at: datetime | None
 
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> OutboxRow:
+        return cls(
+            id=row["id"],
+            message_id=row["message_id"],
+            destination=row["destination"],
+            kind=row["kind"],
+            incident_id=row["incident_id"],
+            created_at=row["created_at"],
+            status=row["status"],
+            attempts=row["attempts"],
+            next_attempt_at=row["next_attempt_at"],
+            last_error=row["last_error"],
+            delivered_at=row["delivered_at"],
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Count:
     destination: str
     status: Status
     count: int
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> Count:
+        return cls(destination=row["destination"], status=row["status"], count=row["n"])
 
 
 async def enqueue(
@@ -90,35 +124,6 @@ async def enqueue(
     if inserted:
         await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, destination)
     return bool(inserted)
-
-
-def _message(row: asyncpg.Record) -> OutboxMessage:
-    return OutboxMessage(
-        id=row["id"],
-        message_id=row["message_id"],
-        destination=row["destination"],
-        kind=row["kind"],
-        incident_id=row["incident_id"],
-        payload=row["payload"],
-        created_at=row["created_at"],
-        attempts=row["attempts"],
-    )
-
-
-def _row(row: asyncpg.Record) -> OutboxRow:
-    return OutboxRow(
-        id=row["id"],
-        message_id=row["message_id"],
-        destination=row["destination"],
-        kind=row["kind"],
-        incident_id=row["incident_id"],
-        created_at=row["created_at"],
-        status=row["status"],
-        attempts=row["attempts"],
-        next_attempt_at=row["next_attempt_at"],
-        last_error=row["last_error"],
-        delivered_at=row["delivered_at"],
-    )
 
 
 _ROW_COLUMNS = """id, message_id, destination, kind, incident_id, created_at, status, attempts,
@@ -187,7 +192,7 @@ async def claim(
         limit,
         ordered,
     )
-    return sorted((_message(row) for row in rows), key=lambda m: m.id)
+    return sorted((OutboxMessage.from_row(row) for row in rows), key=lambda m: m.id)
 
 
 async def mark_delivered(conn: Conn, message: OutboxMessage, *, at: datetime) -> bool:
@@ -254,7 +259,7 @@ async def mark_dead(conn: Conn, message: OutboxMessage, *, error: str) -> bool:
 
 async def get(conn: Conn, id_: int) -> OutboxRow | None:
     row = await conn.fetchrow(f"SELECT {_ROW_COLUMNS} FROM outbox WHERE id = $1", id_)  # noqa: S608  # constant column list
-    return None if row is None else _row(row)
+    return None if row is None else OutboxRow.from_row(row)
 
 
 async def retry(conn: Conn, id_: int, *, now: datetime) -> OutboxRow | None:
@@ -274,7 +279,7 @@ async def retry(conn: Conn, id_: int, *, now: datetime) -> OutboxRow | None:
     if row is None:
         return await get(conn, id_)
     await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, row["destination"])
-    return _row(row)
+    return OutboxRow.from_row(row)
 
 
 async def retry_all_dead(conn: Conn, *, now: datetime) -> int:
@@ -302,7 +307,7 @@ async def counts(conn: Conn, *, include_delivered: bool = True) -> list[Count]:
         """,
         include_delivered,
     )
-    return [Count(row["destination"], row["status"], row["n"]) for row in rows]
+    return [Count.from_row(row) for row in rows]
 
 
 async def oldest_pending(conn: Conn) -> datetime | None:
@@ -327,4 +332,70 @@ async def list_messages(
         destination,
         limit,
     )
-    return [_row(row) for row in rows]
+    return [OutboxRow.from_row(row) for row in rows]
+
+
+async def resend_delivered(conn: Conn, destination: str, *, now: datetime) -> int:
+    """Every delivered message of `destination` pending again, due `now`, attempts reset:
+    for a receiver that has started empty and drops repeats by message id. Dead letters
+    stay dead. How many messages that was."""
+    result: str = await conn.execute(
+        """
+        UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2,
+                          delivered_at = NULL
+        WHERE destination = $1 AND status = 'delivered'
+        """,
+        destination,
+        now,
+    )
+    return int(result.rpartition(" ")[2])
+
+
+# --- webhooks ----------------------------------------------------------------------------
+
+
+async def insert_webhook(
+    conn: Conn, *, organisation: str, url: str, secret: str, at: datetime
+) -> Webhook:
+    row = await conn.fetchrow(
+        """
+        INSERT INTO webhooks (organisation, url, secret, created_at)
+        VALUES ($1, $2, $3, $4) RETURNING *
+        """,
+        organisation,
+        url,
+        secret,
+        at,
+    )
+    assert row is not None  # INSERT … RETURNING returns the row
+    return Webhook.from_row(row)
+
+
+async def get_webhook(conn: Conn, webhook_id: int) -> Webhook | None:
+    row = await conn.fetchrow("SELECT * FROM webhooks WHERE id = $1", webhook_id)
+    return None if row is None else Webhook.from_row(row)
+
+
+async def webhooks_of(
+    conn: Conn, organisation: str, *, include_disabled: bool = False
+) -> list[Webhook]:
+    """An organisation's webhooks, oldest first."""
+    rows = await conn.fetch(
+        """
+        SELECT * FROM webhooks
+        WHERE organisation = $1 AND ($2 OR disabled_at IS NULL)
+        ORDER BY id
+        """,
+        organisation,
+        include_disabled,
+    )
+    return [Webhook.from_row(row) for row in rows]
+
+
+async def disable_webhook(conn: Conn, webhook_id: int, *, at: datetime) -> bool:
+    result = await conn.execute(
+        "UPDATE webhooks SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL",
+        webhook_id,
+        at,
+    )
+    return result != "UPDATE 0"

@@ -15,7 +15,7 @@ import aiohttp
 import asyncpg
 
 from service.clock import Clock
-from service.outbox import webhooks
+from service.outbox import repo, webhooks
 from service.outbox.channel import DeliveryFailed
 from service.outbox.repo import OutboxMessage
 
@@ -50,7 +50,7 @@ class WebhookChannel:
         if not sub.isdigit() or len(sub) > 18:
             raise DeliveryFailed(f"no webhook id in {message.destination!r}", permanent=True)
         async with self._pool.acquire() as conn:
-            hook = await webhooks.get(conn, int(sub))
+            hook = await repo.get_webhook(conn, int(sub))
         if hook is None:
             raise DeliveryFailed("no such webhook", permanent=True)
         if hook.disabled_at is not None:

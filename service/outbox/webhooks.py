@@ -1,7 +1,7 @@
 """Webhooks: an organisation's HTTP endpoints, addressed as destination `webhook:<id>`.
 
-SQL for the `webhooks` table (the caller owns the transaction) and the signature
-scheme that receivers check with `verify_signature`.
+What a webhook is, and the signature scheme that receivers check with
+`verify_signature`. The `webhooks` table's SQL is in `service.outbox.repo`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from datetime import datetime
 from urllib.parse import quote
 
 import asyncpg
-
-from service.repo import Conn
 
 SIGNATURE_HEADER = "X-Lagesbild-Signature"
 MESSAGE_ID_HEADER = "X-Lagesbild-Message-Id"
@@ -37,6 +35,17 @@ class Webhook:
     created_at: datetime
     disabled_at: datetime | None
 
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> Webhook:
+        return cls(
+            id=row["id"],
+            organisation=row["organisation"],
+            url=row["url"],
+            secret=row["secret"],
+            created_at=row["created_at"],
+            disabled_at=row["disabled_at"],
+        )
+
     @property
     def destination(self) -> str:
         """The outbox destination that delivers to this webhook."""
@@ -47,63 +56,9 @@ def destination(webhook_id: int) -> str:
     return f"webhook:{webhook_id}"
 
 
-def _webhook(row: asyncpg.Record) -> Webhook:
-    return Webhook(
-        id=row["id"],
-        organisation=row["organisation"],
-        url=row["url"],
-        secret=row["secret"],
-        created_at=row["created_at"],
-        disabled_at=row["disabled_at"],
-    )
-
-
-async def create(
-    conn: Conn, *, organisation: str, url: str, at: datetime, secret: str | None = None
-) -> Webhook:
-    """A new webhook with a random secret (or the one given, at least 16 characters)."""
-    row = await conn.fetchrow(
-        """
-        INSERT INTO webhooks (organisation, url, secret, created_at)
-        VALUES ($1, $2, $3, $4) RETURNING *
-        """,
-        organisation,
-        url,
-        secret if secret is not None else secrets.token_urlsafe(32),
-        at,
-    )
-    assert row is not None
-    return _webhook(row)
-
-
-async def get(conn: Conn, webhook_id: int) -> Webhook | None:
-    row = await conn.fetchrow("SELECT * FROM webhooks WHERE id = $1", webhook_id)
-    return None if row is None else _webhook(row)
-
-
-async def list_for(
-    conn: Conn, organisation: str, *, include_disabled: bool = False
-) -> list[Webhook]:
-    """An organisation's webhooks, oldest first."""
-    rows = await conn.fetch(
-        """
-        SELECT * FROM webhooks
-        WHERE organisation = $1 AND ($2 OR disabled_at IS NULL)
-        ORDER BY id
-        """,
-        organisation,
-        include_disabled,
-    )
-    return [_webhook(row) for row in rows]
-
-
-async def disable(conn: Conn, webhook_id: int, *, at: datetime) -> bool:
-    result = await conn.execute(
-        "UPDATE webhooks SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL",
-        webhook_id,
-        at,
-    )
-    return result != "UPDATE 0"
+def new_secret() -> str:
+    """A webhook's signing secret: 256 random bits."""
+    return secrets.token_urlsafe(32)
 
 
 def _mac(secret: str, timestamp: int, body: bytes) -> str:

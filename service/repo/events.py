@@ -7,11 +7,16 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+from pydantic import TypeAdapter
 
+from schemas.incident import DailySchedule, IntervalSchedule, Schedule
 from service.clock import iso
+from service.domain.schedule import Segment, history
 from service.repo import Conn
 
 CHANNEL = "lagesbild_events"
+
+_schedule: TypeAdapter[IntervalSchedule | DailySchedule] = TypeAdapter(Schedule)
 
 
 def event_dict(row: asyncpg.Record) -> dict[str, Any]:
@@ -80,3 +85,21 @@ async def since(
         limit,
     )
     return [event_dict(row) for row in rows]
+
+
+async def schedule_history(conn: Conn, incident_id: uuid.UUID) -> list[Segment]:
+    """The schedules the incident has had, from its log: activation, then each change."""
+    rows = await conn.fetch(
+        """
+        SELECT at,
+               CASE WHEN kind = 'incident.activated' THEN data -> 'incident' -> 'schedule'
+                    ELSE data -> 'changes' -> 'schedule' END AS schedule
+        FROM events
+        WHERE incident_id = $1
+          AND (kind = 'incident.activated'
+               OR (kind = 'incident.updated' AND data -> 'changes' ? 'schedule'))
+        ORDER BY seq
+        """,
+        incident_id,
+    )
+    return history((row["at"], _schedule.validate_python(row["schedule"])) for row in rows)

@@ -38,6 +38,27 @@ class IncidentRow:
     last_seq: int
     participants: tuple[str, ...]
 
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> IncidentRow:
+        return cls(
+            id=row["id"],
+            title=row["title"],
+            description=row["description"],
+            county=row["county"],
+            owner=row["owner"],
+            severity=row["severity"],
+            exercise=row["exercise"],
+            status=row["status"],
+            schedule=_schedule_adapter.validate_python(row["schedule"]),
+            activated_at=row["activated_at"],
+            activated_by=row["activated_by"],
+            closed_at=row["closed_at"],
+            closed_by=row["closed_by"],
+            summary=row["summary"],
+            last_seq=row["last_seq"],
+            participants=tuple(row["participants"]),
+        )
+
     @property
     def access(self) -> IncidentAccess:
         return IncidentAccess(
@@ -58,30 +79,9 @@ FROM incidents i
 """
 
 
-def _row(record: asyncpg.Record) -> IncidentRow:
-    return IncidentRow(
-        id=record["id"],
-        title=record["title"],
-        description=record["description"],
-        county=record["county"],
-        owner=record["owner"],
-        severity=record["severity"],
-        exercise=record["exercise"],
-        status=record["status"],
-        schedule=_schedule_adapter.validate_python(record["schedule"]),
-        activated_at=record["activated_at"],
-        activated_by=record["activated_by"],
-        closed_at=record["closed_at"],
-        closed_by=record["closed_by"],
-        summary=record["summary"],
-        last_seq=record["last_seq"],
-        participants=tuple(record["participants"]),
-    )
-
-
 async def get(conn: Conn, incident_id: uuid.UUID) -> IncidentRow | None:
     record = await conn.fetchrow(_SELECT + "WHERE i.id = $1", incident_id)
-    return None if record is None else _row(record)
+    return None if record is None else IncidentRow.from_row(record)
 
 
 async def lock(conn: Conn, incident_id: uuid.UUID) -> IncidentRow | None:
@@ -91,7 +91,7 @@ async def lock(conn: Conn, incident_id: uuid.UUID) -> IncidentRow | None:
     `seq` dense and commit order equal to seq order.
     """
     record = await conn.fetchrow(_SELECT + "WHERE i.id = $1 FOR UPDATE OF i", incident_id)
-    return None if record is None else _row(record)
+    return None if record is None else IncidentRow.from_row(record)
 
 
 async def list_visible(
@@ -113,7 +113,13 @@ async def list_visible(
         principal.organisation,
         board_county,
     )
-    return [_row(record) for record in records]
+    return [IncidentRow.from_row(record) for record in records]
+
+
+async def any_exist(conn: Conn) -> bool:
+    """Whether the database holds any incident at all."""
+    found: bool = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM incidents)")
+    return found
 
 
 async def list_active_ids(conn: Conn) -> list[uuid.UUID]:

@@ -7,8 +7,6 @@ import io
 from collections.abc import Iterable
 from importlib import resources
 
-import asyncpg
-
 from schemas.organisation import Organisation
 from service.repo import Conn
 
@@ -42,10 +40,6 @@ async def seed(conn: Conn) -> None:
     )
 
 
-def _to_model(row: asyncpg.Record) -> Organisation:
-    return Organisation(code=row["code"], name=row["name"], kind=row["kind"], county=row["county"])
-
-
 async def list_all(
     conn: Conn, *, county: str | None = None, kind: str | None = None
 ) -> list[Organisation]:
@@ -58,14 +52,14 @@ async def list_all(
         county,
         kind,
     )
-    return [_to_model(row) for row in rows]
+    return [Organisation.model_validate(dict(row)) for row in rows]
 
 
 async def get(conn: Conn, code: str) -> Organisation | None:
     row = await conn.fetchrow(
         "SELECT code, name, kind, county FROM organisations WHERE code = $1", code
     )
-    return None if row is None else _to_model(row)
+    return None if row is None else Organisation.model_validate(dict(row))
 
 
 async def get_many(conn: Conn, codes: Iterable[str]) -> dict[str, Organisation]:
@@ -73,7 +67,7 @@ async def get_many(conn: Conn, codes: Iterable[str]) -> dict[str, Organisation]:
         "SELECT code, name, kind, county FROM organisations WHERE code = ANY($1::text[])",
         list(codes),
     )
-    return {row["code"]: _to_model(row) for row in rows}
+    return {row["code"]: Organisation.model_validate(dict(row)) for row in rows}
 
 
 async def county_exists(conn: Conn, county: str) -> bool:

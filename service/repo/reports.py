@@ -15,30 +15,21 @@ _COLUMNS = """report_id, incident_id, organisation, version, fingerprint, conten
     as_of, received_at, due_at, late, submitted_by, supersedes"""
 
 
-def _to_model(row: asyncpg.Record) -> StoredReport:
-    return StoredReport.model_validate(
-        {
-            **row["content"],
-            "report_id": row["report_id"],
-            "incident_id": row["incident_id"],
-            "organisation": row["organisation"],
-            "version": row["version"],
-            "as_of": row["as_of"],
-            "received_at": row["received_at"],
-            "due_at": row["due_at"],
-            "late": row["late"],
-            "unchanged": row["unchanged"],
-            "submitted_by": row["submitted_by"],
-            "supersedes": row["supersedes"],
-        }
-    )
+def _validated(row: asyncpg.Record) -> StoredReport:
+    """The wire model validated from the row, as every schema model a repository returns
+    is; the content column (one jsonb) is spread into the report's fields."""
+    fields = {key: value for key, value in row.items() if key not in _NOT_FIELDS}
+    return StoredReport.model_validate({**row["content"], **fields})
+
+
+_NOT_FIELDS = frozenset({"content", "fingerprint"})
 
 
 async def get_with_fingerprint(
     conn: Conn, report_id: uuid.UUID
 ) -> tuple[StoredReport, bytes] | None:
     row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM reports WHERE report_id = $1", report_id)  # noqa: S608  # fixed column list
-    return None if row is None else (_to_model(row), bytes(row["fingerprint"]))
+    return None if row is None else (_validated(row), bytes(row["fingerprint"]))
 
 
 async def latest(conn: Conn, incident_id: uuid.UUID, organisation: str) -> StoredReport | None:
@@ -51,7 +42,7 @@ async def latest(conn: Conn, incident_id: uuid.UUID, organisation: str) -> Store
         incident_id,
         organisation,
     )
-    return None if row is None else _to_model(row)
+    return None if row is None else _validated(row)
 
 
 async def history(
@@ -72,7 +63,7 @@ async def history(
         organisation,
         limit,
     )
-    return [_to_model(row) for row in rows]
+    return [_validated(row) for row in rows]
 
 
 async def insert(

@@ -10,6 +10,10 @@ import asyncpg
 from schemas.common import Role
 from service.repo import Conn
 
+# NOTIFY channel: the payload is the id of a session that has ended (every instance closes
+# the streams opened under it).
+SESSIONS_CHANNEL = "lagesbild_sessions"
+
 
 @dataclass(frozen=True, slots=True)
 class UserRow:
@@ -19,6 +23,17 @@ class UserRow:
     organisation: str
     role: Role
     password_hash: str
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> UserRow:
+        return cls(
+            id=row["id"],
+            email=row["email"],
+            name=row["name"],
+            organisation=row["organisation"],
+            role=row["role"],
+            password_hash=row["password_hash"],
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,20 +52,25 @@ class SessionRow:
     org_county: str | None
     role: Role
 
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> SessionRow:
+        return cls(
+            id=row["id"],
+            user_id=row["user_id"],
+            csrf_token=row["csrf_token"],
+            expires_at=row["expires_at"],
+            email=row["email"],
+            name=row["name"],
+            organisation=row["organisation"],
+            org_name=row["org_name"],
+            org_kind=row["org_kind"],
+            org_county=row["org_county"],
+            role=row["role"],
+        )
+
 
 class EmailTaken(Exception):
     """A live account already uses the address."""
-
-
-def _user(row: asyncpg.Record) -> UserRow:
-    return UserRow(
-        id=row["id"],
-        email=row["email"],
-        name=row["name"],
-        organisation=row["organisation"],
-        role=row["role"],
-        password_hash=row["password_hash"],
-    )
 
 
 async def insert(
@@ -80,7 +100,7 @@ async def insert(
     except asyncpg.UniqueViolationError as exc:
         raise EmailTaken(email) from exc
     assert row is not None  # INSERT … RETURNING returns the row
-    return _user(row)
+    return UserRow.from_row(row)
 
 
 async def by_email(conn: Conn, email: str) -> UserRow | None:
@@ -91,7 +111,7 @@ async def by_email(conn: Conn, email: str) -> UserRow | None:
         """,
         email,
     )
-    return None if row is None else _user(row)
+    return None if row is None else UserRow.from_row(row)
 
 
 async def set_password_hash(conn: Conn, user_id: int, password_hash: str) -> None:
@@ -146,21 +166,7 @@ async def live_session(conn: Conn, token_hash: bytes, *, now: datetime) -> Sessi
         token_hash,
         now,
     )
-    if row is None:
-        return None
-    return SessionRow(
-        id=row["id"],
-        user_id=row["user_id"],
-        csrf_token=row["csrf_token"],
-        expires_at=row["expires_at"],
-        email=row["email"],
-        name=row["name"],
-        organisation=row["organisation"],
-        org_name=row["org_name"],
-        org_kind=row["org_kind"],
-        org_county=row["org_county"],
-        role=row["role"],
-    )
+    return None if row is None else SessionRow.from_row(row)
 
 
 async def end_session(conn: Conn, token_hash: bytes, *, at: datetime) -> int | None:
@@ -195,3 +201,9 @@ async def live_session_ids(conn: Conn, session_ids: set[int], *, now: datetime) 
         now,
     )
     return {row["id"] for row in rows}
+
+
+async def notify_sessions_ended(conn: Conn, session_ids: list[int]) -> None:
+    """Tell every instance, at commit, that these sessions have ended."""
+    for session_id in session_ids:
+        await conn.execute("SELECT pg_notify($1, $2)", SESSIONS_CHANNEL, str(session_id))

@@ -7,6 +7,10 @@ sends the reminders before the next deadline once their time has come. Every pie
 work is claimed with a row in `round_claims` in the transaction that does it, so two
 instances, or a job that runs twice, never do anything twice; a deadline passed while
 every instance was down is closed by whichever runs next.
+
+Each run also says when work next falls due (`Progress.wake_at`: the earliest coming
+deadline or `reminder.before` moment of the active incidents), so the scheduler can run
+the job again at that very moment rather than on its next tick.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import structlog
 
 from service.clock import iso
 from service.config import Settings
+from service.domain.schedule import next_deadline
 from service.metrics import Metrics
 from service.outbox.repo import enqueue
 from service.picture.fold import apply, rebuild
@@ -34,7 +39,6 @@ from service.rounds.plan import (
     ReportTimes,
     classify,
     missed_run,
-    next_deadline,
     not_reported,
 )
 from service.rounds.recipients import Recipient, recipients
@@ -52,6 +56,13 @@ class Progress:
     closed: list[tuple[uuid.UUID, int, datetime]] = field(default_factory=list)
     reminders: int = 0
     failed: list[uuid.UUID] = field(default_factory=list)
+    # The earliest moment after the run at which more work falls due; None when no
+    # active incident has any ahead.
+    wake_at: datetime | None = None
+
+    def wake_no_later_than(self, moment: datetime) -> None:
+        if self.wake_at is None or moment < self.wake_at:
+            self.wake_at = moment
 
 
 class RoundsJob:
@@ -67,6 +78,8 @@ class RoundsJob:
         self._before = timedelta(minutes=settings.reminder_before_minutes)
         self._metrics = metrics
         self._notify = notify
+        # When work next falls due, as the last run found (`Progress.wake_at`).
+        self.wake_at: datetime | None = None
 
     async def run_due(self, now: datetime) -> Progress:
         """Do all work due at `now`: close passed rounds in order, send due reminders."""
@@ -81,13 +94,14 @@ class RoundsJob:
             except Exception:  # one incident's bad data must not stop the others' rounds
                 log.exception("rounds.incident_failed", incident_id=str(incident_id))
                 progress.failed.append(incident_id)
+        self.wake_at = progress.wake_at
         return progress
 
     async def _incident(self, incident_id: uuid.UUID, now: datetime, progress: Progress) -> None:
         done: datetime | None = None
         while True:
             async with self._pool.acquire() as conn:
-                segments = await repo.schedule_segments(conn, incident_id)
+                segments = await events.schedule_history(conn, incident_id)
                 last = await repo.last_round(conn, incident_id)
             after = last.due_at if last is not None else None
             if done is not None and (after is None or after < done):
@@ -98,6 +112,9 @@ class RoundsJob:
             if due > now:
                 if now >= due - self._before:
                     progress.reminders += await self._remind_before(incident_id, due, after, now)
+                    progress.wake_no_later_than(due)
+                else:
+                    progress.wake_no_later_than(due - self._before)
                 return
             following = next_deadline(segments, due)
             latest = following is None or following > now
@@ -133,7 +150,7 @@ class RoundsJob:
             before = rebuild(e for e in log_so_far if _instant(e["at"]) <= due)
             reports = await repo.report_times(conn, incident_id)
             outcome = classify(before["organisations"], reports, previous=previous, due_at=due)
-            segments = await repo.schedule_segments(conn, incident_id)
+            segments = await events.schedule_history(conn, incident_id)
             following = next_deadline(segments, due)
             seq = await incidents.advance_seq(conn, incident_id)
             event = await events.append(

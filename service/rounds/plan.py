@@ -1,57 +1,21 @@
-"""Rounds from an incident's schedule history, and who reported for each. Pure.
+"""Who reported for each round, in time, late or not at all. Pure.
 
-A round is one deadline of the incident. The schedule in force is the one set last
-(activation or a change) at or before a moment; a change at time `t` decides every
-deadline at or after `t`, so rounds that have passed never move and the next round
-follows the new schedule.
+A round is one deadline of the incident; the deadlines come from the schedule history
+(`service.domain.schedule`): a change at time `t` decides every deadline at or after
+`t`, so rounds that have passed never move and the next round follows the new schedule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from schemas.incident import DailySchedule, IntervalSchedule
-from service.domain.schedule import deadline_at_or_after
+from service.domain.schedule import is_late
 
-# Deadlines are instants; the next one after `d` is the first at or after `d + TICK`.
-TICK = timedelta(microseconds=1)
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """A schedule in force from `since` until the next segment's `since`."""
-
-    since: datetime
-    schedule: IntervalSchedule | DailySchedule
-
-
-def next_deadline(segments: Sequence[Segment], after: datetime | None) -> datetime | None:
-    """The first deadline strictly after `after` (the first of all with `None`).
-
-    A segment contributes the deadlines at or after its `since` and before the next
-    segment's `since`. None only without segments.
-    """
-    for index, segment in enumerate(segments):
-        start = segment.since if after is None else max(segment.since, after + TICK)
-        candidate = deadline_at_or_after(segment.schedule, start)
-        following = segments[index + 1].since if index + 1 < len(segments) else None
-        if following is None or candidate < following:
-            return candidate
-    return None
-
-
-def deadlines_until(
-    segments: Sequence[Segment], after: datetime | None, until: datetime
-) -> list[datetime]:
-    """Every deadline after `after` and at or before `until`, in order."""
-    found: list[datetime] = []
-    current = next_deadline(segments, after)
-    while current is not None and current <= until:
-        found.append(current)
-        current = next_deadline(segments, current)
-    return found
+if TYPE_CHECKING:
+    from asyncpg import Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +25,12 @@ class ReportTimes:
     organisation: str
     as_of: datetime
     received_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Record) -> ReportTimes:
+        return cls(
+            organisation=row["organisation"], as_of=row["as_of"], received_at=row["received_at"]
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +45,8 @@ class Outcome:
 
 def counts_for(report: ReportTimes, previous: datetime | None, due_at: datetime) -> bool:
     """A report counts for the round ending at `due_at` when its `as_of` lies after the
-    previous deadline and at or before this one."""
+    previous deadline and at or before this one: `deadline_for` seen from the round
+    (for consecutive deadlines of one history the two agree; a property test pins it)."""
     return (previous is None or report.as_of > previous) and report.as_of <= due_at
 
 
@@ -97,10 +68,10 @@ def classify(
     for report in reports:
         if report.organisation not in codes or not counts_for(report, previous, due_at):
             continue
-        if report.received_at <= due_at:
-            on_time.add(report.organisation)
-        else:
+        if is_late(report.received_at, due_at):
             late.add(report.organisation)
+        else:
+            on_time.add(report.organisation)
     late -= on_time
     overdue = [code for code in codes if code not in on_time and code not in late]
     return Outcome(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from service.outbox import webhooks
+from service.outbox import repo as outbox_repo
 from service.repo import Conn
 from service.rounds import repo
 from service.rounds.messages import Reminder
@@ -33,7 +33,7 @@ async def recipients(conn: Conn, codes: list[str]) -> dict[str, list[Recipient]]
     for code, emails in (await repo.contacts_of(conn, codes)).items():
         found[code] = [Recipient(destination="email", address=email) for email in emails]
     for code in codes:
-        for hook in await webhooks.list_for(conn, code):
+        for hook in await outbox_repo.webhooks_of(conn, code):
             found.setdefault(code, []).append(
                 Recipient(destination=hook.destination, address=str(hook.id))
             )

@@ -8,13 +8,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 import asyncpg
-from pydantic import TypeAdapter
 
-from schemas.incident import DailySchedule, IntervalSchedule, Schedule
 from service.repo import Conn
-from service.rounds.plan import ReportTimes, Segment
-
-_schedule: TypeAdapter[IntervalSchedule | DailySchedule] = TypeAdapter(Schedule)
+from service.rounds.plan import ReportTimes
 
 ClaimKind = Literal["close", "reminder.before"]
 
@@ -31,49 +27,22 @@ class RoundRow:
     late: tuple[str, ...]
     overdue: tuple[str, ...]
 
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> RoundRow:
+        return cls(
+            incident_id=row["incident_id"],
+            n=row["n"],
+            due_at=row["due_at"],
+            closed_at=row["closed_at"],
+            seq=row["seq"],
+            expected=tuple(row["expected"]),
+            on_time=tuple(row["on_time"]),
+            late=tuple(row["late"]),
+            overdue=tuple(row["overdue"]),
+        )
+
 
 _ROUND_COLUMNS = "incident_id, n, due_at, closed_at, seq, expected, on_time, late, overdue"
-
-
-def _round(record: asyncpg.Record) -> RoundRow:
-    return RoundRow(
-        incident_id=record["incident_id"],
-        n=record["n"],
-        due_at=record["due_at"],
-        closed_at=record["closed_at"],
-        seq=record["seq"],
-        expected=tuple(record["expected"]),
-        on_time=tuple(record["on_time"]),
-        late=tuple(record["late"]),
-        overdue=tuple(record["overdue"]),
-    )
-
-
-async def schedule_segments(conn: Conn, incident_id: uuid.UUID) -> list[Segment]:
-    """The schedules the incident has had, from its log: activation, then each change."""
-    records = await conn.fetch(
-        """
-        SELECT at,
-               CASE WHEN kind = 'incident.activated' THEN data -> 'incident' -> 'schedule'
-                    ELSE data -> 'changes' -> 'schedule' END AS schedule
-        FROM events
-        WHERE incident_id = $1
-          AND (kind = 'incident.activated'
-               OR (kind = 'incident.updated' AND data -> 'changes' ? 'schedule'))
-        ORDER BY seq
-        """,
-        incident_id,
-    )
-    segments: list[Segment] = []
-    for record in records:
-        segment = Segment(
-            since=record["at"], schedule=_schedule.validate_python(record["schedule"])
-        )
-        # A change never reaches back before the one it follows.
-        if segments and segment.since < segments[-1].since:
-            segment = Segment(since=segments[-1].since, schedule=segment.schedule)
-        segments.append(segment)
-    return segments
 
 
 async def claim(
@@ -100,7 +69,7 @@ async def last_round(conn: Conn, incident_id: uuid.UUID) -> RoundRow | None:
         f"SELECT {_ROUND_COLUMNS} FROM rounds WHERE incident_id = $1 ORDER BY n DESC LIMIT 1",  # noqa: S608  # fixed column list
         incident_id,
     )
-    return None if record is None else _round(record)
+    return None if record is None else RoundRow.from_row(record)
 
 
 async def list_rounds(conn: Conn, incident_id: uuid.UUID) -> list[RoundRow]:
@@ -108,7 +77,7 @@ async def list_rounds(conn: Conn, incident_id: uuid.UUID) -> list[RoundRow]:
         f"SELECT {_ROUND_COLUMNS} FROM rounds WHERE incident_id = $1 ORDER BY n",  # noqa: S608  # fixed column list
         incident_id,
     )
-    return [_round(record) for record in records]
+    return [RoundRow.from_row(record) for record in records]
 
 
 async def round_picture(conn: Conn, incident_id: uuid.UUID, n: int) -> dict[str, Any] | None:
@@ -163,14 +132,7 @@ async def report_times(
         incident_id,
         as_of_after,
     )
-    return [
-        ReportTimes(
-            organisation=record["organisation"],
-            as_of=record["as_of"],
-            received_at=record["received_at"],
-        )
-        for record in records
-    ]
+    return [ReportTimes.from_row(record) for record in records]
 
 
 # --- contacts ----------------------------------------------------------------------------

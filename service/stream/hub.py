@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import asyncpg
@@ -46,6 +46,7 @@ class Hub:
         self._connections: set[Connection] = set()
         self._watchers = IncidentWatchers()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._lifecycle_listeners: list[Callable[[uuid.UUID], None]] = []
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -86,6 +87,11 @@ class Hub:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    def on_lifecycle(self, listener: Callable[[uuid.UUID], None]) -> None:
+        """Call `listener(incident_id)` for each activation, change and closure this
+        instance learns of, its own and other instances' alike (the rounds timer)."""
+        self._lifecycle_listeners.append(listener)
 
     @property
     def max_topics(self) -> int:
@@ -202,6 +208,8 @@ class Hub:
     def _announce(self, feed: Feed, event: dict[str, Any]) -> None:
         """Lifecycle events also go to `incidents` watchers who may see the incident."""
         feed.announced.add(event["seq"])
+        for listener in self._lifecycle_listeners:
+            listener(feed.incident_id)
         if len(self._watchers):
             frame = announcement(str(feed.incident_id), event, feed.picture["incident"])
             self._watchers.announce(frame, feed.access)

@@ -11,7 +11,7 @@ from aiohttp import web
 from schemas.common import SECTORS
 from service import keys
 from service.access.policy import can_activate_in, can_manage
-from service.access.tokens import session_principal
+from service.access.principal import Principal
 from service.domain import lifecycle
 from service.errors import Forbidden, NotFound
 from service.http.queries import incident_id
@@ -77,13 +77,13 @@ def page(handler: PageHandler) -> Callable[[web.Request], Awaitable[web.Response
 
 async def _incident(request: web.Request, session: SessionRow) -> IncidentRow:
     async with request.app[keys.pool].acquire() as conn:
-        return await lifecycle.visible(conn, session_principal(session), incident_id(request))
+        return await lifecycle.visible(conn, Principal.for_session(session), incident_id(request))
 
 
 async def _managed(request: web.Request, session: SessionRow) -> IncidentRow:
     """An active incident the person may change and close."""
     row = await _incident(request, session)
-    if not can_manage(session_principal(session), row.access) or row.status != "active":
+    if not can_manage(Principal.for_session(session), row.access) or row.status != "active":
         raise Forbidden("only a duty officer of the incident changes or closes it")
     return row
 
@@ -103,7 +103,7 @@ def _boot(request: web.Request, session: SessionRow, **data: Any) -> dict[str, A
 @routes.get("/incidents")
 @page
 async def incident_list(request: web.Request, session: SessionRow) -> web.Response:
-    principal = session_principal(session)
+    principal = Principal.for_session(session)
     now = request.app[keys.clock].now()
     async with request.app[keys.pool].acquire() as conn:
         rows = await incidents.list_visible(conn, principal, status=None)
@@ -126,7 +126,7 @@ async def incident_list(request: web.Request, session: SessionRow) -> web.Respon
 @routes.get("/incidents/new")
 @page
 async def new_incident(request: web.Request, session: SessionRow) -> web.Response:
-    principal = session_principal(session)
+    principal = Principal.for_session(session)
     if principal.role != "duty_officer":
         raise Forbidden("only a duty officer activates incidents")
     return await _console(request, session, None)
@@ -142,7 +142,7 @@ async def edit_incident(request: web.Request, session: SessionRow) -> web.Respon
 async def _console(
     request: web.Request, session: SessionRow, row: IncidentRow | None
 ) -> web.Response:
-    principal = session_principal(session)
+    principal = Principal.for_session(session)
     async with request.app[keys.pool].acquire() as conn:
         orgs = await organisations.list_all(conn, county=None, kind=None)
     counties = sorted(
@@ -191,7 +191,7 @@ async def close_page(request: web.Request, session: SessionRow) -> web.Response:
 @page
 async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
     row = await _incident(request, session)
-    principal = session_principal(session)
+    principal = Principal.for_session(session)
     incident = lifecycle.to_wire(row, request.app[keys.clock].now())
     return _page(
         request,
@@ -216,7 +216,7 @@ async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
 @page
 async def report_page(request: web.Request, session: SessionRow) -> web.Response:
     row = await _incident(request, session)
-    principal = session_principal(session)
+    principal = Principal.for_session(session)
     if principal.role != "reporter" or principal.organisation not in row.participants:
         raise Forbidden("only a reporter of a participating organisation reports")
     now = request.app[keys.clock].now()

@@ -147,6 +147,37 @@ def assert_applied_once(store: Store) -> None:
     assert len(items) == len(set(items))
 
 
+async def test_after_a_schedule_change_requests_and_answers_follow_the_schedule_history(
+    api: Api, app: web.Application, clock: FixedClock, node: Node
+) -> None:
+    await node.start()
+    incident = await api.activate()  # 13:00, daily 08/14/20: the first request is for 14:00
+    area = incident["id"]
+    clock.set(at("2026-11-22T14:30"))  # 14:00 passed and is still a round
+    change = await api.call(
+        "PATCH",
+        f"/api/v1/incidents/{area}",
+        as_=DUTY,
+        json_body={"schedule": {"times": ["14:15", "18:00"], "timezone": "Europe/Stockholm"}},
+    )
+    assert change.status == 200, change.body
+    clock.set(at("2026-11-22T14:40"))
+    written_before = await submitted(
+        api, area, "1442", situation="Skrivet före ändringen", as_of="2026-11-22T13:50:00+01:00"
+    )
+    await close_round(app, clock, "2026-11-22T14:45")  # 14:00 closes; next is 18:00
+    await passes(app, clock)
+
+    store = node.store
+    fourteen, eighteen = (at(f"2026-11-22T{hhmm}") for hhmm in ("14:00", "18:00"))
+    # 14:15 of the new schedule lies before the change: no round, so no request.
+    assert {r["svarstid"] for r in store.requests.values()} == {
+        mapping.request(area, due, exercise=False)["svarstid"] for due in (fourteen, eighteen)
+    }
+    [answer] = [a for a in store.answers.values() if a["id"] == written_before]
+    assert answer["begäran"] == mapping.request_id(area, fourteen)
+
+
 async def test_the_channel_is_registered_at_start_and_delivers_in_order(
     app: web.Application, server: TestServer
 ) -> None:

@@ -130,8 +130,12 @@ class Outbox:
     async def webhook(self, organisation: str, url: str) -> webhooks.Webhook:
         conn = await asyncpg.connect(self.dsn)
         try:
-            return await webhooks.create(
-                conn, organisation=organisation, url=url, at=self.clock.now()
+            return await repo.insert_webhook(
+                conn,
+                organisation=organisation,
+                url=url,
+                secret=webhooks.new_secret(),
+                at=self.clock.now(),
             )
         finally:
             await conn.close()

@@ -185,7 +185,7 @@ async def test_unknown_or_disabled_webhook_is_a_dead_letter(
     hook = await outbox.webhook("1442", receiver.url)
     conn = await asyncpg.connect(outbox.dsn)
     try:
-        await webhooks.disable(conn, hook.id, at=outbox.clock.now())
+        await repo.disable_webhook(conn, hook.id, at=outbox.clock.now())
     finally:
         await conn.close()
     await outbox.enqueue(hook.destination, "m-1", {})

@@ -131,7 +131,7 @@ async def test_a_run_of_misses_found_at_catch_up_escalates_once(
 async def test_the_scheduler_runs_the_job_on_its_own(
     settings: Settings, dsn: str, clock: FixedClock
 ) -> None:
-    ticking = with_changes(settings, rounds_tick_seconds=0.05)
+    ticking = with_changes(settings, rounds_timer=True, rounds_tick_seconds=0.05)
     async with served(create_app(ticking, dsn=dsn, clock=clock), dsn) as api:
         incident = await api.activate()
         clock.set(at("2026-11-22T14:00"))

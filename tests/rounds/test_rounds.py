@@ -182,6 +182,64 @@ async def test_schedule_and_participant_changes_take_effect_from_the_next_round(
     assert closed[-1]["data"]["next_due_at"] == z("2026-11-22T17:00")
 
 
+async def test_report_after_schedule_change_counts_for_old_deadline(
+    api: Api, app: web.Application, clock: FixedClock
+) -> None:
+    incident = await api.activate()  # 13:00, daily 08/14/20: 14:00 is a deadline
+    clock.set(at("2026-11-22T14:30"))  # 14:00 passed; nobody has closed it yet
+    change = await api.call(
+        "PATCH",
+        f"/api/v1/incidents/{incident['id']}",
+        as_=("LST-14", "duty_officer"),
+        json_body={"schedule": {"times": ["14:15", "18:00"], "timezone": "Europe/Stockholm"}},
+    )
+    assert change.status == 200, change.body
+    # Written at 13:50, before the change: the old schedule's 14:00 is its deadline, not
+    # the new schedule's 14:15 (which lies before the change and is no round at all).
+    stored = await submit_at(
+        api, clock, incident["id"], "1442", "2026-11-22T14:40", as_of="2026-11-22T13:50:00+01:00"
+    )
+
+    await run(app, clock, "2026-11-22T18:00")
+
+    closed = await log_of(api, incident["id"], "round.closed")
+    assert [event["data"]["due_at"] for event in closed] == [
+        z("2026-11-22T14:00"),
+        z("2026-11-22T18:00"),
+    ]
+    counted_for = [e["data"]["due_at"] for e in closed if "1442" in e["data"]["late"]]
+    assert stored["due_at"] == z("2026-11-22T14:00")
+    assert counted_for == [stored["due_at"]]
+    assert stored["late"] is True
+
+
+async def test_report_as_of_before_a_schedule_change_counts_for_the_first_new_deadline(
+    api: Api, app: web.Application, clock: FixedClock
+) -> None:
+    incident = await api.activate()  # 13:00, daily 08/14/20
+    clock.set(at("2026-11-22T13:30"))
+    change = await api.call(
+        "PATCH",
+        f"/api/v1/incidents/{incident['id']}",
+        as_=("LST-14", "duty_officer"),
+        json_body={"schedule": {"times": ["13:20", "16:00"], "timezone": "Europe/Stockholm"}},
+    )
+    assert change.status == 200, change.body
+    # As of 13:10: the old schedule has no deadline before the change, and the new one's
+    # 13:20 lies before it; the first deadline of the history at or after 13:10 is 16:00.
+    stored = await submit_at(
+        api, clock, incident["id"], "1442", "2026-11-22T13:35", as_of="2026-11-22T13:10:00+01:00"
+    )
+
+    await run(app, clock, "2026-11-22T16:00")
+
+    [closed] = await log_of(api, incident["id"], "round.closed")
+    assert closed["data"]["due_at"] == z("2026-11-22T16:00")
+    assert closed["data"]["on_time"] == ["1442"]
+    assert stored["due_at"] == closed["data"]["due_at"]
+    assert stored["late"] is False
+
+
 async def test_closed_incident_gets_no_more_rounds(
     api: Api, app: web.Application, clock: FixedClock
 ) -> None:

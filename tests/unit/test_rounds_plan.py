@@ -7,15 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from schemas.incident import DailySchedule, IntervalSchedule
 from service.domain.labels import local_time
+from service.domain.schedule import Segment, deadlines_until, next_deadline
 from service.rounds.messages import reminder
 from service.rounds.plan import (
     PastRound,
     ReportTimes,
-    Segment,
     classify,
-    deadlines_until,
     missed_run,
-    next_deadline,
     not_reported,
 )
 
