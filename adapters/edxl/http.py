@@ -6,8 +6,8 @@ from aiohttp import web
 
 from adapters.edxl import exchange
 from service import keys
-from service.access.tokens import authenticate
 from service.errors import PayloadTooLarge, UnsupportedMediaType
+from service.http.auth import authenticate
 from service.http.middleware import json_response
 
 routes = web.RouteTableDef()

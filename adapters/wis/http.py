@@ -10,8 +10,8 @@ from aiohttp import web
 
 from adapters.wis import inbound
 from service import keys
-from service.access.tokens import authenticate
 from service.errors import Forbidden, ValidationFailed
+from service.http.auth import authenticate
 from service.http.bodies import read_json
 from service.http.middleware import json_response
 

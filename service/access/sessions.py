@@ -1,4 +1,5 @@
-"""Log-in with e-mail and password, server-side sessions and CSRF protection.
+"""Log-in with e-mail and password, and server-side sessions (the cookie and the CSRF
+check on requests are `service/http/auth.py`).
 
 The session cookie holds 256 random bits; the database holds their SHA-256, so a
 copy of the table opens no session. Ending a session (log-out, user removal) is a
@@ -11,19 +12,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import argon2
-from aiohttp import web
 
 from schemas.common import Role
-from service.errors import Forbidden
 from service.repo import Conn
 from service.repo import users as users_repo
 from service.repo.users import SessionRow
@@ -138,65 +135,3 @@ async def remove_user(conn: Conn, email: str, *, at: datetime) -> bool:
 
 async def _announce(conn: Conn, session_ids: list[int]) -> None:
     await users_repo.notify_sessions_ended(conn, session_ids)
-
-
-# --- cookies and CSRF ---------------------------------------------------------------------
-
-
-def is_https(request: web.BaseRequest) -> bool:
-    # Behind a TLS-terminating proxy the scheme is http; the proxy says so in the header.
-    # Trusting it can only make the cookie stricter.
-    return request.scheme == "https" or request.headers.get("X-Forwarded-Proto") == "https"
-
-
-def set_cookie(
-    response: web.StreamResponse,
-    request: web.BaseRequest,
-    name: str,
-    value: str,
-    *,
-    max_age: int | None,
-) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        path="/",
-        httponly=True,
-        secure=is_https(request),
-        samesite="Lax",
-    )
-
-
-def same_origin(request: web.BaseRequest, trusted: frozenset[str]) -> bool:
-    """Whether the request comes from a page of this site (or a trusted origin).
-
-    Browsers send `Origin` on every state-changing request and on WebSocket upgrades;
-    `Referer` stands in where a privacy setting drops it. Neither present is refused.
-    """
-    origin = request.headers.get("Origin")
-    if origin is None or origin == "null":
-        referer = request.headers.get("Referer")
-        if referer is None:
-            return False
-        parts = urlsplit(referer)
-        origin = f"{parts.scheme}://{parts.netloc}"
-    if origin in trusted:
-        return True
-    parts = urlsplit(origin)
-    # The page's scheme must be this site's too: a page injected into plain http must not
-    # pass for the https site.
-    scheme = "https" if is_https(request) else "http"
-    return parts.scheme == scheme and parts.netloc == request.host
-
-
-def check_csrf(
-    request: web.BaseRequest, expected: str, supplied: str | None, trusted: frozenset[str]
-) -> None:
-    """403 unless the request is same-origin and carries the session's CSRF token."""
-    if not same_origin(request, trusted):
-        raise Forbidden("the request does not come from a Lägesbild page", slug="csrf")
-    if supplied is None or not hmac.compare_digest(supplied.encode(), expected.encode()):
-        raise Forbidden(
-            "the form's security token is missing or wrong: reload the page", slug="csrf"
-        )

@@ -9,10 +9,10 @@ from aiohttp import web
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
 from schemas.report import ReportSubmission
 from service import keys
-from service.access.tokens import authenticate
 from service.domain import lifecycle, reporting
 from service.errors import NotFound, ValidationFailed
 from service.export.registry import UnknownFormat, gather
+from service.http.auth import authenticate
 from service.http.bodies import parse
 from service.http.middleware import json_response
 from service.http.queries import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from service import keys
-from service.access.tokens import authenticate
+from service.http.auth import authenticate
 from service.http.middleware import json_response
 from service.http.queries import OrganisationsQuery, parse_query
 from service.repo import organisations

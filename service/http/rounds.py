@@ -6,9 +6,9 @@ from aiohttp import web
 
 from schemas.round import ContactCreate, ContactList, RoundList, RoundSummary
 from service import keys
-from service.access.tokens import authenticate
 from service.domain import lifecycle
 from service.errors import NotFound
+from service.http.auth import authenticate
 from service.http.bodies import parse
 from service.http.middleware import json_response
 from service.http.queries import incident_id

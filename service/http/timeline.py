@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from service import keys
-from service.access.tokens import authenticate
 from service.domain import lifecycle
+from service.http.auth import authenticate
 from service.http.middleware import json_response
 from service.http.queries import incident_id
 from service.picture.timeline import timeline

@@ -16,9 +16,9 @@ from schemas.outbox import (
 )
 from service import keys
 from service.access.principal import Principal
-from service.access.tokens import authenticate
 from service.clock import iso
 from service.errors import Conflict, Forbidden, NotFound
+from service.http.auth import authenticate
 from service.http.middleware import json_response
 from service.http.queries import parse_query
 from service.outbox import repo

@@ -10,9 +10,9 @@ import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from service import keys
-from service.access import sessions
-from service.access.tokens import authenticate
 from service.errors import Forbidden
+from service.http import auth
+from service.http.auth import authenticate
 from service.stream import commands, frames
 from service.stream.connection import Connection
 
@@ -26,7 +26,7 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     # and the session cookie with it, so a page of another site must not get a stream.
     # API clients (no cookie, no Origin) are not affected.
     from_browser = principal.session_id is not None or "Origin" in request.headers
-    if from_browser and not sessions.same_origin(request, settings.trusted_origins):
+    if from_browser and not auth.same_origin(request, settings.trusted_origins):
         raise Forbidden("streams open only from Lägesbild's own pages", slug="origin")
     hub = request.app[keys.hub]
     ws = web.WebSocketResponse(

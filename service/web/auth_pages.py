@@ -11,8 +11,9 @@ from aiohttp import web
 
 from service import keys
 from service.access import sessions
-from service.access.tokens import current_session
 from service.errors import Forbidden, TooManyRequests
+from service.http import auth
+from service.http.auth import current_session
 from service.repo.users import SessionRow
 from service.web.i18n import LANG_COOKIE
 from service.web.render import render
@@ -79,7 +80,7 @@ def _login_form(
         session=None,
         status=429 if throttled else 403 if expired else 401 if failed else 200,
     )
-    sessions.set_cookie(response, request, sessions.LOGIN_COOKIE, token, max_age=12 * 3600)
+    auth.set_cookie(response, request, sessions.LOGIN_COOKIE, token, max_age=12 * 3600)
     return response
 
 
@@ -93,7 +94,7 @@ async def login(request: web.Request) -> web.Response:
     try:
         if not expected:
             raise Forbidden("the log-in form has expired: reload the page", slug="csrf")
-        sessions.check_csrf(
+        auth.check_csrf(
             request,
             expected,
             supplied if isinstance(supplied, str) else None,
@@ -131,7 +132,7 @@ async def login(request: web.Request) -> web.Response:
         lifetime = timedelta(hours=settings.session_lifetime_hours)
         new = await sessions.start(conn, user.id, at=clock.now(), lifetime=lifetime)
     response = web.HTTPSeeOther(local_path(request.query.get("next")))
-    sessions.set_cookie(
+    auth.set_cookie(
         response, request, sessions.COOKIE, new.token, max_age=int(lifetime.total_seconds())
     )
     response.del_cookie(sessions.LOGIN_COOKIE, path="/")
@@ -145,7 +146,7 @@ async def logout(request: web.Request) -> web.Response:
     if session is not None:
         form = await request.post()
         supplied = form.get("csrf_token")
-        sessions.check_csrf(
+        auth.check_csrf(
             request,
             session.csrf_token,
             supplied if isinstance(supplied, str) else None,

@@ -1,0 +1,130 @@
+"""Who sends a request: an API token or a session cookie (with its CSRF check), and the
+session cookie itself. The HTTP side of `service/access/` (tokens, sessions)."""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from service import keys
+from service.access import sessions
+from service.access.principal import Principal
+from service.access.tokens import principal_for_token
+from service.errors import Forbidden, Unauthenticated
+from service.repo.users import SessionRow
+
+
+def bearer_token(request: web.BaseRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    token = value.strip()
+    if scheme.lower() != "bearer" or not token or not token.isascii():
+        return None  # our tokens are ASCII; anything else cannot be one
+    return token
+
+
+async def authenticate(request: web.Request) -> Principal:
+    """The caller: an API token (`Authorization: Bearer …`) or a web session cookie.
+
+    A session must also pass the CSRF check on every state-changing request. 401
+    without either.
+    """
+    token = bearer_token(request)
+    if token is None:
+        session = await current_session(request)
+        if session is None:
+            raise Unauthenticated("log in, or send an API token as 'Authorization: Bearer <token>'")
+        if request.method not in sessions.SAFE_METHODS:
+            check_csrf(
+                request,
+                session.csrf_token,
+                request.headers.get(sessions.CSRF_HEADER),
+                request.app[keys.settings].trusted_origins,
+            )
+        return Principal.for_session(session)
+    async with request.app[keys.pool].acquire() as conn:
+        principal = await principal_for_token(conn, token)
+    if principal is None:
+        raise Unauthenticated("the token is unknown or revoked")
+    return principal
+
+
+# The request's session, looked up once (None: no live session).
+_SESSION: web.RequestKey[SessionRow | None] = web.RequestKey("session")
+
+
+async def current_session(request: web.Request) -> SessionRow | None:
+    """The live session named by the request's cookie, if any (cached on the request)."""
+    if _SESSION in request:
+        return request[_SESSION]
+    token = request.cookies.get(sessions.COOKIE)
+    session = None
+    if token and token.isascii():
+        async with request.app[keys.pool].acquire() as conn:
+            session = await sessions.lookup(conn, token, now=request.app[keys.clock].now())
+    request[_SESSION] = session
+    return session
+
+
+# --- cookies and CSRF ---------------------------------------------------------------------
+
+
+def is_https(request: web.BaseRequest) -> bool:
+    # Behind a TLS-terminating proxy the scheme is http; the proxy says so in the header.
+    # Trusting it can only make the cookie stricter.
+    return request.scheme == "https" or request.headers.get("X-Forwarded-Proto") == "https"
+
+
+def set_cookie(
+    response: web.StreamResponse,
+    request: web.BaseRequest,
+    name: str,
+    value: str,
+    *,
+    max_age: int | None,
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        secure=is_https(request),
+        samesite="Lax",
+    )
+
+
+def same_origin(request: web.BaseRequest, trusted: frozenset[str]) -> bool:
+    """Whether the request comes from a page of this site (or a trusted origin).
+
+    Browsers send `Origin` on every state-changing request and on WebSocket upgrades;
+    `Referer` stands in where a privacy setting drops it. Neither present is refused.
+    """
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        referer = request.headers.get("Referer")
+        if referer is None:
+            return False
+        parts = urlsplit(referer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    if origin in trusted:
+        return True
+    parts = urlsplit(origin)
+    # The page's scheme must be this site's too: a page injected into plain http must not
+    # pass for the https site.
+    scheme = "https" if is_https(request) else "http"
+    return parts.scheme == scheme and parts.netloc == request.host
+
+
+def check_csrf(
+    request: web.BaseRequest, expected: str, supplied: str | None, trusted: frozenset[str]
+) -> None:
+    """403 unless the request is same-origin and carries the session's CSRF token."""
+    if not same_origin(request, trusted):
+        raise Forbidden("the request does not come from a Lägesbild page", slug="csrf")
+    if supplied is None or not hmac.compare_digest(supplied.encode(), expected.encode()):
+        raise Forbidden(
+            "the form's security token is missing or wrong: reload the page", slug="csrf"
+        )
