@@ -7,7 +7,7 @@ renders the result as problem+json (the CLI prints it).
 
 from __future__ import annotations
 
-from adapters.edxl.codec import CodecError
+from adapters.refusals import CodecError
 from adapters.xml_safety import XmlMalformed, XmlRejected, XmlTooLarge
 from service.errors import MalformedRequest, PayloadTooLarge, ProblemError, ValidationFailed
 

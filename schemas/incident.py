@@ -73,7 +73,7 @@ Schedule = Annotated[IntervalSchedule | DailySchedule, Field(discriminator="kind
 
 
 def _infer_schedule_kind(value: object) -> object:
-    """Accept a schedule without `kind`, deciding by its fields as DESIGN.md describes it."""
+    """Accept a schedule without `kind`, deciding by its fields as docs/design.md describes it."""
     if isinstance(value, dict) and "kind" not in value:
         if "interval_minutes" in value or "first_due_at" in value:
             return {**value, "kind": "interval"}

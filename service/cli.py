@@ -30,7 +30,7 @@ from service.demo.welcome import Welcome
 from service.export.registry import ExportFormats, UnknownFormat, core_formats, gather
 from service.logs import configure_logging
 from service.outbox import cli as outbox_cli
-from service.plugins import Adapter, CliContext, installed_adapters
+from service.plugins import Adapter, AdapterError, CliContext, installed_adapters
 from service.repo import incidents, organisations, users
 from service.rounds import repo as rounds_repo
 from service.stream.watch import watch
@@ -178,7 +178,11 @@ async def _contact(dsn: str, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    adapters = installed_adapters()
+    try:
+        adapters = installed_adapters()
+    except AdapterError as exc:
+        print(f"lagesbild: cannot start: {exc} ({exc.__cause__ or 'see above'})", file=sys.stderr)
+        return 1
     owners: dict[str, Adapter] = {}
     args = _parser(adapters, owners).parse_args(argv)
     try:

@@ -145,9 +145,14 @@ class Settings(BaseSettings):
     def replace(self, **changes: Any) -> Settings:
         """A copy with `changes` (by field name), validated like the original: a bad
         value raises ValidationError here (`model_copy(update=…)` would keep it)."""
+        unknown = sorted(set(changes) - set(type(self).model_fields))
+        if unknown:
+            raise TypeError(f"Settings has no field {', '.join(unknown)}")
         values = self.model_dump()
         values.update(changes)
-        values["DATABASE_URL"] = values.pop("database_url")
+        for name, field in type(self).model_fields.items():  # given by alias, as read
+            if isinstance(field.validation_alias, str):
+                values[field.validation_alias] = values.pop(name)
         return type(self).model_validate(values)
 
     @field_validator("database_url")

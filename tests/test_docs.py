@@ -87,3 +87,27 @@ def test_the_design_lists_every_setting() -> None:
     for name, field in Settings.model_fields.items():
         variable = field.validation_alias or f"LAGESBILD_{name.upper()}"
         assert f"`{variable}`" in design, variable
+
+
+# A module or one of its names written as code: `service.domain.reporting.submit`.
+DOTTED = re.compile(r"`((?:service|schemas|adapters)(?:\.\w+)+)")
+
+
+def _resolves(dotted: str) -> bool:
+    """Whether the longest module prefix exists and each name after it is in its source."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        base = ROOT.joinpath(*parts[:cut])
+        source = base.with_suffix(".py") if base.with_suffix(".py").exists() else None
+        if source is None and (base / "__init__.py").exists():
+            source = base / "__init__.py"
+        if source is not None:
+            text = source.read_text(encoding="utf-8")
+            return all(re.search(rf"\b{re.escape(name)}\b", text) for name in parts[cut:])
+    return False
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda doc: doc.name)
+def test_modules_named_in_the_docs_exist(doc: Path) -> None:
+    text = FENCE.sub("", doc.read_text(encoding="utf-8"))
+    assert [name for name in DOTTED.findall(text) if not _resolves(name)] == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import re
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
@@ -48,7 +49,7 @@ def test_no_module_under_service_imports_an_adapter() -> None:
 
 
 def test_pure_exchange_code_knows_nothing_of_http() -> None:
-    pure = [ROOT / "adapters" / "xml_safety.py", ROOT / "adapters" / "edxl" / "codec.py"]
+    pure = [ROOT / "adapters" / name for name in ("xml_safety.py", "refusals.py", "edxl/codec.py")]
     offenders = [
         f"{path.relative_to(ROOT)} imports {module}"
         for path in pure
@@ -150,3 +151,38 @@ def test_one_function_finds_a_free_port() -> None:
         if ".bind((" in path.read_text(encoding="utf-8") and path != Path(__file__).resolve()
     ]
     assert places == ["service/demo/ports.py"]
+
+
+# Where SQL may be written: the repositories (one per aggregate), migrations, and the
+# LISTEN connection's health check (`SELECT 1`, no table).
+REPOSITORIES = {
+    "adapters/repo.py",
+    "service/db/migrate.py",
+    "service/outbox/repo.py",
+    "service/rounds/repo.py",
+    "service/stream/listener.py",
+}
+_SQL_CALL = re.compile(r"\.(execute|executemany|fetch|fetchrow|fetchval|copy_\w+)\(")
+
+
+def test_sql_is_written_only_in_repository_modules() -> None:
+    outside = [
+        str(path.relative_to(ROOT))
+        for folder in ("service", "adapters")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if _SQL_CALL.search(path.read_text(encoding="utf-8"))
+        and not path.is_relative_to(ROOT / "service" / "repo")
+        and str(path.relative_to(ROOT)) not in REPOSITORIES
+    ]
+    assert outside == []
+
+
+def test_principals_are_made_by_their_named_constructors_only() -> None:
+    principal = ROOT / "service" / "access" / "principal.py"
+    by_hand = [
+        str(path.relative_to(ROOT))
+        for folder in ("service", "adapters")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if path != principal and re.search(r"\bPrincipal\(", path.read_text(encoding="utf-8"))
+    ]
+    assert by_hand == []

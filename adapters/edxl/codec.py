@@ -19,6 +19,7 @@ from typing import Any
 from lxml import etree
 from pydantic import ValidationError
 
+from adapters.refusals import CodecError
 from schemas.common import worst_impact
 from schemas.incident import Incident
 from schemas.report import ReportSubmission, StoredReport
@@ -330,16 +331,6 @@ IMPORT_NAMESPACE = uuid.UUID("6f1c1b8e-5a43-4d0e-9a53-2c1f0e7d4b61")
 
 def import_report_id(sender: str, message_id: str) -> uuid.UUID:
     return uuid.uuid5(IMPORT_NAMESPACE, f"edxl\x1f{sender}\x1f{message_id}")
-
-
-class CodecError(ValueError):
-    """A document that does not make what it should; `errors` name where (a path of
-    element names) and why. Pure: the adapters' HTTP layer maps it to a problem."""
-
-    def __init__(self, detail: str, errors: list[tuple[tuple[str, ...], str]]) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = errors
 
 
 def _fail(path: str, message: str) -> CodecError:

@@ -17,6 +17,7 @@ import asyncpg
 from adapters import xml_safety
 from adapters.edxl import codec
 from adapters.problems import problem_of
+from adapters.refusals import CodecError
 from schemas.incident import Incident
 from schemas.report import StoredReport
 from service.access.principal import Principal
@@ -134,7 +135,7 @@ async def import_envelope(
         raise Forbidden("only an adapter, or a reporter for its own organisation, imports EDXL")
     try:
         envelope = await asyncio.to_thread(_read, data, max_bytes, max_depth)
-    except (xml_safety.XmlRejected, codec.CodecError) as exc:
+    except (xml_safety.XmlRejected, CodecError) as exc:
         raise problem_of(exc) from exc
     if caller.role == "reporter" and envelope.sender != caller.organisation:
         raise Forbidden(

@@ -1,17 +1,16 @@
 """The demo's own WIS node: the mock node served beside the service, in the same loop.
 
-`lagesbild demo` without `LAGESBILD_WIS_URL` calls `demo_node()` (through the adapter's
-`demo` hook, adapters/wis/plugin.py) (a free local port,
-fresh tokens), points the settings at it (`settings_for`) and adds it to the app
-(`add_to`): the node starts just before the app's WIS context (subscription, channel,
-poller) and stops just after it, so the outbox worker never talks to a node that is
-gone. Lägesbild presents the node's *system* token; a few demo municipalities get an
-actor token of their own on the node, so a person can answer there as them and see the
-answer come in through the poller.
+`lagesbild demo` without `LAGESBILD_WIS_URL` calls `demo_node()` through the adapter's
+`demo` hook (adapters/wis/plugin.py): a free local port and fresh tokens. It points the
+settings at the node (`settings_for`) and adds it to the app (`add_to`): the node starts
+just before the app's WIS context (subscription, channel, poller) and stops just after
+it, so the outbox worker never talks to a node that is gone. Lägesbild presents the
+node's *system* token; a few demo municipalities get an actor token of their own on the
+node, so a person can answer there as them and see the answer come in through the poller.
 
-The node keeps nothing between runs: at start the demo marks the `wis` messages
-already delivered pending again (`service.outbox.repo.resend_delivered`), so a restarted demo shows
-the incident's area, requests, answers and summaries again.
+The node keeps nothing between runs: at start the demo marks the `wis` messages already
+delivered pending again (`service.outbox.repo.resend_delivered`), so a restarted demo
+shows the incident's area, requests, answers and summaries again.
 """
 
 from __future__ import annotations

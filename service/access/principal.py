@@ -1,8 +1,8 @@
 """Who is calling: the one type every layer shares.
 
-Kept apart from `service.access.tokens` (which needs the app's keys, and through them the
-stream hub) so that domain, policy and stream modules can name it without a cycle; the
-row types it is made from are named for type checking only.
+A module of its own, so that every layer (domain, policy, stream, HTTP) can name it
+without importing the others; the row types it is made from are named for type checking
+only.
 """
 
 from __future__ import annotations

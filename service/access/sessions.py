@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any, TypeVar
 import argon2
 
 from schemas.common import Role
+from service.access.tokens import token_hash
 from service.repo import Conn
 from service.repo import users as users_repo
 from service.repo.users import SessionRow
@@ -44,10 +44,6 @@ def _dummy_hash() -> str:
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
-
-
-def _hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +100,7 @@ async def start(conn: Conn, user_id: int, *, at: datetime, lifetime: timedelta) 
     expires_at = at + lifetime
     session_id = await users_repo.insert_session(
         conn,
-        token_hash=_hash(token),
+        token_hash=token_hash(token),
         user_id=user_id,
         csrf_token=csrf_token,
         at=at,
@@ -114,12 +110,12 @@ async def start(conn: Conn, user_id: int, *, at: datetime, lifetime: timedelta) 
 
 
 async def lookup(conn: Conn, token: str, *, now: datetime) -> SessionRow | None:
-    return await users_repo.live_session(conn, _hash(token), now=now)
+    return await users_repo.live_session(conn, token_hash(token), now=now)
 
 
 async def end(conn: Conn, token: str, *, at: datetime) -> None:
     """End the session of `token` (log-out) and tell every instance."""
-    session_id = await users_repo.end_session(conn, _hash(token), at=at)
+    session_id = await users_repo.end_session(conn, token_hash(token), at=at)
     if session_id is not None:
         await _announce(conn, [session_id])
 

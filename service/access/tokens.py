@@ -17,7 +17,9 @@ def new_token() -> str:
 
 
 def token_hash(token: str) -> bytes:
-    # Tokens carry 256 random bits, so a fast hash is enough; no salt or stretching needed.
+    """What is stored of an API token or a session cookie: their SHA-256.
+
+    Both carry 256 random bits, so a fast hash is enough; no salt or stretching needed."""
     return hashlib.sha256(token.encode()).digest()
 
 

@@ -19,7 +19,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 Lang = Literal["sv", "en"]
 LANGS: tuple[Lang, ...] = ("sv", "en")
 
-# Every view, export and message of an exercise says this (DESIGN.md, "Exercises").
+# Every view, export and message of an exercise says this (docs/design.md, "What it is for").
 EXERCISE_MARK = "ÖVNING"
 
 # key: (Swedish, English); keys are `<vocabulary>.<code>` with the codes of schemas/common.py.

@@ -43,13 +43,15 @@ class IncidentExport:
 
 @dataclass(frozen=True)
 class ExportFormat:
-    """`render` turns the export into the document's bytes (UTF-8 for text formats).
-    `extension` names the downloaded file; a format without one is shown inline."""
+    """`render` turns the export into the document's bytes, in `charset` for a text
+    format (None for a binary one). `extension` names the downloaded file; a format
+    without one is shown inline."""
 
     name: str
     media_type: str
     render: Callable[[IncidentExport], bytes]
     extension: str | None
+    charset: str | None = "utf-8"
 
     def filename(self, export: IncidentExport) -> str | None:
         return f"{export.file_stem}.{self.extension}" if self.extension else None

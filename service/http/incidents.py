@@ -180,7 +180,9 @@ async def export_incident(request: web.Request) -> web.Response:
         row = await lifecycle.visible(conn, principal, incident_id(request))
         export = await gather(conn, row, now)
     body = await asyncio.to_thread(export_format.render, export)
-    response = web.Response(body=body, content_type=export_format.media_type, charset="utf-8")
+    response = web.Response(
+        body=body, content_type=export_format.media_type, charset=export_format.charset
+    )
     filename = export_format.filename(export)
     if filename is not None:
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -11,7 +11,7 @@ from typing import Any, Literal
 import asyncpg
 
 from service.outbox.webhooks import Webhook
-from service.repo import Conn
+from service.repo import Conn, record_to
 
 # NOTIFY channel: the payload is the destination; workers wake and look for due rows.
 CHANNEL = "lagesbild_outbox"
@@ -35,16 +35,7 @@ class OutboxMessage:
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> OutboxMessage:
-        return cls(
-            id=row["id"],
-            message_id=row["message_id"],
-            destination=row["destination"],
-            kind=row["kind"],
-            incident_id=row["incident_id"],
-            payload=row["payload"],
-            created_at=row["created_at"],
-            attempts=row["attempts"],
-        )
+        return record_to(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,19 +56,7 @@ class OutboxRow:
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> OutboxRow:
-        return cls(
-            id=row["id"],
-            message_id=row["message_id"],
-            destination=row["destination"],
-            kind=row["kind"],
-            incident_id=row["incident_id"],
-            created_at=row["created_at"],
-            status=row["status"],
-            attempts=row["attempts"],
-            next_attempt_at=row["next_attempt_at"],
-            last_error=row["last_error"],
-            delivered_at=row["delivered_at"],
-        )
+        return record_to(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +67,7 @@ class Count:
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Count:
-        return cls(destination=row["destination"], status=row["status"], count=row["n"])
+        return record_to(cls, row, count=row["n"])
 
 
 async def enqueue(

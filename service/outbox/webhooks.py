@@ -15,6 +15,8 @@ from urllib.parse import quote
 
 import asyncpg
 
+from service.repo import record_to
+
 SIGNATURE_HEADER = "X-Lagesbild-Signature"
 MESSAGE_ID_HEADER = "X-Lagesbild-Message-Id"
 KIND_HEADER = "X-Lagesbild-Kind"
@@ -37,14 +39,7 @@ class Webhook:
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Webhook:
-        return cls(
-            id=row["id"],
-            organisation=row["organisation"],
-            url=row["url"],
-            secret=row["secret"],
-            created_at=row["created_at"],
-            disabled_at=row["disabled_at"],
-        )
+        return record_to(cls, row)
 
     @property
     def destination(self) -> str:

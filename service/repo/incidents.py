@@ -14,7 +14,7 @@ from schemas.common import Severity
 from schemas.incident import DailySchedule, IntervalSchedule, Schedule
 from service.access.policy import IncidentAccess
 from service.access.principal import Principal
-from service.repo import Conn
+from service.repo import Conn, record_to
 
 _schedule_adapter: TypeAdapter[IntervalSchedule | DailySchedule] = TypeAdapter(Schedule)
 
@@ -40,22 +40,10 @@ class IncidentRow:
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> IncidentRow:
-        return cls(
-            id=row["id"],
-            title=row["title"],
-            description=row["description"],
-            county=row["county"],
-            owner=row["owner"],
-            severity=row["severity"],
-            exercise=row["exercise"],
-            status=row["status"],
+        return record_to(
+            cls,
+            row,
             schedule=_schedule_adapter.validate_python(row["schedule"]),
-            activated_at=row["activated_at"],
-            activated_by=row["activated_by"],
-            closed_at=row["closed_at"],
-            closed_by=row["closed_by"],
-            summary=row["summary"],
-            last_seq=row["last_seq"],
             participants=tuple(row["participants"]),
         )
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from schemas.common import Role
-from service.repo import Conn
+from service.repo import Conn, record_to
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,13 +22,7 @@ class TokenRow:
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> TokenRow:
-        return cls(
-            name=row["name"],
-            organisation=row["organisation"],
-            role=row["role"],
-            org_kind=row["org_kind"],
-            org_county=row["org_county"],
-        )
+        return record_to(cls, row)
 
 
 async def insert(

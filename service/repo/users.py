@@ -8,7 +8,7 @@ from datetime import datetime
 import asyncpg
 
 from schemas.common import Role
-from service.repo import Conn
+from service.repo import Conn, record_to
 
 # NOTIFY channel: the payload is the id of a session that has ended (every instance closes
 # the streams opened under it).
@@ -26,14 +26,7 @@ class UserRow:
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> UserRow:
-        return cls(
-            id=row["id"],
-            email=row["email"],
-            name=row["name"],
-            organisation=row["organisation"],
-            role=row["role"],
-            password_hash=row["password_hash"],
-        )
+        return record_to(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,19 +47,7 @@ class SessionRow:
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> SessionRow:
-        return cls(
-            id=row["id"],
-            user_id=row["user_id"],
-            csrf_token=row["csrf_token"],
-            expires_at=row["expires_at"],
-            email=row["email"],
-            name=row["name"],
-            organisation=row["organisation"],
-            org_name=row["org_name"],
-            org_kind=row["org_kind"],
-            org_county=row["org_county"],
-            role=row["role"],
-        )
+        return record_to(cls, row)
 
 
 class EmailTaken(Exception):

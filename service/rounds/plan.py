@@ -10,12 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from service.domain.schedule import is_late
-
-if TYPE_CHECKING:
-    from asyncpg import Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,12 +21,6 @@ class ReportTimes:
     organisation: str
     as_of: datetime
     received_at: datetime
-
-    @classmethod
-    def from_row(cls, row: Record) -> ReportTimes:
-        return cls(
-            organisation=row["organisation"], as_of=row["as_of"], received_at=row["received_at"]
-        )
 
 
 @dataclass(frozen=True, slots=True)

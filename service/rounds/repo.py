@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import asyncpg
 
-from service.repo import Conn
+from service.repo import Conn, record_to
 from service.rounds.plan import ReportTimes
 
 ClaimKind = Literal["close", "reminder.before"]
@@ -29,12 +29,9 @@ class RoundRow:
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> RoundRow:
-        return cls(
-            incident_id=row["incident_id"],
-            n=row["n"],
-            due_at=row["due_at"],
-            closed_at=row["closed_at"],
-            seq=row["seq"],
+        return record_to(
+            cls,
+            row,
             expected=tuple(row["expected"]),
             on_time=tuple(row["on_time"]),
             late=tuple(row["late"]),
@@ -132,7 +129,7 @@ async def report_times(
         incident_id,
         as_of_after,
     )
-    return [ReportTimes.from_row(record) for record in records]
+    return [record_to(ReportTimes, record) for record in records]
 
 
 # --- contacts ----------------------------------------------------------------------------

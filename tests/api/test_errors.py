@@ -1,4 +1,4 @@
-"""Every error the API gives is RFC 9457 problem+json, with the status DESIGN.md names.
+"""Every error the API gives is RFC 9457 problem+json, with the status docs/design.md names.
 
 400 malformed, 401 no or bad token, 403 forbidden, 404 unknown, 405 wrong method,
 409 closed or conflicting, 413 too large, 415 wrong content type, 422 invalid (with

@@ -1,7 +1,7 @@
 """The live stream over real sockets: snapshots, events with patches, resume, limits.
 
 Each test drives the real app from `create_app` on a real socket and checks what
-DESIGN.md ("Live stream") promises: per topic, `seq` in order with no gaps, each
+docs/design.md ("The stream") promises: per topic, `seq` in order with no gaps, each
 `patch` turning the picture at `seq - 1` into the picture at `seq`, exact replay
 after `since`, and a slow client cut off with 4008 without holding anyone up.
 """

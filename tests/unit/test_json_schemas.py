@@ -1,4 +1,4 @@
-"""Every wire model yields a JSON Schema, and the report schema says what DESIGN.md says."""
+"""Every wire model yields a JSON Schema, and the report schema says what docs/design.md says."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ county = st.lists(sector_levels, min_size=1, max_size=6)
 
 
 def _by_hand(given_levels: Iterable[str]) -> str:
-    """The rule as DESIGN.md says it: the most severe known level, else unknown."""
+    """The rule as docs/design.md says it: the most severe known level, else unknown."""
     known = [level for level in given_levels if level in IMPACT_SCALE]
     return max(known, key=IMPACT_SCALE.index) if known else "unknown"
 
