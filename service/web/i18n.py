@@ -156,8 +156,8 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     ),
     "js.or_fill_in": ("…eller fyll i en ny rapport:", "…or fill in a new report:"),
     "js.as_of_help": (
-        "Lämna tomt för att använda tiden när du skickar.",
-        "Leave empty to use the time you send.",
+        "Svensk tid. Lämna tomt för att använda tiden när du skickar.",
+        "Swedish time. Leave empty to use the time you send.",
     ),
     "js.sectors_help": (
         "Påverkansgrad enligt samma skala som i WIS. Lämna \u201dEj angivet\u201d om ni inte vet.",
@@ -242,7 +242,7 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     ),
     "console.interval_hours": ("Intervall i timmar", "Interval in hours"),
     "console.first_due": ("Första rapporteringstid", "First deadline"),
-    "console.first_due_help": ("Svensk tid.", "Swedish time."),
+    "help.swedish_time": ("Svensk tid.", "Swedish time."),
     "console.save": ("Spara ändringar", "Save changes"),
     "console.activate": ("Aktivera händelsen", "Activate the incident"),
     "console.close_help": (
