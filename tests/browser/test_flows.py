@@ -57,6 +57,22 @@ def _is_report(frame: Frame) -> bool:
     return frame.get("type") == "event" and frame["event"]["kind"] == "report.submitted"
 
 
+async def _rewritten_dashboard(
+    people: People, api: Api, incident_id: str, rewrite: Callable[[Frame], list[Frame]]
+) -> tuple[Page, list[Frame]]:
+    """A live dashboard whose stream frames pass through `rewrite`; what the page sent."""
+    viewer = await people.make("LST-14", "viewer")
+    dashboard = await people.login(viewer)
+    sent: list[Frame] = []
+    await dashboard.route_web_socket(re.compile(r"/api/v1/stream$"), _stream_between(sent, rewrite))
+    await dashboard.goto(f"{people.base_url}/incidents/{incident_id}")
+    await expect(dashboard.locator("#conn")).to_have_attribute("data-state", "live")
+    for code, level in (("1440", "critical"), ("1441", "moderate")):
+        body = report(code, sectors=[{"sector": "water", "status": level}])
+        assert (await api.submit(incident_id, body)).status == 201
+    return dashboard, sent
+
+
 async def _stored_reports(dsn: str, incident_id: str, organisation: str) -> int:
     conn = await asyncpg.connect(dsn)
     try:
@@ -243,9 +259,6 @@ async def test_dashboard_that_misses_a_frame_asks_again_from_its_seq_and_misses_
     people: People, api: Api
 ) -> None:
     incident = await api.activate()
-    viewer = await people.make("LST-14", "viewer")
-    dashboard = await people.login(viewer)
-    sent: list[Frame] = []
     dropped: list[int] = []
 
     def drop_first_report(frame: Frame) -> list[Frame]:
@@ -254,14 +267,7 @@ async def test_dashboard_that_misses_a_frame_asks_again_from_its_seq_and_misses_
             return []
         return [frame]
 
-    await dashboard.route_web_socket(
-        re.compile(r"/api/v1/stream$"), _stream_between(sent, drop_first_report)
-    )
-    await dashboard.goto(f"{people.base_url}/incidents/{incident['id']}")
-    await expect(dashboard.locator("#conn")).to_have_attribute("data-state", "live")
-    for code, level in (("1440", "critical"), ("1441", "moderate")):
-        body = report(code, sectors=[{"sector": "water", "status": level}])
-        assert (await api.submit(incident["id"], body)).status == 201
+    dashboard, sent = await _rewritten_dashboard(people, api, incident["id"], drop_first_report)
 
     await expect(dashboard.locator("#received")).to_have_text("2 av 5")
     await expect(dashboard.locator("tr[data-code='1440'] td").nth(0)).to_have_text("Kritisk")
@@ -275,21 +281,11 @@ async def test_dashboard_ignores_a_repeated_frame_without_asking_again(
     people: People, api: Api
 ) -> None:
     incident = await api.activate()
-    viewer = await people.make("LST-14", "viewer")
-    dashboard = await people.login(viewer)
-    sent: list[Frame] = []
 
     def repeat_reports(frame: Frame) -> list[Frame]:
         return [frame, frame] if _is_report(frame) else [frame]
 
-    await dashboard.route_web_socket(
-        re.compile(r"/api/v1/stream$"), _stream_between(sent, repeat_reports)
-    )
-    await dashboard.goto(f"{people.base_url}/incidents/{incident['id']}")
-    await expect(dashboard.locator("#conn")).to_have_attribute("data-state", "live")
-    for code, level in (("1440", "critical"), ("1441", "moderate")):
-        body = report(code, sectors=[{"sector": "water", "status": level}])
-        assert (await api.submit(incident["id"], body)).status == 201
+    dashboard, sent = await _rewritten_dashboard(people, api, incident["id"], repeat_reports)
 
     await expect(dashboard.locator("#received")).to_have_text("2 av 5")
     await expect(dashboard.locator("tr[data-code='1440'] td").nth(0)).to_have_text("Kritisk")

@@ -72,3 +72,16 @@ async def picture_of(api: Api, incident_id: str) -> dict[str, Any]:
     assert reply.status == 200, reply.body
     picture: dict[str, Any] = reply.body
     return picture
+
+
+async def change_incident(api: Api, incident_id: str, **fields: Any) -> dict[str, Any]:
+    """The duty officer changes the incident (a schedule, participants); its new state."""
+    change = await api.call(
+        "PATCH",
+        f"/api/v1/incidents/{incident_id}",
+        as_=("LST-14", "duty_officer"),
+        json_body=fields,
+    )
+    assert change.status == 200, change.body
+    body: dict[str, Any] = change.body
+    return body

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from service import keys
 from service.clock import FixedClock
-from tests.rounds.support import VIEWER, at, log_of, picture_of, rounds_of, z
+from tests.rounds.support import VIEWER, at, change_incident, log_of, picture_of, rounds_of, z
 from tests.support import PARTICIPANTS, Api, Who, assert_problem, report
 
 
@@ -153,20 +153,13 @@ async def test_schedule_and_participant_changes_take_effect_from_the_next_round(
     incident = await api.activate()
     await run(app, clock, "2026-11-22T14:00")
     clock.set(at("2026-11-22T14:30"))
-    change = await api.call(
-        "PATCH",
-        f"/api/v1/incidents/{incident['id']}",
-        as_=("LST-14", "duty_officer"),
-        json_body={
-            "schedule": {
-                "interval_minutes": 60,
-                "first_due_at": "2026-11-22T10:00:00+01:00",
-            },
-            "participants": [*PARTICIPANTS, "1445"],
-        },
+    changed = await change_incident(
+        api,
+        incident["id"],
+        schedule={"interval_minutes": 60, "first_due_at": "2026-11-22T10:00:00+01:00"},
+        participants=[*PARTICIPANTS, "1445"],
     )
-    assert change.status == 200, change.body
-    assert change.body["due_at"] == z("2026-11-22T15:00")
+    assert changed["due_at"] == z("2026-11-22T15:00")
 
     await run(app, clock, "2026-11-22T16:10")
 
@@ -187,13 +180,9 @@ async def test_report_after_schedule_change_counts_for_old_deadline(
 ) -> None:
     incident = await api.activate()  # 13:00, daily 08/14/20: 14:00 is a deadline
     clock.set(at("2026-11-22T14:30"))  # 14:00 passed; nobody has closed it yet
-    change = await api.call(
-        "PATCH",
-        f"/api/v1/incidents/{incident['id']}",
-        as_=("LST-14", "duty_officer"),
-        json_body={"schedule": {"times": ["14:15", "18:00"], "timezone": "Europe/Stockholm"}},
+    await change_incident(
+        api, incident["id"], schedule={"times": ["14:15", "18:00"], "timezone": "Europe/Stockholm"}
     )
-    assert change.status == 200, change.body
     # Written at 13:50, before the change: the old schedule's 14:00 is its deadline, not
     # the new schedule's 14:15 (which lies before the change and is no round at all).
     stored = await submit_at(
@@ -218,13 +207,9 @@ async def test_report_as_of_before_a_schedule_change_counts_for_the_first_new_de
 ) -> None:
     incident = await api.activate()  # 13:00, daily 08/14/20
     clock.set(at("2026-11-22T13:30"))
-    change = await api.call(
-        "PATCH",
-        f"/api/v1/incidents/{incident['id']}",
-        as_=("LST-14", "duty_officer"),
-        json_body={"schedule": {"times": ["13:20", "16:00"], "timezone": "Europe/Stockholm"}},
+    await change_incident(
+        api, incident["id"], schedule={"times": ["13:20", "16:00"], "timezone": "Europe/Stockholm"}
     )
-    assert change.status == 200, change.body
     # As of 13:10: the old schedule has no deadline before the change, and the new one's
     # 13:20 lies before it; the first deadline of the history at or after 13:10 is 16:00.
     stored = await submit_at(

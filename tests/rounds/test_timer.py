@@ -15,7 +15,7 @@ from service import keys
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
-from tests.rounds.support import at, log_of, rounds_of, z
+from tests.rounds.support import at, change_incident, log_of, rounds_of, z
 from tests.settings import with_changes
 from tests.support import Api, Who, served
 
@@ -88,15 +88,11 @@ async def test_a_schedule_change_sets_the_timer_for_the_new_deadline(
         incident = await api.activate()  # set for 13:30 (the reminder before 14:00)
         await woken_for(app, at("2026-11-22T13:30"))
         clock.set(at("2026-11-22T13:05"))
-        change = await api.call(
-            "PATCH",
-            f"/api/v1/incidents/{incident['id']}",
-            as_=DUTY,
-            json_body={
-                "schedule": {"interval_minutes": 60, "first_due_at": "2026-11-22T10:20:00+01:00"}
-            },
+        await change_incident(
+            api,
+            incident["id"],
+            schedule={"interval_minutes": 60, "first_due_at": "2026-11-22T10:20:00+01:00"},
         )
-        assert change.status == 200, change.body
         await woken_for(app, at("2026-11-22T13:20"))
 
         clock.set(at("2026-11-22T13:20"))  # before the 13:30 the timer was set for first
