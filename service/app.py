@@ -10,13 +10,12 @@ from service import keys
 from service.clock import Clock, SystemClock
 from service.config import Settings
 from service.db.pool import database_ctx
-from service.export.registry import ExportFormats, core_formats
 from service.http.middleware import problems, request_context
 from service.http.routes import setup_routes
 from service.metrics import Metrics
 from service.outbox.registry import Channels
 from service.outbox.setup import channels_ctx, worker_ctx
-from service.plugins import Adapter, installed_adapters
+from service.plugins import Adapter, export_formats_of, installed_adapters
 from service.rounds.scheduler import rounds_ctx
 from service.stream.hub import Hub
 from service.stream.listener import Listener
@@ -41,16 +40,14 @@ def create_app(
     app[keys.clock] = clock or SystemClock()
     app[keys.metrics] = Metrics()
     app[keys.adapters] = plugged
-    app[keys.export_formats] = ExportFormats(core_formats())
+    app[keys.export_formats] = export_formats_of(plugged)
     app[keys.outbox_channels] = Channels()  # any context below may register a channel
     setup_routes(app)
     # Start order, and reverse shutdown order, of every resource:
     app.cleanup_ctx.append(database_ctx)  # the request pool
     app.cleanup_ctx.append(_hub_ctx)  # LISTEN connection, then the stream hub
     app.cleanup_ctx.append(rounds_ctx)  # the rounds scheduler
-    for adapter in plugged:  # routes, export formats, their own contexts and channels
-        for export_format in adapter.export_formats():
-            app[keys.export_formats].register(export_format)
+    for adapter in plugged:  # routes, their own contexts and channels
         adapter.setup(app)
     # The outbox last: its worker stops first, before any channel's client closes.
     app.cleanup_ctx.append(channels_ctx)  # webhook and e-mail channels

@@ -27,10 +27,16 @@ from service.db.pool import create_pool, prepare_database
 from service.demo.county import ensure_demo
 from service.demo.mail import start_mail_sink
 from service.demo.welcome import Welcome
-from service.export.registry import ExportFormats, UnknownFormat, core_formats, gather
+from service.export.registry import ExportFormats, UnknownFormat, gather
 from service.logs import configure_logging
 from service.outbox import cli as outbox_cli
-from service.plugins import Adapter, AdapterError, CliContext, installed_adapters
+from service.plugins import (
+    Adapter,
+    AdapterError,
+    CliContext,
+    export_formats_of,
+    installed_adapters,
+)
 from service.repo import incidents, organisations, users
 from service.rounds import repo as rounds_repo
 from service.stream.watch import watch
@@ -86,7 +92,7 @@ def _parser(adapters: Sequence[Adapter], owners: dict[str, Adapter]) -> argparse
     export = commands.add_parser("export", help="export an incident; prints it on stdout")
     export.add_argument("incident", help="the incident id")
     export.add_argument(
-        "--format", default="json", help=f"one of: {', '.join(_export_formats(adapters).names())}"
+        "--format", default="json", help=f"one of: {', '.join(export_formats_of(adapters).names())}"
     )
     _contact_commands(commands)
     outbox_cli.add_commands(commands)
@@ -95,14 +101,6 @@ def _parser(adapters: Sequence[Adapter], owners: dict[str, Adapter]) -> argparse
         for name in adapter.add_cli(commands):
             owners[name] = adapter
     return parser
-
-
-def _export_formats(adapters: Sequence[Adapter]) -> ExportFormats:
-    known = ExportFormats(core_formats())
-    for adapter in adapters:
-        for export_format in adapter.export_formats():
-            known.register(export_format)
-    return known
 
 
 async def _export(dsn: str, known: ExportFormats, incident: str, format_name: str) -> int:
@@ -201,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args, CliContext(settings=settings, dsn=lambda: _dsn(settings))
             )
         if args.command == "export":
-            known = _export_formats(adapters)
+            known = export_formats_of(adapters)
             return asyncio.run(_export(_dsn(settings), known, args.incident, args.format))
         if args.command == "token":
             return asyncio.run(_create_token(_dsn(settings), args.org, args.role, args.name))

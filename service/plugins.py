@@ -35,10 +35,9 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from aiohttp import web
 
 from service.config import Settings
+from service.export.registry import ExportFormat, ExportFormats, core_formats
 
 if TYPE_CHECKING:
-    from service.export.registry import ExportFormat
-
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 GROUP = "lagesbild.adapters"
@@ -82,6 +81,17 @@ class Adapter(Protocol):
 
 class AdapterError(Exception):
     """An installed adapter that cannot be loaded: the service refuses to start without it."""
+
+
+def export_formats_of(adapters: Iterable[Adapter]) -> ExportFormats:
+    """The core's export formats and every adapter's, by name (a clash is an error)."""
+    from service.export.registry import ExportFormats
+
+    known = ExportFormats(core_formats())
+    for adapter in adapters:
+        for export_format in adapter.export_formats():
+            known.register(export_format)
+    return known
 
 
 def installed_adapters() -> list[Adapter]:

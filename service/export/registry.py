@@ -8,7 +8,7 @@ formats themselves.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -80,9 +80,6 @@ class ExportFormats:
 
     def names(self) -> list[str]:
         return list(self._formats)
-
-    def __iter__(self) -> Iterator[ExportFormat]:
-        return iter(self._formats.values())
 
 
 def _json(export: IncidentExport) -> bytes:
