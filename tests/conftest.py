@@ -24,6 +24,7 @@ from service.config import Settings
 from service.db.embedded import embedded_server
 from service.db.pool import prepare_database
 from tests.database import TEMPLATE, PgServer
+from tests.logcapture import restored_logging
 from tests.settings import suite_settings
 from tests.support import T0, Api
 
@@ -88,3 +89,10 @@ async def server(app: web.Application) -> AsyncIterator[TestServer]:
 async def api(server: TestServer, dsn: str) -> AsyncIterator[Api]:
     async with Api(str(server.make_url("")).rstrip("/"), dsn) as client:
         yield client
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Whatever a test does to logging is undone afterwards, cached loggers included."""
+    with restored_logging():
+        yield

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import logging
 import re
-import sys
 import uuid
-from collections.abc import Iterator
-from typing import Any
 
 import asyncpg
 import pytest
-import structlog
 from prometheus_client.parser import text_string_to_metric_families
-from structlog._config import BoundLoggerLazyProxy
 
 from service.config import Settings
 from service.db.migrate import pending, shipped_migrations
-from service.logs import configure_logging
 from tests.database import PgServer
-from tests.settings import with_changes
+from tests.logcapture import log_lines, use_json_logs
 from tests.support import Api, report
 
 SHIPPED = [f"{migration.version:04d}_{migration.name}" for migration in shipped_migrations()]
@@ -161,52 +153,6 @@ async def test_a_given_request_id_is_echoed(api: Api, path: str) -> None:
 
 
 # --- logs --------------------------------------------------------------------------------
-
-
-def _forget_cached_loggers() -> None:
-    """Make module-level structlog proxies pick up the configuration of now.
-
-    `configure_logging` caches each logger on first use, holding the stream it wrote to
-    then; without this, a test's captured stream would outlive the test.
-    """
-    for name, module in list(sys.modules.items()):
-        if not name.startswith(("service", "adapters", "schemas")) or module is None:
-            continue
-        for value in list(vars(module).values()):
-            if isinstance(value, BoundLoggerLazyProxy):
-                value.__dict__.pop("bind", None)
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """Whatever a test does to logging is undone afterwards, cached loggers included."""
-    root_handlers = list(logging.getLogger().handlers)
-    _forget_cached_loggers()
-    try:
-        yield
-    finally:
-        structlog.reset_defaults()
-        _forget_cached_loggers()
-        logging.getLogger().handlers[:] = root_handlers
-
-
-def use_json_logs(settings: Settings) -> None:
-    """Logging as in production: JSON lines on (the now captured) stderr.
-
-    Called in the test body: capsys swaps sys.stderr per test phase, and the logger
-    factory takes the stream that is sys.stderr when logging is configured.
-    """
-    configure_logging(with_changes(settings, log_format="json", log_level="debug"))
-
-
-def log_lines(captured: str) -> list[dict[str, Any]]:
-    lines = [line for line in captured.splitlines() if line.strip()]
-    parsed = []
-    for line in lines:
-        entry = json.loads(line)  # every line is JSON in production
-        assert isinstance(entry, dict)
-        parsed.append(entry)
-    return parsed
 
 
 @pytest.mark.usefixtures("restore_logging")
