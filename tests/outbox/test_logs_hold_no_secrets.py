@@ -30,11 +30,11 @@ from tests.outbox.support import Outbox, SmtpSink
 from tests.rounds.support import add_contacts, at
 from tests.settings import with_changes
 from tests.stream.wsclient import Streams
-from tests.support import Api, report
+from tests.support import Api, Who, report
 from tests.web.support import PASSWORD, Browser, add_user
 
 NODE_TOKEN = "wis-node-token-" + uuid.uuid4().hex
-VIEWER = ("LST-14", "viewer")
+VIEWER: Who = ("LST-14", "viewer")
 
 
 @pytest.fixture
@@ -135,8 +135,9 @@ async def test_a_day_of_use_leaves_no_secret_and_no_report_text_in_any_log(
             assert len(frames) == 2
 
         # Every token the API handed out is a secret too.
-        for organisation, role in (("1442", "reporter"), ("1440", "reporter"), VIEWER):
-            secrets.append(await api.token(organisation, role))  # type: ignore[arg-type]
+        whom: list[Who] = [("1442", "reporter"), ("1440", "reporter"), VIEWER]
+        for organisation, role in whom:
+            secrets.append(await api.token(organisation, role))
 
         for form in ("json", "csv", "html", "edxl"):
             exported = await api.call(
