@@ -23,6 +23,7 @@ from service.errors import (
     ServiceUnavailable,
     validation_problem,
 )
+from service.http.headers import default_no_store
 
 log = structlog.get_logger(__name__)
 
@@ -68,10 +69,12 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     try:
         response = await handler(request)
         status = response.status
+        default_no_store(response)
         response.headers["X-Request-ID"] = request_id
         return response
     except web.HTTPException as exc:  # a redirect, passed on by the problems middleware
         status = exc.status
+        default_no_store(exc)
         raise
     except asyncio.CancelledError:
         status = 499  # the client went away before the answer (as nginx counts it)
