@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -255,3 +256,28 @@ async def test_logs_never_contain_tokens_cookies_or_report_bodies(
     assert any(entry.get("request_id") == request_id for entry in requests), requests
     for secret in (reporter, viewer, unknown_token, secret_text):
         assert secret not in everything
+
+
+@pytest.mark.usefixtures("restore_logging")
+async def test_a_header_over_8_kb_is_refused_without_its_value_in_the_log(
+    api: Api, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    use_json_logs(settings)
+    caplog.set_level(logging.DEBUG)
+    host, _, port = api.base.removeprefix("http://").partition(":")
+    secrets = {"Cookie": "session=lgb_" + "c" * 9000, "Authorization": "Bearer lgb_" + "b" * 9000}
+    for header, value in secrets.items():
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            f"GET /api/v1/incidents HTTP/1.1\r\nHost: x\r\n{header}: {value}\r\n\r\n".encode()
+        )
+        await writer.drain()
+        answer = await reader.read()
+        writer.close()
+        assert answer.startswith(b"HTTP/1.0 400"), answer[:100]
+    assert any(r.name == "aiohttp.server" for r in caplog.records), (
+        caplog.text
+    )  # logged, so the check means something
+    for value in secrets.values():
+        assert value[:40] not in caplog.text
+        assert value.split("=")[-1][4:20] not in caplog.text
