@@ -79,6 +79,9 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     except asyncio.CancelledError:
         status = 499  # the client went away before the answer (as nginx counts it)
         raise
+    except ConnectionResetError:  # the client went away while the body was being read
+        status = 499
+        return web.Response(status=499, reason="Client Closed Request")  # to nobody
     finally:
         elapsed = time.perf_counter() - started
         route = _route_name(request)
@@ -115,6 +118,8 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
         if "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]
         return response
+    except ConnectionResetError:
+        raise  # the client is gone: nobody to answer (request_context counts it as 499)
     except TimeoutError:
         log.warning("http.timeout")
         return problem_response(ServiceUnavailable("the database did not answer in time"))

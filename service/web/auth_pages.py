@@ -108,6 +108,8 @@ async def login(request: web.Request) -> web.Response:
         return _login_form(request, email=kept, failed=False, expired=True)
     if not isinstance(email, str) or not isinstance(password, str):
         return _login_form(request, email="", failed=True)
+    if not sessions.could_be_email(email):  # refused before any counting or look-up
+        return _login_form(request, email="", failed=True)
     clock = request.app[keys.clock]
     throttle = request.app[keys.login_throttle]
     address = sessions.normalise_email(email)

@@ -74,3 +74,17 @@ async def test_static_files_are_still_cached(browser: Browser) -> None:
     assert "Content-Security-Policy" in reply.headers
     css = await browser.get("/static/app.css")
     assert "no-store" not in css.headers.get("Cache-Control", "")
+
+
+async def test_a_nul_in_the_login_email_is_a_failed_login_not_a_500(browser: Browser) -> None:
+    for email in ("ada\x00@lst14.example.se", "\x00", ADA + "\x00"):
+        _, reply = await browser.post_login(email, headers={"Accept": "text/html"})
+        assert reply.status == 401, reply.body
+
+
+async def test_unicode_digits_in_a_round_page_are_404(api: Api, browser: Browser) -> None:
+    incident = await api.activate()
+    await browser.login(ADA)
+    for number in ("¹", "٣", "𝟗"):
+        reply = await browser.get(f"/incidents/{incident['id']}/rounds/{number}")
+        assert reply.status == 404, (number, reply.status)
