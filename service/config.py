@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, IPvAnyNetwork, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -70,6 +71,16 @@ class Settings(BaseSettings):
         default=20, ge=1, description="Failed log-ins per address within the window before it waits"
     )
     login_failure_window_minutes: float = Field(default=15.0, gt=0)
+    trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
+        default=(),
+        description="Networks of the reverse proxies whose X-Forwarded-For names the client "
+        "(service/http/source.py); from anyone else the header is ignored",
+    )
+    metrics_networks: tuple[IPvAnyNetwork, ...] = Field(
+        default=(IPv4Network("127.0.0.0/8"), IPv6Network("::1/128")),
+        description="Networks that may read /metrics (the client address, through trusted "
+        "proxies); others get 404",
+    )
     trusted_origins: frozenset[str] = Field(
         default=frozenset(),
         description="Origins besides the service's own host allowed to post and open streams",
