@@ -67,10 +67,30 @@ class Settings(BaseSettings):
         gt=0,
         description="How long a web session lasts after log-in (a wall screen stays logged in)",
     )
+    # Failed log-ins (service/access/login_limits.py), counted in PostgreSQL.
     login_max_failures: int = Field(
-        default=20, ge=1, description="Failed log-ins per address within the window before it waits"
+        default=10,
+        ge=1,
+        description="Failed log-ins for one account from one address before each further "
+        "attempt waits (1 s, doubling)",
     )
-    login_failure_window_minutes: float = Field(default=15.0, gt=0)
+    login_address_max_failures: int = Field(
+        default=100,
+        ge=1,
+        description="Failed log-ins from one address over all accounts before it waits",
+    )
+    login_account_max_failures: int = Field(
+        default=50,
+        ge=1,
+        description="Failed log-ins for one account over all addresses before every address "
+        "that failed for it waits at once",
+    )
+    login_max_delay_seconds: float = Field(
+        default=900.0, gt=0, description="The longest wait after failed log-ins"
+    )
+    login_failure_window_minutes: float = Field(
+        default=15.0, gt=0, description="Failures are forgotten this long after the last one"
+    )
     trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
         default=(),
         description="Networks of the reverse proxies whose X-Forwarded-For names the client "

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from service.stream.hub import Hub
     from service.stream.listener import Listener
     from service.web.assets import Assets
-    from service.web.throttle import LoginThrottle
 
 settings: web.AppKey[Settings] = web.AppKey("settings")
 dsn: web.AppKey[str] = web.AppKey("dsn")
@@ -44,6 +43,5 @@ export_formats: web.AppKey[ExportFormats] = web.AppKey("export_formats")
 outbox_channels: web.AppKey[Channels] = web.AppKey("outbox_channels")
 outbox_worker: web.AppKey[Worker] = web.AppKey("outbox_worker")
 
-# The web app: static files with content hashes, and the log-in throttle.
+# The web app: static files with content hashes.
 assets: web.AppKey[Assets] = web.AppKey("assets")
-login_throttle: web.AppKey[LoginThrottle] = web.AppKey("login_throttle")

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 import aiohttp_jinja2
@@ -17,16 +16,10 @@ from service.http.headers import secure_headers
 from service.repo.users import SessionRow
 from service.web.assets import Assets
 from service.web.i18n import TEXTS, lang_of, translator
-from service.web.throttle import LoginThrottle
 
 
 def setup(app: web.Application) -> None:
     app[keys.assets] = Assets()
-    settings = app[keys.settings]
-    app[keys.login_throttle] = LoginThrottle(
-        max_failures=settings.login_max_failures,
-        window=timedelta(minutes=settings.login_failure_window_minutes),
-    )
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader("service.web", "templates"),
