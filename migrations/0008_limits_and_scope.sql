@@ -10,3 +10,9 @@ CREATE TABLE login_failures (
     PRIMARY KEY (scope, key)
 );
 CREATE INDEX login_failures_last ON login_failures (last_failure_at);
+
+-- An adapter token speaks for the organisations listed, or for every organisation of a
+-- county; with neither, for its own organisation alone (tokens made before this).
+ALTER TABLE api_tokens
+    ADD COLUMN scope_organisations text[],
+    ADD COLUMN scope_county text CHECK (scope_county ~ '^[0-9]{2}$');

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 
 from schemas.common import Role
-from service.access.principal import Principal
+from service.access.principal import Principal, Scope
 from service.repo import Conn, tokens
 
 TOKEN_PREFIX = "lgb_"  # noqa: S105  # a public prefix, not a secret
@@ -23,11 +23,27 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-async def create_token(conn: Conn, *, organisation: str, role: Role, name: str) -> str:
-    """Store a new token's hash and return the token itself (the only time it is seen)."""
+async def create_token(
+    conn: Conn, *, organisation: str, role: Role, name: str, scope: Scope | None = None
+) -> str:
+    """Store a new token's hash and return the token itself (the only time it is seen).
+
+    `scope` is for adapter tokens only (whom they speak for); without one an adapter
+    speaks for its own organisation alone."""
+    scope = scope or Scope()
+    if scope.everyone:
+        raise ValueError("a token never speaks for everyone; scope it to organisations or a county")
+    if not scope.empty and role != "adapter":
+        raise ValueError("only an adapter token has a scope")
     token = new_token()
     await tokens.insert(
-        conn, name=name, organisation=organisation, role=role, token_hash=token_hash(token)
+        conn,
+        name=name,
+        organisation=organisation,
+        role=role,
+        token_hash=token_hash(token),
+        scope_organisations=sorted(scope.organisations) or None,
+        scope_county=scope.county,
     )
     return token
 

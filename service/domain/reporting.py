@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from schemas.report import ReportContent, ReportSubmission, StoredReport
+from service.access.policy import may_report_for
 from service.access.principal import Principal
 from service.domain.schedule import deadline_for, is_late
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -44,7 +45,8 @@ def fingerprint(incident_id: uuid.UUID, submission: ReportSubmission) -> bytes:
 def _authorise(principal: Principal, submission: ReportSubmission) -> None:
     if principal.role != "reporter":
         raise Forbidden("only a reporter submits reports")
-    if submission.organisation != principal.organisation:
+    # A reporter's organisation has no county to ask about: only its own code counts.
+    if not may_report_for(principal, submission.organisation, None):
         raise Forbidden(
             f"you report for {principal.organisation}, not for {submission.organisation}",
             slug="wrong-organisation",
