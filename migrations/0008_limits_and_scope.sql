@@ -16,3 +16,10 @@ CREATE INDEX login_failures_last ON login_failures (last_failure_at);
 ALTER TABLE api_tokens
     ADD COLUMN scope_organisations text[],
     ADD COLUMN scope_county text CHECK (scope_county ~ '^[0-9]{2}$');
+
+-- Secrets of this installation, made at first use by the service (random, 256 bits):
+-- `import_ids` keys the report ids of imported messages, so nobody can foresee them.
+CREATE TABLE installation_secrets (
+    name            text PRIMARY KEY,
+    secret          bytea NOT NULL CHECK (length(secret) >= 32)
+);

@@ -164,10 +164,20 @@ async def import_envelope(
                     ],
                     slug="exercise-mismatch",
                 )
+        submissions = [
+            item.submission.model_copy(
+                update={
+                    "report_id": await reporting.import_report_id(
+                        conn, "edxl", envelope.sender, item.message_id
+                    )
+                }
+            )
+            for item in envelope.reports
+        ]
     principal = Principal.acting_for(sender, "reporter", name=f"{caller.name} (EDXL)")
     return [
-        await reporting.submit(pool, principal, item.incident_id, item.submission, now)
-        for item in envelope.reports
+        await reporting.submit(pool, principal, item.incident_id, submission, now)
+        for item, submission in zip(envelope.reports, submissions, strict=True)
     ]
 
 

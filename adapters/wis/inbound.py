@@ -132,6 +132,9 @@ async def import_answer(
             raise Forbidden(
                 f"{caller.name} does not report for {org.code}", slug="wrong-organisation"
             )
+        # Keyed with the installation's secret: nobody can take the id beforehand.
+        report_id = await reporting.import_report_id(conn, SOURCE, "", answer_id)
+        submission = submission.model_copy(update={"report_id": report_id})
         # Before the report, in its own transaction: the outbox trigger must already know
         # the report came from the node when the report's event is written.
         await repo.record_import(

@@ -203,8 +203,8 @@ async def test_repeated_import_stores_nothing_new(api: Api, clock: FixedClock) -
     assert again.body["reports"][0]["report_id"] == first.body["reports"][0]["report_id"]
     assert again.body["reports"][0]["created"] is False
     assert len(await _stored(api, incident["id"], "1442")) == 2
-    expected = str(codec.import_report_id("1442", original["report_id"]))
-    assert first.body["reports"][0]["report_id"] == expected
+    guessable = str(codec.import_report_id("1442", original["report_id"]))
+    assert first.body["reports"][0]["report_id"] != guessable  # keyed with a server secret
 
 
 async def test_an_adapter_imports_for_a_sender_in_its_scope_and_attributes_the_report_to_it(
@@ -332,3 +332,23 @@ async def test_an_adapter_token_scoped_to_organisations_imports_for_those(
     document = await _single_envelope(api, incident, original, clock)
     scope = Scope(organisations=frozenset({"1443"}))
     assert (await _import(api, document, ("LST-14", "adapter"), scope)).status == 201
+
+
+async def test_a_reporter_cannot_claim_the_id_of_another_organisations_future_import(
+    api: Api, clock: FixedClock
+) -> None:
+    incident = await api.activate()
+    assert (await api.submit(incident["id"], report("1443", **FULL_CONTENT))).status == 201
+    original = (await _stored(api, incident["id"], "1443"))[0]
+    document = await _single_envelope(api, incident, original, clock)
+    # The envelope's message id is public (it is the report id in the export); the id its
+    # import would get, derived the way anyone can compute, is taken first by 1442.
+    guessed = str(codec.import_report_id("1443", original["report_id"]))
+    claimed = await api.submit(incident["id"], {**report("1442"), "report_id": guessed})
+    assert claimed.status == 201
+    imported = await _import(api, document, ("1443", "reporter"))
+    assert imported.status == 201, imported.body
+    again = await _import(api, document, ("1443", "reporter"))
+    assert again.status == 200
+    assert again.body["reports"][0]["report_id"] == imported.body["reports"][0]["report_id"]
+    assert imported.body["reports"][0]["report_id"] != guessed
