@@ -23,3 +23,12 @@ CREATE TABLE installation_secrets (
     name            text PRIMARY KEY,
     secret          bytea NOT NULL CHECK (length(secret) >= 32)
 );
+
+-- API requests per token: a token bucket each (`tokens` left at `updated_at`), updated in
+-- one statement per request; a bucket left alone long enough is full again, and deleted.
+CREATE TABLE api_rate_buckets (
+    token_hash      bytea PRIMARY KEY,
+    tokens          double precision NOT NULL,
+    updated_at      timestamptz NOT NULL
+);
+CREATE INDEX api_rate_buckets_updated ON api_rate_buckets (updated_at);

@@ -91,6 +91,16 @@ class Settings(BaseSettings):
     login_failure_window_minutes: float = Field(
         default=15.0, gt=0, description="Failures are forgotten this long after the last one"
     )
+    # API requests per token (service/access/rate.py), a bucket shared by every instance.
+    api_rate_per_second: float = Field(
+        default=10.0, gt=0, description="Requests per second one API token may make, sustained"
+    )
+    api_rate_burst: int = Field(
+        default=600,
+        ge=1,
+        description="Requests one API token may make at once (a gateway relaying a county's "
+        "reports at a deadline)",
+    )
     trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
         default=(),
         description="Networks of the reverse proxies whose X-Forwarded-For names the client "

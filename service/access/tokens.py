@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from schemas.common import Role
 from service.access.principal import Principal, Scope
+from service.access.rate import RateLimit, take
 from service.repo import Conn, tokens
+from service.repo import rate as rate_repo
 
 TOKEN_PREFIX = "lgb_"  # noqa: S105  # a public prefix, not a secret
 
@@ -51,3 +54,13 @@ async def create_token(
 async def principal_for_token(conn: Conn, token: str) -> Principal | None:
     row = await tokens.live(conn, token_hash(token))
     return None if row is None else Principal.from_token_row(row)
+
+
+async def admit(conn: Conn, token: str, limit: RateLimit, now: datetime) -> float | None:
+    """Take one request from the token's bucket (shared by every instance); None when
+    it may go, or the seconds until it may."""
+    key = token_hash(token)
+    if await rate_repo.take(conn, key, limit, now) is not None:
+        return None
+    _, wait = take(limit, await rate_repo.peek(conn, key), now)
+    return wait if wait is not None else 1 / limit.rate  # refilled meanwhile: try again

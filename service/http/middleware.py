@@ -21,6 +21,7 @@ from service.errors import (
     NotFound,
     ProblemError,
     ServiceUnavailable,
+    TooManyRequests,
     validation_problem,
 )
 from service.http.headers import default_no_store
@@ -40,11 +41,14 @@ def problem_response(error: ProblemError) -> web.Response:
         if error.errors is None
         else [ProblemErrorModel(loc=loc, msg=msg) for loc, msg in error.errors],
     )
-    return web.Response(
+    response = web.Response(
         status=error.status,
         body=problem.model_dump_json(exclude_none=True),
         content_type=PROBLEM_JSON,
     )
+    if isinstance(error, TooManyRequests) and error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _from_http_exception(exc: web.HTTPException) -> ProblemError:

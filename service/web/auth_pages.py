@@ -148,7 +148,7 @@ def _throttled(request: web.Request, email: str, wait: timedelta) -> web.Respons
     minutes = max(1, math.ceil(seconds / 60))
     if "text/html" not in request.headers.get("Accept", ""):
         error = TooManyRequests(f"too many failed log-ins: try again in {seconds} s")
-        response = problem_response(error)
+        response = problem_response(error)  # Retry-After below, for the form too
     else:
         response = _login_form(request, email=email[:254], failed=False, throttled=minutes)
     response.headers["Retry-After"] = str(seconds)
