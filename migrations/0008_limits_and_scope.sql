@@ -32,3 +32,14 @@ CREATE TABLE api_rate_buckets (
     updated_at      timestamptz NOT NULL
 );
 CREATE INDEX api_rate_buckets_updated ON api_rate_buckets (updated_at);
+
+-- Open stream sockets per user (or token), counted over every instance: each instance
+-- renews its sockets' `seen_at`; a row not renewed for a while (its instance stopped
+-- without closing it) no longer counts, and is deleted.
+CREATE TABLE stream_sockets (
+    id              uuid PRIMARY KEY,
+    holder          text NOT NULL,
+    seen_at         timestamptz NOT NULL
+);
+CREATE INDEX stream_sockets_holder ON stream_sockets (holder, seen_at);
+CREATE INDEX stream_sockets_seen ON stream_sockets (seen_at);

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     stream_max_frame_bytes: int = Field(default=16 * 1024, ge=256)
     stream_send_timeout_seconds: float = Field(default=10.0, gt=0)
     stream_max_topics: int = Field(default=50, ge=1, description="Topics one socket may follow")
+    stream_max_sockets_per_user: int = Field(
+        default=10,
+        ge=1,
+        description="Open stream sockets of one user (or API token) over every instance",
+    )
     stream_socket_send_buffer: int | None = Field(
         default=None, ge=1024, description="SO_SNDBUF for stream sockets; OS default when unset"
     )

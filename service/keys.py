@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from service.rounds.job import RoundsJob
     from service.stream.hub import Hub
     from service.stream.listener import Listener
+    from service.stream.sockets import SocketLeases
     from service.web.assets import Assets
 
 settings: web.AppKey[Settings] = web.AppKey("settings")
@@ -32,6 +33,7 @@ pool: web.AppKey[asyncpg.Pool] = web.AppKey("pool")
 metrics: web.AppKey[Metrics] = web.AppKey("metrics")
 hub: web.AppKey[Hub] = web.AppKey("hub")
 listener: web.AppKey[Listener] = web.AppKey("listener")
+stream_sockets: web.AppKey[SocketLeases] = web.AppKey("stream_sockets")
 rounds_job: web.AppKey[RoundsJob] = web.AppKey("rounds_job")
 
 # Exchange adapters loaded at start (service/plugins.py) and the export formats they and
