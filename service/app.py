@@ -19,6 +19,7 @@ from service.plugins import Adapter, export_formats_of, installed_adapters
 from service.rounds.scheduler import rounds_ctx
 from service.stream.hub import Hub
 from service.stream.listener import Listener
+from service.stream.sockets import SocketLeases
 
 
 def create_app(
@@ -64,14 +65,23 @@ async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
     listener = Listener(
         app[keys.dsn], hub, app[keys.metrics], check_every=settings.listener_check_seconds
     )
+    leases = SocketLeases(
+        app[keys.pool],
+        app[keys.clock],
+        most=settings.stream_max_sockets_per_user,
+        renew_every=settings.listener_check_seconds,
+    )
     await listener.start()  # listen before loading, so nothing falls between
     await hub.start()
     hub.start_sweeping()
+    leases.start()
     app[keys.hub] = hub
     app[keys.listener] = listener
+    app[keys.stream_sockets] = leases
     try:
         yield
     finally:
+        await leases.stop()
         await listener.stop()
         await hub.stop()
 

@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from schemas.common import ROLES, Role
 from schemas.round import Email
 from service.access import sessions
+from service.access.principal import Scope
 from service.access.tokens import create_token
 from service.app import create_app
 from service.clock import SystemClock
@@ -76,6 +77,15 @@ def _parser(adapters: Sequence[Adapter], owners: dict[str, Adapter]) -> argparse
     create.add_argument("--org", required=True, help="organisation code, e.g. 1442 or LST-14")
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--name", required=True, help="who holds it, e.g. 'ISK Vårgårda'")
+    scope = create.add_mutually_exclusive_group()
+    scope.add_argument(
+        "--organisations",
+        help="adapter tokens: the organisations it reports for, comma-separated (1442,1443)",
+    )
+    scope.add_argument(
+        "--county",
+        help="adapter tokens: report for every organisation of this county (e.g. 14)",
+    )
     user = commands.add_parser("user", help="people who log in to the web app")
     user_commands = user.add_subparsers(dest="user_command", required=True)
     user_create = user_commands.add_parser(
@@ -202,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             known = export_formats_of(adapters)
             return asyncio.run(_export(_dsn(settings), known, args.incident, args.format))
         if args.command == "token":
-            return asyncio.run(_create_token(_dsn(settings), args.org, args.role, args.name))
+            return asyncio.run(_create_token(_dsn(settings), args))
         if args.command == "user":
             return _user_command(args, settings)
         if args.command == "contact":
@@ -244,15 +254,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-async def _create_token(dsn: str, org: str, role: str, name: str) -> int:
+async def _create_token(dsn: str, args: argparse.Namespace) -> int:
+    listed = [code.strip() for code in (args.organisations or "").split(",") if code.strip()]
+    scope = Scope(organisations=frozenset(listed), county=args.county)
+    if args.organisations is not None and not listed:
+        print("lagesbild: --organisations names no organisation", file=sys.stderr)
+        return 2
+    if not scope.empty and args.role != "adapter":
+        print("lagesbild: --organisations and --county are for adapter tokens", file=sys.stderr)
+        return 2
     await prepare_database(dsn)
     conn = await asyncpg.connect(dsn)
     try:
-        if await organisations.get(conn, org) is None:
-            print(f"lagesbild: unknown organisation {org!r}", file=sys.stderr)
+        for code in [args.org, *listed]:
+            if await organisations.get(conn, code) is None:
+                print(f"lagesbild: unknown organisation {code!r}", file=sys.stderr)
+                return 2
+        if args.county is not None and not await organisations.list_all(conn, county=args.county):
+            print(f"lagesbild: no organisations in county {args.county!r}", file=sys.stderr)
             return 2
         token = await create_token(
-            conn, organisation=org, role=role_adapter.validate_python(role), name=name
+            conn,
+            organisation=args.org,
+            role=role_adapter.validate_python(args.role),
+            name=args.name,
+            scope=scope,
         )
     finally:
         await conn.close()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, IPvAnyNetwork, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -45,6 +46,11 @@ class Settings(BaseSettings):
     stream_max_frame_bytes: int = Field(default=16 * 1024, ge=256)
     stream_send_timeout_seconds: float = Field(default=10.0, gt=0)
     stream_max_topics: int = Field(default=50, ge=1, description="Topics one socket may follow")
+    stream_max_sockets_per_user: int = Field(
+        default=10,
+        ge=1,
+        description="Open stream sockets of one user (or API token) over every instance",
+    )
     stream_socket_send_buffer: int | None = Field(
         default=None, ge=1024, description="SO_SNDBUF for stream sockets; OS default when unset"
     )
@@ -66,10 +72,50 @@ class Settings(BaseSettings):
         gt=0,
         description="How long a web session lasts after log-in (a wall screen stays logged in)",
     )
+    # Failed log-ins (service/access/login_limits.py), counted in PostgreSQL.
     login_max_failures: int = Field(
-        default=20, ge=1, description="Failed log-ins per address within the window before it waits"
+        default=10,
+        ge=1,
+        description="Failed log-ins for one account from one address before each further "
+        "attempt waits (1 s, doubling)",
     )
-    login_failure_window_minutes: float = Field(default=15.0, gt=0)
+    login_address_max_failures: int = Field(
+        default=100,
+        ge=1,
+        description="Failed log-ins from one address over all accounts before it waits",
+    )
+    login_account_max_failures: int = Field(
+        default=50,
+        ge=1,
+        description="Failed log-ins for one account over all addresses before every address "
+        "that failed for it waits at once",
+    )
+    login_max_delay_seconds: float = Field(
+        default=900.0, gt=0, description="The longest wait after failed log-ins"
+    )
+    login_failure_window_minutes: float = Field(
+        default=15.0, gt=0, description="Failures are forgotten this long after the last one"
+    )
+    # API requests per token (service/access/rate.py), a bucket shared by every instance.
+    api_rate_per_second: float = Field(
+        default=10.0, gt=0, description="Requests per second one API token may make, sustained"
+    )
+    api_rate_burst: int = Field(
+        default=600,
+        ge=1,
+        description="Requests one API token may make at once (a gateway relaying a county's "
+        "reports at a deadline)",
+    )
+    trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
+        default=(),
+        description="Networks of the reverse proxies whose X-Forwarded-For names the client "
+        "(service/http/source.py); from anyone else the header is ignored",
+    )
+    metrics_networks: tuple[IPvAnyNetwork, ...] = Field(
+        default=(IPv4Network("127.0.0.0/8"), IPv6Network("::1/128")),
+        description="Networks that may read /metrics (the client address, through trusted "
+        "proxies); others get 404",
+    )
     trusted_origins: frozenset[str] = Field(
         default=frozenset(),
         description="Origins besides the service's own host allowed to post and open streams",

@@ -96,6 +96,10 @@ class TooManyRequests(ProblemError):
     default_slug = "too-many-requests"
     title = "Too many requests"
 
+    def __init__(self, detail: str = "", *, retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after  # seconds, sent as `Retry-After`
+
 
 def validation_problem(
     exc: ValidationError, prefix: tuple[str | int, ...] = ()

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from service.rounds.job import RoundsJob
     from service.stream.hub import Hub
     from service.stream.listener import Listener
+    from service.stream.sockets import SocketLeases
     from service.web.assets import Assets
-    from service.web.throttle import LoginThrottle
 
 settings: web.AppKey[Settings] = web.AppKey("settings")
 dsn: web.AppKey[str] = web.AppKey("dsn")
@@ -33,6 +33,7 @@ pool: web.AppKey[asyncpg.Pool] = web.AppKey("pool")
 metrics: web.AppKey[Metrics] = web.AppKey("metrics")
 hub: web.AppKey[Hub] = web.AppKey("hub")
 listener: web.AppKey[Listener] = web.AppKey("listener")
+stream_sockets: web.AppKey[SocketLeases] = web.AppKey("stream_sockets")
 rounds_job: web.AppKey[RoundsJob] = web.AppKey("rounds_job")
 
 # Exchange adapters loaded at start (service/plugins.py) and the export formats they and
@@ -44,6 +45,5 @@ export_formats: web.AppKey[ExportFormats] = web.AppKey("export_formats")
 outbox_channels: web.AppKey[Channels] = web.AppKey("outbox_channels")
 outbox_worker: web.AppKey[Worker] = web.AppKey("outbox_worker")
 
-# The web app: static files with content hashes, and the log-in throttle.
+# The web app: static files with content hashes.
 assets: web.AppKey[Assets] = web.AppKey("assets")
-login_throttle: web.AppKey[LoginThrottle] = web.AppKey("login_throttle")

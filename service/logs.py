@@ -8,6 +8,7 @@ import sys
 from typing import TextIO
 
 import structlog
+from aiohttp.http_exceptions import HttpProcessingError
 
 from service.config import Settings
 
@@ -56,3 +57,30 @@ def configure_logging(settings: Settings) -> None:
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=max(level, logging.WARNING), stream=stream, format="%(message)s")
+    guard_bad_requests()
+
+
+class _BadRequestWithoutValues(logging.Filter):
+    """aiohttp logs a request it cannot parse with the parser's message, which quotes
+    the start of the offending line: for a header over 8 KB, a session cookie or a
+    bearer token. Such a record keeps its first line and the error's kind only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            first = record.getMessage()
+            record.msg = "%s: %s (%d), its text withheld"
+            record.args = (first, type(error).__name__, error.code)
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+_GUARD = _BadRequestWithoutValues()
+
+
+def guard_bad_requests() -> None:
+    """Keep header values out of aiohttp's log of unparseable requests (idempotent)."""
+    logger = logging.getLogger("aiohttp.server")
+    if _GUARD not in logger.filters:
+        logger.addFilter(_GUARD)

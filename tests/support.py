@@ -18,6 +18,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from schemas.common import Role
+from service.access.principal import Scope
 from service.access.tokens import create_token
 
 Who = tuple[str, Role]  # (organisation code, role) a call is made as
@@ -92,7 +93,7 @@ class Api:
     def __init__(self, base: str, dsn: str) -> None:
         self.base = base
         self.dsn = dsn
-        self._tokens: dict[tuple[str, str], str] = {}
+        self._tokens: dict[tuple[str, str, Scope | None], str] = {}
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Api:
@@ -105,13 +106,18 @@ class Api:
         if self._session is not None:
             await self._session.close()
 
-    async def token(self, organisation: str, role: Role) -> str:
-        key = (organisation, role)
+    async def token(self, organisation: str, role: Role, *, scope: Scope | None = None) -> str:
+        """A token of `role` for `organisation` (an adapter's with `scope`: whom it speaks for)."""
+        key = (organisation, role, scope)
         if key not in self._tokens:
             conn = await asyncpg.connect(self.dsn)
             try:
                 self._tokens[key] = await create_token(
-                    conn, organisation=organisation, role=role, name=f"{role} {organisation}"
+                    conn,
+                    organisation=organisation,
+                    role=role,
+                    name=f"{role} {organisation}",
+                    scope=scope,
                 )
             finally:
                 await conn.close()
@@ -123,6 +129,7 @@ class Api:
         path: str,
         *,
         as_: Who | None = None,
+        scope: Scope | None = None,
         json_body: Any = None,
         data: bytes | str | None = None,
         headers: dict[str, str] | None = None,
@@ -130,7 +137,7 @@ class Api:
         assert self._session is not None
         sent = dict(headers or {})
         if as_ is not None:
-            sent["Authorization"] = f"Bearer {await self.token(*as_)}"
+            sent["Authorization"] = f"Bearer {await self.token(*as_, scope=scope)}"
         if json_body is not None:
             data = json.dumps(json_body)
             sent.setdefault("Content-Type", "application/json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -127,3 +128,71 @@ async def test_migrate_exits_1_with_a_one_line_error_when_a_migration_has_change
     assert f"{first.version:04d}_{first.name}.sql" in lines[0]
     assert "changed" in lines[0]
     assert "Traceback" not in ran.err
+
+
+async def _scopes(dsn: str) -> list[tuple[Any, Any]]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT scope_organisations, scope_county FROM api_tokens ORDER BY id"
+        )
+        return [(row["scope_organisations"], row["scope_county"]) for row in rows]
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize(
+    ("option", "stored"),
+    [
+        (["--county", "14"], (None, "14")),
+        (["--organisations", "1443, 1442"], (["1442", "1443"], None)),
+        ([], (None, None)),
+    ],
+)
+async def test_token_create_stores_the_scope_of_an_adapter_token(
+    dsn: str, tmp_path: Path, option: list[str], stored: tuple[Any, Any]
+) -> None:
+    ran = await lagesbild(
+        "token",
+        "create",
+        "--org",
+        "LST-14",
+        "--role",
+        "adapter",
+        "--name",
+        "WIS-nod",
+        *option,
+        database_url=dsn,
+        data_dir=tmp_path,
+    )
+    assert ran.code == 0, ran.err
+    assert await _scopes(dsn) == [stored]
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--role", "reporter", "--county", "14"],  # a scope is for adapters
+        ["--role", "adapter", "--county", "99"],  # no such county
+        ["--role", "adapter", "--organisations", "1442,9999"],  # no such organisation
+        ["--role", "adapter", "--organisations", " , "],
+        ["--role", "adapter", "--county", "14", "--organisations", "1442"],  # one or the other
+    ],
+)
+async def test_token_create_with_a_scope_it_cannot_have_exits_2_and_stores_nothing(
+    dsn: str, tmp_path: Path, arguments: list[str]
+) -> None:
+    ran = await lagesbild(
+        "token",
+        "create",
+        "--org",
+        "LST-14",
+        "--name",
+        "x",
+        *arguments,
+        database_url=dsn,
+        data_dir=tmp_path,
+    )
+    assert ran.code == 2, (ran.out, ran.err)
+    assert ran.out == ""
+    assert await _scopes(dsn) == []

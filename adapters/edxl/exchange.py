@@ -20,6 +20,7 @@ from adapters.problems import problem_of
 from adapters.refusals import CodecError
 from schemas.incident import Incident
 from schemas.report import StoredReport
+from service.access.policy import may_report_for
 from service.access.principal import Principal
 from service.domain import reporting
 from service.domain.labels import EXERCISE_MARK
@@ -127,9 +128,9 @@ async def import_envelope(
 ) -> list[Submitted]:
     """Every SitRep report in the envelope, submitted as its sender's organisation.
 
-    A reporter imports for its own organisation only; an `adapter` (a trusted
-    gateway) for any organisation. Report ids derive from sender and message id,
-    so sending the same envelope again stores nothing new.
+    A reporter imports for its own organisation only; an `adapter` (a gateway) for the
+    organisations its token is scoped to (`policy.may_report_for`). Report ids derive
+    from sender and message id, so sending the same envelope again stores nothing new.
     """
     if caller.role not in ROLES_THAT_IMPORT:
         raise Forbidden("only an adapter, or a reporter for its own organisation, imports EDXL")
@@ -137,16 +138,15 @@ async def import_envelope(
         envelope = await asyncio.to_thread(_read, data, max_bytes, max_depth)
     except (xml_safety.XmlRejected, CodecError) as exc:
         raise problem_of(exc) from exc
-    if caller.role == "reporter" and envelope.sender != caller.organisation:
-        raise Forbidden(
-            f"you report for {caller.organisation}, not for {envelope.sender}",
-            slug="wrong-organisation",
-        )
     async with pool.acquire() as conn:
         sender = await organisations.get(conn, envelope.sender)
-        if sender is None:
+        if sender is None and caller.role == "adapter":
             raise ValidationFailed(
                 errors=[(("senderID",), f"unknown organisation code {envelope.sender!r}")]
+            )
+        if sender is None or not may_report_for(caller, sender.code, sender.county):
+            raise Forbidden(
+                f"{caller.name} does not report for {envelope.sender}", slug="wrong-organisation"
             )
         for item in envelope.reports:
             row = await incidents.get(conn, item.incident_id)
@@ -164,10 +164,20 @@ async def import_envelope(
                     ],
                     slug="exercise-mismatch",
                 )
+        submissions = [
+            item.submission.model_copy(
+                update={
+                    "report_id": await reporting.import_report_id(
+                        conn, "edxl", envelope.sender, item.message_id
+                    )
+                }
+            )
+            for item in envelope.reports
+        ]
     principal = Principal.acting_for(sender, "reporter", name=f"{caller.name} (EDXL)")
     return [
-        await reporting.submit(pool, principal, item.incident_id, item.submission, now)
-        for item in envelope.reports
+        await reporting.submit(pool, principal, item.incident_id, submission, now)
+        for item, submission in zip(envelope.reports, submissions, strict=True)
     ]
 
 

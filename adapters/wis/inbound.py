@@ -25,10 +25,11 @@ from adapters import repo
 from adapters.wis import mapping
 from adapters.wis.client import NodeClient
 from schemas.report import ReportSubmission
+from service.access.policy import may_report_for
 from service.access.principal import Principal
 from service.domain import reporting
 from service.domain.reporting import Submitted
-from service.errors import NotFound, ProblemError, ValidationFailed, validation_problem
+from service.errors import Forbidden, NotFound, ProblemError, ValidationFailed, validation_problem
 from service.repo import incidents, organisations
 
 SOURCE = "wis"
@@ -95,8 +96,14 @@ def entered_by_actor(answer: dict[str, Any]) -> bool:
     return bool(answer.get("aktör")) and answer.get("inlagd_av") == answer.get("aktör")
 
 
-async def import_answer(pool: asyncpg.Pool, answer: dict[str, Any], now: datetime) -> Submitted:
+async def import_answer(
+    pool: asyncpg.Pool, answer: dict[str, Any], now: datetime, *, caller: Principal | None = None
+) -> Submitted:
     """One node answer as a report of the answering organisation; ProblemError if refused.
+
+    `caller` is the adapter token that pushed it, which must speak for the answering
+    organisation (`policy.may_report_for`); None for the node this service is
+    configured to read (`LAGESBILD_WIS_URL`), which speaks for its actors.
 
     Refusals: 422 for an answer that cannot be read, 404 for an area that is not a
     Lägesbild incident or an actor that is not a known organisation, and every
@@ -121,6 +128,13 @@ async def import_answer(pool: asyncpg.Pool, answer: dict[str, Any], now: datetim
         org = await organisations.get(conn, actor)
         if incident is None or org is None:
             raise NotFound("the answer's area is not a Lägesbild incident, or its actor unknown")
+        if caller is not None and not may_report_for(caller, org.code, org.county):
+            raise Forbidden(
+                f"{caller.name} does not report for {org.code}", slug="wrong-organisation"
+            )
+        # Keyed with the installation's secret: nobody can take the id beforehand.
+        report_id = await reporting.import_report_id(conn, SOURCE, "", answer_id)
+        submission = submission.model_copy(update={"report_id": report_id})
         # Before the report, in its own transaction: the outbox trigger must already know
         # the report came from the node when the report's event is written.
         await repo.record_import(

@@ -45,3 +45,26 @@ def can_activate_in(principal: Principal, county: str) -> bool:
     if principal.org_kind == "county_board":
         return principal.org_county == county
     return principal.org_kind == "agency"
+
+
+def may_report_for(principal: Principal, organisation: str, county: str | None) -> bool:
+    """Whether the caller may submit reports as `organisation` (of `county`): the one
+    rule for every way a report comes in (the API, the EDXL import, a WIS node's push,
+    the command line).
+
+    A reporter for its own organisation; an adapter for the organisations its token is
+    scoped to (those listed, or every one of its county), or with no scope for its own
+    organisation alone; the operator at the command line for any. Nobody else.
+    """
+    if principal.role == "reporter":
+        return organisation == principal.organisation
+    if principal.role != "adapter":
+        return False
+    scope = principal.scope
+    if scope.empty:
+        return organisation == principal.organisation
+    return (
+        scope.everyone
+        or organisation in scope.organisations
+        or (scope.county is not None and county == scope.county)
+    )

@@ -19,6 +19,21 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
+class Scope:
+    """Whom an adapter speaks for: the organisations listed, every organisation of a
+    county, or (`everyone`: the operator at the command line) all. Empty: its own
+    organisation alone (the safe default of a token made without a scope)."""
+
+    organisations: frozenset[str] = frozenset()
+    county: str | None = None
+    everyone: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.organisations or self.county or self.everyone)
+
+
+@dataclass(frozen=True, slots=True)
 class Principal:
     """Who is calling: an organisation acting in a role. Made by the named constructors
     below, one for each way a caller comes in."""
@@ -30,6 +45,8 @@ class Principal:
     role: Role
     # Set when the caller is a person logged in to the web app (not an API token).
     session_id: int | None = None
+    # Whom an adapter token speaks for (service.access.policy.may_report_for).
+    scope: Scope = Scope()
 
     @classmethod
     def from_token_row(cls, token: TokenRow) -> Principal:
@@ -40,6 +57,10 @@ class Principal:
             org_kind=token.org_kind,
             org_county=token.org_county,
             role=token.role,
+            scope=Scope(
+                organisations=frozenset(token.scope_organisations or ()),
+                county=token.scope_county,
+            ),
         )
 
     @classmethod
@@ -68,6 +89,13 @@ class Principal:
 
     @classmethod
     def operator(cls, name: str) -> Principal:
-        """The operator at the command line: an adapter of no organisation, so it may do
-        only what an adapter may do on behalf of the organisations the input names."""
-        return cls(name=name, organisation="", org_kind="other", org_county=None, role="adapter")
+        """The operator at the command line: an adapter of no organisation that speaks for
+        every organisation (whoever runs the command holds the database anyway)."""
+        return cls(
+            name=name,
+            organisation="",
+            org_kind="other",
+            org_county=None,
+            role="adapter",
+            scope=Scope(everyone=True),
+        )

@@ -80,6 +80,17 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+MAX_EMAIL = 254  # the longest address SMTP carries (RFC 5321)
+
+
+def could_be_email(email: str) -> bool:
+    """Whether `email` could name a user at all: at most 254 characters, no control
+    characters (a NUL would not even reach the database). Asked before anything is
+    looked up or counted."""
+    address = normalise_email(email)
+    return 0 < len(address) <= MAX_EMAIL and all(char >= " " and char != "\x7f" for char in address)
+
+
 async def create_user(
     conn: Conn, *, email: str, name: str, organisation: str, role: Role, password: str, at: datetime
 ) -> users_repo.UserRow:

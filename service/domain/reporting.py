@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import uuid
 from dataclasses import dataclass
@@ -11,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from schemas.report import ReportContent, ReportSubmission, StoredReport
+from service.access.policy import may_report_for
 from service.access.principal import Principal
 from service.domain.schedule import deadline_for, is_late
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from service.repo import events, incidents, reports
+from service.repo import Conn, events, incidents, reports
+from service.repo.secrets import installation_secret
 
 # How far ahead of the server's clock a reporter's `as_of` may be (phones drift).
 AS_OF_TOLERANCE = timedelta(minutes=5)
@@ -41,10 +44,25 @@ def fingerprint(incident_id: uuid.UUID, submission: ReportSubmission) -> bytes:
     return hashlib.sha256(canonical.encode()).digest()
 
 
+IMPORT_IDS = "import_ids"  # the installation secret that keys imported reports' ids
+
+
+async def import_report_id(
+    conn: Conn, source: str, organisation: str, external_id: str
+) -> uuid.UUID:
+    """The report id of a message imported from `source` (`edxl`, `wis`): stable, so a
+    repeat is a repeat, but keyed with this installation's secret, so nobody can work
+    it out beforehand and take it with a report of their own (the import would be 409)."""
+    key = await installation_secret(conn, IMPORT_IDS)
+    name = "\x1f".join((source, organisation, external_id)).encode()
+    return uuid.UUID(bytes=hmac.new(key, name, hashlib.sha256).digest()[:16], version=4)
+
+
 def _authorise(principal: Principal, submission: ReportSubmission) -> None:
     if principal.role != "reporter":
         raise Forbidden("only a reporter submits reports")
-    if submission.organisation != principal.organisation:
+    # A reporter's organisation has no county to ask about: only its own code counts.
+    if not may_report_for(principal, submission.organisation, None):
         raise Forbidden(
             f"you report for {principal.organisation}, not for {submission.organisation}",
             slug="wrong-organisation",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -64,10 +65,17 @@ def as_json(
     }
 
 
+# Where a spreadsheet may start a cell: the start of the text, or after a separator (`,`,
+# or `;`, the list separator of Swedish Excel, which ignores the quotes around a field)
+# or a line break, past any spaces and quotes; and what it would run there as a formula.
+_FORMULA = re.compile(r"(^|[,;\r\n])([ \"]*)(?=[=+\-@\t\r])")
+
+
 def _cell(value: object) -> object:
-    """Text a spreadsheet would run as a formula (=, +, -, @, tab, CR first) is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """Text is defused wherever a spreadsheet could read a formula (=, +, -, @, tab, CR
+    at a cell's start), whether it splits the file on `,` or on `;`: `'` goes first."""
+    if isinstance(value, str):
+        return _FORMULA.sub(r"\1\2'", value)
     return value
 
 

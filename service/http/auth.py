@@ -11,8 +11,9 @@ from aiohttp import web
 from service import keys
 from service.access import sessions
 from service.access.principal import Principal
-from service.access.tokens import principal_for_token
-from service.errors import Forbidden, Unauthenticated
+from service.access.rate import RateLimit, retry_after
+from service.access.tokens import admit, principal_for_token
+from service.errors import Forbidden, TooManyRequests, Unauthenticated
 from service.repo.users import SessionRow
 
 
@@ -44,10 +45,19 @@ async def authenticate(request: web.Request) -> Principal:
                 request.app[keys.settings].trusted_origins,
             )
         return Principal.for_session(session)
+    settings = request.app[keys.settings]
     async with request.app[keys.pool].acquire() as conn:
         principal = await principal_for_token(conn, token)
-    if principal is None:
-        raise Unauthenticated("the token is unknown or revoked")
+        if principal is None:
+            raise Unauthenticated("the token is unknown or revoked")
+        wait = await admit(
+            conn, token, RateLimit.from_settings(settings), request.app[keys.clock].now()
+        )
+    if wait is not None:
+        seconds = retry_after(wait)
+        raise TooManyRequests(
+            f"too many requests with this token: try again in {seconds} s", retry_after=seconds
+        )
     return principal
 
 

@@ -14,6 +14,7 @@ from service.errors import NotFound, ValidationFailed
 from service.export.registry import UnknownFormat, gather
 from service.http.auth import authenticate
 from service.http.bodies import parse
+from service.http.headers import document_csp, secure_headers
 from service.http.middleware import json_response
 from service.http.queries import (
     ExportQuery,
@@ -183,6 +184,8 @@ async def export_incident(request: web.Request) -> web.Response:
     response = web.Response(
         body=body, content_type=export_format.media_type, charset=export_format.charset
     )
+    if export_format.media_type == "text/html":
+        secure_headers(response, csp=document_csp(body))
     filename = export_format.filename(export)
     if filename is not None:
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -21,8 +21,10 @@ from service.errors import (
     NotFound,
     ProblemError,
     ServiceUnavailable,
+    TooManyRequests,
     validation_problem,
 )
+from service.http.headers import default_no_store
 
 log = structlog.get_logger(__name__)
 
@@ -39,11 +41,14 @@ def problem_response(error: ProblemError) -> web.Response:
         if error.errors is None
         else [ProblemErrorModel(loc=loc, msg=msg) for loc, msg in error.errors],
     )
-    return web.Response(
+    response = web.Response(
         status=error.status,
         body=problem.model_dump_json(exclude_none=True),
         content_type=PROBLEM_JSON,
     )
+    if isinstance(error, TooManyRequests) and error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _from_http_exception(exc: web.HTTPException) -> ProblemError:
@@ -68,14 +73,19 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     try:
         response = await handler(request)
         status = response.status
+        default_no_store(response)
         response.headers["X-Request-ID"] = request_id
         return response
     except web.HTTPException as exc:  # a redirect, passed on by the problems middleware
         status = exc.status
+        default_no_store(exc)
         raise
     except asyncio.CancelledError:
         status = 499  # the client went away before the answer (as nginx counts it)
         raise
+    except ConnectionResetError:  # the client went away while the body was being read
+        status = 499
+        return web.Response(status=499, reason="Client Closed Request")  # to nobody
     finally:
         elapsed = time.perf_counter() - started
         route = _route_name(request)
@@ -112,6 +122,8 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
         if "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]
         return response
+    except ConnectionResetError:
+        raise  # the client is gone: nobody to answer (request_context counts it as 499)
     except TimeoutError:
         log.warning("http.timeout")
         return problem_response(ServiceUnavailable("the database did not answer in time"))

@@ -10,7 +10,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from service import keys
 from service.db.migrate import MigrationError, pending
+from service.errors import NotFound
 from service.http.middleware import json_response
+from service.http.source import client_address, in_networks
 
 routes = web.RouteTableDef()
 
@@ -38,5 +40,11 @@ async def readyz(request: web.Request) -> web.Response:
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
+    """For the configured networks only (a scraper beside the service); 404 to others."""
+    settings = request.app[keys.settings]
+    if not in_networks(
+        client_address(request, settings.trusted_proxies), settings.metrics_networks
+    ):
+        raise NotFound("no such resource")
     body = generate_latest(request.app[keys.metrics].registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -60,6 +60,14 @@ def parse_query(request: web.Request, model: type[Q]) -> Q:
         raise validation_problem(exc, prefix=("query",)) from exc
 
 
+def path_number(raw: str, *, max_digits: int) -> int | None:
+    """A whole number in the path (`/rounds/3`), or None: only the ASCII digits 0-9
+    count (`str.isdigit` also takes `¹` and `٣`, which `int` refuses or reads)."""
+    if raw.isascii() and raw.isdigit() and len(raw) <= max_digits:
+        return int(raw)
+    return None
+
+
 def incident_id(request: web.Request) -> uuid.UUID:
     """The `{id}` of the path; an id that is not a UUID names no incident (404)."""
     raw = request.match_info["id"]

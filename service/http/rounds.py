@@ -11,7 +11,7 @@ from service.errors import NotFound
 from service.http.auth import authenticate
 from service.http.bodies import parse
 from service.http.middleware import json_response
-from service.http.queries import incident_id
+from service.http.queries import incident_id, path_number
 from service.rounds import contacts, repo
 from service.rounds.plan import classify
 
@@ -55,8 +55,8 @@ async def round_picture(request: web.Request) -> web.Response:
     raw = request.match_info["n"]
     async with request.app[keys.pool].acquire() as conn:
         row = await lifecycle.visible(conn, principal, incident_id(request))
-        n = int(raw) if raw.isdigit() and len(raw) <= 9 else 0
-        picture = await repo.round_picture(conn, row.id, n) if n >= 1 else None
+        n = path_number(raw, max_digits=9)
+        picture = await repo.round_picture(conn, row.id, n) if n else None
     if picture is None:
         raise NotFound(f"no closed round {raw!r} in incident {row.id}")
     return json_response(picture)

@@ -20,7 +20,7 @@ from service.clock import iso
 from service.errors import Conflict, Forbidden, NotFound
 from service.http.auth import authenticate
 from service.http.middleware import json_response
-from service.http.queries import parse_query
+from service.http.queries import parse_query, path_number
 from service.outbox import repo
 from service.outbox.backoff import BreakerState
 from service.outbox.repo import OutboxRow
@@ -105,10 +105,11 @@ async def overview(request: web.Request) -> web.Response:
 async def retry(request: web.Request) -> web.Response:
     await _admin(request)
     raw = request.match_info["id"]
-    if not raw.isdigit() or len(raw) > 18:
+    number = path_number(raw, max_digits=18)
+    if number is None:
         raise NotFound(f"no outbox message {raw[:40]!r}")
     async with request.app[keys.pool].acquire() as conn:
-        row = await repo.retry(conn, int(raw), now=request.app[keys.clock].now())
+        row = await repo.retry(conn, number, now=request.app[keys.clock].now())
     if row is None:
         raise NotFound(f"no outbox message {raw}")
     if row.status == "delivered":

@@ -47,7 +47,7 @@ class WebhookChannel:
 
     async def deliver(self, message: OutboxMessage) -> None:
         _, _, sub = message.destination.partition(":")
-        if not sub.isdigit() or len(sub) > 18:
+        if not (sub.isascii() and sub.isdigit()) or len(sub) > 18:
             raise DeliveryFailed(f"no webhook id in {message.destination!r}", permanent=True)
         async with self._pool.acquire() as conn:
             hook = await repo.get_webhook(conn, int(sub))

@@ -10,7 +10,10 @@ import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from service import keys
-from service.errors import Forbidden
+from service.access.principal import Principal
+from service.access.tokens import token_hash
+from service.config import Settings
+from service.errors import Forbidden, TooManyRequests
 from service.http import auth
 from service.http.auth import authenticate
 from service.stream import commands, frames
@@ -28,6 +31,28 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     from_browser = principal.session_id is not None or "Origin" in request.headers
     if from_browser and not auth.same_origin(request, settings.trusted_origins):
         raise Forbidden("streams open only from Lägesbild's own pages", slug="origin")
+    leases = request.app[keys.stream_sockets]
+    lease = await leases.open(await _holder(request))
+    if lease is None:
+        raise TooManyRequests(f"at most {leases.most} open streams at once for one user")
+    try:
+        return await _serve(request, principal, settings)
+    finally:
+        await leases.close(lease)
+
+
+async def _holder(request: web.Request) -> str:
+    """Whose socket it is: the logged-in person's, or the API token's."""
+    token = auth.bearer_token(request)
+    if token is not None:
+        return "token:" + token_hash(token).hex()
+    session = await auth.current_session(request)
+    return f"user:{session.user_id}" if session is not None else "unknown"
+
+
+async def _serve(
+    request: web.Request, principal: Principal, settings: Settings
+) -> web.WebSocketResponse:
     hub = request.app[keys.hub]
     ws = web.WebSocketResponse(
         heartbeat=settings.stream_heartbeat_seconds,

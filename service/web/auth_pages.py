@@ -10,10 +10,13 @@ from urllib.parse import quote
 from aiohttp import web
 
 from service import keys
-from service.access import sessions
+from service.access import login_limits, sessions
+from service.access.login_limits import LoginLimits
 from service.errors import Forbidden, TooManyRequests
 from service.http import auth
 from service.http.auth import current_session
+from service.http.middleware import problem_response
+from service.http.source import client_address
 from service.repo.users import SessionRow
 from service.web.i18n import LANG_COOKIE
 from service.web.render import render
@@ -108,35 +111,48 @@ async def login(request: web.Request) -> web.Response:
         return _login_form(request, email=kept, failed=False, expired=True)
     if not isinstance(email, str) or not isinstance(password, str):
         return _login_form(request, email="", failed=True)
-    clock = request.app[keys.clock]
-    throttle = request.app[keys.login_throttle]
-    address = sessions.normalise_email(email)
-    wait = throttle.wait(address, clock.now())
-    if wait is not None:
-        minutes = max(1, math.ceil(wait.total_seconds() / 60))
-        if "text/html" not in request.headers.get("Accept", ""):
-            raise TooManyRequests(f"too many failed log-ins for this address: wait {minutes} min")
-        response = _login_form(request, email=email[:254], failed=False, throttled=minutes)
-        response.headers["Retry-After"] = str(minutes * 60)
-        return response
+    if not sessions.could_be_email(email):  # refused before any counting or look-up
+        return _login_form(request, email="", failed=True)
+    now = request.app[keys.clock].now()
+    limits = LoginLimits.from_settings(settings)
+    account = sessions.normalise_email(email)
+    address = client_address(request, settings.trusted_proxies)
     async with request.app[keys.pool].acquire() as conn, conn.transaction():
-        user = await sessions.check_password(conn, email, password)
-        if user is None:
-            throttle.failed(address, clock.now())
-            return _login_form(request, email=email[:254], failed=True)
-        throttle.succeeded(address)
-        # A new session at every log-in (never reuse one a browser brought along).
-        old = request.cookies.get(sessions.COOKIE)
-        if old and old.isascii():
-            await sessions.end(conn, old, at=clock.now())
-        lifetime = timedelta(hours=settings.session_lifetime_hours)
-        new = await sessions.start(conn, user.id, at=clock.now(), lifetime=lifetime)
+        wait = await login_limits.wait(conn, limits, account, address, now)
+        user = None if wait else await sessions.check_password(conn, email, password)
+        if wait is None and user is None:
+            await login_limits.failed(conn, limits, account, address, now)
+        if user is not None:
+            await login_limits.succeeded(conn, account, address)
+            # A new session at every log-in (never reuse one a browser brought along).
+            old = request.cookies.get(sessions.COOKIE)
+            if old and old.isascii():
+                await sessions.end(conn, old, at=now)
+            lifetime = timedelta(hours=settings.session_lifetime_hours)
+            new = await sessions.start(conn, user.id, at=now, lifetime=lifetime)
+    if wait is not None:  # throttled: the password was not even checked
+        return _throttled(request, email, wait)
+    if user is None:  # failed: counted above
+        return _login_form(request, email=email[:254], failed=True)
     response = web.HTTPSeeOther(local_path(request.query.get("next")))
     auth.set_cookie(
         response, request, sessions.COOKIE, new.token, max_age=int(lifetime.total_seconds())
     )
     response.del_cookie(sessions.LOGIN_COOKIE, path="/")
     raise response
+
+
+def _throttled(request: web.Request, email: str, wait: timedelta) -> web.Response:
+    """429 with `Retry-After`: a problem for a program, the form again for a person."""
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    minutes = max(1, math.ceil(seconds / 60))
+    if "text/html" not in request.headers.get("Accept", ""):
+        error = TooManyRequests(f"too many failed log-ins: try again in {seconds} s")
+        response = problem_response(error)  # Retry-After below, for the form too
+    else:
+        response = _login_form(request, email=email[:254], failed=False, throttled=minutes)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @routes.post("/logout")

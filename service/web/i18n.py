@@ -30,8 +30,8 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
         "The form had expired. Type the password again and log in.",
     ),
     "login_throttled": (
-        "För många misslyckade inloggningar för den adressen. Försök igen om {minutes} minuter.",
-        "Too many failed log-ins for that address. Try again in {minutes} minutes.",
+        "För många misslyckade inloggningar. Försök igen om {minutes} min.",
+        "Too many failed log-ins. Try again in {minutes} min.",
     ),
     "login_intro": (
         "Logga in med ditt konto för att rapportera eller följa lägesbilden.",

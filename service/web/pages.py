@@ -14,7 +14,7 @@ from service.access.policy import can_activate_in, can_manage
 from service.access.principal import Principal
 from service.domain import lifecycle
 from service.errors import Forbidden, NotFound
-from service.http.queries import incident_id
+from service.http.queries import incident_id, path_number
 from service.repo import incidents, organisations, reports
 from service.repo.incidents import IncidentRow
 from service.repo.users import SessionRow
@@ -294,7 +294,7 @@ async def round_page(request: web.Request, session: SessionRow) -> web.Response:
     reported on time, late (counted as of now) or not at all."""
     row = await _incident(request, session)
     raw = request.match_info["n"]
-    n = int(raw) if raw.isdigit() and len(raw) <= 9 else 0
+    n = path_number(raw, max_digits=9) or 0
     async with request.app[keys.pool].acquire() as conn:
         closed = await rounds_repo.list_rounds(conn, row.id)
         picture = await rounds_repo.round_picture(conn, row.id, n) if n >= 1 else None

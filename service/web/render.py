@@ -1,9 +1,9 @@
-"""Rendering pages: the template environment, the page context and security headers."""
+"""Rendering pages: the template environment and the page context (security headers:
+`service/http/headers.py`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 import aiohttp_jinja2
@@ -12,26 +12,14 @@ from aiohttp import web
 
 from service import keys
 from service.domain.labels import local_time
+from service.http.headers import secure_headers
 from service.repo.users import SessionRow
 from service.web.assets import Assets
 from service.web.i18n import TEXTS, lang_of, translator
-from service.web.throttle import LoginThrottle
-
-# Pages load scripts and styles from this site only; the stream is this site's socket.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
 
 
 def setup(app: web.Application) -> None:
     app[keys.assets] = Assets()
-    settings = app[keys.settings]
-    app[keys.login_throttle] = LoginThrottle(
-        max_failures=settings.login_max_failures,
-        window=timedelta(minutes=settings.login_failure_window_minutes),
-    )
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader("service.web", "templates"),
@@ -72,10 +60,3 @@ def strings(lang: str, prefixes: tuple[str, ...]) -> dict[str, str]:
     """The texts a page's script needs, in the page's language."""
     t = translator("en" if lang == "en" else "sv")
     return {key: t(key) for key in TEXTS if key.startswith(prefixes)}
-
-
-def secure_headers(response: web.StreamResponse) -> None:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Cache-Control"] = "no-cache, private"

@@ -13,6 +13,7 @@ from adapters.edxl import codec, exchange
 from schemas.common import Role
 from schemas.incident import Incident
 from schemas.report import ReportContent, StoredReport
+from service.access.principal import Scope
 from service.clock import FixedClock
 from tests.adapters.edxl_support import assert_valid_de2, needs_de2_schema
 from tests.support import Api, assert_problem, report
@@ -73,11 +74,14 @@ async def _single_envelope(
     )
 
 
-async def _import(api: Api, document: bytes, who: tuple[str, Any]) -> Any:
+async def _import(
+    api: Api, document: bytes, who: tuple[str, Any], scope: Scope | None = None
+) -> Any:
     return await api.call(
         "POST",
         "/api/v1/exchange/edxl",
         as_=who,
+        scope=scope,
         data=document,
         headers={"Content-Type": "application/xml"},
     )
@@ -199,18 +203,18 @@ async def test_repeated_import_stores_nothing_new(api: Api, clock: FixedClock) -
     assert again.body["reports"][0]["report_id"] == first.body["reports"][0]["report_id"]
     assert again.body["reports"][0]["created"] is False
     assert len(await _stored(api, incident["id"], "1442")) == 2
-    expected = str(codec.import_report_id("1442", original["report_id"]))
-    assert first.body["reports"][0]["report_id"] == expected
+    guessable = str(codec.import_report_id("1442", original["report_id"]))
+    assert first.body["reports"][0]["report_id"] != guessable  # keyed with a server secret
 
 
-async def test_an_adapter_imports_for_any_sender_and_attributes_the_report_to_it(
+async def test_an_adapter_imports_for_a_sender_in_its_scope_and_attributes_the_report_to_it(
     api: Api, clock: FixedClock
 ) -> None:
     incident = await api.activate()
     assert (await api.submit(incident["id"], report("1443", **FULL_CONTENT))).status == 201
     original = (await _stored(api, incident["id"], "1443"))[0]
     document = await _single_envelope(api, incident, original, clock)
-    reply = await _import(api, document, ("MSB", "adapter"))
+    reply = await _import(api, document, ("MSB", "adapter"), Scope(county="14"))
     assert reply.status == 201, reply.body
     assert reply.body["reports"][0]["organisation"] == "1443"
     assert reply.body["reports"][0]["submitted_by"].endswith("(EDXL)")
@@ -297,3 +301,54 @@ async def test_the_schema_check_catches_a_broken_envelope(api: Api) -> None:
     broken = reply.body.replace(">Exercise<", ">Bogus<").encode()
     with pytest.raises(AssertionError):
         assert_valid_de2(broken)
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        None,  # no scope (every token made before scopes): its own organisation alone
+        Scope(county="13"),
+        Scope(organisations=frozenset({"1442", "1444"})),
+    ],
+)
+async def test_an_adapter_token_cannot_import_for_a_sender_outside_its_scope(
+    api: Api, clock: FixedClock, scope: Scope | None
+) -> None:
+    incident = await api.activate()
+    assert (await api.submit(incident["id"], report("1443", **FULL_CONTENT))).status == 201
+    original = (await _stored(api, incident["id"], "1443"))[0]
+    document = await _single_envelope(api, incident, original, clock)
+    reply = await _import(api, document, ("MSB", "adapter"), scope)
+    assert_problem(reply, 403, "wrong-organisation")
+    assert len(await _stored(api, incident["id"], "1443")) == 1
+
+
+async def test_an_adapter_token_scoped_to_organisations_imports_for_those(
+    api: Api, clock: FixedClock
+) -> None:
+    incident = await api.activate()
+    assert (await api.submit(incident["id"], report("1443", **FULL_CONTENT))).status == 201
+    original = (await _stored(api, incident["id"], "1443"))[0]
+    document = await _single_envelope(api, incident, original, clock)
+    scope = Scope(organisations=frozenset({"1443"}))
+    assert (await _import(api, document, ("LST-14", "adapter"), scope)).status == 201
+
+
+async def test_a_reporter_cannot_claim_the_id_of_another_organisations_future_import(
+    api: Api, clock: FixedClock
+) -> None:
+    incident = await api.activate()
+    assert (await api.submit(incident["id"], report("1443", **FULL_CONTENT))).status == 201
+    original = (await _stored(api, incident["id"], "1443"))[0]
+    document = await _single_envelope(api, incident, original, clock)
+    # The envelope's message id is public (it is the report id in the export); the id its
+    # import would get, derived the way anyone can compute, is taken first by 1442.
+    guessed = str(codec.import_report_id("1443", original["report_id"]))
+    claimed = await api.submit(incident["id"], {**report("1442"), "report_id": guessed})
+    assert claimed.status == 201
+    imported = await _import(api, document, ("1443", "reporter"))
+    assert imported.status == 201, imported.body
+    again = await _import(api, document, ("1443", "reporter"))
+    assert again.status == 200
+    assert again.body["reports"][0]["report_id"] == imported.body["reports"][0]["report_id"]
+    assert imported.body["reports"][0]["report_id"] != guessed

@@ -20,6 +20,7 @@ from adapters.wis.channel import wis_channel
 from adapters.wis.client import NodeClient
 from adapters.wis.mock import Actor, Store, create_mock_app, store_of
 from service import keys
+from service.access.principal import Scope
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
@@ -28,7 +29,7 @@ from service.outbox.channel import Channel, DeliveryFailed
 from service.outbox.repo import OutboxMessage
 from service.repo import events, incidents
 from tests.settings import with_changes
-from tests.support import Api, assert_problem, report, served
+from tests.support import Api, Who, assert_problem, report, served
 
 NODE_TOKEN = "node-token-lagesbild"
 TOKEN_1443 = "node-token-1443"
@@ -318,7 +319,8 @@ async def test_answers_entered_on_the_node_become_reports_in_the_picture(
         as_=("LST-14", "viewer"),
     )
     (stored,) = history.body["reports"]
-    assert stored["report_id"] == str(mapping.report_id_for_answer(stored_answer["id"]))
+    # Not the id anyone could derive from the node's answer id (a reporter could take it).
+    assert stored["report_id"] != str(mapping.report_id_for_answer(stored_answer["id"]))
     assert stored["submitted_by"] == "WIS-nod: Bollebygd"  # SCB 1443, from Lägesbild's list
     assert stored["situation"] == "Träd över vägar"
     assert stored["measures_taken"] == ["Röjning", "Omledning av trafik"]
@@ -474,17 +476,32 @@ async def test_a_node_may_push_an_answer_with_an_adapter_token(
     path = "/api/v1/exchange/wis/answers"
     assert_problem(await api.call("POST", path, json_body=answer), 401)
     assert_problem(await api.call("POST", path, as_=("1443", "reporter"), json_body=answer), 403)
-    first = await api.call("POST", path, as_=("MSB", "adapter"), json_body=answer)
+    node_token: Who = ("MSB", "adapter")
+    county = Scope(county="14")  # the node speaks for the county's actors
+    elsewhere_node = Scope(organisations=frozenset({"1442"}))
+    assert_problem(
+        await api.call("POST", path, as_=node_token, json_body=answer), 403, "wrong-organisation"
+    )  # a token without a scope speaks for its own organisation alone
+    assert_problem(
+        await api.call("POST", path, as_=node_token, scope=elsewhere_node, json_body=answer),
+        403,
+        "wrong-organisation",
+    )
+    first = await api.call("POST", path, as_=node_token, scope=county, json_body=answer)
     assert first.status == 201, first.body
     assert first.body["organisation"] == "1443"
     assert first.body["sectors"] == [{"sector": "other", "status": "none", "text": ""}]
-    again = await api.call("POST", path, as_=("MSB", "adapter"), json_body=answer)
+    again = await api.call("POST", path, as_=node_token, scope=county, json_body=answer)
     assert again.status == 200
     assert again.body["report_id"] == first.body["report_id"]
     on_behalf = {**answer, "inlagd_av": "lagesbild", "id": "other"}
-    assert_problem(await api.call("POST", path, as_=("MSB", "adapter"), json_body=on_behalf), 422)
+    assert_problem(
+        await api.call("POST", path, as_=node_token, scope=county, json_body=on_behalf), 422
+    )
     elsewhere = {**answer, "yta": str(uuid.uuid4()), "id": "elsewhere"}
-    assert_problem(await api.call("POST", path, as_=("MSB", "adapter"), json_body=elsewhere), 404)
+    assert_problem(
+        await api.call("POST", path, as_=node_token, scope=county, json_body=elsewhere), 404
+    )
     # Not sent back to the node: the only outbox message is the activation.
     assert [m.kind for m in await outbox(dsn)] == ["incident.activated"]
 

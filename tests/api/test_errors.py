@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -782,3 +783,77 @@ async def test_nul_in_a_query_and_numbers_beyond_bigint_are_422(api: Api) -> Non
     assert_problem(nul, 422, "validation", loc=["query", "organisation"])
     huge = await api.call("GET", f"{base}/log?since=99999999999999999999", as_=DUTY)
     assert_problem(huge, 422, "validation", loc=["query", "since"])
+
+
+# --- inputs that once made a 500 ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("number", ["¹", "²³", "٣", "𝟗", "1²"])
+async def test_unicode_digits_in_a_round_number_are_404(api: Api, number: str) -> None:
+    incident = await api.activate()
+    reply = await api.call(
+        "GET",
+        f"/api/v1/incidents/{incident['id']}/rounds/{number}/picture",
+        as_=("LST-14", "viewer"),
+    )
+    assert_problem(reply, 404)
+
+
+@pytest.mark.parametrize("number", ["¹", "²³", "٣", "𝟗"])
+async def test_unicode_digits_in_an_outbox_id_are_404(api: Api, number: str) -> None:
+    reply = await api.call("POST", f"/api/v1/outbox/{number}/retry", as_=("LST-14", "admin"))
+    assert_problem(reply, 404)
+
+
+async def _requests_with_status(api: Api, status: str) -> float:
+    reply = await api.call("GET", "/metrics")
+    total = 0.0
+    for line in str(reply.body).splitlines():
+        if line.startswith("lagesbild_http_requests_total{") and f'status="{status}"' in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/api/v1/incidents/{id}/reports", "application/json"),
+        ("/login", "application/x-www-form-urlencoded"),
+    ],
+)
+async def test_a_client_that_disconnects_in_the_middle_of_the_body_is_no_500(
+    app: web.Application, dsn: str, path: str, content_type: str
+) -> None:
+    # Served as `lagesbild serve` serves (no handler cancellation, unlike TestServer).
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with Api(f"http://127.0.0.1:{port}", dsn) as api:
+            incident = await api.activate()
+            token = await api.token("1442", "reporter")
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(
+                (
+                    f"POST {path.format(id=incident['id'])} HTTP/1.1\r\n"
+                    f"Host: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{port}\r\n"
+                    f"Authorization: Bearer {token}\r\nContent-Type: {content_type}\r\n"
+                    "Content-Length: 5000\r\n\r\n"
+                    '{"report_id": "'
+                ).encode()
+            )
+            await writer.drain()
+            writer.close()
+            await writer.wait_closed()
+            for _ in range(500):  # until the server has finished with the request (counted)
+                if await _requests_with_status(api, "499") + await _requests_with_status(
+                    api, "500"
+                ):
+                    break
+                await asyncio.sleep(0.02)
+            assert await _requests_with_status(api, "500") == 0
+            assert await _requests_with_status(api, "499") == 1
+    finally:
+        await runner.cleanup()

@@ -85,3 +85,29 @@ async def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(api: Api) -> No
     )
     rows = list(csv.DictReader(io.StringIO(str(reply.body).lstrip("\ufeff"))))
     assert rows[0]["situation"] == '\'=HYPERLINK("http://example.invalid","klicka")'
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+async def test_csv_cells_start_no_formula_whether_split_on_comma_or_semicolon(api: Api) -> None:
+    incident = await api.activate()
+    await api.submit(
+        incident["id"],
+        report(
+            "1442",
+            situation="Lugnt;=cmd|' /C calc'!A0",
+            public_information='Se webben,=HYPERLINK("http://example.invalid");"@SUM(1)',
+            measures_taken=["Stab; +1 person", 'Tält,"-2+3'],
+        ),
+    )
+    reply = await api.call(
+        "GET", f"/api/v1/incidents/{incident['id']}/export?format=csv", as_=VIEWER
+    )
+    text = str(reply.body).lstrip("\ufeff")
+    for delimiter in (",", ";"):
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            for cell in row:
+                assert not cell.lstrip(' "').startswith(FORMULA_START), (delimiter, cell)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["situation"] == "Lugnt;'=cmd|' /C calc'!A0"  # the text is kept, defused

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 import uuid
 
@@ -9,11 +11,14 @@ import asyncpg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from service.app import create_app
+from service.clock import FixedClock
 from service.config import Settings
 from service.db.migrate import pending, shipped_migrations
 from tests.database import PgServer
 from tests.logcapture import log_lines, use_json_logs
-from tests.support import Api, report
+from tests.settings import with_changes
+from tests.support import T0, Api, report, served
 
 SHIPPED = [f"{migration.version:04d}_{migration.name}" for migration in shipped_migrations()]
 
@@ -201,3 +206,55 @@ async def test_logs_never_contain_tokens_cookies_or_report_bodies(
     assert any(entry.get("request_id") == request_id for entry in requests), requests
     for secret in (reporter, viewer, unknown_token, secret_text):
         assert secret not in everything
+
+
+@pytest.mark.usefixtures("restore_logging")
+async def test_a_header_over_8_kb_is_refused_without_its_value_in_the_log(
+    api: Api, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    use_json_logs(settings)
+    caplog.set_level(logging.DEBUG)
+    host, _, port = api.base.removeprefix("http://").partition(":")
+    secrets = {"Cookie": "session=lgb_" + "c" * 9000, "Authorization": "Bearer lgb_" + "b" * 9000}
+    for header, value in secrets.items():
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            f"GET /api/v1/incidents HTTP/1.1\r\nHost: x\r\n{header}: {value}\r\n\r\n".encode()
+        )
+        await writer.drain()
+        answer = await reader.read()
+        writer.close()
+        assert answer.startswith(b"HTTP/1.0 400"), answer[:100]
+    assert any(r.name == "aiohttp.server" for r in caplog.records), (
+        caplog.text
+    )  # logged, so the check means something
+    for value in secrets.values():
+        assert value[:40] not in caplog.text
+        assert value.split("=")[-1][4:20] not in caplog.text
+
+
+async def _metrics_as(settings: Settings, dsn: str, headers: dict[str, str] | None = None) -> int:
+    async with served(create_app(settings, dsn=dsn, clock=FixedClock(T0)), dsn) as api:
+        return (await api.call("GET", "/metrics", headers=headers)).status
+
+
+async def test_metrics_are_served_to_the_configured_networks_only(
+    settings: Settings, dsn: str
+) -> None:
+    assert await _metrics_as(settings, dsn) == 200  # the default: this host
+    elsewhere = with_changes(settings, metrics_networks=["10.0.0.0/8"])
+    assert await _metrics_as(elsewhere, dsn) == 404
+
+
+async def test_metrics_through_a_trusted_proxy_count_the_client_not_the_proxy(
+    settings: Settings, dsn: str
+) -> None:
+    behind_proxy = with_changes(settings, trusted_proxies=["127.0.0.0/8"])
+    outsider = {"X-Forwarded-For": "203.0.113.9"}
+    assert await _metrics_as(behind_proxy, dsn, outsider) == 404
+    # An outsider that names a local address itself is not believed.
+    assert (
+        await _metrics_as(behind_proxy, dsn, {"X-Forwarded-For": "127.0.0.1, 203.0.113.9"}) == 404
+    )
+    # Without trusting the proxy, its header means nothing.
+    assert await _metrics_as(settings, dsn, outsider) == 200

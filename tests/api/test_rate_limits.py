@@ -1,0 +1,76 @@
+"""API requests per token: 429 with Retry-After past the bucket, one bucket per token
+shared by every instance (it lives in PostgreSQL)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from service.access.rate import Bucket, RateLimit, take
+from service.app import create_app
+from service.clock import FixedClock
+from service.config import Settings
+from service.repo import rate as rate_repo
+from tests.settings import suite_settings, with_changes
+from tests.support import T0, Api, Who, assert_problem, served
+
+VIEWER: Who = ("LST-14", "viewer")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return with_changes(suite_settings(tmp_path), api_rate_per_second=1.0, api_rate_burst=3)
+
+
+async def test_a_token_past_its_burst_gets_429_with_retry_after_until_it_refills(
+    api: Api, clock: FixedClock
+) -> None:
+    for _ in range(3):
+        assert (await api.call("GET", "/api/v1/incidents", as_=VIEWER)).status == 200
+    refused = await api.call("GET", "/api/v1/incidents", as_=VIEWER)
+    assert_problem(refused, 429, "too-many-requests")
+    assert refused.headers["Retry-After"] == "1"
+    # Another token has a bucket of its own.
+    assert (await api.call("GET", "/api/v1/incidents", as_=("1442", "viewer"))).status == 200
+    clock.set(clock.now() + timedelta(seconds=1))
+    assert (await api.call("GET", "/api/v1/incidents", as_=VIEWER)).status == 200
+    assert (await api.call("GET", "/api/v1/incidents", as_=VIEWER)).status == 429
+
+
+async def test_every_instance_draws_from_the_same_bucket(
+    api: Api, settings: Settings, dsn: str, clock: FixedClock
+) -> None:
+    token = await api.token(*VIEWER)
+    async with served(create_app(settings, dsn=dsn, clock=clock), dsn) as other:
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert (await api.call("GET", "/api/v1/incidents", headers=bearer)).status == 200
+        assert (await other.call("GET", "/api/v1/incidents", headers=bearer)).status == 200
+        assert (await api.call("GET", "/api/v1/incidents", headers=bearer)).status == 200
+        assert (await other.call("GET", "/api/v1/incidents", headers=bearer)).status == 429
+
+
+async def test_the_stored_bucket_follows_the_rule_and_full_ones_are_forgotten(dsn: str) -> None:
+    limit = RateLimit(rate=2.0, burst=5)
+    rng = random.Random(7)
+    conn = await asyncpg.connect(dsn)
+    try:
+        expected: Bucket | None = None
+        now = T0
+        for _ in range(200):
+            now += timedelta(seconds=rng.choice([0, 0, 0.1, 0.3, 0.5, 2]))
+            stored = await rate_repo.take(conn, b"token", limit, now)
+            expected, wait = take(limit, expected, now)
+            assert (stored is None) == (wait is not None)
+            if stored is not None:
+                assert stored.tokens == pytest.approx(expected.tokens)
+            else:
+                expected = await rate_repo.peek(conn, b"token")
+        await rate_repo.take(conn, b"other", limit, now)
+        await rate_repo.take(conn, b"late", limit, now + timedelta(seconds=10))  # prunes
+        assert await conn.fetchval("SELECT count(*) FROM api_rate_buckets") == 1
+    finally:
+        await conn.close()
