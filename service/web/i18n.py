@@ -137,6 +137,22 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
         "Number of municipalities per impact level in each sector, from activation until now.",
     ),
     "js.history": ("Visa rapporthistorik för", "Show report history for"),
+    "js.map": ("Karta", "Map"),
+    "js.map_label": ("Karta över påverkan per kommun", "Map of impact per municipality"),
+    "js.counties_map_label": ("Karta över påverkan per län", "Map of impact per county"),
+    "js.map_help": (
+        "Siffran i varje kommun är påverkansgraden. Välj en kommun för dess rapporthistorik.",
+        "The digit in each municipality is its impact level. Choose one for its report history.",
+    ),
+    "js.map_not_taking_part": ("Deltar inte", "Not taking part"),
+    "js.map_impact": ("påverkan", "impact"),
+    "js.axis_time": ("Tid", "Time"),
+    "js.deadline_mark": ("Streckad linje: rapporteringstid", "Dashed line: reporting deadline"),
+    "js.chart_table": (
+        "{sector}: antal kommuner per påverkansgrad över tid",
+        "{sector}: number of municipalities per impact level over time",
+    ),
+    "js.at_time": ("Tidpunkt", "Time"),
     "js.none": ("Ingen", "None"),
     "js.of": ("av", "of"),
     "js.past_deadline": (
