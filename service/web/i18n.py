@@ -146,6 +146,9 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     ),
     "js.map_not_taking_part": ("Deltar inte", "Not taking part"),
     "js.map_impact": ("påverkan", "impact"),
+    "js.map_last_report": ("senaste rapport", "last report"),
+    "js.map_never": ("ingen rapport", "no report"),
+    "js.map_overdue": ("försenad", "overdue"),
     "js.axis_time": ("Tid", "Time"),
     "js.deadline_mark": ("Streckad linje: rapporteringstid", "Dashed line: reporting deadline"),
     "js.chart_table": (

@@ -148,9 +148,10 @@ def _segment_dist2(p: Point, a: Point, b: Point) -> float:
 
 
 def _ring_area(ring: Ring) -> float:
-    return abs(
-        sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(ring, ring[1:] + ring[:1], strict=True))
-    ) / 2
+    return (
+        abs(sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(ring, ring[1:] + ring[:1], strict=True)))
+        / 2
+    )
 
 
 def _inside(point: Point, rings: list[Ring]) -> bool:
@@ -237,9 +238,12 @@ def _draw(geometries: list[dict[str, Any]]) -> MapShape:
                 biggest = (area, rings)
         x, y, r = _label_point(biggest[1])
         properties = geometry["properties"]
-        areas.append(Area(properties["code"], properties["name"], _path(paths), round(x), round(y), round(r)))
+        areas.append(
+            Area(properties["code"], properties["name"], _path(paths), round(x), round(y), round(r))
+        )
     return MapShape(
-        width=math.ceil((max(xs) - left) * scale), height=math.ceil((max(ys) - top) * scale),
+        width=math.ceil((max(xs) - left) * scale),
+        height=math.ceil((max(ys) - top) * scale),
         areas=tuple(areas),
     )
 

@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, ViewportSize, expect
 
-from tests.browser.conftest import PHONE, People
+from tests.browser.conftest import PHONE, WALL, People
 from tests.browser.support import SHOTS, shoot
 from tests.support import Api, report
 
-WALL: ViewportSize = {"width": 1920, "height": 1080}
 CLS_GOAL = 0.05
 DATA = Path(__file__).resolve().parents[2] / "service" / "data" / "municipalities.csv"
 

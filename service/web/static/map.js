@@ -22,8 +22,8 @@ const LEVEL_CLASSES = Object.keys(DIGITS).map((level) => `lvl-${level}`);
 // The accessible name of one area that takes part.
 export function areaName(name, { impact = "unknown", at = null, overdue = false } = {}) {
   const level = `${t(`impact.${impact}`)} ${t("js.map_impact")}`;
-  const last = at ? `${t("js.last_report")} ${localTime(at)}` : t("js.never");
-  return `${name}: ${level}, ${last}${overdue ? `, ${t("js.overdue")}` : ""}`;
+  const last = at ? `${t("js.map_last_report")} ${localTime(at)}` : t("js.map_never");
+  return `${name}: ${level}, ${last}${overdue ? `, ${t("js.map_overdue")}` : ""}`;
 }
 
 export function paintMap(svg, areas) {
