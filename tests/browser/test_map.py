@@ -119,7 +119,9 @@ async def test_a_municipality_is_reached_by_keyboard_and_opens_its_history(
     focused = page.locator("#map a.area:focus")
     await expect(focused).to_have_count(1)
     name = await focused.get_attribute("aria-label")
-    assert name and ": " in name and "påverkan" in name, name
+    assert name is not None
+    assert ": " in name, name
+    assert "påverkan" in name, name
     code = await focused.get_attribute("data-code")
     await expect(page.locator("#map .focus-ring")).to_have_attribute("href", f"#map-{code}")
     await shoot(page, "dashboard-map-focus", of=page.locator(".map-panel"))
@@ -136,7 +138,8 @@ async def test_the_map_reads_on_a_phone(people: People, api: Api) -> None:
     page, _ = await _dashboard(people, api, viewport=PHONE)
     await expect(page.locator("#map .marks text[data-code='1442']")).to_have_text("3")
     box = await page.locator("#map").bounding_box()
-    assert box is not None and box["width"] <= PHONE["width"]
+    assert box is not None
+    assert box["width"] <= PHONE["width"]
     await shoot(page, "dashboard-map-phone")
     await assert_accessible(page)
 
@@ -184,7 +187,8 @@ async def test_the_charts_have_a_time_axis_deadline_marks_and_tables(
 PAGE = """<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>Län</title>
 <link rel="stylesheet" href="{{ asset('app.css') }}"></head><body><main>
 <h1>Län</h1>
-{{ area_map(shape, "counties", t("js.counties_map_label"), href="/national#county-{code}", active=active) }}
+{{ area_map(shape, "counties", t("js.counties_map_label"),
+            href="/national#county-{code}", active=active) }}
 {{ map_legend(with_out=false) }}
 <script type="application/json" id="boot">{{ boot|tojson }}</script>
 <script type="module">
@@ -215,7 +219,13 @@ async def counties_page() -> AsyncIterator[str]:
             asset=assets.url,
             boot={
                 "strings": {
-                    k: t(k) for k in ("js.map_impact", "js.map_last_report", "js.map_never", "js.map_overdue")
+                    k: t(k)
+                    for k in (
+                        "js.map_impact",
+                        "js.map_last_report",
+                        "js.map_never",
+                        "js.map_overdue",
+                    )
                 }
                 | {
                     f"impact.{level}": t(f"impact.{level}")

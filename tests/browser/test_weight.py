@@ -22,8 +22,8 @@ from service.access import sessions
 from service.clock import SystemClock
 from service.repo import users
 from tests.browser.conftest import DESK, PHONE, People
-from tests.browser.test_layout import busy_incident
 from tests.browser.support import SHOTS
+from tests.browser.test_layout import busy_incident
 from tests.support import Api
 
 FIRST_LOAD_LIMIT = 150 * 1024
@@ -107,7 +107,9 @@ async def test_report_page_is_light_on_first_load_and_lighter_after(
         await page.wait_for_load_state("networkidle")
         later = proxy.received
 
-    _write_weight(f"report page, first load: {first} bytes\nreport page, later load: {later} bytes\n")
+    _write_weight(
+        f"report page, first load: {first} bytes\nreport page, later load: {later} bytes\n"
+    )
     assert first <= FIRST_LOAD_LIMIT, first
     assert later <= LATER_LOAD_LIMIT, later
 

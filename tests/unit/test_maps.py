@@ -58,7 +58,8 @@ def test_paths_and_marks_lie_inside_the_viewbox() -> None:
             points = _points(area.d)
             assert len(points) >= 3, area.code
             assert all(0 <= x <= shape.width and 0 <= y <= shape.height for x, y in points)
-            assert 0 <= area.x <= shape.width and 0 <= area.y <= shape.height
+            assert 0 <= area.x <= shape.width
+            assert 0 <= area.y <= shape.height
             assert area.r > 0, area.code
 
 
