@@ -5,6 +5,8 @@ own (as the national page uses it)."""
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -168,7 +170,16 @@ async def test_the_charts_have_a_time_axis_deadline_marks_and_tables(
     await expect(energy.locator("figcaption")).to_have_text("El och värme")
     # deadlines: the closed round's and the next one, where they fall in the chart's span
     await expect(energy.locator("line.deadline")).not_to_have_count(0)
-    await expect(energy.locator("text.axis-label")).not_to_have_count(0)
+    await expect(energy.locator("text.axis-label.time").first).to_have_text(
+        re.compile(r"^\d\d:\d\d$")
+    )
+    # over a day: round hours, and the date at midnight, in Stockholm time
+    ticks = await page.evaluate(
+        """import("/static/timeline.js").then(({ timeTicks }) =>
+             timeTicks(Date.parse("2026-11-22T13:10:00+01:00"), Date.parse("2026-11-23T15:00:00+01:00"))
+               .map((tick) => tick.label))"""
+    )
+    assert ticks == ["18:00", "23 nov.", "06:00", "12:00"], ticks
     table = energy.locator("table.chart-table")
     await expect(table.locator("caption")).to_have_text(
         "El och värme: antal kommuner per påverkansgrad över tid"

@@ -39,7 +39,8 @@ function localMinutes(ms) {
   return hour * 60 + minute;
 }
 
-// Ticks at round Stockholm times between start and end, at most about five.
+// Ticks at round Stockholm times between start and end (ms), at most about five:
+// [{at, label}], the label "14:00", or the date ("23 nov.") at midnight.
 export function timeTicks(start, end) {
   const span = Math.max(end - start, MINUTE);
   const step = STEPS.find((s) => span / s <= 5) || STEPS[STEPS.length - 1];
@@ -99,7 +100,13 @@ export function drawTimeline(container, points, sectors, deadlines = []) {
     for (const tick of ticks) {
       chart.append(
         svg("line", { x1: x(tick.at), x2: x(tick.at), y1: bottomY, y2: bottomY + 4, class: "axis" }),
-        svg("text", { x: x(tick.at), y: H - 8, class: "axis-label middle" }, tick.label),
+        svg("text", { x: x(tick.at), y: H - 8, class: "axis-label time middle" }, tick.label),
+      );
+    }
+    if (ticks.length < 2) { // a short span: its start and end, so that the axis says when
+      chart.append(
+        svg("text", { x: LEFT, y: H - 8, class: "axis-label time start" }, clockParts.format(new Date(start))),
+        svg("text", { x: W - RIGHT, y: H - 8, class: "axis-label time end" }, clockParts.format(new Date(end))),
       );
     }
     const figure = document.createElement("figure");
