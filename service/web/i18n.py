@@ -149,6 +149,10 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     "js.map_last_report": ("senaste rapport", "last report"),
     "js.map_never": ("ingen rapport", "no report"),
     "js.map_overdue": ("försenad", "overdue"),
+    "js.map_coverage": (
+        "{received} av {expected} har rapporterat, {overdue} försenade",
+        "{received} of {expected} have reported, {overdue} overdue",
+    ),
     "js.axis_time": ("Tid", "Time"),
     "js.deadline_mark": ("Streckad linje: rapporteringstid", "Dashed line: reporting deadline"),
     "js.chart_table": (

@@ -6,7 +6,6 @@ own (as the national page uses it)."""
 from __future__ import annotations
 
 import re
-
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +18,7 @@ from service import keys
 from service.web import maps
 from service.web.assets import Assets
 from service.web.i18n import translator
+from service.web.render import strings
 from tests.browser.conftest import PHONE, WALL, People, session_loop
 from tests.browser.support import assert_accessible, shoot
 from tests.support import PARTICIPANTS, Api, report
@@ -176,8 +176,8 @@ async def test_the_charts_have_a_time_axis_deadline_marks_and_tables(
     # over a day: round hours, and the date at midnight, in Stockholm time
     ticks = await page.evaluate(
         """import("/static/timeline.js").then(({ timeTicks }) =>
-             timeTicks(Date.parse("2026-11-22T13:10:00+01:00"), Date.parse("2026-11-23T15:00:00+01:00"))
-               .map((tick) => tick.label))"""
+             timeTicks(Date.parse("2026-11-22T13:10:00+01:00"),
+                       Date.parse("2026-11-23T15:00:00+01:00")).map((tick) => tick.label))"""
     )
     assert ticks == ["18:00", "23 nov.", "06:00", "12:00"], ticks
     table = energy.locator("table.chart-table")
@@ -203,8 +203,9 @@ PAGE = """<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>Län
 {{ map_legend(with_out=false) }}
 <script type="application/json" id="boot">{{ boot|tojson }}</script>
 <script type="module">
-import { paintMap } from "{{ asset('map.js') }}";
+import { paintMap, areasOfCounties } from "{{ asset('map.js') }}";
 window.paintMap = (areas) => paintMap(document.getElementById("counties"), areas);
+window.paintCounties = (counties) => window.paintMap(areasOfCounties(counties));
 document.body.dataset.ready = "1";
 </script></main></body></html>"""
 
@@ -228,28 +229,7 @@ async def counties_page() -> AsyncIterator[str]:
             active=shape.codes(),
             t=t,
             asset=assets.url,
-            boot={
-                "strings": {
-                    k: t(k)
-                    for k in (
-                        "js.map_impact",
-                        "js.map_last_report",
-                        "js.map_never",
-                        "js.map_overdue",
-                    )
-                }
-                | {
-                    f"impact.{level}": t(f"impact.{level}")
-                    for level in (
-                        "none",
-                        "moderate",
-                        "significant",
-                        "serious",
-                        "critical",
-                        "unknown",
-                    )
-                }
-            },
+            boot={"strings": strings("sv", ("js.map", "impact."))},
         )
         return web.Response(text=html, content_type="text/html")
 
@@ -296,3 +276,16 @@ async def test_the_counties_map_paints_each_county_by_its_level(
     assert "counties-critical" in fill, fill
     await shoot(page, "counties-map")
     await assert_accessible(page)
+    # the national roll-up's counties, as GET /api/v1/national gives them
+    await page.evaluate(
+        """paintCounties({
+             "14": {impact: "serious", reporting: {expected: 49, received: 40, overdue: 9}},
+             "25": {impact: "none", reporting: {expected: 14, received: 14, overdue: 0}}})"""
+    )
+    await expect(vg).to_have_class("area lvl-serious is-overdue")
+    await expect(vg).to_have_attribute(
+        "aria-label",
+        "Västra Götalands län: Allvarlig påverkan, 40 av 49 har rapporterat, 9 försenade",
+    )
+    await expect(page.locator("#counties .marks text[data-code='25']")).to_have_text("0")
+    await expect(page.locator("#counties .area.out")).to_have_count(19)

@@ -5,8 +5,10 @@
 // Colour is never the only signal. Areas are links (Enter and a click open their page);
 // a focused or hovered area gets a ring drawn above its neighbours.
 //
-//   paintMap(svg, areas)   areas: {code: {impact, at, overdue}}; an area not in it does
-//                          not take part (faded, no link, hidden from screen readers).
+//   paintMap(svg, areas)   areas: {code: {impact, at, overdue, note}}; an area not in it
+//                          does not take part (faded, no link, hidden from screen readers).
+//   areasOfCounties(counties) the national roll-up's counties, for paintMap on the
+//                          counties map (maps.counties_map(), macro area_map).
 //   updateMap(svg, picture) an incident's picture (live, or as it stood at a moment):
 //                          its organisations onto the county map. The dashboard calls
 //                          it with every picture from the stream; a time control may
@@ -19,9 +21,11 @@ import { t, localTime } from "./common.js";
 export const DIGITS = { none: "0", moderate: "1", significant: "2", serious: "3", critical: "4", unknown: "?" };
 const LEVEL_CLASSES = Object.keys(DIGITS).map((level) => `lvl-${level}`);
 
-// The accessible name of one area that takes part.
-export function areaName(name, { impact = "unknown", at = null, overdue = false } = {}) {
+// The accessible name of one area that takes part: its level, then its `note` if it has
+// one (a county's coverage), else its last report (and whether it is overdue).
+export function areaName(name, { impact = "unknown", at = null, overdue = false, note = null } = {}) {
   const level = `${t(`impact.${impact}`)} ${t("js.map_impact")}`;
+  if (note) return `${name}: ${level}, ${note}`;
   const last = at ? `${t("js.map_last_report")} ${localTime(at)}` : t("js.map_never");
   return `${name}: ${level}, ${last}${overdue ? `, ${t("js.map_overdue")}` : ""}`;
 }
@@ -72,6 +76,19 @@ export function areasOf(picture) {
     at: entry.received_at || null,
     overdue: Boolean(entry.overdue) || overdue.has(code),
   }]));
+}
+
+// The counties of the national roll-up (`counties` of one part of GET /api/v1/national
+// or of the `national` topic: {code: {impact, reporting: {expected, received, overdue}}})
+// as paintMap wants them; a county with no incident is not in it, and is drawn faded.
+export function areasOfCounties(counties) {
+  return Object.fromEntries(Object.entries(counties || {}).map(([code, county]) => {
+    const reporting = county.reporting || {};
+    const note = t("js.map_coverage")
+      .replace("{received}", reporting.received ?? 0).replace("{expected}", reporting.expected ?? 0)
+      .replace("{overdue}", reporting.overdue ?? 0);
+    return [code, { impact: county.impact || "unknown", overdue: (reporting.overdue || 0) > 0, note }];
+  }));
 }
 
 export function updateMap(svg, picture) {
