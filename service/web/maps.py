@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -87,7 +87,7 @@ def _polygons(geometry: dict[str, Any]) -> list[list[list[int]]]:
     return polygons
 
 
-def _projection(geometries: list[dict[str, Any]]) -> Any:
+def _projection(geometries: list[dict[str, Any]]) -> tuple[Callable[[Point], Point], set[int]]:
     arcs = _arcs()
     used = {a if a >= 0 else ~a for g in geometries for p in _polygons(g) for r in p for a in r}
     lons = [lon for a in used for lon, _ in arcs[a]]

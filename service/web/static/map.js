@@ -55,17 +55,21 @@ export function paintMap(svg, areas) {
       node.classList.add(`lvl-${impact}`);
     }
     node.classList.toggle("is-overdue", Boolean(area.overdue));
-    if (href) node.setAttribute("href", href.replace("{code}", code));
-    else { node.setAttribute("tabindex", "0"); node.setAttribute("role", "img"); }
+    // attributes are written only when they change: a frame touches what it changed
+    if (href) set(node, "href", href.replace("{code}", code));
+    else { set(node, "tabindex", "0"); set(node, "role", "img"); }
     node.removeAttribute("aria-hidden");
-    const label = areaName(node.dataset.name || code, area);
-    if (node.getAttribute("aria-label") !== label) node.setAttribute("aria-label", label);
+    set(node, "aria-label", areaName(node.dataset.name || code, area));
     if (mark && mark.dataset.level !== impact) {
       mark.textContent = DIGITS[impact];
       mark.dataset.level = impact;
     }
   }
   watchFocus(svg);
+}
+
+function set(node, name, value) {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
 }
 
 // The municipalities of an incident's picture, as paintMap wants them.
