@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -204,7 +205,8 @@ async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
             "incident": incident,
             "exercise": row.exercise,
             "sectors": SECTORS,
-            "map": maps.county_map(row.county, row.participants),
+            # drawn off the event loop: the first map of a county takes a moment, then is kept
+            "map": await asyncio.to_thread(maps.county_map, row.county, row.participants),
             # the matrix's rows before the snapshot fills them: its height is kept
             "placeholders": sorted(
                 ((code, names.get(code, code)) for code in row.participants),
