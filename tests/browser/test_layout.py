@@ -93,6 +93,9 @@ async def test_dashboard_does_not_shift_while_the_stream_fills_it(
     incident_id = await (busy_incident(api) if incident == "busy" else late_incident(api, app))
     viewer = await people.make("LST-14", "viewer")
     page = await people.login(viewer, viewport)
+    # the placeholder rows have the matrix's columns, no more
+    cells = await _placeholder_cells(page, f"{people.base_url}/incidents/{incident_id}")
+    assert cells == {await page.locator("#matrix thead th").count()}, cells
     cls = await measure(page, f"{people.base_url}/incidents/{incident_id}")
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"], "the dashboard scrolls sideways"
@@ -103,3 +106,15 @@ async def test_dashboard_does_not_shift_while_the_stream_fills_it(
             f"dashboard ({incident}), {viewport['width']}x{viewport['height']}: CLS {cls:.4f}\n"
         )
     assert cls <= CLS_GOAL, cls
+
+
+async def _placeholder_cells(page: Page, url: str) -> set[int]:
+    """The cells per row of the matrix as the server sends it (before any script)."""
+    response = await page.request.get(url)
+    html = await response.text()
+    await page.goto("about:blank")
+    await page.set_content(html.split("<script", 1)[0])
+    counts: list[int] = await page.evaluate(
+        "[...document.querySelectorAll('#matrix tbody tr.placeholder')].map(r => r.cells.length)"
+    )
+    return set(counts)
