@@ -96,7 +96,7 @@ async def _measure(
     began = time.perf_counter()
     await page.goto(f"{base}/incidents/{incident['id']}")
     await page.wait_for_function(
-        f"document.querySelectorAll('#matrix tbody tr').length === {len(codes)}"
+        f"document.querySelectorAll('#matrix tbody tr[data-code]').length === {len(codes)}"
         " && document.getElementById('conn').dataset.state === 'live'"
     )
     first = time.perf_counter() - began

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,6 +21,7 @@ from service.repo.incidents import IncidentRow
 from service.repo.users import SessionRow
 from service.rounds import repo as rounds_repo
 from service.rounds.plan import classify
+from service.web import maps
 from service.web.auth_pages import require_session
 from service.web.i18n import lang_of
 from service.web.render import render, strings
@@ -193,6 +195,8 @@ async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
     row = await _incident(request, session)
     principal = Principal.for_session(session)
     incident = lifecycle.to_wire(row, request.app[keys.clock].now())
+    async with request.app[keys.pool].acquire() as conn:
+        names = {org.code: org.name for org in await organisations.list_all(conn)}
     return _page(
         request,
         "dashboard.html",
@@ -201,6 +205,13 @@ async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
             "incident": incident,
             "exercise": row.exercise,
             "sectors": SECTORS,
+            # drawn off the event loop: the first map of a county takes a moment, then is kept
+            "map": await asyncio.to_thread(maps.county_map, row.county, row.participants),
+            # the matrix's rows before the snapshot fills them: its height is kept
+            "placeholders": sorted(
+                ((code, names.get(code, code)) for code in row.participants),
+                key=lambda item: item[1].casefold(),
+            ),
             "can_manage": can_manage(principal, row.access) and row.status == "active",
             "can_report": principal.role == "reporter"
             and principal.organisation in row.participants

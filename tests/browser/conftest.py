@@ -48,6 +48,7 @@ ARGS = [
 PASSWORD = "correct horse battery"
 PHONE: ViewportSize = {"width": 360, "height": 740}
 DESK: ViewportSize = {"width": 1400, "height": 900}
+WALL: ViewportSize = {"width": 1920, "height": 1080}
 STOCKHOLM = "Europe/Stockholm"
 HERE = Path(__file__).resolve().parent
 

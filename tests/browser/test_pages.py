@@ -74,7 +74,7 @@ async def test_viewer_sees_incident_list_dashboard_and_history(
     await expect(page.locator("tr[data-code='1442'] td").nth(0)).to_have_text("Betydande")
     await expect(page.locator("#needs")).to_contain_text("Två reservelverk")
     await expect(page.locator("#missing")).to_contain_text("Ale")
-    await expect(page.locator("#timeline svg")).to_have_count(7)
+    await expect(page.locator("#timeline table")).to_have_count(7)
     rows = page.locator("#matrix tbody th")
     await expect(rows.first).to_have_text("Vårgårda")  # the most affected first
     await page.click("button[data-sort=name]")

@@ -3,6 +3,7 @@
 import { boot, t, localTime, el } from "./common.js";
 import { LiveTopic } from "./stream.js";
 import { drawTimeline } from "./timeline.js";
+import { updateMap } from "./map.js";
 
 const SECTORS = boot.sectors;
 const LEVELS = ["critical", "serious", "significant", "moderate", "none", "unknown"];
@@ -16,6 +17,7 @@ const rows = new Map();
 let picture = null;
 let sort = { key: "impact", direction: -1 };
 let history = [];
+let deadlines = []; // past deadlines (closed rounds), for the charts' marks
 let snapshots = 0;
 
 function receivedFor(entry, due) {
@@ -155,10 +157,11 @@ function onPicture(next, patch, event) {
     renderRows(changed);
   }
   renderSummary();
+  updateMap(document.getElementById("map"), picture);
   if (event && (event.kind === "round.closed" || (event.kind === "report.submitted" && event.data?.report?.late))) roundsSoon();
   if (event && patch?.sectors) {
     history.push({ seq: picture.seq, at: event.at, sectors: picture.sectors });
-    drawTimeline(document.getElementById("timeline"), history, SECTORS);
+    drawCharts();
   }
   if (picture.incident?.status === "closed") document.body.classList.add("is-closed");
 }
@@ -184,6 +187,11 @@ document.querySelector("#matrix thead").addEventListener("click", (click) => {
   renderRows([], { resort: true });
 });
 
+function drawCharts() {
+  const due = picture?.reporting?.due_at;
+  drawTimeline(document.getElementById("timeline"), history, SECTORS, due ? [...deadlines, due] : deadlines);
+}
+
 async function loadTimeline() {
   try {
     const response = await fetch(`/api/v1/incidents/${incidentId}/timeline`, { credentials: "same-origin" });
@@ -191,7 +199,7 @@ async function loadTimeline() {
     const data = await response.json();
     const known = new Set(history.map((point) => point.seq));
     history = [...data.points.filter((point) => !known.has(point.seq)), ...history].sort((a, b) => a.seq - b.seq);
-    drawTimeline(document.getElementById("timeline"), history, SECTORS);
+    drawCharts();
   } catch { /* drawn from the stream alone */ }
 }
 
@@ -202,6 +210,8 @@ async function loadRounds() {
     if (!response.ok) return;
     const { rounds } = await response.json();
     const list = document.getElementById("rounds");
+    deadlines = rounds.map((round) => round.due_at);
+    if (history.length) drawCharts();
     if (!rounds.length) return;
     list.replaceChildren(...rounds.slice().reverse().map((round) => el("li", {},
       el("a", { href: `/incidents/${incidentId}/rounds/${round.n}` }, `${t("rounds.round")} ${round.n}: ${localTime(round.due_at)}`),
