@@ -15,7 +15,7 @@ import asyncpg
 import structlog
 
 from service.clock import Clock
-from service.stream import repo
+from service.repo import stream_sockets as repo
 
 log = structlog.get_logger(__name__)
 
