@@ -8,7 +8,7 @@ from datetime import datetime
 from service.clock import iso
 from service.errors import ValidationFailed
 from service.picture.checkpoints import fold_after
-from service.picture.fold import Picture
+from service.picture.fold import Picture, apply, empty_picture
 from service.repo import Conn, checkpoints, events
 from service.repo.incidents import IncidentRow
 
@@ -22,6 +22,26 @@ async def picture_at_seq(conn: Conn, incident_id: uuid.UUID, seq: int, every: in
     log = await events.since(conn, incident_id, after, until=seq)
     picture, crossed = fold_after(start, log, every)
     await checkpoints.write(conn, incident_id, crossed)
+    return picture
+
+
+async def picture_stamped_by(
+    conn: Conn, incident_id: uuid.UUID, moment: datetime, last_seq: int
+) -> Picture:
+    """The fold of every event stamped at or before `moment`, in seq order (a round's
+    picture at its deadline): the latest checkpoint whose events all are, and the
+    events after it that are."""
+    start = await checkpoints.latest(
+        conn,
+        incident_id,
+        at_or_before=await checkpoints.seq_at(conn, incident_id, moment, last_seq),
+    )
+    after = 0 if start is None else int(start["seq"])
+    log = await events.since(conn, incident_id, after, until=last_seq)
+    picture = empty_picture() if start is None else start
+    for event in log:
+        if datetime.fromisoformat(event["at"]) <= moment:
+            picture, _ = apply(picture, event)
     return picture
 
 

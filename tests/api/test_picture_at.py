@@ -289,3 +289,19 @@ async def test_a_round_stamped_with_its_deadline_but_closed_after_a_later_report
     assert between.body["seq"] == len(log) - 2  # neither the 14:02 report nor the round
     after = await picture_at(api, incident["id"], at_query(T0 + timedelta(hours=1, minutes=2)))
     assert after.body["seq"] == len(log)
+
+
+async def test_a_rounds_picture_at_its_deadline_starts_from_a_checkpoint_and_leaves_later_reports_out(
+    api: Api, app: web.Application, clock: FixedClock, dsn: str
+) -> None:
+    incident = await api.activate()
+    await grow(api, app, clock, incident["id"])
+    log = await log_of(api, incident["id"])
+    closed = log[-1]
+    stamped = [e for e in log[:-1] if e["at"] <= closed["at"]]  # all in UTC with Z
+    assert len(stamped) == len(log) - 2  # the 14:02 report is left out
+    reply = await api.call(
+        "GET", f"/api/v1/incidents/{incident['id']}/rounds/1/picture", as_=VIEWER
+    )
+    assert reply.status == 200, reply.body
+    assert reply.body == rebuild([*stamped, closed])
