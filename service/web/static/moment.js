@@ -43,13 +43,17 @@ export class TimeControl {
     return this.past ? this.shown : this.end();
   }
 
+  // The slider's values are whole minutes since 1970, so a deadline (on the minute) is
+  // one of them: from the first minute after the activation to now (or the closure).
   minutes(moment) {
-    return Math.round((moment - this.start) / MINUTE);
+    return Math.round(moment / MINUTE);
   }
 
   // The slider spans activation → now (or the closure); live, it stays at its end.
   stretch() {
-    const max = Math.max(1, this.minutes(this.end()));
+    const min = Math.ceil(this.start / MINUTE);
+    const max = Math.max(min + 1, Math.floor(this.end() / MINUTE));
+    this.range.min = String(min);
     this.range.max = String(max);
     if (!this.past) this.range.value = String(max);
     this.describe();
@@ -62,13 +66,13 @@ export class TimeControl {
   }
 
   drawMarks() {
-    const max = Number(this.range.max);
+    const min = Number(this.range.min), max = Number(this.range.max);
     this.marks.replaceChildren(...this.deadlines
       .filter((at) => at <= this.end())
       .map((at) => {
         const mark = document.createElement("span");
         mark.className = "moment-mark";
-        mark.style.left = `${(100 * this.minutes(at)) / max}%`;
+        mark.style.left = `${(100 * (this.minutes(at) - min)) / (max - min)}%`;
         mark.title = localTime(new Date(at));
         return mark;
       }));
@@ -76,35 +80,35 @@ export class TimeControl {
 
   describe() {
     const value = Number(this.range.value), max = Number(this.range.max);
-    const text = value >= max && !this.past ? t("js.moment.now") : localTime(new Date(this.start + value * MINUTE));
+    const text = value >= max && !this.past ? t("js.moment.now") : localTime(new Date(value * MINUTE));
     this.range.setAttribute("aria-valuetext", text);
     this.root.querySelector("#moment-value").textContent = text;
   }
 
   key(event) {
-    const value = Number(this.range.value), max = Number(this.range.max);
-    const at = this.start + value * MINUTE;
+    const value = Number(this.range.value), min = Number(this.range.min), max = Number(this.range.max);
+    const at = value * MINUTE;
     let next = null;
     if (event.key === "ArrowLeft" || event.key === "ArrowDown") next = value - STEP;
     else if (event.key === "ArrowRight" || event.key === "ArrowUp") next = value + STEP;
     else if (event.key === "PageDown") {
       const earlier = this.deadlines.filter((due) => due < at);
-      next = earlier.length ? this.minutes(earlier[earlier.length - 1]) : 0;
+      next = earlier.length ? this.minutes(earlier[earlier.length - 1]) : min;
     } else if (event.key === "PageUp") {
       const later = this.deadlines.find((due) => due > at && due < this.end());
       next = later === undefined ? max : this.minutes(later);
-    } else if (event.key === "Home") next = 0;
+    } else if (event.key === "Home") next = min;
     else if (event.key === "End") next = max;
     if (next === null) return;
     event.preventDefault();
-    this.range.value = String(Math.min(max, Math.max(0, next)));
+    this.range.value = String(Math.min(max, Math.max(min, next)));
     this.moved();
   }
 
   moved() {
     const value = Number(this.range.value), max = Number(this.range.max);
     if (value >= max) { this.live(); return; }
-    this.show(this.start + value * MINUTE);
+    this.show(Math.max(this.start, value * MINUTE));
   }
 
   async show(moment) {
