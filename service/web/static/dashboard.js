@@ -148,8 +148,12 @@ function renderNeeds(organisations) {
 
 // Draw `next` (live or past): the rows `patch` touched, or all of them without one.
 function draw(next, patch) {
+  const before = picture;
   picture = next;
-  if (!patch) {
+  const differ = patch ? null : rowsThatDiffer(before, next);
+  if (differ) {
+    renderRows(differ); // another whole picture (a past one, or live again): its changes only
+  } else if (!patch) {
     rows.clear();
     tbody.replaceChildren();
     renderRows(Object.keys(picture.organisations || {}), { resort: true });
@@ -163,6 +167,23 @@ function draw(next, patch) {
   }
   renderSummary();
   refreshChanges();
+}
+
+function same(a, b) {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => key in b && same(a[key], b[key]));
+}
+
+// The rows that differ between two whole pictures; null when every row must be drawn
+// again (none drawn yet, or the deadline or overdue list, which every row shows, moved).
+function rowsThatDiffer(before, after) {
+  if (!before) return null;
+  if (before.reporting?.due_at !== after.reporting?.due_at || !same(before.reporting?.overdue, after.reporting?.overdue)) return null;
+  const then = before.organisations || {}, now = after.organisations || {};
+  return [...new Set([...Object.keys(then), ...Object.keys(now)])].filter((code) => !same(then[code], now[code]));
 }
 
 function onPicture(next, patch, event) {

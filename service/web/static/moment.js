@@ -129,9 +129,10 @@ export class TimeControl {
       if (!response.ok) throw new Error(String(response.status));
       const picture = await response.json();
       if (this.request !== request || !this.past) return; // the slider has moved on
+      this.onShow(picture, moment);
+      // Set once drawn: what is on screen is the picture at this moment, at this seq.
       this.root.dataset.at = at;
       this.root.dataset.seq = String(picture.seq);
-      this.onShow(picture, moment);
     } catch (error) {
       if (error.name === "AbortError") return;
       this.text.textContent = t("js.moment.failed");
