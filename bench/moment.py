@@ -61,6 +61,7 @@ from service.picture.fold import rebuild
 from service.repo import checkpoints, events, incidents
 
 EVENTS = 10_000
+BASELINE = 20
 BATCH = 500
 
 
@@ -110,7 +111,8 @@ async def _in_service(
             seq = await past.seq_at(conn, row, moment)
             pictures.append(await past.picture_at_seq(conn, incident_id, seq, every))
             fast.append(time.perf_counter() - began)
-        for moment, picture in zip(moments, pictures, strict=True):
+        # The baseline takes seconds a moment: the first few moments show it well enough.
+        for moment, picture in list(zip(moments, pictures, strict=True))[:BASELINE]:
             gc.collect()
             began = time.perf_counter()
             seq = await past.seq_at(conn, row, moment)
