@@ -17,12 +17,19 @@ as it would live). Then, in the same run:
   and as arrow-key steps of 5 minutes.
 
 Goal: ≤ 50 ms per step from request to drawn, p95.
+
+And what checkpoints cost the report path: the same reports (16 clients) to two apps
+taking turns, one as shipped (a checkpoint every 100 events, the index on the events'
+times) and one as before (no checkpoints, no such index).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import gc
+import json
 import random
 import shutil
 import time
@@ -35,6 +42,7 @@ import asyncpg
 from aiohttp.test_utils import TestServer
 from playwright.async_api import async_playwright
 
+from bench import ingest
 from bench.common import (
     BOARD,
     COUNTY,
@@ -47,6 +55,8 @@ from bench.common import (
     municipalities,
     print_table,
     ratio,
+    report_body,
+    running_app,
     summarise,
 )
 from bench.dashboard import ARGS, METRICS, _durations, _viewer_cookie
@@ -59,6 +69,7 @@ from service.domain import past
 from service.logs import configure_logging
 from service.picture.fold import rebuild
 from service.repo import checkpoints, events, incidents
+from tests.settings import settings_from
 
 EVENTS = 10_000
 BASELINE = 20
@@ -198,7 +209,73 @@ async def _drawn(
     return [t / 1000 for t in jump_times], [t / 1000 for t in arrow_times], cpu
 
 
+async def _report_path(pg: Postgres, *, quick: bool) -> None:
+    count = (200 if quick else 800) // ingest.ROUNDS * ingest.ROUNDS
+    concurrency = 16
+    codes = [code for code, _ in municipalities(COUNTY)]
+    rng = random.Random(16)
+    total = count + ingest.WARMUP
+    async with contextlib.AsyncExitStack() as stack:
+        ops = []
+        for shipped in (True, False):
+            dsn = await pg.new_database("bench_moment_ingest")
+            if not shipped:
+                conn = await asyncpg.connect(dsn)
+                await conn.execute("DROP INDEX events_at")
+                await conn.close()
+            settings = bench_settings()
+            if not shipped:
+                settings = settings_from(**{**settings.model_dump(), "checkpoint_every": 10**9})
+            tokens = await make_tokens(
+                dsn, [(BOARD, "duty_officer"), *((c, "reporter") for c in codes)]
+            )
+            base = await stack.enter_async_context(running_app(dsn, settings))
+            admin = await stack.enter_async_context(aiohttp.ClientSession())
+            incident = await activate(admin, base, tokens[(BOARD, "duty_officer")], codes)
+            bodies = iter(
+                [
+                    (body["organisation"], json.dumps(body).encode())
+                    for body in (report_body(rng, codes[i % len(codes)]) for i in range(total))
+                ]
+            )
+            sessions = [
+                await stack.enter_async_context(
+                    aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1))
+                )
+                for _ in range(concurrency)
+            ]
+            url = f"{base}/api/v1/incidents/{incident['id']}/reports"
+            reporters = {code: tokens[(code, "reporter")] for code in codes}
+            ops.append(ingest.report_op(sessions, url, functools.partial(next, bodies), reporters))
+        with_checkpoints, without = await ingest.measure(count, concurrency, ops)
+    a, b = summarise(with_checkpoints.latencies), summarise(without.latencies)
+    print_table(
+        f"Report path, {count} reports from {concurrency} clients to each, taking turns",
+        ["", "p50", "p95", "reports/s"],
+        [
+            [
+                "checkpoints every 100 + index on times",
+                ms(a.p50),
+                ms(a.p95),
+                f"{with_checkpoints.throughput:.0f}",
+            ],
+            ["neither (before)", ms(b.p50), ms(b.p95), f"{without.throughput:.0f}"],
+            [
+                "ratio",
+                ratio(a.p50, b.p50),
+                ratio(a.p95, b.p95),
+                ratio(with_checkpoints.throughput, without.throughput),
+            ],
+        ],
+    )
+
+
 async def run(pg: Postgres, *, quick: bool) -> None:
+    await _picture_at(pg, quick=quick)
+    await _report_path(pg, quick=quick)
+
+
+async def _picture_at(pg: Postgres, *, quick: bool) -> None:
     steps = 40 if quick else 200
     settings = bench_settings()
     every = settings.checkpoint_every
