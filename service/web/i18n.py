@@ -301,7 +301,6 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     "js.changes.summary_n": ("sammanställning {n},", "summary {n},"),
     "js.changes.added": ("Ny deltagare", "New participant"),
     "js.changes.new_need": ("Nytt", "New"),
-    "js.changes.resolved": ("Löst", "Resolved"),
     "js.changes.resolved_h": ("Lösta behov", "Resolved needs"),
     "js.changed": ("Ändrad", "Changed"),
     "rounds.title": ("Tidigare rapporteringstider", "Past reporting deadlines"),

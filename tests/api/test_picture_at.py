@@ -291,7 +291,7 @@ async def test_a_round_stamped_with_its_deadline_but_closed_after_a_later_report
     assert after.body["seq"] == len(log)
 
 
-async def test_a_rounds_picture_at_its_deadline_starts_from_a_checkpoint_and_leaves_later_reports_out(
+async def test_a_rounds_picture_at_its_deadline_leaves_out_a_report_received_after_it(
     api: Api, app: web.Application, clock: FixedClock, dsn: str
 ) -> None:
     incident = await api.activate()

@@ -343,11 +343,13 @@ async def test_changes_between_two_pictures_is_one_pure_function(people: People,
         )
         assert found == expected, (before, after)
     last = await page.evaluate(
-        """async () => {
+        """async ([deadlines, moments]) => {
             const { lastDeadline } = await import("/static/changes.js");
-            const deadlines = ["2026-11-22T13:00:00Z", "2026-11-22T07:00:00Z", "2026-11-22T19:00:00Z"];
-            return [Date.parse("2026-11-22T06:59:00Z"), Date.parse("2026-11-22T13:00:00Z"), Date.parse("2026-11-22T18:00:00Z")]
-              .map((moment) => lastDeadline(deadlines, moment));
-        }"""
+            return moments.map((moment) => lastDeadline(deadlines, Date.parse(moment)));
+        }""",
+        [
+            ["2026-11-22T13:00:00Z", "2026-11-22T07:00:00Z", "2026-11-22T19:00:00Z"],
+            ["2026-11-22T06:59:00Z", "2026-11-22T13:00:00Z", "2026-11-22T18:00:00Z"],
+        ],
     )
     assert last == [None, "2026-11-22T13:00:00Z", "2026-11-22T13:00:00Z"]

@@ -279,7 +279,7 @@ function showChanges(found, when) {
     .replace("{resolved}", found.resolvedNeeds.length).replace("{when}", when);
   const organisations = picture.organisations || {};
   resolved.replaceChildren(...found.resolvedNeeds.map((need) => el("li", {},
-    el("span", { class: "badge", text: t("js.changes.resolved") }), " ", el("strong", { text: need.text || need.key }), " ",
+    el("span", { class: "badge", text: t("need.resolved") }), " ", el("strong", { text: need.text || need.key }), " ",
     el("span", { class: "muted", text: organisations[need.organisation]?.name || need.organisation }))));
 }
 
