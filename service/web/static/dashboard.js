@@ -196,7 +196,10 @@ function onPicture(next, patch, event) {
     history.push({ seq: next.seq, at: event.at, sectors: next.sectors });
     drawTimeline(document.getElementById("timeline"), history, SECTORS);
   }
-  if (next.incident?.status === "closed") document.body.classList.add("is-closed");
+  if (next.incident?.status === "closed") {
+    document.body.classList.add("is-closed");
+    moment.endAt(next.incident.closed_at);
+  }
 }
 
 // --- what changed since the last deadline, or the last published summary -----------------

@@ -60,6 +60,14 @@ export class TimeControl {
     this.drawMarks();
   }
 
+  // The incident closed: its life ends there.
+  endAt(closedAt) {
+    const at = Date.parse(closedAt);
+    if (Number.isNaN(at) || this.closedAt === at) return;
+    this.closedAt = at;
+    this.stretch();
+  }
+
   setDeadlines(deadlines) {
     this.deadlines = [...new Set(deadlines)].map(Date.parse).filter((at) => at >= this.start).sort((a, b) => a - b);
     this.drawMarks();
