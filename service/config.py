@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     shutdown_timeout_seconds: float = Field(default=10.0, gt=0)
 
     log_page_limit: int = Field(default=1000, ge=1)
+    checkpoint_every: int = Field(
+        default=100,
+        ge=1,
+        description="Events between checkpoints of the picture (and one at every closed "
+        "round); a past picture folds at most this many events after one",
+    )
 
     session_lifetime_hours: float = Field(
         default=7 * 24,

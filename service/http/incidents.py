@@ -9,7 +9,7 @@ from aiohttp import web
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
 from schemas.report import ReportSubmission
 from service import keys
-from service.domain import lifecycle, reporting
+from service.domain import lifecycle, past, reporting
 from service.errors import NotFound, ValidationFailed
 from service.export.registry import UnknownFormat, gather
 from service.http.auth import authenticate
@@ -25,7 +25,6 @@ from service.http.queries import (
     incident_id,
     parse_query,
 )
-from service.picture.fold import rebuild
 from service.repo import events, incidents, reports
 
 routes = web.RouteTableDef()
@@ -133,17 +132,22 @@ async def picture(request: web.Request) -> web.Response:
     query = parse_query(request, PictureQuery)
     async with request.app[keys.pool].acquire() as conn:
         row = await lifecycle.visible(conn, principal, incident_id(request))
-        if query.seq is not None:
-            if query.seq > row.last_seq:
-                raise ValidationFailed(
-                    errors=[(("query", "seq"), f"the log ends at seq {row.last_seq}")]
-                )
-            past = rebuild(await events.since(conn, row.id, 0, until=query.seq))
-            return json_response(past)
-    current = await request.app[keys.hub].current_picture(row.id)
-    if current is None:
-        raise NotFound(f"no incident {row.id}")
-    return json_response(current)
+        seq = query.seq
+        if query.at is not None:
+            seq = await past.seq_at(conn, row, query.at)
+        elif seq is not None and seq > row.last_seq:
+            raise ValidationFailed(
+                errors=[(("query", "seq"), f"the log ends at seq {row.last_seq}")]
+            )
+    if seq is None or seq == row.last_seq:
+        current = await request.app[keys.hub].current_picture(row.id)
+        if current is None:
+            raise NotFound(f"no incident {row.id}")
+        if seq is None or current["seq"] == seq:
+            return json_response(current)
+    every = request.app[keys.settings].checkpoint_every
+    async with request.app[keys.pool].acquire() as conn:
+        return json_response(await past.picture_at_seq(conn, row.id, seq, every))
 
 
 @routes.get("/api/v1/incidents/{id}/log")

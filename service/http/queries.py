@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from schemas.common import AwareDatetime
 from service.errors import NotFound, ValidationFailed, validation_problem
 
 Q = TypeVar("Q", bound=BaseModel)
@@ -35,8 +37,26 @@ class ReportsQuery(_Query):
 MAX_SEQ = 2**63 - 1
 
 
+# An unescaped `+` in a query string arrives as a space (form encoding): a time written
+# `…T14:05:00+01:00` straight into a URL reads `…T14:05:00 01:00`. The space before a
+# trailing `HH:MM` can only have been that `+`.
+_PLUS_AS_SPACE = re.compile(r" (?=\d{2}:?\d{2}$)")
+
+
+def _plus_restored(value: Any) -> Any:
+    return _PLUS_AS_SPACE.sub("+", value) if isinstance(value, str) else value
+
+
 class PictureQuery(_Query):
     seq: Annotated[int, Field(ge=0, le=MAX_SEQ)] | None = None
+    # A moment: the picture as it stood then. It must carry an offset, like every time.
+    at: Annotated[AwareDatetime, BeforeValidator(_plus_restored)] | None = None
+
+    @model_validator(mode="after")
+    def _one_of_seq_and_at(self) -> PictureQuery:
+        if self.seq is not None and self.at is not None:
+            raise ValueError("give seq or at, not both")
+        return self
 
 
 class ExportQuery(_Query):

@@ -25,10 +25,11 @@ import structlog
 
 from service.clock import iso
 from service.config import Settings
+from service.domain import past
 from service.domain.schedule import next_deadline
 from service.metrics import Metrics
 from service.outbox.repo import enqueue
-from service.picture.fold import apply, rebuild
+from service.picture.fold import apply
 from service.repo import Conn, events, incidents, organisations
 from service.repo.incidents import IncidentRow
 from service.rounds import repo
@@ -146,8 +147,7 @@ class RoundsJob:
             last = history[-1] if history else None
             n = 1 if last is None else last.n + 1
             previous = None if last is None else last.due_at
-            log_so_far = await events.since(conn, incident_id, 0)
-            before = rebuild(e for e in log_so_far if _instant(e["at"]) <= due)
+            before = await past.picture_stamped_by(conn, incident_id, due, row.last_seq)
             reports = await repo.report_times(conn, incident_id)
             outcome = classify(before["organisations"], reports, previous=previous, due_at=due)
             segments = await events.schedule_history(conn, incident_id)
@@ -336,7 +336,3 @@ class RoundsJob:
                 sent += 1
                 self._metrics.reminders_enqueued.labels(kind).inc()
         return sent
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text)

@@ -23,8 +23,9 @@ from service.access.principal import Principal
 from service.clock import Clock
 from service.config import Settings
 from service.metrics import Metrics
+from service.picture.checkpoints import is_checkpoint
 from service.picture.fold import Picture
-from service.repo import events, incidents, users
+from service.repo import checkpoints, events, incidents, users
 from service.stream import frames
 from service.stream.connection import SESSION_ENDED, Connection
 from service.stream.feed import Feed
@@ -183,8 +184,23 @@ class Hub:
     async def _catch_up_locked(self, feed: Feed) -> None:
         async with self._pool.acquire() as conn:
             new_events = await events.since(conn, feed.incident_id, feed.seq)
+        every = self._settings.checkpoint_every
+        kept: list[Picture] = []
         for event in new_events:
             self._publish(feed, event)
+            if is_checkpoint(event, every):
+                kept.append(feed.picture)
+        if kept:
+            self._spawn(self._keep(feed.incident_id, kept), name=f"checkpoint-{feed.incident_id}")
+
+    async def _keep(self, incident_id: uuid.UUID, pictures: list[Picture]) -> None:
+        """Write checkpoints after the events are out: never on the report's path, and
+        never holding up the fan-out. A lost one is written by the next look back."""
+        try:
+            async with self._pool.acquire() as conn:
+                await checkpoints.write(conn, incident_id, pictures)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("hub.checkpoint_failed", incident_id=str(incident_id), error=str(exc))
 
     def _publish(self, feed: Feed, event: dict[str, Any]) -> None:
         frame = feed.advance(event)

@@ -285,6 +285,47 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
         "Hittar ingen organisation med det namnet.",
         "No organisation by that name.",
     ),
+    "js.moment.title": ("Läget vid en tidpunkt", "The picture at a moment"),
+    "js.moment.label": ("Tidpunkt", "Moment"),
+    "js.moment.now": ("Nu (live)", "Now (live)"),
+    "js.moment.not_live": (
+        "Inte live – visar läget {time}",
+        "Not live – showing the picture at {time}",
+    ),
+    "js.moment.back": ("Tillbaka till live", "Back to live"),
+    "js.moment.failed": (
+        "Läget vid den tidpunkten gick inte att hämta. Försök igen.",
+        "The picture at that moment could not be fetched. Try again.",
+    ),
+    "js.moment.help": (
+        "Dra i reglaget, eller använd piltangenterna (5 minuter), Page Up och Page Down "
+        "(nästa och föregående rapporteringstid), Home (aktiveringen) och End (live). "
+        "Strecken under reglaget är rapporteringstiderna. Svensk tid.",
+        "Drag the slider, or use the arrow keys (5 minutes), Page Up and Page Down (the "
+        "next and previous deadline), Home (the activation) and End (live). The marks "
+        "below the slider are the deadlines. Swedish time.",
+    ),
+    "js.changes.title": ("Markera ändringar sedan", "Mark changes since"),
+    "js.changes.deadline": ("senaste rapporteringstiden", "the last deadline"),
+    "js.changes.summary": ("senaste publicerade sammanställningen", "the last published summary"),
+    "js.changes.only": ("Visa bara kommuner som ändrats", "Show only municipalities that changed"),
+    "js.changes.counts": (
+        "Sedan {when}: ändrade kommuner {orgs}, nya behov {new}, lösta behov {resolved}.",
+        "Since {when}: municipalities changed {orgs}, new needs {new}, resolved needs {resolved}.",
+    ),
+    "js.changes.no_deadline": (
+        "Ingen rapporteringstid har passerat än.",
+        "No deadline has passed yet.",
+    ),
+    "js.changes.no_summary": (
+        "Ingen sammanställning är publicerad än.",
+        "No summary has been published yet.",
+    ),
+    "js.changes.summary_n": ("sammanställning {n},", "summary {n},"),
+    "js.changes.added": ("Ny deltagare", "New participant"),
+    "js.changes.new_need": ("Nytt", "New"),
+    "js.changes.resolved_h": ("Lösta behov", "Resolved needs"),
+    "js.changed": ("Ändrad", "Changed"),
     "rounds.title": ("Tidigare rapporteringstider", "Past reporting deadlines"),
     "rounds.none": ("Ingen rapporteringstid har passerat än.", "No deadline has passed yet."),
     "rounds.round": ("Omgång", "Round"),

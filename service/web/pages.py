@@ -13,6 +13,7 @@ from schemas.common import SECTORS
 from service import keys
 from service.access.policy import can_activate_in, can_manage
 from service.access.principal import Principal
+from service.clock import iso
 from service.domain import lifecycle
 from service.errors import Forbidden, NotFound
 from service.http.queries import incident_id, path_number
@@ -217,7 +218,15 @@ async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
             and principal.organisation in row.participants
             and row.status == "active",
             "boot": _boot(
-                request, session, incident={"id": str(row.id), "title": row.title}, sectors=SECTORS
+                request,
+                session,
+                incident={
+                    "id": str(row.id),
+                    "title": row.title,
+                    "activated_at": iso(row.activated_at),
+                    "closed_at": None if row.closed_at is None else iso(row.closed_at),
+                },
+                sectors=SECTORS,
             ),
         },
     )

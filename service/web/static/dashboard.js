@@ -4,6 +4,8 @@ import { boot, t, localTime, el } from "./common.js";
 import { LiveTopic } from "./stream.js";
 import { drawTimeline } from "./timeline.js";
 import { updateMap } from "./map.js";
+import { TimeControl } from "./moment.js";
+import { changesBetween, lastDeadline } from "./changes.js";
 
 const SECTORS = boot.sectors;
 const LEVELS = ["critical", "serious", "significant", "moderate", "none", "unknown"];
@@ -14,10 +16,10 @@ const incidentId = boot.incident.id;
 
 const tbody = document.querySelector("#matrix tbody");
 const rows = new Map();
-let picture = null;
+let picture = null; // the picture on screen: the live one, or a past one
+let live = null;    // the live picture, kept current from the stream in either case
 let sort = { key: "impact", direction: -1 };
 let history = [];
-let deadlines = []; // past deadlines (closed rounds), for the charts' marks
 let snapshots = 0;
 
 function receivedFor(entry, due) {
@@ -39,9 +41,11 @@ function buildRow(code, entry) {
   if (late) marks.push(el("span", { class: "badge badge-late", text: t("js.late") }));
   if (!receivedFor(entry, due) && entry.report_id && !overdue) marks.push(el("span", { class: "badge", text: t("js.missing") }));
   const name = entry.name || code;
-  const row = el("tr", { "data-code": code },
+  const note = changeNotes.get(code);
+  const row = el("tr", { "data-code": code, class: note ? "changed" : null, hidden: onlyChanged && !note },
     el("th", { scope: "row" },
-      el("a", { href: `/incidents/${incidentId}/organisations/${code}`, "aria-label": `${t("js.history")} ${name}` }, name)),
+      el("a", { href: `/incidents/${incidentId}/organisations/${code}`, "aria-label": `${t("js.history")} ${name}` }, name),
+      note ? [" ", el("span", { class: "badge badge-changed", text: t("js.changed") }), el("span", { class: "change-note", text: note })] : null),
     cell(entry.impact || "unknown"),
     SECTORS.map((sector) => cell(entry.sectors?.[sector] || "unknown")),
     el("td", { class: `trend trend-${entry.trend || "unknown"}` },
@@ -132,8 +136,10 @@ function renderNeeds(organisations) {
   const needs = Object.entries(picture.needs || {}).sort((a, b) =>
     (urgency[b[1].urgency] || 0) - (urgency[a[1].urgency] || 0) || Date.parse(b[1].since) - Date.parse(a[1].since));
   const needList = document.getElementById("needs");
-  needList.replaceChildren(...needs.map(([key, need]) => el("li", { class: `need need-${need.urgency}` },
+  const fresh = new Set(changes?.newNeeds || []);
+  needList.replaceChildren(...needs.map(([key, need]) => el("li", { class: `need need-${need.urgency}`, "data-key": key },
     el("span", { class: `badge urgency-${need.urgency}`, text: t(`urgency.${need.urgency}`) }), " ",
+    fresh.has(key) ? [el("span", { class: "badge badge-changed", text: t("js.changes.new_need") }), " "] : null,
     el("strong", { text: need.text }), " ",
     el("span", { class: "muted", text: `${organisations[need.organisation]?.name || need.organisation}, ${t("js.since")} ${localTime(need.since)}` }),
   )));
@@ -141,10 +147,14 @@ function renderNeeds(organisations) {
   document.getElementById("needs-count").textContent = `(${needs.length})`;
 }
 
-function onPicture(next, patch, event) {
+// Draw `next` (live or past): the rows `patch` touched, or all of them without one.
+function draw(next, patch) {
+  const before = picture;
   picture = next;
-  if (!patch) {
-    if (snapshots++ > 0) loadTimeline(); // after a gap: the points missed in between
+  const differ = patch ? null : rowsThatDiffer(before, next);
+  if (differ) {
+    renderRows(differ); // another whole picture (a past one, or live again): its changes only
+  } else if (!patch) {
     rows.clear();
     tbody.replaceChildren();
     renderRows(Object.keys(picture.organisations || {}), { resort: true });
@@ -158,13 +168,137 @@ function onPicture(next, patch, event) {
   }
   renderSummary();
   updateMap(document.getElementById("map"), picture);
+  refreshChanges();
+}
+
+function same(a, b) {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => key in b && same(a[key], b[key]));
+}
+
+// The rows that differ between two whole pictures; null when every row must be drawn
+// again (none drawn yet, or the deadline or overdue list, which every row shows, moved).
+function rowsThatDiffer(before, after) {
+  if (!before) return null;
+  if (before.reporting?.due_at !== after.reporting?.due_at || !same(before.reporting?.overdue, after.reporting?.overdue)) return null;
+  const then = before.organisations || {}, now = after.organisations || {};
+  return [...new Set([...Object.keys(then), ...Object.keys(now)])].filter((code) => !same(then[code], now[code]));
+}
+
+function onPicture(next, patch, event) {
+  live = next;
+  if (!patch && snapshots++ > 0) loadTimeline(); // after a gap: the points missed in between
+  // Viewing the past: the live picture is kept current, but the view does not jump.
+  if (!moment.past) draw(next, patch);
   if (event && (event.kind === "round.closed" || (event.kind === "report.submitted" && event.data?.report?.late))) roundsSoon();
   if (event && patch?.sectors) {
-    history.push({ seq: picture.seq, at: event.at, sectors: picture.sectors });
+    history.push({ seq: next.seq, at: event.at, sectors: next.sectors });
     drawCharts();
   }
-  if (picture.incident?.status === "closed") document.body.classList.add("is-closed");
+  if (next.incident?.status === "closed") {
+    document.body.classList.add("is-closed");
+    moment.endAt(next.incident.closed_at);
+  }
 }
+
+// --- what changed since the last deadline, or the last published summary -----------------
+
+const changesForm = document.getElementById("changes");
+let changes = null;            // changesBetween(baseline, picture), or null without a baseline
+let changeNotes = new Map();   // code → what changed, as a short text
+let onlyChanged = false;
+let baselineKey = null;
+let baseline = null;
+const baselines = new Map();   // key → Promise of a picture (or null when it could not be read)
+let deadlines = [];
+
+function wantedBaseline() {
+  const since = changesForm.querySelector("input[name=since]:checked")?.value || "deadline";
+  if (since === "summary") {
+    const summary = picture.summary;
+    if (!summary) return { none: t("js.changes.no_summary") };
+    return { key: `seq:${summary.picture_seq}`, query: `seq=${summary.picture_seq}`,
+      when: `${t("js.changes.summary_n").replace("{n}", summary.number)} ${localTime(summary.published_at)}` };
+  }
+  const due = lastDeadline(deadlines, moment.moment);
+  if (!due) return { none: t("js.changes.no_deadline") };
+  return { key: `at:${due}`, query: `at=${encodeURIComponent(due)}`, when: localTime(due) };
+}
+
+function fetchBaseline(wanted) {
+  if (!baselines.has(wanted.key)) {
+    baselines.set(wanted.key, fetch(`/api/v1/incidents/${incidentId}/picture?${wanted.query}`,
+      { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : null))
+      .catch(() => null)
+      .then((found) => { if (!found) baselines.delete(wanted.key); return found; }));
+  }
+  return baselines.get(wanted.key);
+}
+
+function refreshChanges() {
+  if (!picture) return;
+  const wanted = wantedBaseline();
+  if (wanted.none) { baselineKey = null; baseline = null; showChanges(null, wanted.none); return; }
+  if (wanted.key !== baselineKey) {
+    baselineKey = wanted.key;
+    baseline = null;
+    fetchBaseline(wanted).then((found) => {
+      if (baselineKey !== wanted.key) return;
+      baseline = found;
+      if (found) refreshChanges();
+    });
+  }
+  if (baseline) showChanges(changesBetween(baseline, picture, SECTORS), wanted.when);
+}
+
+function noteOf(moved) {
+  const parts = [];
+  const level = (pair) => pair.map((l) => t(`impact.${l}`)).join(" → ");
+  if (moved.added) parts.push(t("js.changes.added"));
+  if (moved.impact) parts.push(level(moved.impact));
+  else if (moved.sectors) parts.push(Object.keys(moved.sectors).map((sector) => `${t(`sector.${sector}`)}: ${level(moved.sectors[sector])}`).join(", "));
+  if (moved.trend) parts.push(`${t("js.trend")}: ${moved.trend.map((x) => t(`trend.${x}`)).join(" → ")}`);
+  return parts.join("; ");
+}
+
+function showChanges(found, when) {
+  changes = found;
+  const notes = new Map(Object.entries(found?.organisations || {}).map(([code, moved]) => [code, noteOf(moved)]));
+  const redraw = [...new Set([...notes.keys(), ...changeNotes.keys()])].filter((code) => notes.get(code) !== changeNotes.get(code));
+  changeNotes = notes;
+  if (redraw.length) renderRows(redraw);
+  renderNeeds(picture.organisations || {});
+  const summary = document.getElementById("changes-summary");
+  const resolved = document.getElementById("changes-resolved");
+  if (!found) {
+    summary.textContent = when;
+    resolved.replaceChildren();
+    return;
+  }
+  summary.textContent = t("js.changes.counts")
+    .replace("{orgs}", notes.size).replace("{new}", found.newNeeds.length)
+    .replace("{resolved}", found.resolvedNeeds.length).replace("{when}", when);
+  const organisations = picture.organisations || {};
+  resolved.replaceChildren(...found.resolvedNeeds.map((need) => el("li", {},
+    el("span", { class: "badge", text: t("need.resolved") }), " ", el("strong", { text: need.text || need.key }), " ",
+    el("span", { class: "muted", text: organisations[need.organisation]?.name || need.organisation }))));
+}
+
+changesForm.addEventListener("change", (change) => {
+  if (change.target.name === "only") {
+    onlyChanged = change.target.checked;
+    renderRows(Object.keys(picture?.organisations || {}), { resort: true });
+  } else refreshChanges();
+});
+
+const moment = new TimeControl(document.getElementById("moment"), {
+  incident: boot.incident,
+  onShow: (past) => draw(past || live, null),
+});
 
 function onState(state, info) {
   const node = document.getElementById("conn");
@@ -188,7 +322,7 @@ document.querySelector("#matrix thead").addEventListener("click", (click) => {
 });
 
 function drawCharts() {
-  const due = picture?.reporting?.due_at;
+  const due = live?.reporting?.due_at;
   drawTimeline(document.getElementById("timeline"), history, SECTORS, due ? [...deadlines, due] : deadlines);
 }
 
@@ -209,9 +343,11 @@ async function loadRounds() {
     const response = await fetch(`/api/v1/incidents/${incidentId}/rounds`, { credentials: "same-origin" });
     if (!response.ok) return;
     const { rounds } = await response.json();
-    const list = document.getElementById("rounds");
     deadlines = rounds.map((round) => round.due_at);
+    moment.setDeadlines(deadlines);
+    refreshChanges();
     if (history.length) drawCharts();
+    const list = document.getElementById("rounds");
     if (!rounds.length) return;
     list.replaceChildren(...rounds.slice().reverse().map((round) => el("li", {},
       el("a", { href: `/incidents/${incidentId}/rounds/${round.n}` }, `${t("rounds.round")} ${round.n}: ${localTime(round.due_at)}`),

@@ -1,0 +1,337 @@
+"""Moment: the dashboard's time slider on an incident of 10,000 events.
+
+One incident of Västra Götaland's 49 municipalities (a county board's dashboard) and
+9,999 report events
+spread over two and a half days (the fold benchmark's seeded log, written to the
+database through the event repository, so the hub folds it and writes its checkpoints
+as it would live). Then, in the same run:
+
+- API, request → JSON: `GET …/picture?at=` for random moments of the incident's life,
+  over HTTP as the dashboard asks;
+- in the service, without HTTP: the same moments answered from the latest checkpoint
+  (`seq_at` + `picture_at_seq`), against the baseline of reading the log from seq 0
+  and folding it (what `?seq=` did before checkpoints);
+- drawn, in headless Chromium: one slider step, from the input event until the
+  dashboard has drawn the picture of that moment (fetch, JSON, the matrix's rows,
+  counts, what changed), timed with `performance.now()` in the page; as random jumps
+  and as arrow-key steps of 5 minutes.
+
+Goal: ≤ 50 ms per step from request to drawn, p95.
+
+And what checkpoints cost the report path: the same reports (16 clients) to two apps
+taking turns, one as shipped (a checkpoint every 100 events, the index on the events'
+times) and one as before (no checkpoints, no such index).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import gc
+import json
+import random
+import shutil
+import time
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+import asyncpg
+from aiohttp.test_utils import TestServer
+from playwright.async_api import async_playwright
+
+from bench import ingest
+from bench.common import (
+    BOARD,
+    COUNTY,
+    Postgres,
+    activate,
+    bearer,
+    bench_settings,
+    make_tokens,
+    ms,
+    municipalities,
+    print_table,
+    ratio,
+    report_body,
+    running_app,
+    summarise,
+)
+from bench.dashboard import ARGS, METRICS, _durations, _viewer_cookie
+from bench.fold import T0, report_events
+from service.access import sessions
+from service.app import create_app
+from service.clock import FixedClock
+from service.db.pool import create_pool
+from service.domain import past
+from service.logs import configure_logging
+from service.picture.fold import rebuild
+from service.repo import checkpoints, events, incidents
+from tests.settings import settings_from
+
+EVENTS = 10_000
+BASELINE = 20
+BATCH = 500
+
+
+async def _write_log(pool: asyncpg.Pool, incident_id: uuid.UUID, log: list[dict[str, Any]]) -> None:
+    """Append the events after the activation, as the service appends them."""
+    async with pool.acquire() as conn:
+        for start in range(0, len(log), BATCH):
+            async with conn.transaction():
+                await incidents.lock(conn, incident_id)
+                for event in log[start : start + BATCH]:
+                    seq = await incidents.advance_seq(conn, incident_id)
+                    assert seq == event["seq"], (seq, event["seq"])
+                    await events.append(
+                        conn,
+                        incident_id=incident_id,
+                        seq=seq,
+                        kind=event["kind"],
+                        at=datetime.fromisoformat(event["at"]),
+                        actor=event["actor"],
+                        data=event["data"],
+                    )
+
+
+async def _until_checkpointed(pool: asyncpg.Pool, incident_id: uuid.UUID, every: int) -> None:
+    wanted = EVENTS // every
+    for _ in range(60_000):
+        async with pool.acquire() as conn:
+            if len(await checkpoints.seqs(conn, incident_id)) >= wanted:
+                return
+        await asyncio.sleep(0.05)
+    raise SystemExit("the hub did not write the checkpoints")
+
+
+async def _in_service(
+    pool: asyncpg.Pool, incident_id: uuid.UUID, moments: list[datetime], every: int
+) -> tuple[list[float], list[float]]:
+    """Seconds per moment from checkpoints, and from seq 0 (the baseline), each in a
+    run of its own (the baseline's garbage is collected before the next is timed)."""
+    fast: list[float] = []
+    slow: list[float] = []
+    pictures = []
+    async with pool.acquire() as conn:
+        row = await incidents.get(conn, incident_id)
+        assert row is not None
+        for moment in moments:
+            began = time.perf_counter()
+            seq = await past.seq_at(conn, row, moment)
+            pictures.append(await past.picture_at_seq(conn, incident_id, seq, every))
+            fast.append(time.perf_counter() - began)
+        # The baseline takes seconds a moment: the first few moments show it well enough.
+        for moment, picture in list(zip(moments, pictures, strict=True))[:BASELINE]:
+            gc.collect()
+            began = time.perf_counter()
+            seq = await past.seq_at(conn, row, moment)
+            folded = rebuild(await events.since(conn, incident_id, 0, until=seq))
+            slow.append(time.perf_counter() - began)
+            assert folded == picture, moment
+    return fast, slow
+
+
+async def _over_http(
+    base: str, token: str, incident_id: uuid.UUID, moments: list[datetime]
+) -> list[float]:
+    times: list[float] = []
+    async with aiohttp.ClientSession() as http:
+        for moment in moments:
+            url = f"{base}/api/v1/incidents/{incident_id}/picture"
+            began = time.perf_counter()
+            async with http.get(url, params={"at": moment.isoformat()}, headers=bearer(token)) as r:
+                assert r.status == 200, await r.text()
+                await r.json()
+            times.append(time.perf_counter() - began)
+    return times
+
+
+STEPS_JS = """
+async (values) => {
+  const root = document.getElementById("moment");
+  const range = document.getElementById("moment-range");
+  const drawn = (at) => new Promise((resolve) => {
+    const seen = () => root.dataset.at === at;
+    if (seen()) { resolve(); return; }
+    const watch = new MutationObserver(() => { if (seen()) { watch.disconnect(); resolve(); } });
+    watch.observe(root, { attributes: true, attributeFilter: ["data-at"] });
+  });
+  const times = [];
+  for (const value of values) {
+    const at = new Date(value * 60000).toISOString();
+    const began = performance.now();
+    range.value = String(value);
+    range.dispatchEvent(new Event("input", { bubbles: true }));
+    await drawn(at);
+    await new Promise((resolve) => requestAnimationFrame(() => resolve()));
+    times.push(performance.now() - began);
+  }
+  return times;
+}
+"""
+
+
+async def _drawn(
+    base: str,
+    cookie: str,
+    incident_id: uuid.UUID,
+    participants: int,
+    jumps: list[int],
+    arrows: list[int],
+) -> tuple[list[float], list[float], dict[str, float]]:
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=ARGS)
+        context = await browser.new_context(
+            viewport={"width": 1920, "height": 1080}, bypass_csp=True
+        )
+        await context.add_cookies([{"name": sessions.COOKIE, "value": cookie, "url": base}])
+        page = await context.new_page()
+        await page.goto(f"{base}/incidents/{incident_id}")
+        await page.wait_for_function(
+            f"document.querySelectorAll('#matrix tbody tr').length === {participants}"
+            " && document.getElementById('conn').dataset.state === 'live'",
+            timeout=120_000,
+        )
+        await page.evaluate(STEPS_JS, jumps[:3])  # warm: modules compiled, sockets open
+        cdp = await page.context.new_cdp_session(page)
+        await cdp.send("Performance.enable")
+        before = await _durations(cdp)
+        jump_times = await page.evaluate(STEPS_JS, jumps)
+        after = await _durations(cdp)
+        arrow_times = await page.evaluate(STEPS_JS, arrows)
+        await cdp.detach()
+        await browser.close()
+    cpu = {name: (after[name] - before[name]) / len(jumps) for name in METRICS}
+    return [t / 1000 for t in jump_times], [t / 1000 for t in arrow_times], cpu
+
+
+async def _report_path(pg: Postgres, *, quick: bool) -> None:
+    count = (200 if quick else 800) // ingest.ROUNDS * ingest.ROUNDS
+    concurrency = 16
+    codes = [code for code, _ in municipalities(COUNTY)]
+    rng = random.Random(16)
+    total = count + ingest.WARMUP
+    async with contextlib.AsyncExitStack() as stack:
+        ops = []
+        for shipped in (True, False):
+            dsn = await pg.new_database("bench_moment_ingest")
+            if not shipped:
+                conn = await asyncpg.connect(dsn)
+                await conn.execute("DROP INDEX events_at")
+                await conn.close()
+            settings = bench_settings()
+            if not shipped:
+                settings = settings_from(**{**settings.model_dump(), "checkpoint_every": 10**9})
+            tokens = await make_tokens(
+                dsn, [(BOARD, "duty_officer"), *((c, "reporter") for c in codes)]
+            )
+            base = await stack.enter_async_context(running_app(dsn, settings))
+            admin = await stack.enter_async_context(aiohttp.ClientSession())
+            incident = await activate(admin, base, tokens[(BOARD, "duty_officer")], codes)
+            bodies = iter(
+                [
+                    (body["organisation"], json.dumps(body).encode())
+                    for body in (report_body(rng, codes[i % len(codes)]) for i in range(total))
+                ]
+            )
+            sessions = [
+                await stack.enter_async_context(
+                    aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1))
+                )
+                for _ in range(concurrency)
+            ]
+            url = f"{base}/api/v1/incidents/{incident['id']}/reports"
+            reporters = {code: tokens[(code, "reporter")] for code in codes}
+            ops.append(ingest.report_op(sessions, url, functools.partial(next, bodies), reporters))
+        with_checkpoints, without = await ingest.measure(count, concurrency, ops)
+    a, b = summarise(with_checkpoints.latencies), summarise(without.latencies)
+    print_table(
+        f"Report path, {count} reports from {concurrency} clients to each, taking turns",
+        ["", "p50", "p95", "reports/s"],
+        [
+            [
+                "checkpoints every 100 + index on times",
+                ms(a.p50),
+                ms(a.p95),
+                f"{with_checkpoints.throughput:.0f}",
+            ],
+            ["neither (before)", ms(b.p50), ms(b.p95), f"{without.throughput:.0f}"],
+            [
+                "ratio",
+                ratio(a.p50, b.p50),
+                ratio(a.p95, b.p95),
+                ratio(with_checkpoints.throughput, without.throughput),
+            ],
+        ],
+    )
+
+
+async def run(pg: Postgres, *, quick: bool) -> None:
+    await _picture_at(pg, quick=quick)
+    await _report_path(pg, quick=quick)
+
+
+async def _picture_at(pg: Postgres, *, quick: bool) -> None:
+    steps = 40 if quick else 200
+    settings = bench_settings()
+    every = settings.checkpoint_every
+    dsn = await pg.new_database("bench_moment")
+    codes = [code for code, _ in municipalities(COUNTY)]
+    tokens = await make_tokens(dsn, [(BOARD, "duty_officer"), (BOARD, "viewer")])
+    cookie = await _viewer_cookie(dsn)
+    configure_logging(settings)
+    server = TestServer(create_app(settings, dsn=dsn, clock=FixedClock(T0)))
+    await server.start_server()
+    base = str(server.make_url("")).rstrip("/")
+    pool = await create_pool(dsn, min_size=1, max_size=2)
+    try:
+        async with aiohttp.ClientSession() as http:
+            incident = await activate(http, base, tokens[(BOARD, "duty_officer")], codes)
+        incident_id = uuid.UUID(incident["id"])
+        rng = random.Random(10_000)
+        log = report_events(rng, codes, str(incident_id), EVENTS - 1)
+        print(f"\n## moment: 1 activation, {len(codes)} participants, {len(log)} report events")
+        began = time.perf_counter()
+        await _write_log(pool, incident_id, log)
+        await _until_checkpointed(pool, incident_id, every)
+        took = time.perf_counter() - began
+        print(f"log written and checkpointed (every {every} events) in {took:.1f} s")
+        first = T0 + timedelta(minutes=1)
+        last = datetime.fromisoformat(log[-1]["at"])
+        span = int((last - first).total_seconds() // 60)
+        minutes = [rng.randrange(span) for _ in range(steps)]
+        moments = [first + timedelta(minutes=m) for m in minutes]
+        fast, slow = await _in_service(pool, incident_id, moments, every)
+        http_times = await _over_http(base, tokens[(BOARD, "viewer")], incident_id, moments)
+        first_minute = int(first.timestamp() // 60)
+        jumps = [first_minute + m for m in minutes]
+        start = first_minute + rng.randrange(span - 5 * steps)
+        arrows = [start + 5 * n for n in range(steps)]
+        jump_times, arrow_times, cpu = await _drawn(
+            base, cookie, incident_id, len(codes), jumps, arrows
+        )
+    finally:
+        await pool.close()
+        await server.close()
+    a, b = summarise(fast), summarise(slow)
+    h, j, k = summarise(http_times), summarise(jump_times), summarise(arrow_times)
+    rows = [
+        ["in the service: from a checkpoint", ms(a.p50), ms(a.p95), ms(a.max), ratio(a.p95, b.p95)],
+        ["in the service: from seq 0 (baseline)", ms(b.p50), ms(b.p95), ms(b.max), "×1.00"],
+        ["API over HTTP: request → JSON", ms(h.p50), ms(h.p95), ms(h.max), ratio(h.p95, b.p95)],
+        ["drawn in Chromium: random jumps", ms(j.p50), ms(j.p95), ms(j.max), ratio(j.p95, b.p95)],
+        ["drawn in Chromium: 5-minute steps", ms(k.p50), ms(k.p95), ms(k.max), ratio(k.p95, b.p95)],
+    ]
+    labels = ("script", "style", "layout", "all main-thread tasks")
+    for name, label in zip(METRICS, labels, strict=True):
+        rows.append([f"Chromium CPU per jump: {label}", ms(cpu[name]), "", "", ""])
+    print_table(
+        f"Picture at a moment, {steps} moments, {len(codes)} participants, {EVENTS} events"
+        " (goal: drawn ≤ 50 ms p95)",
+        ["", "p50", "p95", "max", "p95 vs seq 0"],
+        rows,
+    )

@@ -1,0 +1,67 @@
+"""The picture as it stood at an earlier seq or moment, from checkpoints and the log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from service.clock import iso
+from service.errors import ValidationFailed
+from service.picture.checkpoints import fold_after
+from service.picture.fold import Picture, apply, empty_picture
+from service.repo import Conn, checkpoints, events
+from service.repo.incidents import IncidentRow
+
+
+async def picture_at_seq(conn: Conn, incident_id: uuid.UUID, seq: int, every: int) -> Picture:
+    """The fold of the log up to `seq`: the latest checkpoint at or before it and the
+    events after it. Checkpoints missing on the way (a log older than them) are written,
+    so the next look back starts later."""
+    start = await checkpoints.latest(conn, incident_id, at_or_before=seq)
+    after = 0 if start is None else int(start["seq"])
+    log = await events.since(conn, incident_id, after, until=seq)
+    picture, crossed = fold_after(start, log, every)
+    await checkpoints.write(conn, incident_id, crossed)
+    return picture
+
+
+async def picture_stamped_by(
+    conn: Conn, incident_id: uuid.UUID, moment: datetime, last_seq: int
+) -> Picture:
+    """The fold of every event stamped at or before `moment`, in seq order (a round's
+    picture at its deadline): the latest checkpoint whose events all are, and the
+    events after it that are."""
+    start = await checkpoints.latest(
+        conn,
+        incident_id,
+        at_or_before=await checkpoints.seq_at(conn, incident_id, moment, last_seq),
+    )
+    after = 0 if start is None else int(start["seq"])
+    log = await events.since(conn, incident_id, after, until=last_seq)
+    picture = empty_picture() if start is None else start
+    for event in log:
+        if datetime.fromisoformat(event["at"]) <= moment:
+            picture, _ = apply(picture, event)
+    return picture
+
+
+async def seq_at(conn: Conn, row: IncidentRow, moment: datetime) -> int:
+    """The last seq at or before `moment`: every event up to it is stamped no later.
+
+    A round closes a moment after its deadline but is stamped with the deadline, so the
+    log's times are not quite in seq order; taking the seq before the first event
+    stamped after `moment` keeps anything that happened later out of the picture.
+    A moment before the activation has no picture (422).
+    """
+    seq = await checkpoints.seq_at(conn, row.id, moment, row.last_seq)
+    if seq < 1:
+        raise ValidationFailed(
+            errors=[
+                (
+                    ("query", "at"),
+                    f"the incident was activated at {iso(row.activated_at)}; "
+                    "there is no picture before that",
+                )
+            ]
+        )
+    return seq
