@@ -45,3 +45,23 @@ def can_activate_in(principal: Principal, county: str) -> bool:
     if principal.org_kind == "county_board":
         return principal.org_county == county
     return principal.org_kind == "agency"
+
+
+def _of_county_board_side(principal: Principal, incident: IncidentAccess) -> bool:
+    """The owner, or the county board of the incident's county."""
+    return principal.organisation == incident.owner or is_county_board_of(
+        principal, incident.county
+    )
+
+
+def can_draft_summary(principal: Principal, incident: IncidentAccess) -> bool:
+    """Viewers and duty officers of the owner or of the county's board read and edit the
+    incident's shared summary draft (admins do not: they run the service, not the room)."""
+    return principal.role in ("viewer", "duty_officer") and _of_county_board_side(
+        principal, incident
+    )
+
+
+def can_publish_summary(principal: Principal, incident: IncidentAccess) -> bool:
+    """Duty officers of the owner or of the county's board publish summaries."""
+    return principal.role == "duty_officer" and _of_county_board_side(principal, incident)
