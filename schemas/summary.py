@@ -125,6 +125,7 @@ class SummaryIncident(BaseModel):
     owner: str
     owner_name: str
     exercise: bool
+    activated_at: datetime
 
 
 class Reporting(BaseModel):

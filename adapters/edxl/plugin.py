@@ -13,6 +13,7 @@ from aiohttp import web
 from adapters.edxl import cli, exchange, http
 from service.config import Settings
 from service.export.registry import ExportFormat, IncidentExport
+from service.export.summary import SummaryFormat
 from service.plugins import CliContext, DemoPart
 
 if TYPE_CHECKING:
@@ -30,6 +31,9 @@ class EdxlAdapter:
 
     def export_formats(self) -> Iterable[ExportFormat]:
         return [ExportFormat("edxl", "application/xml", _render, "edxl.xml")]
+
+    def summary_formats(self) -> Iterable[SummaryFormat]:
+        return [SummaryFormat("edxl", "application/xml", exchange.summary_document)]
 
     def setup(self, app: web.Application) -> None:
         app.add_routes(http.routes)

@@ -317,6 +317,7 @@ async def publish(
                 owner=row.owner,
                 owner_name=owner[row.owner].name if row.owner in owner else row.owner,
                 exercise=row.exercise,
+                activated_at=row.activated_at,
             ),
             number=number,
             published_at=now,
