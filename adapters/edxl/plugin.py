@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from adapters.edxl import cli, exchange, http
+from adapters.edxl import cli, exchange, http, national
 from service.config import Settings
 from service.export.registry import ExportFormat, IncidentExport
 from service.export.summary import SummaryFormat
@@ -37,6 +37,8 @@ class EdxlAdapter:
 
     def setup(self, app: web.Application) -> None:
         app.add_routes(http.routes)
+        # Published summaries to the national installation, when one is configured.
+        app.cleanup_ctx.append(national.national_ctx)
 
     def add_cli(self, commands: Commands) -> Sequence[str]:
         return cli.add_commands(commands)

@@ -296,12 +296,18 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     "summaries.attempts": ("Försök", "Attempts"),
     "summaries.delivered_at": ("Levererad", "Delivered"),
     "summaries.last_error": ("Senaste fel", "Last error"),
-    "summaries.no_recipients": ("Inga mottagare är konfigurerade för länet.", "No recipients are configured for the county."),
+    "summaries.no_recipients": (
+        "Inga mottagare är konfigurerade för länet.",
+        "No recipients are configured for the county.",
+    ),
     "summaries.delivery.pending": ("Väntar", "Pending"),
     "summaries.delivery.delivered": ("Levererad", "Delivered"),
     "summaries.delivery.dead": ("Misslyckades", "Failed"),
     "summaries.assessment": ("Samlad bedömning", "Overall assessment"),
-    "summaries.sectors": ("Påverkan per samhällsviktig verksamhet", "Impact per vital societal function"),
+    "summaries.sectors": (
+        "Påverkan per samhällsviktig verksamhet",
+        "Impact per vital societal function",
+    ),
     "summaries.sector": ("Verksamhet", "Function"),
     "summaries.level": ("Länets bedömning", "County's assessment"),
     "summaries.picture_level": ("Lägesbildens värsta", "Picture's worst"),
@@ -347,9 +353,18 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     "summaries.js.before_publish": ("Före publicering", "Before publishing"),
     "summaries.js.blank": ("Tomma avsnitt: {sections}.", "Blank sections: {sections}."),
     "summaries.js.no_blank": ("Alla avsnitt är ifyllda.", "Every section is filled in."),
-    "summaries.js.changed_since": ("Ändrat sedan nr {n}: {sections}.", "Changed since no. {n}: {sections}."),
-    "summaries.js.unchanged_since": ("Inget ändrat sedan nr {n}.", "Nothing changed since no. {n}."),
-    "summaries.js.first": ("Detta blir den första sammanställningen.", "This will be the first summary."),
+    "summaries.js.changed_since": (
+        "Ändrat sedan nr {n}: {sections}.",
+        "Changed since no. {n}: {sections}.",
+    ),
+    "summaries.js.unchanged_since": (
+        "Inget ändrat sedan nr {n}.",
+        "Nothing changed since no. {n}.",
+    ),
+    "summaries.js.first": (
+        "Detta blir den första sammanställningen.",
+        "This will be the first summary.",
+    ),
     "summaries.js.publish": ("Publicera nr {n}", "Publish no. {n}"),
     "summaries.js.publish_anyway": (
         "Jag vill publicera trots tomma avsnitt",
@@ -359,7 +374,10 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
         "Bekräfta att du vill publicera trots tomma avsnitt.",
         "Confirm that you want to publish despite blank sections.",
     ),
-    "summaries.js.corrects": ("Rättar tidigare nummer (valfritt)", "Corrects an earlier number (optional)"),
+    "summaries.js.corrects": (
+        "Rättar tidigare nummer (valfritt)",
+        "Corrects an earlier number (optional)",
+    ),
     "summaries.js.only_duty_officer": (
         "Bara tjänsteperson i beredskap publicerar.",
         "Only a duty officer publishes.",

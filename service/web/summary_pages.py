@@ -88,6 +88,7 @@ async def summary_page(request: web.Request, session: SessionRow) -> web.Respons
         summary = await domain.get_published(conn, principal, row.id, number)
         deliveries = [d for d in await repo.deliveries(conn, row.id) if d.number == number]
         last = await repo.last_number(conn, row.id)
+    formats: list[str] = sorted(request.app[keys.summary_formats].keys())
     return _page(
         request,
         "summary.html",
@@ -99,6 +100,6 @@ async def summary_page(request: web.Request, session: SessionRow) -> web.Respons
             "deliveries": deliveries,
             "last_number": last,
             "can_draft": can_draft_summary(principal, row.access) and row.active,
-            "formats": list(request.app[keys.summary_formats]),
+            "formats": formats,
         },
     )

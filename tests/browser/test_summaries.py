@@ -40,9 +40,9 @@ async def test_two_editors_merge_and_the_duty_officer_publishes_one_then_two(
     statuses: list[int] = []
     b.on(
         "response",
-        lambda response: statuses.append(response.status)
-        if response.request.method == "PUT"
-        else None,
+        lambda response: (
+            statuses.append(response.status) if response.request.method == "PUT" else None
+        ),
     )
     await b.goto(people.base_url + draft)
     await _ready(b)
