@@ -45,6 +45,7 @@ from service.errors import (
     ValidationFailed,
 )
 from service.outbox.repo import enqueue
+from service.picture.fold import rebuild
 from service.repo import Conn, events, incidents, organisations
 from service.repo import summaries as repo
 from service.repo.incidents import IncidentRow
@@ -64,6 +65,12 @@ SECTIONS = (
     "requests",
     "other",
 )
+
+
+async def folded_picture(conn: Conn, row: IncidentRow) -> Picture:
+    """The picture at the incident's last seq, folded from its log (where no live picture
+    is at hand: the demo, the command line)."""
+    return rebuild(await events.since(conn, row.id, 0, until=row.last_seq))
 
 
 # --- pure rules ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from schemas.summary import Draft, PublishBody, SummaryContent
 from service import keys
+from service.clock import iso
 from service.domain import lifecycle
 from service.domain import summaries as domain
 from service.errors import NotFound, ValidationFailed
@@ -17,8 +18,7 @@ from service.http.auth import authenticate
 from service.http.bodies import parse
 from service.http.middleware import json_response
 from service.http.queries import SummaryQuery, incident_id, parse_query
-from service.picture.fold import rebuild
-from service.repo import Conn, events
+from service.repo import Conn
 from service.repo import summaries as repo
 from service.repo.incidents import IncidentRow
 
@@ -38,7 +38,7 @@ def picture_source(request: web.Request) -> domain.PictureAt:
         current = await hub.current_picture(row.id)
         if current is not None and current.get("seq") == row.last_seq:
             return current
-        return rebuild(await events.since(conn, row.id, 0, until=row.last_seq))
+        return await domain.folded_picture(conn, row)
 
     return at
 
@@ -116,7 +116,7 @@ async def list_summaries(request: web.Request) -> web.Response:
             "summaries": [
                 {
                     "number": s.number,
-                    "published_at": s.published_at.isoformat(),
+                    "published_at": iso(s.published_at),
                     "published_by": s.published_by,
                     "picture_seq": s.picture_seq,
                     "corrects": s.corrects,
@@ -163,7 +163,7 @@ async def deliveries(request: web.Request) -> web.Response:
                     "destination": d.destination,
                     "status": d.status,
                     "attempts": d.attempts,
-                    "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None,
+                    "delivered_at": iso(d.delivered_at) if d.delivered_at else None,
                     "last_error": d.last_error,
                 }
                 for d in found
