@@ -211,6 +211,12 @@ def _may_draft(principal: Principal, row: IncidentRow) -> None:
         )
 
 
+def _seen(principal: Principal, row: IncidentRow | None, incident_id: uuid.UUID) -> IncidentRow:
+    if row is None or not can_see(principal, row.access):
+        raise NotFound(f"no incident {incident_id} that you may see")
+    return row
+
+
 def _open(row: IncidentRow) -> None:
     if not row.active:
         raise Conflict("the incident is closed", slug="incident-closed")
@@ -257,18 +263,18 @@ async def save_draft(
     picture_at: PictureAt,
 ) -> Draft:
     async with pool.acquire() as conn, conn.transaction():
-        row = await lifecycle.visible(conn, principal, incident_id)
+        # The incident's row lock orders concurrent saves, the very first one included.
+        row = _seen(principal, await incidents.lock(conn, incident_id), incident_id)
         _may_draft(principal, row)
         _open(row)
-        draft = await repo.draft(conn, row.id, lock=True)
+        draft = await repo.draft(conn, row.id)
         check_version(if_match, 0 if draft is None else draft.version)
-        if draft is not None and draft.content == content.model_dump(mode="json"):
-            # Nothing changed: the same version, so an autosave of an unchanged form never
-            # makes another editor's save stale.
-            picture = await picture_at(conn, row)
-            return _draft_view(row, draft, picture, await repo.last_number(conn, row.id))
         picture = await picture_at(conn, row)
         checked = checked_content(content, picture)
+        if draft is not None and draft.content == checked.model_dump(mode="json"):
+            # Nothing changed: the same version, so an autosave of an unchanged form never
+            # makes another editor's save stale.
+            return _draft_view(row, draft, picture, await repo.last_number(conn, row.id))
         version = 1 if draft is None else draft.version + 1
         await repo.save_draft(
             conn,
@@ -295,9 +301,7 @@ async def publish(
 ) -> tuple[PublishedSummary, int]:
     """Publish the current draft: the summary and the seq of its event."""
     async with pool.acquire() as conn, conn.transaction():
-        row = await incidents.lock(conn, incident_id)
-        if row is None or not can_see(principal, row.access):
-            raise NotFound(f"no incident {incident_id} that you may see")
+        row = _seen(principal, await incidents.lock(conn, incident_id), incident_id)
         if not can_publish_summary(principal, row.access):
             raise Forbidden("only a duty officer of the owner or the county board publishes")
         _open(row)

@@ -76,9 +76,9 @@ class DeliveryRow:
         return record_to(cls, row)
 
 
-async def draft(conn: Conn, incident_id: uuid.UUID, *, lock: bool = False) -> DraftRow | None:
-    query = "SELECT * FROM summary_drafts WHERE incident_id = $1"
-    row = await conn.fetchrow(query + (" FOR UPDATE" if lock else ""), incident_id)
+async def draft(conn: Conn, incident_id: uuid.UUID) -> DraftRow | None:
+    """The incident's draft; a writer holds the incident's row lock."""
+    row = await conn.fetchrow("SELECT * FROM summary_drafts WHERE incident_id = $1", incident_id)
     return None if row is None else DraftRow.from_row(row)
 
 

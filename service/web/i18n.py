@@ -300,6 +300,11 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
         "Inga mottagare är konfigurerade för länet.",
         "No recipients are configured for the county.",
     ),
+    "summaries.recipient.wis": (
+        "WIS-nod (områdets sammanställning)",
+        "WIS node (the area's summary)",
+    ),
+    "summaries.recipient.national": ("Nationell nivå (EDXL)", "National level (EDXL)"),
     "summaries.delivery.pending": ("Väntar", "Pending"),
     "summaries.delivery.delivered": ("Levererad", "Delivered"),
     "summaries.delivery.dead": ("Misslyckades", "Failed"),

@@ -75,6 +75,18 @@ async def test_a_write_without_if_match_is_428_and_a_stale_one_412(api: Api) -> 
     assert now.body["updated_by"] == "viewer LST-14"
 
 
+async def test_concurrent_first_saves_store_one_and_refuse_the_others(api: Api) -> None:
+    incident = await api.activate()
+    replies = await asyncio.gather(
+        *(put_draft(api, incident, {"assessment": f"Version {n}"}, '"0"') for n in range(6))
+    )
+    assert sorted(reply.status for reply in replies) == [200, 412, 412, 412, 412, 412]
+    winner = next(reply for reply in replies if reply.status == 200)
+    stored = await api.call("GET", base(incident) + "/draft", as_=BOARD)
+    assert stored.body["content"]["assessment"] == winner.body["content"]["assessment"]
+    assert stored.body["version"] == 1
+
+
 async def test_saving_an_unchanged_draft_keeps_its_version(api: Api) -> None:
     incident = await api.activate()
     body = {"assessment": "Samma"}

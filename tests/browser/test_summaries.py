@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 from playwright.async_api import Page, Response, expect
 
+from service.repo import summaries as summary_repo
 from tests.browser.conftest import People
 from tests.browser.support import assert_accessible, shoot
 from tests.support import Api, report
@@ -29,6 +31,13 @@ async def test_two_editors_merge_and_the_duty_officer_publishes_one_then_two(
         incident_id, report("1442", sectors=[{"sector": "energy", "status": "serious"}])
     )
     draft = f"/incidents/{incident_id}/summaries/draft"
+    conn = await asyncpg.connect(api.dsn)
+    try:  # a recipient of the county's summaries (no SMTP here: it stays pending)
+        await summary_repo.add_recipient(
+            conn, county="14", email="tib@msb.example", webhook_id=None, at=datetime.now(UTC)
+        )
+    finally:
+        await conn.close()
     anna = await people.make("LST-14", "duty_officer", "Anna Ahlström")
     bo = await people.make("LST-14", "viewer", "Bo Berg")
 
@@ -100,6 +109,9 @@ async def test_two_editors_merge_and_the_duty_officer_publishes_one_then_two(
     await expect(a.locator("h1")).to_contain_text("Samlad lägesbild nr 1")
     await expect(a.locator(".exercise-banner")).to_contain_text("ÖVNING")
     await expect(a.locator("main")).to_contain_text("Reservkraft vid två vattenverk")
+    delivery = a.locator("#deliveries tr[data-recipient='tib@msb.example']")
+    await expect(delivery).to_have_attribute("data-status", "pending")
+    await expect(delivery).to_contain_text("Väntar")
     await shoot(a, "summary-1")
     await assert_accessible(a)
 

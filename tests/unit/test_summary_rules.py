@@ -124,6 +124,7 @@ def test_requests_keep_the_number_they_first_appeared_in() -> None:
                 "owner": "LST-14",
                 "owner_name": "L",
                 "exercise": False,
+                "activated_at": "2026-11-22T08:00:00Z",
             },
             "number": 3,
             "published_at": "2026-11-22T13:00:00Z",

@@ -163,10 +163,11 @@ function checks() {
     $("#changed-list").textContent = t("summaries.js.first");
   } else {
     const now = canonical(draft.content);
-    const then = canonical({
-      ...previous,
-      sectors: previous.sectors.filter((s) => s.overridden || s.comment).map((s) => ({ ...s, level: s.overridden ? s.level : null })),
-    });
+    const then = canonical(previous);
+    // Sectors as they would be published now (the picture moves too) against the last ones.
+    const levels = (views) => views.map((v) => [v.sector, v.level, v.reason, v.comment]);
+    now.sectors = levels(draft.sectors);
+    then.sectors = levels(previous.sectors);
     const moved = KEYS.filter((key) => !same(now[key], then[key]));
     $("#changed-list").textContent = moved.length
       ? fill(t("summaries.js.changed_since"), { n: previous.number, sections: moved.map(sectionName).join(", ") })
