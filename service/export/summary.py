@@ -62,7 +62,7 @@ def as_text(summary: PublishedSummary) -> str:
         f"- [{r.id}] {r.text} ({label('urgency.' + r.urgency)}, {label('need.' + r.status)})"
         for r in summary.requests
     ] or ["–"]
-    lines += ["", "ÖVRIGT", summary.other or "–", ""]
+    lines += ["", "ÖVRIG INFORMATION", summary.other or "–", ""]
     if summary.incident.exercise:
         lines += [EXERCISE_MARK, ""]
     return "\n".join(lines)

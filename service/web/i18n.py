@@ -333,7 +333,7 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     "summaries.since": ("Sedan nr", "Since no."),
     "summaries.add_request": ("Lägg till begäran", "Add a request"),
     "summaries.remove_request": ("Ta bort", "Remove"),
-    "summaries.other": ("Övrigt", "Other"),
+    "summaries.other": ("Övrig information", "Other information"),
     "summaries.empty": ("Inget angivet.", "Nothing given."),
     "summaries.list": ("Alla sammanställningar", "All summaries"),
     "summaries.back_to_draft": ("Till utkastet", "To the draft"),
