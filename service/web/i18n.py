@@ -342,6 +342,10 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     "summaries.js.never_saved": ("Inte sparat än", "Not saved yet"),
     "summaries.js.last_edit": ("Senast ändrat {at} av {by}", "Last edited {at} by {by}"),
     "summaries.js.save_failed": ("Kunde inte spara: {error}", "Could not save: {error}"),
+    "summaries.js.need_reason": (
+        "Skriv skälet till den ändrade nivån för {sector} så sparas utkastet.",
+        "Write the reason for the changed level of {sector} and the draft is saved.",
+    ),
     "summaries.js.conflict": (
         "{by} ändrade utkastet medan du skrev. Jämför och välj vad som ska gälla.",
         "{by} changed the draft while you were writing. Compare and choose what is to stand.",

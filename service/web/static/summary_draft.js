@@ -193,6 +193,12 @@ async function save() {
   if (state.saving) { await state.saving; }
   if (state.conflict) return false;
   const content = formContent();
+  const pictureLevel = Object.fromEntries((state.draft?.sectors || []).map((v) => [v.sector, v.picture_level]));
+  const unexplained = content.sectors.find((s) => s.level && s.level !== pictureLevel[s.sector] && !s.reason);
+  if (unexplained) {
+    say("summaries.js.need_reason", { sector: t(`sector.${unexplained.sector}`) });
+    return false;
+  }
   if (same(content, state.synced)) {
     if (state.draft?.updated_by) say("summaries.js.saved");
     return true;
@@ -313,7 +319,10 @@ if (publish) {
     const errors = $("#publish-errors");
     errors.hidden = true;
     if (!(await save())) {
-      if (state.conflict) return;
+      // Not saved (a conflict to resolve, or a refusal): nothing is published.
+      errors.textContent = $("#save-state").textContent;
+      errors.hidden = false;
+      return;
     }
     if (state.draft.blank.length && !$("#publish-anyway").checked) {
       errors.textContent = t("summaries.js.confirm_blank");
