@@ -286,6 +286,7 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     "summaries.summary_n": ("Samlad lägesbild nr {n}", "Summary no. {n}"),
     "summaries.published": ("Publicerad", "Published"),
     "summaries.published_by": ("av", "by"),
+    "summaries.publisher": ("Publicerad av", "Published by"),
     "summaries.corrects": ("Rättar nr {n}", "Corrects no. {n}"),
     "summaries.picture_seq": ("Lägesbildens seq", "Picture seq"),
     "summaries.print": ("Utskriftsversion (A4)", "Printable version (A4)"),
