@@ -141,3 +141,36 @@ async def test_two_editors_merge_and_the_duty_officer_publishes_one_then_two(
     await assert_accessible(a)
     await a.goto(f"{people.base_url}/incidents/{incident_id}")
     await expect(a.locator(f"a[href='/incidents/{incident_id}/summaries']")).to_be_visible()
+
+
+async def test_summary_pages_in_english_and_closed_to_those_who_may_not(
+    people: People, api: Api
+) -> None:
+    incident = await api.activate(title="Storm i Sjuhärad")
+    incident_id = incident["id"]
+    path = f"/api/v1/incidents/{incident_id}/summaries"
+    assert (await api.call("POST", path, as_=("LST-14", "duty_officer"))).status == 201
+    viewer = await people.make("LST-14", "viewer", "Vera Viewer")
+    page = await people.login(viewer, path=f"/incidents/{incident_id}/summaries/1")
+    await page.goto(f"{people.base_url}/lang/en?next=/incidents/{incident_id}/summaries/1")
+    await expect(page.locator("h1")).to_contain_text("Summary no. 1")
+    await expect(page.locator("#dist-h")).to_have_text("Distribution")
+    await page.goto(f"{people.base_url}/incidents/{incident_id}/summaries/draft")
+    await expect(page.locator("h1")).to_contain_text("Draft summary")
+    await _ready(page)
+    await expect(page.locator("#changed-list")).to_contain_text("Nothing changed since no. 1")
+    await expect(page.locator("#publish")).to_have_count(0)
+
+    reporter = await people.make("1442", "reporter")
+    municipal = await people.login(reporter, path=f"/incidents/{incident_id}/summaries/1")
+    await expect(municipal.locator("h1")).to_contain_text("Samlad lägesbild nr 1")
+    refused = await municipal.goto(f"{people.base_url}/incidents/{incident_id}/summaries/draft")
+    assert refused is not None
+    assert refused.status == 403
+
+    neighbour = await people.make("LST-13", "duty_officer")
+    other = await people.login(neighbour)
+    for where in ("summaries", "summaries/draft", "summaries/1"):
+        hidden = await other.goto(f"{people.base_url}/incidents/{incident_id}/{where}")
+        assert hidden is not None
+        assert hidden.status == 404
