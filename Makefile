@@ -40,6 +40,9 @@ chromium:
 	@test -x $(CHROMIUM) || { \
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null || { \
+		echo "Installing Debian's poppler-utils (pdftoppm, pdftotext) for the printed pages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; }
 
 # pytest exits non-zero when no test ran (5), so an empty run fails here too.
 test: check chromium

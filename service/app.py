@@ -15,7 +15,7 @@ from service.http.routes import setup_routes
 from service.metrics import Metrics
 from service.outbox.registry import Channels
 from service.outbox.setup import channels_ctx, worker_ctx
-from service.plugins import Adapter, export_formats_of, installed_adapters
+from service.plugins import Adapter, export_formats_of, installed_adapters, summary_formats_of
 from service.rounds.scheduler import rounds_ctx
 from service.stream.hub import Hub
 from service.stream.listener import Listener
@@ -42,6 +42,7 @@ def create_app(
     app[keys.metrics] = Metrics()
     app[keys.adapters] = plugged
     app[keys.export_formats] = export_formats_of(plugged)
+    app[keys.summary_formats] = summary_formats_of(plugged)
     app[keys.outbox_channels] = Channels()  # any context below may register a channel
     setup_routes(app)
     # Start order, and reverse shutdown order, of every resource:

@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from schemas.common import ROLES, Role
 from schemas.round import Email
+from service import summary_cli
 from service.access import sessions
 from service.access.principal import Scope
 from service.access.tokens import create_token
@@ -105,6 +106,7 @@ def _parser(adapters: Sequence[Adapter], owners: dict[str, Adapter]) -> argparse
         "--format", default="json", help=f"one of: {', '.join(export_formats_of(adapters).names())}"
     )
     _contact_commands(commands)
+    summary_cli.add_commands(commands)
     outbox_cli.add_commands(commands)
     # Each adapter's own commands (e.g. import-edxl, mock-wis): service/plugins.py.
     for adapter in adapters:
@@ -217,6 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _user_command(args, settings)
         if args.command == "contact":
             return asyncio.run(_contact(_dsn(settings), args))
+        if args.command == summary_cli.COMMAND:
+            return asyncio.run(summary_cli.run(_dsn(settings), args))
         if args.command in ("outbox", "webhook"):
             return asyncio.run(outbox_cli.run(_dsn(settings), args))
         dsn = _dsn(settings)

@@ -193,6 +193,15 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="How often the node's change log is read for answers"
     )
     wis_timeout_seconds: float = Field(default=10.0, gt=0)
+    # The national level's Lägesbild installation: published summaries go to its EDXL import.
+    national_url: str | None = Field(
+        default=None,
+        description="EDXL import endpoint of the national installation; when set (with the "
+        "token), every published summary is sent there as an EDXL-DE envelope",
+    )
+    national_token: str | None = Field(
+        default=None, description="Bearer token Lägesbild presents to the national installation"
+    )
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with `changes` (by field name), validated like the original: a bad

@@ -67,6 +67,18 @@ class Conflict(ProblemError):
     title = "Conflict"
 
 
+class PreconditionFailed(ProblemError):
+    status = 412
+    default_slug = "precondition-failed"
+    title = "Changed since you read it"
+
+
+class PreconditionRequired(ProblemError):
+    status = 428
+    default_slug = "precondition-required"
+    title = "If-Match required"
+
+
 class PayloadTooLarge(ProblemError):
     status = 413
     default_slug = "payload-too-large"

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from service.clock import Clock
     from service.config import Settings
     from service.export.registry import ExportFormats
+    from service.export.summary import SummaryFormat
     from service.metrics import Metrics
     from service.outbox.registry import Channels
     from service.outbox.worker import Worker
@@ -40,6 +41,8 @@ rounds_job: web.AppKey[RoundsJob] = web.AppKey("rounds_job")
 # the core offer.
 adapters: web.AppKey[tuple[Adapter, ...]] = web.AppKey("adapters")
 export_formats: web.AppKey[ExportFormats] = web.AppKey("export_formats")
+# Formats of a published summary (`?format=` on /summaries/{n}), the core's and adapters'.
+summary_formats: web.AppKey[dict[str, SummaryFormat]] = web.AppKey("summary_formats")
 
 # The outbox: channels by name (register yours at startup) and this instance's worker.
 outbox_channels: web.AppKey[Channels] = web.AppKey("outbox_channels")

@@ -18,6 +18,9 @@ exchange format or channel is one new package and one line there; nothing under
   rounds) and before the outbox's, so an adapter's context starts once the database
   and the hub are up, and closes only after the outbox worker has stopped (no delivery
   is under way on a client it closes);
+- `summary_formats()` (optional): formats of a published summary for
+  `GET /api/v1/incidents/{id}/summaries/{n}?format=…`, besides the core's `json` and
+  `html` (an adapter without the method adds none);
 - `add_cli(commands)` / `run_cli(args, cli)`: subcommands of `lagesbild`;
 - `demo(settings, data_dir)`: what `lagesbild demo` starts beside the service (a mock
   peer, say), or None.
@@ -36,6 +39,7 @@ from aiohttp import web
 
 from service.config import Settings
 from service.export.registry import ExportFormat, ExportFormats, core_formats
+from service.export.summary import SummaryFormat, core_summary_formats
 
 if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -91,6 +95,20 @@ def export_formats_of(adapters: Iterable[Adapter]) -> ExportFormats:
     for adapter in adapters:
         for export_format in adapter.export_formats():
             known.register(export_format)
+    return known
+
+
+def summary_formats_of(adapters: Iterable[Adapter]) -> dict[str, SummaryFormat]:
+    """The core's summary formats and those of every adapter with `summary_formats()`."""
+    known = {found.name: found for found in core_summary_formats()}
+    for adapter in adapters:
+        offered: Callable[[], Iterable[SummaryFormat]] | None = getattr(
+            adapter, "summary_formats", None
+        )
+        for found in offered() if offered is not None else ():
+            if found.name in known:
+                raise ValueError(f"summary format {found.name!r} is registered already")
+            known[found.name] = found
     return known
 
 

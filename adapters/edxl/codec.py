@@ -23,6 +23,7 @@ from adapters.refusals import CodecError
 from schemas.common import worst_impact
 from schemas.incident import Incident
 from schemas.report import ReportSubmission, StoredReport
+from schemas.summary import PublishedSummary, SummaryIncident
 from service.domain.labels import EXERCISE_MARK
 
 DE = "urn:oasis:names:tc:emergency:EDXL:DE:2.0"
@@ -33,6 +34,8 @@ KEYWORD_LIST = "urn:lagesbild:edxl:content"
 # What the message is, in contentKeyword: a report or the consolidated picture.
 KEYWORD_REPORT = "lagesrapport"
 KEYWORD_PICTURE = "samlad-lagesbild"
+# A county board's published summary (sammanställning).
+KEYWORD_SUMMARY = "sammanstallning"
 ENVELOPE_LIFETIME = timedelta(hours=24)
 # lxml takes None for the default namespace; its stubs only know str keys.
 _DE_NSMAP: Any = {None: DE, "ct": CT, "xlink": XLINK}
@@ -100,7 +103,7 @@ def envelope(
     sent: datetime,
     exercise: bool,
     kind: str,
-    incident: Incident,
+    incident: Incident | SummaryIncident,
     contents: Iterable[Content],
 ) -> bytes:
     """An EDXL-DE 2.0 `edxlDistribution`; `distributionStatus` is Exercise for exercises."""
@@ -293,6 +296,100 @@ def picture_sitrep(
         _s(element, "needID", need_id)
         _s(element, "text", str(need.get("text", "")))
         _s(element, "urgency", str(need.get("urgency", "")))
+    return root
+
+
+def summary_message_id(summary: PublishedSummary, number: int | None = None) -> str:
+    return f"{summary.incident.id}:summary:{number or summary.number}"
+
+
+def _summary_urgency(summary: PublishedSummary) -> str:
+    open_levels = {r.urgency for r in summary.requests if r.status == "open"}
+    if "critical" in open_levels:
+        return "Immediate"
+    return "Expected" if "high" in open_levels else "Unknown"
+
+
+def summary_sitrep(summary: PublishedSummary) -> etree._Element:
+    """A county board's published summary as a `sitRep` whose ManagementReportingSummary
+    carries the county's assessment (Lägesbild's profile, docs/exchange.md)."""
+    incident = summary.incident
+    at = summary.published_at
+    root = etree.Element(_q(SR, "sitRep"), nsmap=_SR_NSMAP)
+    _s(root, "messageID", summary_message_id(summary))
+    for role in ("preparedBy", "authorizedBy"):
+        _person(
+            root,
+            role,
+            who=summary.published_by,
+            org=incident.owner,
+            org_name=incident.owner_name,
+            at=at,
+        )
+    _s(root, "reportPurpose", _marked(incident.exercise, "Samlad lägesbild (sammanställning)"))
+    _s(root, "reportNumber", str(summary.number))
+    _s(root, "reportVersion", "Initial" if summary.number == 1 else "Update")
+    period = _s(root, "forTimePeriod")
+    _s(period, "fromDateTime", sr_time(incident.activated_at))
+    _s(period, "toDateTime", sr_time(at))
+    _s(
+        root,
+        "reportTitle",
+        _marked(incident.exercise, f"Samlad lägesbild nr {summary.number}: {incident.title}"),
+    )
+    _s(root, "incidentID", str(incident.id))
+    _s(root, "incidentLifecyclePhase", "Response")
+    if summary.number > 1:
+        _s(root, "originatingMessageID", summary_message_id(summary, 1))
+        _s(
+            root,
+            "precedingMessageID",
+            summary_message_id(summary, summary.corrects or summary.number - 1),
+        )
+    _s(root, "urgency", _summary_urgency(summary))
+    _s(root, "reportConfidence", "SomewhatConfident")
+    top = worst_impact(sector.level for sector in summary.sectors)
+    _s(root, "severity", _SEVERITY.get(top, "Unknown"))
+    if summary.measures_planned:
+        _s(root, "actionPlan", "\n".join(summary.measures_planned))
+    body = _s(_s(root, "report"), "ManagementReportingSummary")
+    _s(body, "asOf", sr_time(at))
+    _s(body, "pictureSeq", str(summary.picture_seq))
+    _s(body, "incidentStatus", "active")
+    _s(body, "expectedReports", str(summary.reporting.expected))
+    _s(body, "receivedReports", str(summary.reporting.received))
+    for sector in summary.sectors:
+        element = _s(body, "sectorSummary")
+        _s(element, "sector", sector.sector)
+        _s(element, "worst", sector.picture_level)
+    _s(body, "summaryNumber", str(summary.number))
+    if summary.corrects is not None:
+        _s(body, "correctsNumber", str(summary.corrects))
+    _s(body, "publishedBy", summary.published_by)
+    _s(body, "overallAssessment", summary.assessment)
+    for sector in summary.sectors:
+        element = _s(body, "countySector")
+        _s(element, "sector", sector.sector)
+        _s(element, "level", sector.level)
+        _s(element, "pictureLevel", sector.picture_level)
+        _s(element, "overridden", "true" if sector.overridden else "false")
+        _s(element, "reason", sector.reason)
+        _s(element, "comment", sector.comment)
+    _s(body, "developmentTrend", summary.development.trend)
+    _s(body, "developmentText", summary.development.text)
+    for measure in summary.measures_taken:
+        _s(body, "measureTaken", measure)
+    for measure in summary.measures_planned:
+        _s(body, "measurePlanned", measure)
+    for request in summary.requests:
+        element = _s(body, "nationalRequest")
+        _s(element, "requestID", request.id)
+        _s(element, "text", request.text)
+        _s(element, "urgency", request.urgency)
+        _s(element, "status", request.status)
+        if request.since is not None:
+            _s(element, "sinceNumber", str(request.since))
+    _s(body, "otherInformation", summary.other)
     return root
 
 

@@ -20,6 +20,7 @@ from adapters.problems import problem_of
 from adapters.refusals import CodecError
 from schemas.incident import Incident
 from schemas.report import StoredReport
+from schemas.summary import PublishedSummary, SummaryIncident
 from service.access.policy import may_report_for
 from service.access.principal import Principal
 from service.domain import reporting
@@ -113,7 +114,30 @@ def report_document(
     )
 
 
-def _described(incident: Incident, text: str) -> str:
+def summary_document(summary: PublishedSummary) -> bytes:
+    """A county board's published summary in an envelope of its own, sent by the county
+    board (the incident's owner); `distributionStatus` Exercise for exercises."""
+    incident = summary.incident
+    return codec.envelope(
+        distribution_id=f"lagesbild:{codec.summary_message_id(summary)}",
+        sender=incident.owner,
+        sent=summary.published_at,
+        exercise=incident.exercise,
+        kind="Report" if summary.number == 1 else "Update",
+        incident=incident,
+        contents=[
+            codec.Content(
+                description=_described(
+                    incident, f"Samlad lägesbild nr {summary.number} från {incident.owner_name}"
+                ),
+                keyword=codec.KEYWORD_SUMMARY,
+                sitrep=codec.summary_sitrep(summary),
+            )
+        ],
+    )
+
+
+def _described(incident: Incident | SummaryIncident, text: str) -> str:
     return f"{EXERCISE_MARK}: {text}" if incident.exercise else text
 
 

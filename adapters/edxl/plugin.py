@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from adapters.edxl import cli, exchange, http
+from adapters.edxl import cli, exchange, http, national
 from service.config import Settings
 from service.export.registry import ExportFormat, IncidentExport
+from service.export.summary import SummaryFormat
 from service.plugins import CliContext, DemoPart
 
 if TYPE_CHECKING:
@@ -31,8 +32,13 @@ class EdxlAdapter:
     def export_formats(self) -> Iterable[ExportFormat]:
         return [ExportFormat("edxl", "application/xml", _render, "edxl.xml")]
 
+    def summary_formats(self) -> Iterable[SummaryFormat]:
+        return [SummaryFormat("edxl", "application/xml", exchange.summary_document)]
+
     def setup(self, app: web.Application) -> None:
         app.add_routes(http.routes)
+        # Published summaries to the national installation, when one is configured.
+        app.cleanup_ctx.append(national.national_ctx)
 
     def add_cli(self, commands: Commands) -> Sequence[str]:
         return cli.add_commands(commands)

@@ -7,6 +7,7 @@
 | `report.submitted` | the request for the report's deadline (if new), then the answer (svar) |
 | `round.closed` | a summary post (anteckning) of the picture at that seq, then the next request |
 | `incident.closed` | area ended |
+| `summary.published` | the county board's numbered summary as the area's summary post |
 
 Every call carries a `Message-Id` derived from what it is (the area, the request's
 deadline, the report id, …), so a retried or repeated delivery changes nothing on
@@ -40,6 +41,7 @@ KINDS = (
     "report.submitted",
     "round.closed",
     "incident.closed",
+    "summary.published",
 )
 
 
@@ -105,6 +107,12 @@ class WisChannel:
                 f"/api/areas/{incident}/end",
                 mapping.area_end(payload),
                 message_id=f"lagesbild:end:{incident}",
+            )
+        elif kind == "summary.published":
+            await post(
+                f"/api/areas/{incident}/posts",
+                mapping.published_summary_post(data["summary"], exercise=exercise),
+                message_id=f"lagesbild:published-summary:{incident}:{data['number']}",
             )
         # Other kinds are not WIS's business: delivered as nothing to do.
 

@@ -206,6 +206,47 @@ def summary_post(
     }
 
 
+def published_summary_post(summary: Mapping[str, Any], *, exercise: bool) -> dict[str, Any]:
+    """A county board's published summary (`summary.published`) → the area's summary
+    post (anteckning of type Sammanställning), numbered as the county board numbered it."""
+    number = int(summary["number"])
+    lines = [
+        f"Samlad lägesbild nr {number} från {summary['incident']['owner_name']}"
+        + (f", rättar nr {summary['corrects']}" if summary.get("corrects") else "")
+        + ".",
+        f"Bedömning: {summary.get('assessment') or '–'}",
+    ]
+    lines.extend(
+        f"{SECTOR_SV.get(sector['sector'], sector['sector'])}: "
+        f"{IMPACT_SV.get(sector['level'], 'Okänd')}"
+        + (f" ({sector['reason']})" if sector.get("overridden") else "")
+        for sector in summary.get("sectors") or []
+    )
+    development = summary.get("development") or {}
+    lines.append(
+        f"Förväntad utveckling: {TREND_SV.get(development.get('trend', 'unknown'), 'Okänd')}"
+        + (f", {development['text']}" if development.get("text") else "")
+    )
+    lines.extend(f"Vidtagen åtgärd: {m}" for m in summary.get("measures_taken") or [])
+    lines.extend(f"Planerad åtgärd: {m}" for m in summary.get("measures_planned") or [])
+    lines.extend(
+        f"Begäran till nationell nivå [{request['id']}]: {request['text']} "
+        f"({request['urgency']}, {'öppen' if request['status'] == 'open' else 'löst'})"
+        for request in summary.get("requests") or []
+    )
+    if summary.get("other"):
+        lines.append(f"Övrigt: {summary['other']}")
+    incident_id = str(summary["incident"]["id"])
+    return {
+        "id": str(uuid.uuid5(_IDS, f"published-summary\x1f{incident_id}\x1f{number}")),
+        "typ": "Sammanställning",
+        "titel": marked(exercise, f"Samlad lägesbild nr {number}"),
+        "text": "\n".join(lines),
+        "lägesbild_seq": int(summary["picture_seq"]),
+        "nummer": number,
+    }
+
+
 def area_end(payload: Mapping[str, Any]) -> dict[str, Any]:
     """`incident.closed` → the area ended, with the closing summary."""
     data = payload["data"]

@@ -68,3 +68,23 @@ def may_report_for(principal: Principal, organisation: str, county: str | None) 
         or organisation in scope.organisations
         or (scope.county is not None and county == scope.county)
     )
+
+
+def _of_county_board_side(principal: Principal, incident: IncidentAccess) -> bool:
+    """The owner, or the county board of the incident's county."""
+    return principal.organisation == incident.owner or is_county_board_of(
+        principal, incident.county
+    )
+
+
+def can_draft_summary(principal: Principal, incident: IncidentAccess) -> bool:
+    """Viewers and duty officers of the owner or of the county's board read and edit the
+    incident's shared summary draft (admins do not: they run the service, not the room)."""
+    return principal.role in ("viewer", "duty_officer") and _of_county_board_side(
+        principal, incident
+    )
+
+
+def can_publish_summary(principal: Principal, incident: IncidentAccess) -> bool:
+    """Duty officers of the owner or of the county's board publish summaries."""
+    return principal.role == "duty_officer" and _of_county_board_side(principal, incident)

@@ -17,16 +17,19 @@ import structlog
 from schemas.common import Role
 from schemas.incident import DailySchedule, IncidentCreate
 from schemas.report import ReportSubmission
+from schemas.summary import PublishBody, SummaryContent
 from service.access.principal import Principal
 from service.access.sessions import create_user
 from service.access.tokens import create_token
 from service.clock import Clock, SystemClock
 from service.config import Settings
 from service.db.pool import create_pool
-from service.domain import lifecycle, reporting
+from service.domain import lifecycle, reporting, summaries
 from service.domain.schedule import Segment, deadlines_until
+from service.export.summary import for_recipients
 from service.metrics import Metrics
 from service.repo import Conn, incidents, organisations
+from service.repo import summaries as summaries_repo
 from service.rounds import repo as rounds_repo
 from service.rounds.job import RoundsJob
 
@@ -34,6 +37,29 @@ log = structlog.get_logger(__name__)
 
 DEMO_TITLE = "ÖVNING Storm Västra Götaland"
 DEMO_COUNTY = "14"
+# The county board's first summary, published this long after the last round but one.
+SUMMARY_AFTER_ROUND = timedelta(minutes=40)
+DEMO_SUMMARY_RECIPIENT = "tib-nationell@example.se"
+DEMO_SUMMARY: dict[str, Any] = {
+    "assessment": "Stormen har orsakat omfattande elavbrott i Sjuhärad och norra Bohuslän. "
+    "Kommunerna har läget under kontroll men reservkraften räcker inte överallt.",
+    "sectors": [
+        {
+            "sector": "water",
+            "level": "significant",
+            "reason": "Reservkraften vid två vattenverk räcker bara till i morgon bitti",
+            "comment": "Vattenverken i Vårgårda och Herrljunga går på reservkraft.",
+        },
+        {"sector": "energy", "comment": "Ellevo och Vattenfall röjer; prognos två dygn."},
+    ],
+    "development": {"trend": "worsening", "text": "Ny vindby väntas i kväll."},
+    "measures_taken": ["Samverkanskonferens med kommunerna kl 10", "Information via VMA"],
+    "measures_planned": ["Ny samverkanskonferens kl 16"],
+    "requests": [
+        {"id": "msb-1", "text": "Tio reservelverk till vattenverk", "urgency": "high"},
+    ],
+    "other": "Länsstyrelsens TiB nås via SOS Alarm.",
+}
 # Activated this long before the demo starts, so several rounds have already closed.
 DEMO_AGE = timedelta(hours=26)
 # Who gets reminders in the demo (their addresses are krisledning-<code>@example.se).
@@ -226,6 +252,9 @@ async def _demo_incident(pool: asyncpg.Pool, settings: Settings, clock: Clock) -
     for index, report in enumerate(_REPORTS):
         received = now - timedelta(minutes=50 - index * 7)
         steps.append((received, report["organisation"], {**report, "as_of": received}))
+    if len(deadlines) >= 2:
+        # The county board published its first summary after an earlier round.
+        steps.append((deadlines[-2] + SUMMARY_AFTER_ROUND, "summary", {}))
     steps.sort(key=lambda step: (step[0], step[1] != "close"))
     rounds = RoundsJob(pool, settings, Metrics())
     principals: dict[str, Principal] = {}
@@ -233,10 +262,39 @@ async def _demo_incident(pool: asyncpg.Pool, settings: Settings, clock: Clock) -
         if what == "close":
             await rounds.run_due(moment)
             continue
+        if what == "summary":
+            await _demo_summary(pool, board, incident.id, moment)
+            continue
         if what not in principals:
             principals[what] = await _principal(pool, what, "reporter", "demo")
         submission = ReportSubmission.model_validate({"report_id": str(uuid.uuid4()), **body})
         await reporting.submit(pool, principals[what], incident.id, submission, moment)
+
+
+async def _demo_summary(
+    pool: asyncpg.Pool, board: Principal, incident_id: uuid.UUID, moment: datetime
+) -> None:
+    """Summary 1: the county board's assessment after an earlier round, published and
+    queued for the county's recipients (the demo's mail sink, the mock WIS node)."""
+    draft = await summaries.save_draft(
+        pool,
+        board,
+        incident_id,
+        SummaryContent.model_validate(DEMO_SUMMARY),
+        '"0"',
+        moment - timedelta(minutes=10),
+        summaries.folded_picture,
+    )
+    await summaries.publish(
+        pool,
+        board,
+        incident_id,
+        PublishBody(),
+        summaries.etag(draft.version),
+        moment,
+        summaries.folded_picture,
+        for_recipients,
+    )
 
 
 def _routine_report(code: str, index: int, number: int, as_of: datetime) -> dict[str, Any]:
@@ -257,9 +315,13 @@ def _routine_report(code: str, index: int, number: int, as_of: datetime) -> dict
 
 
 async def _demo_contacts(conn: Conn, now: datetime) -> None:
-    """Reminder addresses for a few municipalities and the county board (example.se)."""
+    """Reminder addresses for a few municipalities and the county board (example.se), and
+    the address the county's summaries go to."""
     for code in DEMO_CONTACTS:
         await rounds_repo.add_contact(conn, code, f"krisledning-{code.lower()}@example.se", now)
+    await summaries_repo.add_recipient(
+        conn, county=DEMO_COUNTY, email=DEMO_SUMMARY_RECIPIENT, webhook_id=None, at=now
+    )
 
 
 async def _principal(pool: asyncpg.Pool, code: str, role: Role, name: str) -> Principal:

@@ -19,7 +19,7 @@ import structlog
 from aiohttp import web
 
 from service import keys
-from service.demo.county import DEMO_CONTACTS, DEMO_TITLE
+from service.demo.county import DEMO_CONTACTS, DEMO_SUMMARY_RECIPIENT, DEMO_TITLE
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +46,8 @@ class Welcome:
             f"Demo: the exercise '{DEMO_TITLE}': 49 municipalities, a day of reports, past rounds",
             "Demo: reminders are addressed to krisledning-<code>@example.se for "
             + ", ".join(DEMO_CONTACTS),
+            "Demo: the county board has published summary 1 (Sammanställningar on the "
+            f"dashboard), sent to {DEMO_SUMMARY_RECIPIENT} and the mock WIS node",
         ]
         if tokens.exists():
             lines.append(

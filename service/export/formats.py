@@ -119,7 +119,7 @@ def as_csv(incident: Incident, reports: Iterable[StoredReport], names: dict[str,
 
 
 @functools.cache
-def _templates() -> jinja2.Environment:
+def templates() -> jinja2.Environment:
     """The export's own templates (no web app needed), escaping everything they insert."""
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("service.export", "templates"),
@@ -137,7 +137,7 @@ def as_html(
 ) -> str:
     """One Swedish page: the incident, the picture's matrix and every report, in order."""
     return (
-        _templates()
+        templates()
         .get_template("incident.html")
         .render(
             incident=incident,

@@ -64,6 +64,11 @@ class ExportQuery(_Query):
     format: Annotated[str, Field(max_length=32)] = "json"
 
 
+class SummaryQuery(_Query):
+    # Looked up in the app's summary formats (service/plugins.py, summary_formats_of).
+    format: Annotated[str, Field(max_length=32)] = "json"
+
+
 class LogQuery(_Query):
     since: Annotated[int, Field(ge=0, le=MAX_SEQ)] = 0
     limit: Annotated[int, Field(ge=1, le=5000)] | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from service.http import incidents, ops, organisations, schemas, timeline
+from service.http import incidents, ops, organisations, schemas, summaries, timeline
 from service.http import rounds as rounds_routes
 from service.outbox import http as outbox_http
 from service.stream.endpoint import stream
@@ -15,6 +15,7 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(ops.routes)
     app.add_routes(organisations.routes)
     app.add_routes(incidents.routes)
+    app.add_routes(summaries.routes)
     app.add_routes(schemas.routes)
     app.add_routes(timeline.routes)
     app.add_routes(outbox_http.routes)

@@ -14,6 +14,7 @@ from schemas.problem import Problem
 from schemas.report import ReportSubmission, StoredReport
 from schemas.round import ContactCreate, ContactList, RoundList
 from schemas.stream import ErrorFrame, EventFrame, SnapshotFrame, client_frame
+from schemas.summary import Draft, PublishBody, PublishedSummary, SummaryContent
 from service.errors import NotFound
 from service.http.middleware import json_response
 
@@ -35,6 +36,10 @@ MODELS: dict[str, type[BaseModel]] = {
     "contact-create": ContactCreate,
     "contact-list": ContactList,
     "outbox": OutboxOverview,
+    "summary-content": SummaryContent,
+    "summary-draft": Draft,
+    "summary-publish": PublishBody,
+    "summary": PublishedSummary,
     "outbox-message": OutboxMessageView,
 }
 

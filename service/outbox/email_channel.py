@@ -1,6 +1,7 @@
 """The `email` channel: SMTP, one message per outbox row.
 
-Payload: `{"to": ["a@example.se", …], "subject": "…", "text": "…"}`. The outbox
+Payload: `{"to": ["a@example.se", …], "subject": "…", "text": "…"}`, and optionally
+`"html": "…"` (sent as multipart/alternative beside the text). The outbox
 message id travels as `Message-ID` (`<id@domain of the sender>`, the id percent-encoded
 where needed) and as `X-Lagesbild-Message-Id`.
 """
@@ -31,6 +32,7 @@ class EmailPayload(BaseModel):
     to: Annotated[list[Address], Field(min_length=1, max_length=100)]
     subject: Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\r\n]*$")]
     text: str
+    html: str | None = None
 
 
 def message_id_header(message_id: str, sender: str) -> str:
@@ -51,6 +53,8 @@ def build(
     mail[MESSAGE_ID_HEADER] = quote(message.message_id, safe="")
     mail[KIND_HEADER] = message.kind
     mail.set_content(payload.text)
+    if payload.html is not None:
+        mail.add_alternative(payload.html, subtype="html")
     return mail
 
 

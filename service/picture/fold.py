@@ -167,12 +167,42 @@ def _on_closed(picture: Picture, event: Event) -> Picture:
     )
 
 
+def _on_summary_published(picture: Picture, event: Event) -> Picture:
+    """The latest published summary: its number, when and by whom, the picture it was
+    made against, what it corrects, and its requests to national level."""
+    data = event["data"]
+    number = data["number"]
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise TypeError("a summary's number is an integer")
+    requests = [
+        {
+            "id": str(request["id"]),
+            "text": str(request["text"]),
+            "urgency": str(request["urgency"]),
+            "status": str(request["status"]),
+        }
+        for request in data["summary"].get("requests") or []
+    ]
+    summary = _present(
+        {
+            "number": number,
+            "published_at": data.get("published_at"),
+            "published_by": data.get("published_by"),
+            "picture_seq": data.get("picture_seq"),
+            "corrects": data.get("corrects"),
+            "requests": requests,
+        }
+    )
+    return _replaced(picture, {"summary": summary})
+
+
 _HANDLERS: Mapping[str, Callable[[Picture, Event], Picture]] = {
     "incident.activated": _on_activated,
     "incident.updated": _on_updated,
     "report.submitted": _on_report,
     "incident.closed": _on_closed,
     "round.closed": _on_round_closed,
+    "summary.published": _on_summary_published,
 }
 
 

@@ -61,7 +61,11 @@ async def test_the_demo_node_shows_the_demo_incident_and_again_after_a_restart(
         assert area["namn"] == DEMO_TITLE  # it says ÖVNING already: not marked twice
         assert len(area["deltagare"]) == 49
         assert len(store.answers) == kinds["report.submitted"]
-        assert len(store.posts) == kinds["round.closed"] == 3
+        # A summary post per closed round, and the county board's summary 1.
+        assert kinds["round.closed"] == 3
+        assert kinds["summary.published"] == 1
+        assert len(store.posts) == 4
+        assert [p["nummer"] for p in store.posts.values() if "nummer" in p] == [1]
         assert len(store.requests) == 4  # three closed rounds and the current deadline
         assert len(store.accepted) == len(set(store.accepted))
         assert f"{len(store.answers)} svar" in text
