@@ -30,6 +30,15 @@ class Principal:
     role: Role
     # Set when the caller is a person logged in to the web app (not an API token).
     session_id: int | None = None
+    # The person's e-mail address (a session) or the token's id (an API token): who did
+    # it, in the audit log; and which sockets close when the token is revoked.
+    email: str | None = None
+    token_id: int | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names the caller."""
+        return self.email or self.name
 
     @classmethod
     def from_token_row(cls, token: TokenRow) -> Principal:
@@ -40,6 +49,7 @@ class Principal:
             org_kind=token.org_kind,
             org_county=token.org_county,
             role=token.role,
+            token_id=token.id,
         )
 
     @classmethod
@@ -52,6 +62,7 @@ class Principal:
             org_county=session.org_county,
             role=session.role,
             session_id=session.id,
+            email=session.email,
         )
 
     @classmethod

@@ -13,6 +13,7 @@ from service.access import sessions
 from service.access.principal import Principal
 from service.access.tokens import principal_for_token
 from service.errors import Forbidden, Unauthenticated
+from service.http import audit
 from service.repo.users import SessionRow
 
 
@@ -43,11 +44,25 @@ async def authenticate(request: web.Request) -> Principal:
                 request.headers.get(sessions.CSRF_HEADER),
                 request.app[keys.settings].trusted_origins,
             )
-        return Principal.for_session(session)
+        person = Principal.for_session(session)
+        request[audit.PRINCIPAL] = person
+        return person
+    now = request.app[keys.clock].now()
     async with request.app[keys.pool].acquire() as conn:
-        principal = await principal_for_token(conn, token)
+        principal = await principal_for_token(conn, token, now=now, by=audit.origin(request))
     if principal is None:
-        raise Unauthenticated("the token is unknown or revoked")
+        raise Unauthenticated("the token is unknown, expired or revoked")
+    request[audit.PRINCIPAL] = principal
+    if principal.role == "adapter":
+        await audit.record_alone(
+            request,
+            "adapter.credential_used",
+            audit.origin(request, principal),
+            must=True,
+            token_id=principal.token_id,
+            method=request.method,
+            path=request.path,
+        )
     return principal
 
 

@@ -11,8 +11,9 @@ from aiohttp import web
 
 from service import keys
 from service.access import sessions
+from service.audit.record import record
 from service.errors import Forbidden, TooManyRequests
-from service.http import auth
+from service.http import audit, auth
 from service.http.auth import current_session
 from service.repo.users import SessionRow
 from service.web.i18n import LANG_COOKIE
@@ -123,6 +124,9 @@ async def login(request: web.Request) -> web.Response:
         user = await sessions.check_password(conn, email, password)
         if user is None:
             throttle.failed(address, clock.now())
+            await record(
+                conn, "login.failed", audit.origin(request, actor=address[:254]), at=clock.now()
+            )
             return _login_form(request, email=email[:254], failed=True)
         throttle.succeeded(address)
         # A new session at every log-in (never reuse one a browser brought along).
@@ -131,6 +135,13 @@ async def login(request: web.Request) -> web.Response:
             await sessions.end(conn, old, at=clock.now())
         lifetime = timedelta(hours=settings.session_lifetime_hours)
         new = await sessions.start(conn, user.id, at=clock.now(), lifetime=lifetime)
+        await record(
+            conn,
+            "login.succeeded",
+            audit.origin(request, actor=user.email, organisation=user.organisation),
+            at=clock.now(),
+            session_id=new.session_id,
+        )
     response = web.HTTPSeeOther(local_path(request.query.get("next")))
     auth.set_cookie(
         response, request, sessions.COOKIE, new.token, max_age=int(lifetime.total_seconds())
@@ -153,7 +164,12 @@ async def logout(request: web.Request) -> web.Response:
             request.app[keys.settings].trusted_origins,
         )
         async with request.app[keys.pool].acquire() as conn, conn.transaction():
-            await sessions.end(conn, token, at=request.app[keys.clock].now())
+            await sessions.end(
+                conn,
+                token,
+                at=request.app[keys.clock].now(),
+                by=audit.origin(request, actor=session.email, organisation=session.organisation),
+            )
         # This instance closes the session's streams at once; NOTIFY tells the others.
         request.app[keys.hub].end_sessions({session.id})
     response = web.HTTPSeeOther("/login")
