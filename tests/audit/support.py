@@ -32,4 +32,5 @@ async def closed_for_token(ws: aiohttp.ClientWebSocketResponse) -> tuple[int, st
     except TimeoutError:
         raise AssertionError(f"the socket was not closed within {FRAME_TIMEOUT} s") from None
     assert message.type is aiohttp.WSMsgType.CLOSE, message
-    return message.data, message.extra
+    code: int = message.data
+    return code, message.extra or ""
