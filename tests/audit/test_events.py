@@ -3,7 +3,9 @@ which request and when."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -15,6 +17,7 @@ from service.access import sessions
 from service.clock import FixedClock
 from service.outbox import repo as outbox_repo
 from tests.audit.support import audit_rows, kinds
+from tests.command import lagesbild
 from tests.support import T0, Api, assert_problem, incident_body
 from tests.web.support import Browser, add_user
 
@@ -147,3 +150,31 @@ async def test_user_created_changed_role_changed_and_removed_are_recorded(dsn: s
     rows = await audit_rows(dsn, kind="user.role_changed")
     assert rows[0].details["role_before"] == "duty_officer"
     assert rows[0].details["role"] == "viewer"
+
+
+async def test_lagesbild_audit_prints_the_log_filtered_by_its_options(
+    dsn: str, browser: Browser, tmp_path: Path
+) -> None:
+    await add_user(dsn, ADA)
+    await browser.post_login(ADA, "fel lösenord 123")
+    await browser.login(ADA)
+
+    everything = await lagesbild("audit", database_url=dsn, data_dir=tmp_path)
+    assert everything.code == 0, everything.err
+    lines = [line.split("\t") for line in everything.out.splitlines()]
+    assert [line[1] for line in lines] == ["login.succeeded", "login.failed", "user.created"]
+    assert lines[0][0] == "2026-11-22 13:00"  # Stockholm time
+    assert lines[0][2:5] == [ADA, "LST-14", "127.0.0.1"]
+
+    failed = await lagesbild(
+        "audit", "--kind", "login.failed", "--json", database_url=dsn, data_dir=tmp_path
+    )
+    [row] = [json.loads(line) for line in failed.out.splitlines()]
+    assert row["actor"] == ADA
+    assert row["organisation"] is None
+    none = await lagesbild("audit", "--since", "2026-11-23", database_url=dsn, data_dir=tmp_path)
+    assert none.out == ""
+    by_org = await lagesbild("audit", "--org", "LST-14", database_url=dsn, data_dir=tmp_path)
+    assert [line.split("\t")[1] for line in by_org.out.splitlines()] == ["login.succeeded"]
+    bad = await lagesbild("audit", "--kind", "nonsense", database_url=dsn, data_dir=tmp_path)
+    assert bad.code == 2
