@@ -2,7 +2,8 @@
 
 An applied migration whose file has changed since stops start-up: history must not
 be rewritten under a running database. Several instances starting at once are
-serialised by an advisory lock.
+serialised by an advisory lock. Once migration 0008 has made the owner role, each
+migration runs as it (service/db/roles.py).
 """
 
 from __future__ import annotations
