@@ -45,3 +45,8 @@ def can_activate_in(principal: Principal, county: str) -> bool:
     if principal.org_kind == "county_board":
         return principal.org_county == county
     return principal.org_kind == "agency"
+
+
+def can_administer(principal: Principal) -> bool:
+    """Admins read the audit log, list and revoke tokens and end people's sessions."""
+    return principal.role == "admin"

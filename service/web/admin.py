@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service import keys
 from service.access import sessions
+from service.access.policy import can_administer
 from service.access.principal import Principal
 from service.access.tokens import revoke_token
 from service.audit.export import as_csv
@@ -58,7 +59,7 @@ def _day_start(day: date | None) -> datetime | None:
 async def _admin(request: web.Request, session: SessionRow) -> Principal:
     """The admin, or 403 (recorded as a refusal like the API's)."""
     principal = Principal.for_session(session)
-    if principal.role != "admin":
+    if not can_administer(principal):
         await audit.record_alone(
             request,
             "permission.denied",
