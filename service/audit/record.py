@@ -50,14 +50,31 @@ async def record(conn: Conn, kind: Kind, origin: Origin, *, at: datetime, **deta
         conn,
         at=at,
         kind=kind,
-        actor=origin.actor[:320],
-        organisation=origin.organisation,
-        source=origin.source,
-        request_id=origin.request_id,
+        actor=_text(origin.actor)[:320],
+        organisation=None if origin.organisation is None else _text(origin.organisation),
+        source=None if origin.source is None else _text(origin.source),
+        request_id=None if origin.request_id is None else _text(origin.request_id),
         details=_json_safe(details),
     )
 
 
+def _text(value: str) -> str:
+    """Text PostgreSQL takes (no NUL, no lone surrogate): what an attacker typed must not
+    fail the action."""
+    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
 def _json_safe(details: dict[str, Any]) -> dict[str, Any]:
-    safe: dict[str, Any] = json.loads(json.dumps(details, default=str, ensure_ascii=False))
+    """Plain JSON (anything else as its text), without the NUL that jsonb refuses."""
+    safe: dict[str, Any] = _without_nul(json.loads(json.dumps(details, default=str)))
     return safe
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_text(key): _without_nul(item) for key, item in value.items()}
+    return value

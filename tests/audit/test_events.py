@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 
 from service import keys
 from service.access import sessions
+from service.audit.record import Origin, record
 from service.clock import FixedClock
 from service.outbox import repo as outbox_repo
 from tests.audit.support import audit_rows, kinds
@@ -178,3 +179,21 @@ async def test_lagesbild_audit_prints_the_log_filtered_by_its_options(
     assert [line.split("\t")[1] for line in by_org.out.splitlines()] == ["login.succeeded"]
     bad = await lagesbild("audit", "--kind", "nonsense", database_url=dsn, data_dir=tmp_path)
     assert bad.code == 2
+
+
+async def test_recording_never_fails_on_what_an_attacker_typed(dsn: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await record(
+            conn,
+            "login.failed",
+            Origin(actor="a\x00b@x.se", source="127.0.0.1", request_id="r\x00"),
+            at=T0,
+            typed="\x00 \\u0000 \ud800",
+            nested={"k\x00": ["\x00", object()]},
+        )
+    finally:
+        await conn.close()
+    [row] = await audit_rows(dsn, kind="login.failed")
+    assert row.actor == "a\ufffdb@x.se"
+    assert row.details["typed"].startswith("\ufffd \\u0000 ")
