@@ -21,6 +21,7 @@ from service.access import sessions, tokens_cli
 from service.access.tokens import DEFAULT_LIFETIME, create_token
 from service.app import create_app
 from service.audit import cli as audit_cli
+from service.audit.record import command_line, record
 from service.clock import SystemClock
 from service.config import Settings
 from service.db.embedded import start_embedded
@@ -150,7 +151,16 @@ async def _export(dsn: str, known: ExportFormats, incident: str, format_name: st
             if row is None:
                 print(f"lagesbild: no incident {incident_id}", file=sys.stderr)
                 return 1
-            export = await gather(conn, row, SystemClock().now())
+            now = SystemClock().now()
+            export = await gather(conn, row, now)
+            await record(
+                conn,
+                "export.made",
+                command_line(),
+                at=now,
+                incident_id=incident_id,
+                format=export_format.name,
+            )
     finally:
         await pool.close()
     sys.stdout.buffer.write(export_format.render(export))

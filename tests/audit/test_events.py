@@ -197,3 +197,16 @@ async def test_recording_never_fails_on_what_an_attacker_typed(dsn: str) -> None
     [row] = await audit_rows(dsn, kind="login.failed")
     assert row.actor == "a\ufffdb@x.se"
     assert row.details["typed"].startswith("\ufffd \\u0000 ")
+
+
+async def test_an_export_at_the_command_line_is_recorded_as_the_operators(
+    api: Api, dsn: str, tmp_path: Path
+) -> None:
+    incident = await api.activate()
+    ran = await lagesbild(
+        "export", incident["id"], "--format", "csv", database_url=dsn, data_dir=tmp_path
+    )
+    assert ran.code == 0, ran.err
+    [row] = await audit_rows(dsn, kind="export.made")
+    assert row.actor.startswith("lagesbild command (")
+    assert row.details == {"incident_id": incident["id"], "format": "csv"}
