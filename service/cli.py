@@ -27,6 +27,7 @@ from service.config import Settings
 from service.db.embedded import start_embedded
 from service.db.migrate import MigrationError
 from service.db.pool import create_pool, prepare_database
+from service.db.roles import ServiceDsnError
 from service.demo.county import ensure_demo
 from service.demo.mail import start_mail_sink
 from service.demo.welcome import Welcome
@@ -282,6 +283,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except MigrationError as exc:
         print(f"lagesbild: cannot start: {exc}", file=sys.stderr)
+        return 1
+    except ServiceDsnError as exc:
+        print(f"lagesbild: cannot start: {exc}", file=sys.stderr)
+        return 2
+    except asyncpg.InsufficientPrivilegeError as exc:
+        print(
+            f"lagesbild: cannot migrate: {exc}. DATABASE_URL's user needs CREATEROLE and must "
+            "own the database, or an administrator creates the roles first (deploy/README.md)",
+            file=sys.stderr,
+        )
+        return 1
+    except asyncpg.InvalidAuthorizationSpecificationError as exc:
+        print(
+            f"lagesbild: the database refused a log-in: {exc}. The service connects as "
+            "lagesbild_service: set LAGESBILD_DATABASE_SERVICE_URL with its password",
+            file=sys.stderr,
+        )
         return 1
     except (OSError, asyncpg.PostgresError) as exc:
         print(f"lagesbild: the database is not reachable: {exc}", file=sys.stderr)

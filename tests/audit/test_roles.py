@@ -3,6 +3,9 @@ the audit log but never change or delete a row of it."""
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
 import asyncpg
 import pytest
 from aiohttp import web
@@ -11,6 +14,8 @@ from aiohttp.test_utils import TestServer
 from service import keys
 from service.db.migrate import OWNER_ROLE, SERVICE_ROLE
 from service.db.roles import ServiceDsnError, service_dsn
+from tests.command import lagesbild
+from tests.database import PgServer
 
 
 async def _as_service(dsn: str) -> asyncpg.Connection:
@@ -93,3 +98,28 @@ def test_the_service_dsn_is_the_owners_server_and_database_as_the_service_role()
     assert service_dsn(owner, given) == given
     with pytest.raises(ServiceDsnError):
         service_dsn("host=/run/pg dbname=lagesbild")
+
+
+async def test_migrating_as_a_user_that_cannot_make_the_roles_says_what_it_needs(
+    pg_server: PgServer, tmp_path: Path
+) -> None:
+    user = f"plain_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(pg_server.base_uri)
+    try:
+        await admin.execute(f"CREATE ROLE {user} LOGIN")
+        await admin.execute(f"CREATE DATABASE {user} OWNER {user}")
+    finally:
+        await admin.close()
+    dsn = service_dsn(pg_server.uri(user)).replace(SERVICE_ROLE, user, 1)
+    try:
+        ran = await lagesbild("migrate", database_url=dsn, data_dir=tmp_path)
+        assert ran.code == 1
+        assert "CREATEROLE" in ran.err
+        assert "deploy/README.md" in ran.err
+    finally:
+        admin = await asyncpg.connect(pg_server.base_uri)
+        try:
+            await admin.execute(f"DROP DATABASE {user} WITH (FORCE)")
+            await admin.execute(f"DROP ROLE {user}")
+        finally:
+            await admin.close()
