@@ -233,3 +233,23 @@ async def _token_id(dsn: str, name: str) -> int:
     finally:
         await conn.close()
     return token_id
+
+
+async def test_user_change_at_the_command_line_changes_the_role_and_says_so(
+    dsn: str, tmp_path: Path
+) -> None:
+    ada = "ada@lst14.example.se"
+    await add_user(dsn, ada)
+    changed = await lagesbild(
+        "user", "change", "--email", ada, "--role", "viewer", database_url=dsn, data_dir=tmp_path
+    )
+    assert changed.code == 0, changed.err
+    assert changed.out.strip() == f"user {ada}: Ada, viewer for LST-14"
+    nothing = await lagesbild("user", "change", "--email", ada, database_url=dsn, data_dir=tmp_path)
+    assert nothing.code == 2
+    nobody = await lagesbild(
+        "user", "change", "--email", "x@y.se", "--name", "X", database_url=dsn, data_dir=tmp_path
+    )
+    assert nobody.code == 2
+    [row] = await audit_rows(dsn, kind="user.role_changed")
+    assert row.actor.startswith("lagesbild command (")
