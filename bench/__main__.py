@@ -1,4 +1,4 @@
-"""`python -m bench [ingest|fanout|fold|peer|dashboard|moment|all] [--quick]`: print tables.
+"""`python -m bench [ingest|fanout|fold|peer|dashboard|moment|revoke|all] [--quick]`: print tables.
 
 Every figure is printed beside a baseline measured in the same run; read the ratios,
 not the absolute times (these machines are noisy). See docs/benchmarks.md.
@@ -10,11 +10,11 @@ import argparse
 import asyncio
 import time
 
-from bench import dashboard, fanout, fold, ingest, moment, peer
+from bench import dashboard, fanout, fold, ingest, moment, peer, revoke
 from bench.common import Postgres, bench_settings, embedded_postgres, machine
 from service.logs import configure_logging
 
-CHOICES = ("ingest", "fanout", "fold", "peer", "dashboard", "moment", "all")
+CHOICES = ("ingest", "fanout", "fold", "peer", "dashboard", "moment", "revoke", "all")
 
 
 async def _with_database(pg: Postgres, chosen: list[str], *, quick: bool) -> None:
@@ -31,6 +31,8 @@ async def _with_database(pg: Postgres, chosen: list[str], *, quick: bool) -> Non
         await dashboard.run(pg, quick=quick)
     if "moment" in chosen:
         await moment.run(pg, quick=quick)
+    if "revoke" in chosen:
+        await revoke.run(pg, quick=quick)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,14 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("which", nargs="?", default="all", choices=CHOICES)
     parser.add_argument("--quick", action="store_true", help="fewer requests, viewers, repeats")
     args = parser.parse_args(argv)
-    everything = ["fanout", "ingest", "peer", "fold", "dashboard", "moment"]
+    everything = ["fanout", "ingest", "peer", "fold", "dashboard", "moment", "revoke"]
     chosen = everything if args.which == "all" else [args.which]
 
     configure_logging(bench_settings())  # warnings only, from the first migration on
     began = time.perf_counter()
     print(f"# Lägesbild benchmarks{' (quick)' if args.quick else ''}: {', '.join(chosen)}")
     print(machine(), flush=True)
-    if {"ingest", "fanout", "peer", "dashboard", "moment"} & set(chosen):
+    if {"ingest", "fanout", "peer", "dashboard", "moment", "revoke"} & set(chosen):
         with embedded_postgres() as pg:
             asyncio.run(_with_database(pg, chosen, quick=args.quick))
     if "fold" in chosen:

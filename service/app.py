@@ -64,7 +64,7 @@ async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
     hub = Hub(app[keys.pool], app[keys.settings], app[keys.metrics], app[keys.clock])
     settings = app[keys.settings]
     listener = Listener(
-        app[keys.dsn], hub, app[keys.metrics], check_every=settings.listener_check_seconds
+        app[keys.service_dsn], hub, app[keys.metrics], check_every=settings.listener_check_seconds
     )
     leases = SocketLeases(
         app[keys.pool],

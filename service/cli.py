@@ -1,5 +1,5 @@
-"""The `lagesbild` command: serve, migrate, demo, export, token, user, contact, outbox,
-webhook, and each installed adapter's own commands (service/plugins.py)."""
+"""The `lagesbild` command: serve, migrate, demo, export, token, user, audit, contact,
+outbox, webhook, and each installed adapter's own commands (service/plugins.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import getpass
 import sys
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 import asyncpg
 from aiohttp import web
@@ -17,15 +18,18 @@ from pydantic import TypeAdapter, ValidationError
 from schemas.common import ROLES, Role
 from schemas.round import Email
 from service import summary_cli
-from service.access import sessions
+from service.access import sessions, tokens_cli
 from service.access.principal import Scope
-from service.access.tokens import create_token
+from service.access.tokens import DEFAULT_LIFETIME, create_token
 from service.app import create_app
+from service.audit import cli as audit_cli
+from service.audit.record import command_line, record
 from service.clock import SystemClock
 from service.config import Settings
 from service.db.embedded import start_embedded
 from service.db.migrate import MigrationError
 from service.db.pool import create_pool, prepare_database
+from service.db.roles import ServiceDsnError
 from service.demo.county import ensure_demo
 from service.demo.mail import start_mail_sink
 from service.demo.welcome import Welcome
@@ -87,6 +91,21 @@ def _parser(adapters: Sequence[Adapter], owners: dict[str, Adapter]) -> argparse
         "--county",
         help="adapter tokens: report for every organisation of this county (e.g. 14)",
     )
+    create.add_argument(
+        "--days",
+        type=int,
+        default=DEFAULT_LIFETIME.days,
+        help=f"days until it expires (default {DEFAULT_LIFETIME.days})",
+    )
+    token_list = token_commands.add_parser(
+        "list",
+        help="tokens: name, organisation, role, created, last used, expiry (never the token)",
+    )
+    token_list.add_argument("--all", action="store_true", help="revoked ones too")
+    revoke = token_commands.add_parser(
+        "revoke", help="revoke a token by its id (from `token list`); its streams close at once"
+    )
+    revoke.add_argument("id", type=int)
     user = commands.add_parser("user", help="people who log in to the web app")
     user_commands = user.add_subparsers(dest="user_command", required=True)
     user_create = user_commands.add_parser(
@@ -100,6 +119,14 @@ def _parser(adapters: Sequence[Adapter], owners: dict[str, Adapter]) -> argparse
         "remove", help="remove a user; their sessions and open streams end at once"
     )
     user_remove.add_argument("--email", required=True)
+    user_change = user_commands.add_parser(
+        "change", help="change a user's name or role; a role change ends their sessions"
+    )
+    user_change.add_argument("--email", required=True)
+    user_change.add_argument("--role", choices=USER_ROLES)
+    user_change.add_argument("--name")
+    audit_cmd = commands.add_parser("audit", help="print the audit log, newest first")
+    audit_cli.add_arguments(audit_cmd)
     export = commands.add_parser("export", help="export an incident; prints it on stdout")
     export.add_argument("incident", help="the incident id")
     export.add_argument(
@@ -137,7 +164,16 @@ async def _export(dsn: str, known: ExportFormats, incident: str, format_name: st
             if row is None:
                 print(f"lagesbild: no incident {incident_id}", file=sys.stderr)
                 return 1
-            export = await gather(conn, row, SystemClock().now())
+            now = SystemClock().now()
+            export = await gather(conn, row, now)
+            await record(
+                conn,
+                "export.made",
+                command_line(),
+                at=now,
+                incident_id=incident_id,
+                format=export_format.name,
+            )
     finally:
         await pool.close()
     sys.stdout.buffer.write(export_format.render(export))
@@ -214,7 +250,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             known = export_formats_of(adapters)
             return asyncio.run(_export(_dsn(settings), known, args.incident, args.format))
         if args.command == "token":
+            if args.token_command != "create":  # noqa: S105  # a subcommand
+                return asyncio.run(tokens_cli.run(_dsn(settings), args))
+            if args.days < 1:
+                print("lagesbild: --days is at least 1", file=sys.stderr)
+                return 2
             return asyncio.run(_create_token(_dsn(settings), args))
+        if args.command == "audit":
+            return asyncio.run(audit_cli.run(_dsn(settings), args))
         if args.command == "user":
             return _user_command(args, settings)
         if args.command == "contact":
@@ -253,6 +296,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MigrationError as exc:
         print(f"lagesbild: cannot start: {exc}", file=sys.stderr)
         return 1
+    except ServiceDsnError as exc:
+        print(f"lagesbild: cannot start: {exc}", file=sys.stderr)
+        return 2
+    except asyncpg.InsufficientPrivilegeError as exc:
+        print(
+            f"lagesbild: cannot migrate: {exc}. DATABASE_URL's user needs CREATEROLE and must "
+            "own the database, or an administrator creates the roles first (deploy/README.md)",
+            file=sys.stderr,
+        )
+        return 1
+    except asyncpg.InvalidAuthorizationSpecificationError as exc:
+        print(
+            f"lagesbild: the database refused a log-in: {exc}. The service connects as "
+            "lagesbild_service: set LAGESBILD_DATABASE_SERVICE_URL with its password",
+            file=sys.stderr,
+        )
+        return 1
     except (OSError, asyncpg.PostgresError) as exc:
         print(f"lagesbild: the database is not reachable: {exc}", file=sys.stderr)
         return 1
@@ -283,6 +343,7 @@ async def _create_token(dsn: str, args: argparse.Namespace) -> int:
             role=role_adapter.validate_python(args.role),
             name=args.name,
             scope=scope,
+            lifetime=timedelta(days=args.days),
         )
     finally:
         await conn.close()
@@ -293,6 +354,8 @@ async def _create_token(dsn: str, args: argparse.Namespace) -> int:
 def _user_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.user_command == "remove":
         return asyncio.run(_remove_user(_dsn(settings), args.email))
+    if args.user_command == "change":
+        return asyncio.run(_change_user(_dsn(settings), args))
     password = read_password()
     if password is None:
         return 2
@@ -359,6 +422,29 @@ async def _remove_user(dsn: str, email: str) -> int:
         print(f"lagesbild: no user with e-mail {email!r}", file=sys.stderr)
         return 2
     print(f"removed user {email}; their sessions have ended")
+    return 0
+
+
+async def _change_user(dsn: str, args: argparse.Namespace) -> int:
+    if args.role is None and args.name is None:
+        print("lagesbild: say what to change: --role, --name or both", file=sys.stderr)
+        return 2
+    await prepare_database(dsn)
+    conn = await asyncpg.connect(dsn)
+    try:
+        user = await sessions.change_user(
+            conn,
+            args.email,
+            name=args.name,
+            role=None if args.role is None else role_adapter.validate_python(args.role),
+            at=SystemClock().now(),
+        )
+    finally:
+        await conn.close()
+    if user is None:
+        print(f"lagesbild: no user with e-mail {args.email!r}", file=sys.stderr)
+        return 2
+    print(f"user {user.email}: {user.name}, {user.role} for {user.organisation}")
     return 0
 
 

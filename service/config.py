@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     # A plain string: PostgreSQL DSNs may name a Unix socket folder (`?host=/run/pg`) and no
     # host, which URL types refuse; the scheme is still checked.
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    database_service_url: str | None = Field(
+        default=None,
+        description="What the running service connects as (the role lagesbild_service); "
+        "unset: DATABASE_URL's server and database with the user lagesbild_service and no "
+        "password. DATABASE_URL itself is the owner's, for migrations",
+    )
     db_pool_min: int = Field(default=2, ge=1)
     db_pool_max: int = Field(default=10, ge=1)
 

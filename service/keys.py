@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from service.web.assets import Assets
 
 settings: web.AppKey[Settings] = web.AppKey("settings")
-dsn: web.AppKey[str] = web.AppKey("dsn")
+dsn: web.AppKey[str] = web.AppKey("dsn")  # the owner's: migrations (service/db/roles.py)
+service_dsn: web.AppKey[str] = web.AppKey("service_dsn")  # what the service connects as
 clock: web.AppKey[Clock] = web.AppKey("clock")
 pool: web.AppKey[asyncpg.Pool] = web.AppKey("pool")
 metrics: web.AppKey[Metrics] = web.AppKey("metrics")

@@ -157,6 +157,7 @@ def test_one_function_finds_a_free_port() -> None:
 # LISTEN connection's health check (`SELECT 1`, no table).
 REPOSITORIES = {
     "adapters/repo.py",
+    "service/audit/repo.py",
     "service/db/migrate.py",
     "service/outbox/repo.py",
     "service/rounds/repo.py",

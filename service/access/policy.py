@@ -88,3 +88,8 @@ def can_draft_summary(principal: Principal, incident: IncidentAccess) -> bool:
 def can_publish_summary(principal: Principal, incident: IncidentAccess) -> bool:
     """Duty officers of the owner or of the county's board publish summaries."""
     return principal.role == "duty_officer" and _of_county_board_side(principal, incident)
+
+
+def can_administer(principal: Principal) -> bool:
+    """Admins read the audit log, list and revoke tokens and end people's sessions."""
+    return principal.role == "admin"

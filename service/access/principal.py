@@ -47,6 +47,15 @@ class Principal:
     session_id: int | None = None
     # Whom an adapter token speaks for (service.access.policy.may_report_for).
     scope: Scope = Scope()
+    # The person's e-mail address (a session) or the token's id (an API token): who did
+    # it, in the audit log; and which sockets close when the token is revoked.
+    email: str | None = None
+    token_id: int | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names the caller."""
+        return self.email or self.name
 
     @classmethod
     def from_token_row(cls, token: TokenRow) -> Principal:
@@ -61,6 +70,7 @@ class Principal:
                 organisations=frozenset(token.scope_organisations or ()),
                 county=token.scope_county,
             ),
+            token_id=token.id,
         )
 
     @classmethod
@@ -73,6 +83,7 @@ class Principal:
             org_county=session.org_county,
             role=session.role,
             session_id=session.id,
+            email=session.email,
         )
 
     @classmethod

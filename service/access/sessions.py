@@ -21,6 +21,7 @@ import argon2
 
 from schemas.common import Role
 from service.access.tokens import token_hash
+from service.audit.record import Origin, command_line, record
 from service.repo import Conn
 from service.repo import users as users_repo
 from service.repo.users import SessionRow
@@ -92,17 +93,72 @@ def could_be_email(email: str) -> bool:
 
 
 async def create_user(
-    conn: Conn, *, email: str, name: str, organisation: str, role: Role, password: str, at: datetime
+    conn: Conn,
+    *,
+    email: str,
+    name: str,
+    organisation: str,
+    role: Role,
+    password: str,
+    at: datetime,
+    by: Origin | None = None,
 ) -> users_repo.UserRow:
-    return await users_repo.insert(
-        conn,
-        email=normalise_email(email),
-        name=name,
-        organisation=organisation,
-        role=role,
-        password_hash=await _off_loop(hash_password, password),
-        at=at,
-    )
+    password_hash = await _off_loop(hash_password, password)
+    async with conn.transaction():
+        user = await users_repo.insert(
+            conn,
+            email=normalise_email(email),
+            name=name,
+            organisation=organisation,
+            role=role,
+            password_hash=password_hash,
+            at=at,
+        )
+        await record(
+            conn,
+            "user.created",
+            by or command_line(),
+            at=at,
+            user=user.email,
+            user_organisation=organisation,
+            role=role,
+        )
+    return user
+
+
+async def change_user(
+    conn: Conn,
+    email: str,
+    *,
+    name: str | None = None,
+    role: Role | None = None,
+    at: datetime,
+    by: Origin | None = None,
+) -> users_repo.UserRow | None:
+    """Change a user's name or role; None when there is no such user. A role change ends
+    the user's sessions (they log in again and get a new session id) and closes their
+    streams on every instance."""
+    by = by or command_line()
+    async with conn.transaction():
+        before = await users_repo.by_email(conn, normalise_email(email))
+        if before is None:
+            return None
+        after = await users_repo.change(conn, before.id, name=name, role=role)
+        if name is not None and name != before.name:
+            await record(conn, "user.changed", by, at=at, user=before.email, name=name)
+        if role is not None and role != before.role:
+            await record(
+                conn,
+                "user.role_changed",
+                by,
+                at=at,
+                user=before.email,
+                user_organisation=before.organisation,
+                role_before=before.role,
+                role=role,
+            )
+            await _end_all(conn, before, at=at, reason="role_changed", by=by)
+    return after
 
 
 async def start(conn: Conn, user_id: int, *, at: datetime, lifetime: timedelta) -> NewSession:
@@ -124,20 +180,77 @@ async def lookup(conn: Conn, token: str, *, now: datetime) -> SessionRow | None:
     return await users_repo.live_session(conn, token_hash(token), now=now)
 
 
-async def end(conn: Conn, token: str, *, at: datetime) -> None:
-    """End the session of `token` (log-out) and tell every instance."""
-    session_id = await users_repo.end_session(conn, token_hash(token), at=at)
-    if session_id is not None:
+async def end(conn: Conn, token: str, *, at: datetime, by: Origin | None = None) -> None:
+    """End the session of `token` (log-out) and tell every instance; with `by`, the
+    log-out is recorded (a session replaced at log-in is not a log-out)."""
+    reason = "logout" if by is not None else "replaced"
+    async with conn.transaction():
+        ended = await users_repo.end_session(conn, token_hash(token), at=at, reason=reason)
+        if ended is None:
+            return
+        if by is not None:
+            await record(conn, "logout", by, at=at, session_id=ended)
+        await _announce(conn, [ended])
+
+
+async def end_session_by_id(conn: Conn, session_id: int, *, at: datetime, by: Origin) -> bool:
+    """An admin ends someone's session; False when it is not live."""
+    async with conn.transaction():
+        ended = await users_repo.end_session_by_id(conn, session_id, at=at, reason="ended")
+        if ended is None:
+            return False
+        await record(
+            conn,
+            "session.ended",
+            by,
+            at=at,
+            session_id=session_id,
+            user=ended,
+            reason="ended by an admin",
+        )
         await _announce(conn, [session_id])
-
-
-async def remove_user(conn: Conn, email: str, *, at: datetime) -> bool:
-    """Remove a user and end all their sessions at once; False when there is no such user."""
-    user_id = await users_repo.remove(conn, normalise_email(email), at=at)
-    if user_id is None:
-        return False
-    await _announce(conn, await users_repo.end_sessions_of(conn, user_id, at=at))
     return True
+
+
+async def remove_user(conn: Conn, email: str, *, at: datetime, by: Origin | None = None) -> bool:
+    """Remove a user and end all their sessions at once; False when there is no such user."""
+    by = by or command_line()
+    async with conn.transaction():
+        user = await users_repo.by_email(conn, normalise_email(email))
+        if user is None or await users_repo.remove(conn, user.email, at=at) is None:
+            return False
+        await record(
+            conn, "user.removed", by, at=at, user=user.email, user_organisation=user.organisation
+        )
+        await _end_all(conn, user, at=at, reason="removed", by=by)
+    return True
+
+
+async def _end_all(
+    conn: Conn, user: users_repo.UserRow, *, at: datetime, reason: str, by: Origin
+) -> None:
+    ended = await users_repo.end_sessions_of(conn, user.id, at=at, reason=reason)
+    for session_id in ended:
+        await record(
+            conn, "session.ended", by, at=at, session_id=session_id, user=user.email, reason=reason
+        )
+    await _announce(conn, ended)
+
+
+async def expire_due(conn: Conn, *, now: datetime) -> int:
+    """End sessions past their expiry, one audit row each (whichever instance comes first
+    takes each session: the update locks its row); how many."""
+    async with conn.transaction():
+        expired = await users_repo.end_expired_sessions(conn, now=now)
+        for session_id, email, organisation in expired:
+            await record(
+                conn,
+                "session.expired",
+                Origin(actor=email, organisation=organisation),
+                at=now,
+                session_id=session_id,
+            )
+    return len(expired)
 
 
 async def _announce(conn: Conn, session_ids: list[int]) -> None:

@@ -1,18 +1,24 @@
-"""API tokens: made at random, shown once, stored only as a hash."""
+"""API tokens: made at random, shown once, stored only as a hash; they expire (a year by
+default, or as given at creation) and can be revoked, which closes their streams on
+every instance."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from schemas.common import Role
 from service.access.principal import Principal, Scope
 from service.access.rate import RateLimit, take
+from service.audit.record import Origin, command_line, record
 from service.repo import Conn, tokens
 from service.repo import rate as rate_repo
+from service.repo.tokens import TokenListing
 
 TOKEN_PREFIX = "lgb_"  # noqa: S105  # a public prefix, not a secret
+DEFAULT_LIFETIME = timedelta(days=365)
 
 
 def new_token() -> str:
@@ -27,9 +33,18 @@ def token_hash(token: str) -> bytes:
 
 
 async def create_token(
-    conn: Conn, *, organisation: str, role: Role, name: str, scope: Scope | None = None
+    conn: Conn,
+    *,
+    organisation: str,
+    role: Role,
+    name: str,
+    lifetime: timedelta = DEFAULT_LIFETIME,
+    at: datetime | None = None,
+    by: Origin | None = None,
+    scope: Scope | None = None,
 ) -> str:
-    """Store a new token's hash and return the token itself (the only time it is seen).
+    """Store a new token's hash and return the token itself (the only time it is seen);
+    the audit row goes in the same transaction.
 
     `scope` is for adapter tokens only (whom they speak for); without one an adapter
     speaks for its own organisation alone."""
@@ -39,21 +54,83 @@ async def create_token(
     if not scope.empty and role != "adapter":
         raise ValueError("only an adapter token has a scope")
     token = new_token()
-    await tokens.insert(
-        conn,
-        name=name,
-        organisation=organisation,
-        role=role,
-        token_hash=token_hash(token),
-        scope_organisations=sorted(scope.organisations) or None,
-        scope_county=scope.county,
-    )
+    at = datetime.now(UTC) if at is None else at
+    async with conn.transaction():
+        token_id = await tokens.insert(
+            conn,
+            name=name,
+            organisation=organisation,
+            role=role,
+            token_hash=token_hash(token),
+            at=at,
+            expires_at=at + lifetime,
+            scope_organisations=sorted(scope.organisations) or None,
+            scope_county=scope.county,
+        )
+        await record(
+            conn,
+            "token.created",
+            by or command_line(),
+            at=at,
+            token_id=token_id,
+            name=name,
+            token_organisation=organisation,
+            role=role,
+            expires_at=(at + lifetime).isoformat(),
+        )
     return token
 
 
-async def principal_for_token(conn: Conn, token: str) -> Principal | None:
-    row = await tokens.live(conn, token_hash(token))
-    return None if row is None else Principal.from_token_row(row)
+async def revoke_token(
+    conn: Conn, token_id: int, *, at: datetime, by: Origin
+) -> TokenListing | None:
+    """Revoke a token, record it and tell every instance to close its streams (at
+    commit); None when there is no such live token."""
+    async with conn.transaction():
+        revoked = await tokens.revoke(conn, token_id, at)
+        if revoked is None:
+            return None
+        await record(
+            conn,
+            "token.revoked",
+            by,
+            at=at,
+            token_id=token_id,
+            name=revoked.name,
+            token_organisation=revoked.organisation,
+            role=revoked.role,
+        )
+        await tokens.notify_revoked(conn, token_id)
+    return revoked
+
+
+async def principal_for_token(
+    conn: Conn, token: str, *, now: datetime, by: Origin | None = None
+) -> Principal | None:
+    """The caller of a live token; None when it is unknown, revoked or expired. The first
+    use after expiry records "token expired" (once, whichever instance sees it), named
+    for the token, from where `by` says the request came."""
+    row = await tokens.unrevoked(conn, token_hash(token))
+    if row is None:
+        return None
+    if row.expires_at <= now:
+        if not row.expiry_recorded:
+            async with conn.transaction():
+                if await tokens.mark_expiry_recorded(conn, row.id):
+                    await record(
+                        conn,
+                        "token.expired",
+                        replace(
+                            by or Origin(actor=""), actor=row.name, organisation=row.organisation
+                        ),
+                        at=now,
+                        token_id=row.id,
+                        name=row.name,
+                        expired_at=row.expires_at.isoformat(),
+                    )
+        return None
+    await tokens.touch(conn, row.id, now)
+    return Principal.from_token_row(row)
 
 
 async def admit(conn: Conn, token: str, limit: RateLimit, now: datetime) -> float | None:

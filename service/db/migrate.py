@@ -2,7 +2,8 @@
 
 An applied migration whose file has changed since stops start-up: history must not
 be rewritten under a running database. Several instances starting at once are
-serialised by an advisory lock.
+serialised by an advisory lock. Once migration 0011 (audit) has made the owner role, each
+migration runs as it (service/db/roles.py).
 """
 
 from __future__ import annotations
@@ -84,6 +85,23 @@ def _verify(applied: dict[int, tuple[str, str]], shipped: list[Migration]) -> li
     return [migration for migration in shipped if migration.version not in applied]
 
 
+OWNER_ROLE = "lagesbild_owner"
+SERVICE_ROLE = "lagesbild_service"
+
+
+async def _act_as_owner(conn: Conn) -> None:
+    """Run the migration as the owner role once a migration has set it up in this
+    database, so what it creates belongs to the owner and the service's default privileges
+    apply to it. (Roles are the server's: one may exist before this database has any.)"""
+    if await conn.fetchval(
+        "SELECT CASE WHEN to_regrole($1) IS NULL THEN false ELSE "
+        "pg_has_role(current_user, $1, 'MEMBER') AND has_schema_privilege($1, 'public', 'CREATE') "
+        "END",
+        OWNER_ROLE,
+    ):
+        await conn.execute(f"SET LOCAL ROLE {OWNER_ROLE}")
+
+
 async def migrate(conn: Conn, shipped: list[Migration] | None = None) -> list[str]:
     """Apply pending migrations; return the names applied. Raises MigrationError."""
     shipped = shipped_migrations() if shipped is None else shipped
@@ -94,6 +112,7 @@ async def migrate(conn: Conn, shipped: list[Migration] | None = None) -> list[st
         done: list[str] = []
         for migration in pending:
             async with conn.transaction():
+                await _act_as_owner(conn)
                 await conn.execute(migration.sql)
                 await conn.execute(
                     "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from service import keys
 from service.db.migrate import migrate
+from service.db.roles import service_dsn
 from service.repo import organisations
 
 
@@ -48,10 +49,11 @@ async def prepare_database(dsn: str) -> list[str]:
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Migrate, then hold a pool for the app's lifetime."""
+    """Migrate (as the owner), then hold a pool (as the service role) for the app's lifetime."""
     settings = app[keys.settings]
-    dsn = app[keys.dsn]
-    await prepare_database(dsn)
+    await prepare_database(app[keys.dsn])
+    dsn = service_dsn(app[keys.dsn], settings.database_service_url)
+    app[keys.service_dsn] = dsn
     pool = await create_pool(dsn, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
     app[keys.pool] = pool
     try:

@@ -11,6 +11,7 @@ import asyncpg
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
 from service.access.policy import can_activate_in, can_manage, can_see
 from service.access.principal import Principal
+from service.audit.record import Origin, record
 from service.clock import iso
 from service.domain.schedule import deadline_at_or_after
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -84,7 +85,12 @@ async def _write_event(
 
 
 async def activate(
-    pool: asyncpg.Pool, principal: Principal, body: IncidentCreate, now: datetime
+    pool: asyncpg.Pool,
+    principal: Principal,
+    body: IncidentCreate,
+    now: datetime,
+    *,
+    by: Origin | None = None,
 ) -> Incident:
     if principal.role != "duty_officer":
         raise Forbidden("only a duty officer activates incidents")
@@ -136,6 +142,15 @@ async def activate(
                 "due_at": iso(due_at),
             },
         )
+        await record(
+            conn,
+            "incident.activated",
+            by or Origin(actor=principal.actor, organisation=principal.organisation),
+            at=now,
+            incident_id=incident_id,
+            title=body.title,
+            exercise=body.exercise,
+        )
         row = await incidents.get(conn, incident_id)
     assert row is not None
     return to_wire(row, now)
@@ -158,6 +173,8 @@ async def change(
     incident_id: uuid.UUID,
     body: IncidentPatch,
     now: datetime,
+    *,
+    by: Origin | None = None,
 ) -> Incident:
     async with pool.acquire() as conn, conn.transaction():
         row = await _locked_for_change(conn, principal, incident_id)
@@ -195,6 +212,16 @@ async def change(
                     "due_at": iso(deadline_at_or_after(schedule, now)),
                 },
             )
+            await record(
+                conn,
+                "incident.changed",
+                by or Origin(actor=principal.actor, organisation=principal.organisation),
+                at=now,
+                incident_id=incident_id,
+                changed=sorted(changes),
+                participants_added=[entry["code"] for entry in added],
+                participants_removed=removed,
+            )
         updated = await incidents.get(conn, incident_id)
     assert updated is not None
     return to_wire(updated, now)
@@ -206,6 +233,8 @@ async def close(
     incident_id: uuid.UUID,
     body: IncidentClose,
     now: datetime,
+    *,
+    by: Origin | None = None,
 ) -> Incident:
     async with pool.acquire() as conn, conn.transaction():
         await _locked_for_change(conn, principal, incident_id)
@@ -223,6 +252,13 @@ async def close(
                 "closed_at": iso(now),
                 "closed_by": principal.organisation,
             },
+        )
+        await record(
+            conn,
+            "incident.closed",
+            by or Origin(actor=principal.actor, organisation=principal.organisation),
+            at=now,
+            incident_id=incident_id,
         )
         row = await incidents.get(conn, incident_id)
     assert row is not None

@@ -14,6 +14,7 @@ from service.access.principal import Principal
 from service.access.rate import RateLimit, retry_after
 from service.access.tokens import admit, principal_for_token
 from service.errors import Forbidden, TooManyRequests, Unauthenticated
+from service.http import audit
 from service.repo.users import SessionRow
 
 
@@ -44,19 +45,31 @@ async def authenticate(request: web.Request) -> Principal:
                 request.headers.get(sessions.CSRF_HEADER),
                 request.app[keys.settings].trusted_origins,
             )
-        return Principal.for_session(session)
+        person = Principal.for_session(session)
+        request[audit.PRINCIPAL] = person
+        return person
     settings = request.app[keys.settings]
+    now = request.app[keys.clock].now()
     async with request.app[keys.pool].acquire() as conn:
-        principal = await principal_for_token(conn, token)
+        principal = await principal_for_token(conn, token, now=now, by=audit.origin(request))
         if principal is None:
-            raise Unauthenticated("the token is unknown or revoked")
-        wait = await admit(
-            conn, token, RateLimit.from_settings(settings), request.app[keys.clock].now()
-        )
+            raise Unauthenticated("the token is unknown, expired or revoked")
+        wait = await admit(conn, token, RateLimit.from_settings(settings), now)
+    request[audit.PRINCIPAL] = principal
     if wait is not None:
         seconds = retry_after(wait)
         raise TooManyRequests(
             f"too many requests with this token: try again in {seconds} s", retry_after=seconds
+        )
+    if principal.role == "adapter":
+        await audit.record_alone(
+            request,
+            "adapter.credential_used",
+            audit.origin(request, principal),
+            must=True,
+            token_id=principal.token_id,
+            method=request.method,
+            path=request.path,
         )
     return principal
 

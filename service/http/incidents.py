@@ -12,6 +12,7 @@ from service import keys
 from service.domain import lifecycle, past, reporting
 from service.errors import NotFound, ValidationFailed
 from service.export.registry import UnknownFormat, gather
+from service.http import audit
 from service.http.auth import authenticate
 from service.http.bodies import parse
 from service.http.headers import document_csp, secure_headers
@@ -40,7 +41,11 @@ async def activate(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     body = await parse(request, IncidentCreate)
     incident = await lifecycle.activate(
-        request.app[keys.pool], principal, body, request.app[keys.clock].now()
+        request.app[keys.pool],
+        principal,
+        body,
+        request.app[keys.clock].now(),
+        by=audit.origin(request, principal),
     )
     _nudge(request, incident)
     response = json_response(incident.model_dump(mode="json"), status=201)
@@ -76,7 +81,12 @@ async def change_incident(request: web.Request) -> web.Response:
     target = incident_id(request)
     body = await parse(request, IncidentPatch)
     incident = await lifecycle.change(
-        request.app[keys.pool], principal, target, body, request.app[keys.clock].now()
+        request.app[keys.pool],
+        principal,
+        target,
+        body,
+        request.app[keys.clock].now(),
+        by=audit.origin(request, principal),
     )
     _nudge(request, incident)
     return json_response(incident.model_dump(mode="json"))
@@ -88,7 +98,12 @@ async def close_incident(request: web.Request) -> web.Response:
     target = incident_id(request)
     body = await parse(request, IncidentClose)
     incident = await lifecycle.close(
-        request.app[keys.pool], principal, target, body, request.app[keys.clock].now()
+        request.app[keys.pool],
+        principal,
+        target,
+        body,
+        request.app[keys.clock].now(),
+        by=audit.origin(request, principal),
     )
     _nudge(request, incident)
     return json_response(incident.model_dump(mode="json"))
@@ -185,6 +200,14 @@ async def export_incident(request: web.Request) -> web.Response:
         row = await lifecycle.visible(conn, principal, incident_id(request))
         export = await gather(conn, row, now)
     body = await asyncio.to_thread(export_format.render, export)
+    await audit.record_alone(
+        request,
+        "export.made",
+        audit.origin(request, principal),
+        must=True,  # no export leaves unaccounted for
+        incident_id=row.id,
+        format=export_format.name,
+    )
     response = web.Response(
         body=body, content_type=export_format.media_type, charset=export_format.charset
     )

@@ -17,6 +17,7 @@ from schemas.problem import Problem
 from schemas.problem import ProblemError as ProblemErrorModel
 from service import keys
 from service.errors import (
+    Forbidden,
     MethodNotAllowed,
     NotFound,
     ProblemError,
@@ -25,6 +26,8 @@ from service.errors import (
     validation_problem,
 )
 from service.http.headers import default_no_store
+
+from service.http import audit
 
 log = structlog.get_logger(__name__)
 
@@ -68,6 +71,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     request_id = request.headers.get("X-Request-ID", "")[:64] or secrets.token_hex(8)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=request_id)
+    request[audit.REQUEST_ID] = request_id
     started = time.perf_counter()
     status = 500
     try:
@@ -112,6 +116,16 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
     try:
         return await handler(request)
     except ProblemError as exc:
+        if isinstance(exc, Forbidden):
+            await audit.record_alone(
+                request,
+                "permission.denied",
+                audit.origin(request),
+                must=False,
+                method=request.method,
+                path=request.path,
+                reason=exc.detail,
+            )
         return problem_response(exc)
     except ValidationError as exc:
         return problem_response(validation_problem(exc))

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from service.audit.record import command_line, record
 from service.clock import SystemClock, iso
 from service.db.pool import prepare_database
 from service.outbox import repo, webhooks
@@ -95,10 +96,23 @@ async def _list(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
 async def _retry(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
     now = SystemClock().now()
     if args.all_dead:
-        count = await repo.retry_all_dead(conn, now=now)
+        async with conn.transaction():
+            count = await repo.retry_all_dead(conn, now=now)
+            await record(conn, "outbox.retried", command_line(), at=now, all_dead=count)
         print(f"{count} dead letter(s) due again")
         return 0
-    row = await repo.retry(conn, args.id, now=now)
+    async with conn.transaction():
+        row = await repo.retry(conn, args.id, now=now)
+        if row is not None and row.status != "delivered":
+            await record(
+                conn,
+                "outbox.retried",
+                command_line(),
+                at=now,
+                message=row.id,
+                destination=row.destination,
+                message_kind=row.kind,
+            )
     if row is None:
         print(f"lagesbild: no outbox message {args.id}", file=sys.stderr)
         return 1

@@ -16,8 +16,10 @@ from schemas.outbox import (
 )
 from service import keys
 from service.access.principal import Principal
+from service.audit.record import record
 from service.clock import iso
 from service.errors import Conflict, Forbidden, NotFound
+from service.http import audit
 from service.http.auth import authenticate
 from service.http.middleware import json_response
 from service.http.queries import parse_query, path_number
@@ -103,13 +105,24 @@ async def overview(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/outbox/{id}/retry")
 async def retry(request: web.Request) -> web.Response:
-    await _admin(request)
+    principal = await _admin(request)
     raw = request.match_info["id"]
     number = path_number(raw, max_digits=18)
     if number is None:
         raise NotFound(f"no outbox message {raw[:40]!r}")
-    async with request.app[keys.pool].acquire() as conn:
-        row = await repo.retry(conn, number, now=request.app[keys.clock].now())
+    now = request.app[keys.clock].now()
+    async with request.app[keys.pool].acquire() as conn, conn.transaction():
+        row = await repo.retry(conn, number, now=now)
+        if row is not None and row.status != "delivered":
+            await record(
+                conn,
+                "outbox.retried",
+                audit.origin(request, principal),
+                at=now,
+                message=row.id,
+                destination=row.destination,
+                message_kind=row.kind,
+            )
     if row is None:
         raise NotFound(f"no outbox message {raw}")
     if row.status == "delivered":

@@ -42,14 +42,16 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     """This instance's worker, on a small pool of its own (deliveries never wait for, or
     hold, the connections requests use)."""
     settings = app[keys.settings]
-    pool = await create_pool(app[keys.dsn], min_size=1, max_size=settings.outbox_db_pool_max)
+    pool = await create_pool(
+        app[keys.service_dsn], min_size=1, max_size=settings.outbox_db_pool_max
+    )
     worker = Worker(
         pool,
         app[keys.outbox_channels],
         settings,
         app[keys.clock],
         app[keys.metrics],
-        dsn=app[keys.dsn],
+        dsn=app[keys.service_dsn],
     )
     app[keys.outbox_worker] = worker
     if settings.outbox_worker:

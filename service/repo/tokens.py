@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 
 from schemas.common import Role
 from service.repo import Conn, record_to
 
+# How stale `last_used_at` may be before a request writes it again: one write a minute
+# per token, not one per request.
+LAST_USED_GRAIN_SECONDS = 60
+
 
 @dataclass(frozen=True, slots=True)
 class TokenRow:
-    """A live token with what a request needs to know about its organisation."""
+    """A token (not revoked) with what a request needs to know about its organisation."""
 
+    id: int
     name: str
     organisation: str
     role: Role
     org_kind: str
     org_county: str | None
+    expires_at: datetime
+    last_used_at: datetime | None
+    expiry_recorded: bool
     scope_organisations: tuple[str, ...] | None
     scope_county: str | None
 
@@ -30,6 +39,24 @@ class TokenRow:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class TokenListing:
+    """A token as `lagesbild token list` and the admin page show it (never the token)."""
+
+    id: int
+    name: str
+    organisation: str
+    role: Role
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> TokenListing:
+        return record_to(cls, row)
+
+
 async def insert(
     conn: Conn,
     *,
@@ -37,29 +64,35 @@ async def insert(
     organisation: str,
     role: Role,
     token_hash: bytes,
+    at: datetime,
+    expires_at: datetime,
     scope_organisations: list[str] | None = None,
     scope_county: str | None = None,
-) -> None:
-    await conn.execute(
+) -> int:
+    token_id: int = await conn.fetchval(
         """
-        INSERT INTO api_tokens
-            (name, organisation, role, token_hash, scope_organisations, scope_county)
-        VALUES ($1, $2, $3, $4, $5, $6)
+        INSERT INTO api_tokens (name, organisation, role, token_hash, created_at, expires_at,
+                                scope_organisations, scope_county)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
         """,
         name,
         organisation,
         role,
         token_hash,
+        at,
+        expires_at,
         scope_organisations,
         scope_county,
     )
+    return token_id
 
 
-async def live(conn: Conn, token_hash: bytes) -> TokenRow | None:
-    """The token with this hash, unless it is unknown or revoked."""
+async def unrevoked(conn: Conn, token_hash: bytes) -> TokenRow | None:
+    """The token with this hash, unless it is unknown or revoked (expired or not)."""
     row = await conn.fetchrow(
         """
-        SELECT t.name, t.organisation, t.role, o.kind AS org_kind, o.county AS org_county,
+        SELECT t.id, t.name, t.organisation, t.role, t.expires_at, t.last_used_at,
+               t.expiry_recorded, o.kind AS org_kind, o.county AS org_county,
                t.scope_organisations, t.scope_county
         FROM api_tokens t JOIN organisations o ON o.code = t.organisation
         WHERE t.token_hash = $1 AND t.revoked_at IS NULL
@@ -67,3 +100,88 @@ async def live(conn: Conn, token_hash: bytes) -> TokenRow | None:
         token_hash,
     )
     return None if row is None else TokenRow.from_row(row)
+
+
+async def touch(conn: Conn, token_id: int, at: datetime) -> None:
+    """Note a use of the token (at most one write per `LAST_USED_GRAIN_SECONDS`)."""
+    await conn.execute(
+        """
+        UPDATE api_tokens SET last_used_at = $2
+        WHERE id = $1 AND (last_used_at IS NULL
+                           OR last_used_at < $2::timestamptz - make_interval(secs => $3::int))
+        """,
+        token_id,
+        at,
+        LAST_USED_GRAIN_SECONDS,
+    )
+
+
+async def mark_expiry_recorded(conn: Conn, token_id: int) -> bool:
+    """True for the one caller that first notes the token's expiry."""
+    marked = await conn.fetchval(
+        "UPDATE api_tokens SET expiry_recorded = true "
+        "WHERE id = $1 AND NOT expiry_recorded RETURNING id",
+        token_id,
+    )
+    return marked is not None
+
+
+async def listing(conn: Conn, *, include_revoked: bool = False) -> list[TokenListing]:
+    rows = await conn.fetch(
+        """
+        SELECT id, name, organisation, role, created_at, last_used_at, expires_at, revoked_at
+        FROM api_tokens WHERE $1 OR revoked_at IS NULL
+        ORDER BY organisation, name, id
+        """,
+        include_revoked,
+    )
+    return [TokenListing.from_row(row) for row in rows]
+
+
+async def get(conn: Conn, token_id: int) -> TokenListing | None:
+    row = await conn.fetchrow(
+        """
+        SELECT id, name, organisation, role, created_at, last_used_at, expires_at, revoked_at
+        FROM api_tokens WHERE id = $1
+        """,
+        token_id,
+    )
+    return None if row is None else TokenListing.from_row(row)
+
+
+async def revoke(conn: Conn, token_id: int, at: datetime) -> TokenListing | None:
+    """Revoke a live token; the token, or None when it is unknown or revoked already."""
+    row = await conn.fetchrow(
+        """
+        UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL
+        RETURNING id, name, organisation, role, created_at, last_used_at, expires_at,
+                  revoked_at
+        """,
+        token_id,
+        at,
+    )
+    return None if row is None else TokenListing.from_row(row)
+
+
+async def live_ids(conn: Conn, token_ids: set[int], *, now: datetime) -> set[int]:
+    """Which of these tokens are neither revoked nor expired."""
+    rows = await conn.fetch(
+        "SELECT id FROM api_tokens WHERE id = ANY($1::bigint[]) AND revoked_at IS NULL "
+        "AND expires_at > $2",
+        list(token_ids),
+        now,
+    )
+    return {row["id"] for row in rows}
+
+
+# On the sessions' NOTIFY channel (service/repo/users.py): `token:<id>`, a token revoked.
+TOKEN_PAYLOAD_PREFIX = "token:"  # noqa: S105  # a message prefix, not a secret
+
+
+async def notify_revoked(conn: Conn, token_id: int) -> None:
+    """Tell every instance, at commit, that this token is revoked (its streams close)."""
+    from service.repo.users import SESSIONS_CHANNEL
+
+    await conn.execute(
+        "SELECT pg_notify($1, $2)", SESSIONS_CHANNEL, f"{TOKEN_PAYLOAD_PREFIX}{token_id}"
+    )

@@ -150,24 +150,101 @@ async def live_session(conn: Conn, token_hash: bytes, *, now: datetime) -> Sessi
     return None if row is None else SessionRow.from_row(row)
 
 
-async def end_session(conn: Conn, token_hash: bytes, *, at: datetime) -> int | None:
+async def end_session(conn: Conn, token_hash: bytes, *, at: datetime, reason: str) -> int | None:
     """End one session; its id, or None when it was not live."""
     session_id: int | None = await conn.fetchval(
-        "UPDATE sessions SET ended_at = $2 WHERE token_hash = $1 AND ended_at IS NULL RETURNING id",
+        "UPDATE sessions SET ended_at = $2, end_reason = $3 "
+        "WHERE token_hash = $1 AND ended_at IS NULL RETURNING id",
         token_hash,
         at,
+        reason,
     )
     return session_id
 
 
-async def end_sessions_of(conn: Conn, user_id: int, *, at: datetime) -> list[int]:
+async def end_session_by_id(
+    conn: Conn, session_id: int, *, at: datetime, reason: str
+) -> str | None:
+    """End one session by its id; the e-mail of its user, or None when it was not live."""
+    email: str | None = await conn.fetchval(
+        """
+        UPDATE sessions s SET ended_at = $2, end_reason = $3 FROM users u
+        WHERE s.id = $1 AND s.ended_at IS NULL AND u.id = s.user_id
+        RETURNING u.email
+        """,
+        session_id,
+        at,
+        reason,
+    )
+    return email
+
+
+async def end_sessions_of(conn: Conn, user_id: int, *, at: datetime, reason: str) -> list[int]:
     """End every live session of a user; their ids."""
     rows = await conn.fetch(
-        "UPDATE sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL RETURNING id",
+        "UPDATE sessions SET ended_at = $2, end_reason = $3 "
+        "WHERE user_id = $1 AND ended_at IS NULL RETURNING id",
         user_id,
         at,
+        reason,
     )
     return [row["id"] for row in rows]
+
+
+async def end_expired_sessions(conn: Conn, *, now: datetime) -> list[tuple[int, str, str]]:
+    """End the sessions past their expiry; (id, e-mail, organisation) of each."""
+    rows = await conn.fetch(
+        """
+        UPDATE sessions s SET ended_at = s.expires_at, end_reason = 'expired' FROM users u
+        WHERE s.ended_at IS NULL AND s.expires_at <= $1 AND u.id = s.user_id
+        RETURNING s.id, u.email, u.organisation
+        """,
+        now,
+    )
+    return [(row["id"], row["email"], row["organisation"]) for row in rows]
+
+
+async def change(conn: Conn, user_id: int, *, name: str | None, role: Role | None) -> UserRow:
+    row = await conn.fetchrow(
+        """
+        UPDATE users SET name = coalesce($2, name), role = coalesce($3, role) WHERE id = $1
+        RETURNING id, email, name, organisation, role, password_hash
+        """,
+        user_id,
+        name,
+        role,
+    )
+    assert row is not None  # the caller has just read the live user
+    return UserRow.from_row(row)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSession:
+    """A live session as the admin page lists it (never its cookie)."""
+
+    id: int
+    email: str
+    organisation: str
+    role: Role
+    created_at: datetime
+    expires_at: datetime
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> LiveSession:
+        return record_to(cls, row)
+
+
+async def live_sessions(conn: Conn, *, now: datetime) -> list[LiveSession]:
+    rows = await conn.fetch(
+        """
+        SELECT s.id, u.email, u.organisation, u.role, s.created_at, s.expires_at
+        FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.ended_at IS NULL AND s.expires_at > $1 AND u.removed_at IS NULL
+        ORDER BY u.organisation, u.email, s.id
+        """,
+        now,
+    )
+    return [LiveSession.from_row(row) for row in rows]
 
 
 async def live_session_ids(conn: Conn, session_ids: set[int], *, now: datetime) -> set[int]:

@@ -20,12 +20,15 @@ from aiohttp import WSCloseCode
 
 from service.access.policy import can_see
 from service.access.principal import Principal
+from service.access.sessions import expire_due
 from service.clock import Clock
 from service.config import Settings
 from service.metrics import Metrics
 from service.picture.checkpoints import is_checkpoint
 from service.picture.fold import Picture
 from service.repo import checkpoints, events, incidents, users
+
+from service.repo import events, incidents, tokens, users
 from service.stream import frames
 from service.stream.connection import SESSION_ENDED, Connection
 from service.stream.feed import Feed
@@ -252,25 +255,38 @@ class Hub:
         await asyncio.gather(*(conn.close(code, message) for conn in list(self._connections)))
 
     async def recheck_sessions(self) -> None:
-        """Close sockets whose web session has ended or expired without this instance
-        hearing of it (a notification lost while LISTEN was reconnecting, or expiry)."""
-        ids = {c.principal.session_id for c in self._connections}
-        ids.discard(None)
-        if not ids:
-            return
+        """Close sockets whose web session or token has ended or expired without this
+        instance hearing of it (a notification lost while LISTEN was reconnecting, or
+        expiry); end expired sessions, with their audit rows, on the way."""
+        now = self._clock.now()
+        sessions_open = {c.principal.session_id for c in self._connections} - {None}
+        tokens_open = {c.principal.token_id for c in self._connections} - {None}
         async with self._pool.acquire() as conn:
+            await expire_due(conn, now=now)
             live = await users.live_session_ids(
-                conn, {i for i in ids if i is not None}, now=self._clock.now()
+                conn, {i for i in sessions_open if i is not None}, now=now
             )
-        ended = {i for i in ids if i is not None and i not in live}
+            live_tokens = await tokens.live_ids(
+                conn, {i for i in tokens_open if i is not None}, now=now
+            )
+        ended = {i for i in sessions_open if i is not None and i not in live}
         if ended:
             self.end_sessions(ended)
+        ended_tokens = {i for i in tokens_open if i is not None and i not in live_tokens}
+        if ended_tokens:
+            self.end_tokens(ended_tokens)
 
     def end_sessions(self, session_ids: set[int]) -> None:
         """Close the sockets opened under web sessions that have ended."""
         for conn in list(self._connections):
             if conn.principal.session_id in session_ids:
                 conn.close_soon(SESSION_ENDED, "session ended: log in again")
+
+    def end_tokens(self, token_ids: set[int]) -> None:
+        """Close the sockets opened with API tokens that were revoked (or have expired)."""
+        for conn in list(self._connections):
+            if conn.principal.token_id in token_ids:
+                conn.close_soon(SESSION_ENDED, "token revoked or expired")
 
     def drop(self, conn: Connection) -> None:
         self._connections.discard(conn)

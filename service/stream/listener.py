@@ -13,6 +13,7 @@ from service.access import sessions
 from service.metrics import Metrics
 from service.repo import Conn
 from service.repo.events import CHANNEL
+from service.repo.tokens import TOKEN_PAYLOAD_PREFIX
 from service.stream.hub import Hub
 
 log = structlog.get_logger(__name__)
@@ -82,8 +83,12 @@ class Listener:
         _channel: str,
         payload: object,
     ) -> None:
+        text = str(payload)
         try:
-            self._hub.end_sessions({int(str(payload))})
+            if text.startswith(TOKEN_PAYLOAD_PREFIX):
+                self._hub.end_tokens({int(text.removeprefix(TOKEN_PAYLOAD_PREFIX))})
+            else:
+                self._hub.end_sessions({int(text)})
         except ValueError:
             log.warning("listener.bad_payload", payload=str(payload)[:100])
 

@@ -12,8 +12,9 @@ from aiohttp import web
 from service import keys
 from service.access import login_limits, sessions
 from service.access.login_limits import LoginLimits
+from service.audit.record import record
 from service.errors import Forbidden, TooManyRequests
-from service.http import auth
+from service.http import audit, auth
 from service.http.auth import current_session
 from service.http.middleware import problem_response
 from service.http.source import client_address
@@ -120,9 +121,18 @@ async def login(request: web.Request) -> web.Response:
     async with request.app[keys.pool].acquire() as conn, conn.transaction():
         wait = await login_limits.wait(conn, limits, account, address, now)
         user = None if wait else await sessions.check_password(conn, email, password)
-        if wait is None and user is None:
+        if wait is not None:
+            await record(
+                conn,
+                "login.throttled",
+                audit.origin(request, actor=account[:254]),
+                at=now,
+                wait_seconds=int(wait.total_seconds()),
+            )
+        elif user is None:
             await login_limits.failed(conn, limits, account, address, now)
-        if user is not None:
+            await record(conn, "login.failed", audit.origin(request, actor=account[:254]), at=now)
+        else:
             await login_limits.succeeded(conn, account, address)
             # A new session at every log-in (never reuse one a browser brought along).
             old = request.cookies.get(sessions.COOKIE)
@@ -130,6 +140,13 @@ async def login(request: web.Request) -> web.Response:
                 await sessions.end(conn, old, at=now)
             lifetime = timedelta(hours=settings.session_lifetime_hours)
             new = await sessions.start(conn, user.id, at=now, lifetime=lifetime)
+            await record(
+                conn,
+                "login.succeeded",
+                audit.origin(request, actor=user.email, organisation=user.organisation),
+                at=now,
+                session_id=new.session_id,
+            )
     if wait is not None:  # throttled: the password was not even checked
         return _throttled(request, email, wait)
     if user is None:  # failed: counted above
@@ -169,7 +186,12 @@ async def logout(request: web.Request) -> web.Response:
             request.app[keys.settings].trusted_origins,
         )
         async with request.app[keys.pool].acquire() as conn, conn.transaction():
-            await sessions.end(conn, token, at=request.app[keys.clock].now())
+            await sessions.end(
+                conn,
+                token,
+                at=request.app[keys.clock].now(),
+                by=audit.origin(request, actor=session.email, organisation=session.organisation),
+            )
         # This instance closes the session's streams at once; NOTIFY tells the others.
         request.app[keys.hub].end_sessions({session.id})
     response = web.HTTPSeeOther("/login")

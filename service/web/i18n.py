@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from aiohttp import web
 
 from service.domain.labels import EXERCISE_MARK, LABELS, LANGS, Lang
+from service.web.admin_texts import ADMIN_TEXTS
 
 LANG_COOKIE = "lagesbild_lang"
 
@@ -458,7 +459,7 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     ),
 }
 
-TEXTS: Mapping[str, tuple[str, str]] = {**PAGE_TEXTS, **LABELS}
+TEXTS: Mapping[str, tuple[str, str]] = {**PAGE_TEXTS, **ADMIN_TEXTS, **LABELS}
 
 
 def lang_of(request: web.Request) -> Lang:
