@@ -24,7 +24,7 @@ REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id")
 PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal")
 
 
-def source_address(request: web.BaseRequest) -> str | None:
+def source_address(request: web.Request) -> str | None:
     """The client's address as the audit log records it: the proxy's `X-Forwarded-For`
     only from trusted proxies (`LAGESBILD_TRUSTED_PROXIES`)."""
     return client_address(request, request.app[keys.settings].trusted_proxies)

@@ -25,9 +25,8 @@ from service.errors import (
     TooManyRequests,
     validation_problem,
 )
-from service.http.headers import default_no_store
-
 from service.http import audit
+from service.http.headers import default_no_store
 
 log = structlog.get_logger(__name__)
 

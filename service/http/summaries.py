@@ -16,6 +16,7 @@ from service.errors import NotFound, ValidationFailed
 from service.export.summary import for_recipients
 from service.http.auth import authenticate
 from service.http.bodies import parse
+from service.http.headers import document_csp, secure_headers
 from service.http.middleware import json_response
 from service.http.queries import SummaryQuery, incident_id, parse_query
 from service.repo import Conn
@@ -142,9 +143,12 @@ async def get_summary(request: web.Request) -> web.Response:
             conn, principal, incident_id(request), _number(request)
         )
     body = await asyncio.to_thread(summary_format.render, summary)
-    return web.Response(
+    response = web.Response(
         body=body, content_type=summary_format.media_type, charset=summary_format.charset
     )
+    if summary_format.media_type == "text/html":  # a saved page keeps the pages' policy
+        secure_headers(response, csp=document_csp(body))
+    return response
 
 
 @routes.get(BASE + "/{n}/deliveries")

@@ -26,9 +26,7 @@ from service.config import Settings
 from service.metrics import Metrics
 from service.picture.checkpoints import is_checkpoint
 from service.picture.fold import Picture
-from service.repo import checkpoints, events, incidents, users
-
-from service.repo import events, incidents, tokens, users
+from service.repo import checkpoints, events, incidents, tokens, users
 from service.stream import frames
 from service.stream.connection import SESSION_ENDED, Connection
 from service.stream.feed import Feed

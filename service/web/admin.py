@@ -19,11 +19,12 @@ from service.audit.repo import AuditFilter, read
 from service.domain.labels import STOCKHOLM
 from service.errors import Forbidden, NotFound
 from service.http import audit, auth
+from service.http.headers import secure_headers
 from service.repo import tokens
 from service.repo import users as users_repo
 from service.repo.users import SessionRow
 from service.web.pages import page
-from service.web.render import render, secure_headers
+from service.web.render import render
 
 routes = web.RouteTableDef()
 
