@@ -51,6 +51,8 @@ async def authenticate(request: web.Request) -> Principal:
     return principal
 
 
+# The request's caller, once authenticated.
+_PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal")
 # The request's session, looked up once (None: no live session).
 _SESSION: web.RequestKey[SessionRow | None] = web.RequestKey("session")
 

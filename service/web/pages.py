@@ -14,6 +14,7 @@ from service.access.policy import can_activate_in, can_manage
 from service.access.principal import Principal
 from service.domain import lifecycle
 from service.errors import Forbidden, NotFound
+from service.http import guard
 from service.http.queries import incident_id
 from service.repo import incidents, organisations, reports
 from service.repo.incidents import IncidentRow
@@ -66,6 +67,7 @@ def page(handler: PageHandler) -> Callable[[web.Request], Awaitable[web.Response
     async def wrapped(request: web.Request) -> web.Response:
         session = await require_session(request)
         try:
+            await guard.check(request, Principal.for_session(session))
             return await handler(request, session)
         except NotFound:
             return _page(request, "error.html", session, {"message_key": "not_found"}, status=404)
