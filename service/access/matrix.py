@@ -29,9 +29,7 @@ from service.access.policy import (
 from service.access.principal import Principal
 
 # How a caller stands to the incident a route names (docs/access.md says what each means).
-Relation = Literal[
-    "owner", "participant", "county", "shared", "former", "agency", "other", "none"
-]
+Relation = Literal["owner", "participant", "county", "shared", "former", "agency", "other", "none"]
 INCIDENT_RELATIONS: tuple[Relation, ...] = (
     "owner",
     "participant",
@@ -391,31 +389,19 @@ class Example:
     def principal(self, caller: Caller) -> Principal | None:
         if caller == "anonymous":
             return None
-        return Principal(
-            name=f"{caller} {self.organisation}",
-            organisation=self.organisation,
-            org_kind=self.kind,
-            org_county=self.county,
-            role=caller,
-            session_id=None if caller == "adapter" else 1,  # people log in; adapters cannot
+        # People log in (a session); adapters cannot.
+        return Principal.described(
+            self.organisation, self.kind, self.county, caller, person=caller != "adapter"
         )
 
 
 EXAMPLES: dict[Relation, tuple[Example, ...]] = {
     "owner": (Example("MSB", "agency", None, "A", "the organisation that activated it"),),
     "participant": (Example("1442", "municipality", "14", "A", "a participant"),),
-    "county": (
-        Example("LST-14", "county_board", "14", "A", "the county board of its county"),
-    ),
-    "shared": (
-        Example("LST-13", "county_board", "13", "A", "a county board it is shared with"),
-    ),
-    "former": (
-        Example("1440", "municipality", "14", "A", "a participant removed by a change"),
-    ),
-    "agency": (
-        Example("MSB", "agency", None, "B", "an agency that neither owns nor takes part"),
-    ),
+    "county": (Example("LST-14", "county_board", "14", "A", "the county board of its county"),),
+    "shared": (Example("LST-13", "county_board", "13", "A", "a county board it is shared with"),),
+    "former": (Example("1440", "municipality", "14", "A", "a participant removed by a change"),),
+    "agency": (Example("MSB", "agency", None, "B", "an agency that neither owns nor takes part"),),
     "other": (
         Example("1443", "municipality", "14", "A", "a municipality of its county not taking part"),
         Example("1381", "municipality", "13", "A", "a municipality of another county"),
@@ -428,8 +414,7 @@ EXAMPLES: dict[Relation, tuple[Example, ...]] = {
 def documented(rule: Rule, caller: Caller, relation: Relation) -> Answer:
     """The answer the table gives (every example of the relation must agree)."""
     answers = {
-        rule.answer(example.principal(caller), example.access())
-        for example in EXAMPLES[relation]
+        rule.answer(example.principal(caller), example.access()) for example in EXAMPLES[relation]
     }
     if len(answers) != 1:
         raise AssertionError(f"{rule.name}: the examples of {relation!r} disagree: {answers}")

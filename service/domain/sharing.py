@@ -49,7 +49,9 @@ async def share(
         refusal = may_share_with(target.kind, target.county, row.access)
         if refusal is not None:
             raise ValidationFailed(refusal, errors=[(("path", "organisation"), refusal)])
-        added = await incidents.add_share(conn, incident_id, organisation, at=now, by=principal.name)
+        added = await incidents.add_share(
+            conn, incident_id, organisation, at=now, by=principal.name
+        )
         if added:
             await _write(conn, incident_id, "incident.shared", now, principal, organisation)
         updated = await incidents.get(conn, incident_id)

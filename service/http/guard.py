@@ -33,24 +33,32 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     if resource is None:  # no route matched: aiohttp answers 404 or 405
         return await handler(request)
     rule = _rule(request, resource.canonical)
-    if not (rule.public or rule.page):
+    if rule is not None and not (rule.public or rule.page):
         await check(request, await authenticate(request), rule)
     return await handler(request)
 
 
-def _rule(request: web.Request, canonical: str) -> matrix.Rule:
+def _rule(request: web.Request, canonical: str) -> matrix.Rule | None:
+    """The route's row. A core route without one is refused (fail closed); a route an
+    adapter installed outside the core and the matrix answers as its handler decides."""
     rule = matrix.rule_for(request.method, canonical)
     if rule is None:
-        log.error("access.unlisted", method=request.method, route=canonical)
-        raise Forbidden("this route is not in the access matrix")
+        core = request.match_info.route.handler.__module__.startswith("service.")
+        log.error("access.unlisted", method=request.method, route=canonical, core=core)
+        if core:
+            raise Forbidden("this route is not in the access matrix")
     return rule
 
 
-async def check(request: web.Request, principal: Principal, rule: matrix.Rule | None = None) -> None:
+async def check(
+    request: web.Request, principal: Principal, rule: matrix.Rule | None = None
+) -> None:
     """Raise what the matrix answers this caller on this route, if it refuses."""
     resource = request.match_info.route.resource
     assert resource is not None
     rule = rule or _rule(request, resource.canonical)
+    if rule is None:
+        return
     access = await _access(request, principal) if rule.incident else None
     answer = rule.answer(principal, access)
     if answer.stops:

@@ -15,7 +15,13 @@ from service.stream import frames
 from service.stream.connection import Connection
 
 LIFECYCLE = frozenset(
-    {"incident.activated", "incident.updated", "incident.closed", "incident.shared", "incident.unshared"}
+    {
+        "incident.activated",
+        "incident.updated",
+        "incident.closed",
+        "incident.shared",
+        "incident.unshared",
+    }
 )
 # The kinds that change who may see the incident.
 ACCESS = frozenset({"incident.updated", "incident.shared", "incident.unshared"})

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from tests.stream.wsclient import Streams
-from tests.support import Api, assert_problem, report
+from tests.support import Api, Who, assert_problem, report
 
-OWNER = ("LST-14", "duty_officer")
+OWNER: Who = ("LST-14", "duty_officer")
 NEIGHBOUR = "LST-13"  # Halland
 
 
@@ -17,7 +17,7 @@ def share_path(incident: dict[str, Any], organisation: str = NEIGHBOUR) -> str:
     return f"/api/v1/incidents/{incident['id']}/shares/{organisation}"
 
 
-async def reads(api: Api, incident: dict[str, Any], who: tuple[str, Any]) -> list[int]:
+async def reads(api: Api, incident: dict[str, Any], who: Who) -> list[int]:
     """The status of every read of the incident, as `who`."""
     base = f"/api/v1/incidents/{incident['id']}"
     paths = [base, *(f"{base}/{tail}" for tail in ("picture", "log", "reports", "timeline"))]
@@ -25,7 +25,7 @@ async def reads(api: Api, incident: dict[str, Any], who: tuple[str, Any]) -> lis
     return [(await api.call("GET", path, as_=who)).status for path in paths]
 
 
-async def listed(api: Api, who: tuple[str, Any]) -> list[str]:
+async def listed(api: Api, who: Who) -> list[str]:
     reply = await api.call("GET", "/api/v1/incidents", as_=who)
     assert reply.status == 200, reply.body
     return [incident["id"] for incident in reply.body["incidents"]]
@@ -36,7 +36,7 @@ async def test_a_county_board_without_a_share_gets_404_and_with_one_reads_like_a
 ) -> None:
     incident = await api.activate()
     assert (await api.submit(incident["id"], report("1442", situation="Stormen"))).status == 201
-    viewer = (NEIGHBOUR, "viewer")
+    viewer: Who = (NEIGHBOUR, "viewer")
 
     assert await reads(api, incident, viewer) == [404] * 7
     assert incident["id"] not in await listed(api, viewer)
@@ -98,7 +98,8 @@ async def test_only_who_may_change_the_incident_shares_it_and_only_with_other_co
     api: Api,
 ) -> None:
     incident = await api.activate()
-    for who in [("LST-14", "viewer"), ("1442", "duty_officer"), ("LST-14", "admin")]:
+    callers: list[Who] = [("LST-14", "viewer"), ("1442", "duty_officer"), ("LST-14", "admin")]
+    for who in callers:
         assert_problem(await api.call("PUT", share_path(incident), as_=who), 403, "forbidden")
     # An outsider is not told that the incident exists.
     assert_problem(await api.call("PUT", share_path(incident), as_=("LST-13", "duty_officer")), 404)
