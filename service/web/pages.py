@@ -10,7 +10,7 @@ from aiohttp import web
 
 from schemas.common import SECTORS
 from service import keys
-from service.access.policy import can_activate_in, can_manage
+from service.access.policy import can_activate_in, can_manage, can_share, may_share_with
 from service.access.principal import Principal
 from service.domain import lifecycle
 from service.errors import Forbidden, NotFound
@@ -195,12 +195,23 @@ async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
     row = await _incident(request, session)
     principal = Principal.for_session(session)
     incident = lifecycle.to_wire(row, request.app[keys.clock].now())
+    async with request.app[keys.pool].acquire() as conn:
+        boards = await organisations.list_all(conn, kind="county_board")
     return _page(
         request,
         "dashboard.html",
         session,
         {
             "incident": incident,
+            # The sharing panel: who it is shared with; the boards it may be shared with.
+            "can_share": can_share(principal, row.access),
+            "shared": [b for b in boards if b.code in row.shared_with],
+            "share_targets": [
+                b
+                for b in boards
+                if b.code not in row.shared_with
+                and may_share_with(b.kind, b.county, row.access) is None
+            ],
             "exercise": row.exercise,
             "sectors": SECTORS,
             "can_manage": can_manage(principal, row.access) and row.status == "active",
