@@ -42,10 +42,10 @@ def _rule(request: web.Request, canonical: str) -> matrix.Rule | None:
     """The route's row. A core route without one is refused (fail closed); a route an
     adapter installed outside the core and the matrix answers as its handler decides."""
     rule = matrix.rule_for(request.method, canonical)
-    if rule is None:
-        if request.match_info.route.handler.__module__.startswith("service."):
-            log.error("access.unlisted", method=request.method, route=canonical)
-            raise Forbidden("this route is not in the access matrix")
+    core = request.match_info.route.handler.__module__.startswith("service.")
+    if rule is None and core:
+        log.error("access.unlisted", method=request.method, route=canonical)
+        raise Forbidden("this route is not in the access matrix")
     return rule
 
 
