@@ -87,8 +87,10 @@ can be told it: an organisation that never took part gets 404.
 
 Add one row to `ROUTES` in `service/access/matrix.py`: `"METHOD /path/{pattern}": RULE`,
 naming the rule that fits (or a new `Rule` beside the others), then run
-`python -m service.access.matrix_doc`. A route missing from the table is refused with
-403 at run time and makes tests/access/test_matrix.py fail, naming it.
+`python -m service.access.matrix_doc`. A core route missing from the table is refused
+with 403 at run time (a route an adapter adds from outside the core answers as its
+handler decides), and any route of the app missing from it makes
+tests/access/test_matrix.py fail, naming it.
 """
 
 
