@@ -166,6 +166,10 @@ class Incident(BaseModel):
     exercise: bool
     status: Literal["active", "closed"]
     participants: list[str]
+    shared_with: list[str] = Field(
+        default_factory=list,
+        description="County boards of other counties the incident is shared with (they read it)",
+    )
     schedule: Schedule
     due_at: datetime | None = Field(description="The current reporting deadline; none once closed")
     activated_at: datetime

@@ -10,6 +10,7 @@ from service import keys
 from service.clock import Clock, SystemClock
 from service.config import Settings
 from service.db.pool import database_ctx
+from service.http.guard import guard
 from service.http.middleware import problems, request_context
 from service.http.routes import setup_routes
 from service.metrics import Metrics
@@ -33,7 +34,7 @@ def create_app(
     `adapters` defaults to every installed one (service/plugins.py)."""
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[request_context, problems],
+        middlewares=[request_context, problems, guard],
     )
     plugged = tuple(installed_adapters() if adapters is None else adapters)
     app[keys.settings] = settings

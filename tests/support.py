@@ -133,6 +133,7 @@ class Api:
         json_body: Any = None,
         data: bytes | str | None = None,
         headers: dict[str, str] | None = None,
+        follow_redirects: bool = True,
     ) -> Reply:
         assert self._session is not None
         sent = dict(headers or {})
@@ -141,7 +142,9 @@ class Api:
         if json_body is not None:
             data = json.dumps(json_body)
             sent.setdefault("Content-Type", "application/json")
-        async with self._session.request(method, self.base + path, data=data, headers=sent) as r:
+        async with self._session.request(
+            method, self.base + path, data=data, headers=sent, allow_redirects=follow_redirects
+        ) as r:
             raw = await r.read()
             try:
                 body: Any = json.loads(raw) if raw else None

@@ -14,6 +14,11 @@ class IncidentAccess:
     county: str
     owner: str
     participants: frozenset[str]
+    # County boards the incident is shared with (they read as participants do).
+    shared_with: frozenset[str] = frozenset()
+    # Whether the caller's organisation was a participant and was removed (set only
+    # where the caller's own history is looked up: the access matrix's guard).
+    removed: bool = False
 
 
 def is_county_board_of(principal: Principal, county: str) -> bool:
@@ -21,14 +26,43 @@ def is_county_board_of(principal: Principal, county: str) -> bool:
 
 
 def can_see(principal: Principal, incident: IncidentAccess) -> bool:
-    """Participants see incidents they take part in; county boards see their county's;
-    the owner sees its own; admins see all."""
+    """Participants see incidents they take part in; county boards see their county's
+    and those shared with them; the owner sees its own; admins see all."""
     return (
         principal.role == "admin"
         or principal.organisation == incident.owner
         or principal.organisation in incident.participants
         or is_county_board_of(principal, incident.county)
+        or is_shared_with(principal, incident)
     )
+
+
+def is_shared_with(principal: Principal, incident: IncidentAccess) -> bool:
+    """A county board the incident is shared with."""
+    return principal.org_kind == "county_board" and principal.organisation in incident.shared_with
+
+
+def can_report(principal: Principal, incident: IncidentAccess) -> bool:
+    """Reporters of a participant report (for their own organisation: the domain checks
+    the body). Seeing the incident, through its county or a share, is not enough."""
+    return principal.role == "reporter" and principal.organisation in incident.participants
+
+
+def can_share(principal: Principal, incident: IncidentAccess) -> bool:
+    """Who shares an incident with other county boards: who may change it."""
+    return can_manage(principal, incident)
+
+
+def may_share_with(kind: str, county: str | None, incident: IncidentAccess) -> str | None:
+    """Why an organisation (its kind and county) cannot be a share's target, or None.
+
+    Only county boards of other counties: the incident's own county board sees it
+    already, and agencies follow every county through the national roll-up."""
+    if kind != "county_board":
+        return "an incident is shared only with county boards"
+    if county == incident.county:
+        return "the county board of the incident's own county sees it already"
+    return None
 
 
 def can_manage(principal: Principal, incident: IncidentAccess) -> bool:

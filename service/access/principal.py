@@ -99,6 +99,21 @@ class Principal:
         )
 
     @classmethod
+    def described(
+        cls, organisation: str, org_kind: str, org_county: str | None, role: Role, *, person: bool
+    ) -> Principal:
+        """A caller described by its facts alone, with no token or session behind it:
+        the access matrix's examples (service/access/matrix.py)."""
+        return cls(
+            name=f"{role} {organisation}",
+            organisation=organisation,
+            org_kind=org_kind,
+            org_county=org_county,
+            role=role,
+            session_id=0 if person else None,
+        )
+
+    @classmethod
     def operator(cls, name: str) -> Principal:
         """The operator at the command line: an adapter of no organisation that speaks for
         every organisation (whoever runs the command holds the database anyway)."""

@@ -30,6 +30,7 @@ def to_wire(row: IncidentRow, now: datetime) -> Incident:
         exercise=row.exercise,
         status=row.status,
         participants=list(row.participants),
+        shared_with=list(row.shared_with),
         schedule=row.schedule,
         due_at=current_due_at(row, now),
         activated_at=row.activated_at,
@@ -47,10 +48,13 @@ def current_due_at(row: IncidentRow, now: datetime) -> datetime | None:
 
 async def visible(conn: Conn, principal: Principal, incident_id: uuid.UUID) -> IncidentRow:
     """The incident if the caller may see it; 404 otherwise (existence is not revealed)."""
-    return _seen_by(principal, await incidents.get(conn, incident_id), incident_id)
+    return visible_row(principal, await incidents.get(conn, incident_id), incident_id)
 
 
-def _seen_by(principal: Principal, row: IncidentRow | None, incident_id: uuid.UUID) -> IncidentRow:
+def visible_row(
+    principal: Principal, row: IncidentRow | None, incident_id: uuid.UUID
+) -> IncidentRow:
+    """The row if the caller may see it; 404 otherwise."""
     if row is None or not can_see(principal, row.access):
         raise NotFound(f"no incident {incident_id} that you may see")
     return row
@@ -159,7 +163,7 @@ async def activate(
 async def _locked_for_change(
     conn: Conn, principal: Principal, incident_id: uuid.UUID
 ) -> IncidentRow:
-    row = _seen_by(principal, await incidents.lock(conn, incident_id), incident_id)
+    row = visible_row(principal, await incidents.lock(conn, incident_id), incident_id)
     if not can_manage(principal, row.access):
         raise Forbidden("only a duty officer of the owner or the county board changes an incident")
     if not row.active:

@@ -31,8 +31,16 @@ async def authenticate(request: web.Request) -> Principal:
     """The caller: an API token (`Authorization: Bearer …`) or a web session cookie.
 
     A session must also pass the CSRF check on every state-changing request. 401
-    without either.
+    without either. Asked once per request: the access guard asks first, handlers again.
     """
+    if _PRINCIPAL in request:
+        return request[_PRINCIPAL]
+    principal = await _caller(request)
+    request[_PRINCIPAL] = principal
+    return principal
+
+
+async def _caller(request: web.Request) -> Principal:
     token = bearer_token(request)
     if token is None:
         session = await current_session(request)
@@ -74,6 +82,8 @@ async def authenticate(request: web.Request) -> Principal:
     return principal
 
 
+# The request's caller, once authenticated.
+_PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal")
 # The request's session, looked up once (None: no live session).
 _SESSION: web.RequestKey[SessionRow | None] = web.RequestKey("session")
 

@@ -195,6 +195,33 @@ def _on_summary_published(picture: Picture, event: Event) -> Picture:
     )
     return _replaced(picture, {"summary": summary})
 
+def _on_shared(picture: Picture, event: Event) -> Picture:
+    """Add the organisation to `incident.shared_with` (sorted, without repeats)."""
+    return _with_shares(picture, lambda codes: codes | {_code(event)})
+
+
+def _on_unshared(picture: Picture, event: Event) -> Picture:
+    """Take the organisation out of `incident.shared_with`; the key leaves with the last."""
+    return _with_shares(picture, lambda codes: codes - {_code(event)})
+
+
+def _code(event: Event) -> str:
+    code = event["data"]["organisation"]
+    if not isinstance(code, str):
+        raise TypeError("organisation is an organisation code")
+    return code
+
+
+def _with_shares(picture: Picture, change: Callable[[set[str]], set[str]]) -> Picture:
+    incident = picture["incident"]
+    shared = sorted(change(set(incident.get("shared_with", ()))))
+    if shared == incident.get("shared_with", []):
+        return picture
+    updated = {key: value for key, value in incident.items() if key != "shared_with"}
+    if shared:
+        updated["shared_with"] = shared
+    return _replaced(picture, {"incident": updated})
+
 
 _HANDLERS: Mapping[str, Callable[[Picture, Event], Picture]] = {
     "incident.activated": _on_activated,
@@ -203,6 +230,8 @@ _HANDLERS: Mapping[str, Callable[[Picture, Event], Picture]] = {
     "incident.closed": _on_closed,
     "round.closed": _on_round_closed,
     "summary.published": _on_summary_published,
+    "incident.shared": _on_shared,
+    "incident.unshared": _on_unshared,
 }
 
 

@@ -37,6 +37,7 @@ class IncidentRow:
     summary: str | None
     last_seq: int
     participants: tuple[str, ...]
+    shared_with: tuple[str, ...] = ()
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> IncidentRow:
@@ -45,12 +46,16 @@ class IncidentRow:
             row,
             schedule=_schedule_adapter.validate_python(row["schedule"]),
             participants=tuple(row["participants"]),
+            shared_with=tuple(row["shared_with"]),
         )
 
     @property
     def access(self) -> IncidentAccess:
         return IncidentAccess(
-            county=self.county, owner=self.owner, participants=frozenset(self.participants)
+            county=self.county,
+            owner=self.owner,
+            participants=frozenset(self.participants),
+            shared_with=frozenset(self.shared_with),
         )
 
     @property
@@ -62,7 +67,10 @@ _SELECT = """
 SELECT i.*, ARRAY(
     SELECT p.organisation FROM incident_participants p
     WHERE p.incident_id = i.id ORDER BY p.organisation
-) AS participants
+) AS participants, ARRAY(
+    SELECT s.organisation FROM incident_shares s
+    WHERE s.incident_id = i.id ORDER BY s.organisation
+) AS shared_with
 FROM incidents i
 """
 
@@ -93,13 +101,16 @@ async def list_visible(
         WHERE ($1::text IS NULL OR i.status = $1)
           AND ($2 OR i.owner = $3 OR i.county = $4
                OR EXISTS (SELECT 1 FROM incident_participants p
-                          WHERE p.incident_id = i.id AND p.organisation = $3))
+                          WHERE p.incident_id = i.id AND p.organisation = $3)
+               OR ($5 AND EXISTS (SELECT 1 FROM incident_shares s
+                                  WHERE s.incident_id = i.id AND s.organisation = $3)))
         ORDER BY i.activated_at DESC
         """,
         status,
         principal.role == "admin",
         principal.organisation,
         board_county,
+        principal.org_kind == "county_board",
     )
     return [IncidentRow.from_row(record) for record in records]
 
@@ -197,6 +208,52 @@ async def close(conn: Conn, incident_id: uuid.UUID, *, at: datetime, by: str, su
         by,
         summary,
     )
+
+
+async def add_share(
+    conn: Conn, incident_id: uuid.UUID, organisation: str, *, at: datetime, by: str
+) -> bool:
+    """Share with `organisation`; False when it was shared already."""
+    added: str | None = await conn.fetchval(
+        """
+        INSERT INTO incident_shares (incident_id, organisation, shared_at, shared_by)
+        VALUES ($1, $2, $3, $4)
+        ON CONFLICT DO NOTHING
+        RETURNING organisation
+        """,
+        incident_id,
+        organisation,
+        at,
+        by,
+    )
+    return added is not None
+
+
+async def remove_share(conn: Conn, incident_id: uuid.UUID, organisation: str) -> bool:
+    """Stop sharing with `organisation`; False when it was not shared."""
+    removed: str | None = await conn.fetchval(
+        "DELETE FROM incident_shares WHERE incident_id = $1 AND organisation = $2"
+        " RETURNING organisation",
+        incident_id,
+        organisation,
+    )
+    return removed is not None
+
+
+async def was_removed(conn: Conn, incident_id: uuid.UUID, organisation: str) -> bool:
+    """Whether `organisation` is not a participant now but was one, removed by a change."""
+    found: bool = await conn.fetchval(
+        """
+        SELECT NOT EXISTS (SELECT 1 FROM incident_participants
+                           WHERE incident_id = $1 AND organisation = $2)
+           AND EXISTS (SELECT 1 FROM events
+                       WHERE incident_id = $1 AND kind = 'incident.updated'
+                         AND data -> 'participants_removed' ? $2)
+        """,
+        incident_id,
+        organisation,
+    )
+    return found
 
 
 async def advance_seq(conn: Conn, incident_id: uuid.UUID) -> int:

@@ -14,7 +14,17 @@ from service.picture.fold import Picture, apply, empty_picture
 from service.stream import frames
 from service.stream.connection import Connection
 
-LIFECYCLE = frozenset({"incident.activated", "incident.updated", "incident.closed"})
+LIFECYCLE = frozenset(
+    {
+        "incident.activated",
+        "incident.updated",
+        "incident.closed",
+        "incident.shared",
+        "incident.unshared",
+    }
+)
+# The kinds that change who may see the incident.
+ACCESS = frozenset({"incident.updated", "incident.shared", "incident.unshared"})
 
 
 def incident_topic(incident_id: uuid.UUID) -> str:
@@ -61,7 +71,7 @@ class Feed:
         if event["seq"] != self.seq + 1:
             raise RuntimeError(f"gap in the log of {self.incident_id}: {self.seq} → {event['seq']}")
         self.picture, patch = apply(self.picture, event)
-        if event["kind"] == "incident.updated":
+        if event["kind"] in ACCESS:
             self.access = _access_of(self.picture)
         if event["kind"] in LIFECYCLE:
             self.lifecycle[event["seq"]] = event
@@ -99,11 +109,13 @@ class Feed:
 
 
 def _access_of(picture: Picture) -> IncidentAccess:
-    """Who may see the incident, from the picture itself: its county, its owner and its
-    participants (the organisations in the picture), all as of the picture's seq."""
+    """Who may see the incident, from the picture itself: its county, its owner, its
+    participants (the organisations in the picture) and the county boards it is shared
+    with, all as of the picture's seq."""
     incident = picture.get("incident", {})
     return IncidentAccess(
         county=str(incident.get("county", "")),
         owner=str(incident.get("owner", "")),
         participants=frozenset(picture.get("organisations", {})),
+        shared_with=frozenset(incident.get("shared_with", ())),
     )

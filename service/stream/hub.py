@@ -18,7 +18,7 @@ import asyncpg
 import structlog
 from aiohttp import WSCloseCode
 
-from service.access.policy import can_see
+from service.access.matrix import may_follow
 from service.access.principal import Principal
 from service.access.sessions import expire_due
 from service.clock import Clock
@@ -207,7 +207,7 @@ class Hub:
         frame = feed.advance(event)
         self._metrics.events_fanned_out.inc()
         for conn in list(feed.subscribers):
-            if can_see(conn.principal, feed.access):
+            if may_follow(conn.principal, feed.access):
                 conn.send(frame)
             else:
                 self._revoke(conn, feed)
@@ -338,12 +338,12 @@ class Hub:
         feed = await self.feed(incident_id)
         if feed is None:
             return False
-        if not can_see(conn.principal, feed.access):
+        if not may_follow(conn.principal, feed.access):
             self._forget_if_idle(feed)
             return False
         async with feed.lock:
             await self._catch_up_locked(feed)
-            if not can_see(conn.principal, feed.access):  # removed by what was caught up
+            if not may_follow(conn.principal, feed.access):  # removed by what was caught up
                 return False
             feed.subscribers.discard(conn)
             self._replay_or_snapshot(conn, feed, since)

@@ -327,6 +327,17 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     "js.changes.new_need": ("Nytt", "New"),
     "js.changes.resolved_h": ("Lösta behov", "Resolved needs"),
     "js.changed": ("Ändrad", "Changed"),
+
+    "share.title": ("Delad med andra län", "Shared with other counties"),
+    "share.help": (
+        "Länsstyrelsen i ett annat län ser händelsen som deltagarna gör, men rapporterar inte.",
+        "The county board of another county sees the incident as participants do, but does not report.",
+    ),
+    "share.none": ("Inte delad.", "Not shared."),
+    "share.with": ("Dela med", "Share with"),
+    "share.do": ("Dela", "Share"),
+    "share.stop": ("Sluta dela", "Stop sharing"),
+    "share.stop_with": ("Sluta dela med {name}", "Stop sharing with {name}"),
     "rounds.title": ("Tidigare rapporteringstider", "Past reporting deadlines"),
     "rounds.none": ("Ingen rapporteringstid har passerat än.", "No deadline has passed yet."),
     "rounds.round": ("Omgång", "Round"),

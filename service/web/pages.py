@@ -11,11 +11,12 @@ from aiohttp import web
 
 from schemas.common import SECTORS
 from service import keys
-from service.access.policy import can_activate_in, can_manage
+from service.access.policy import can_activate_in, can_manage, can_share, may_share_with
 from service.access.principal import Principal
 from service.clock import iso
 from service.domain import lifecycle
 from service.errors import Forbidden, NotFound
+from service.http import guard
 from service.http.queries import incident_id, path_number
 from service.repo import incidents, organisations, reports
 from service.repo.incidents import IncidentRow
@@ -69,6 +70,7 @@ def page(handler: PageHandler) -> Callable[[web.Request], Awaitable[web.Response
     async def wrapped(request: web.Request) -> web.Response:
         session = await require_session(request)
         try:
+            await guard.check(request, Principal.for_session(session))
             return await handler(request, session)
         except NotFound:
             return _page(request, "error.html", session, {"message_key": "not_found"}, status=404)
@@ -197,13 +199,24 @@ async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
     principal = Principal.for_session(session)
     incident = lifecycle.to_wire(row, request.app[keys.clock].now())
     async with request.app[keys.pool].acquire() as conn:
-        names = {org.code: org.name for org in await organisations.list_all(conn)}
+        every = await organisations.list_all(conn)
+    names = {org.code: org.name for org in every}
+    boards = [org for org in every if org.kind == "county_board"]
     return _page(
         request,
         "dashboard.html",
         session,
         {
             "incident": incident,
+            # The sharing panel: who it is shared with; the boards it may be shared with.
+            "can_share": can_share(principal, row.access),
+            "shared": [b for b in boards if b.code in row.shared_with],
+            "share_targets": [
+                b
+                for b in boards
+                if b.code not in row.shared_with
+                and may_share_with(b.kind, b.county, row.access) is None
+            ],
             "exercise": row.exercise,
             "sectors": SECTORS,
             # drawn off the event loop: the first map of a county takes a moment, then is kept

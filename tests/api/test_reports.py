@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -162,11 +163,34 @@ async def test_reporting_for_another_organisation_is_forbidden(api: Api) -> None
     assert_problem(reply, 403, "wrong-organisation")
 
 
-async def test_reporter_of_a_non_participant_is_forbidden(api: Api) -> None:
+async def test_a_report_to_an_incident_the_reporter_may_not_see_is_404_as_for_a_missing_one(
+    api: Api,
+) -> None:
     incident = await api.activate()
-    reply = await api.submit(incident["id"], report("1480", sectors=ENERGY_SERIOUS))
-    assert_problem(reply, 403, "not-participant")
+    missing = str(uuid.uuid4())
+    for body in (report("1480", sectors=ENERGY_SERIOUS), {"not": "a report"}, report("1442")):
+        # Valid or not, for itself or for another: nothing tells an outsider it exists.
+        seen = await api.call(
+            "POST",
+            f"/api/v1/incidents/{incident['id']}/reports",
+            as_=("1480", "reporter"),
+            json_body=body,
+        )
+        unknown = await api.call(
+            "POST", f"/api/v1/incidents/{missing}/reports", as_=("1480", "reporter"), json_body=body
+        )
+        assert_problem(seen, 404, "not-found")
+        assert_problem(unknown, 404, "not-found")
+        assert seen.body["detail"].replace(incident["id"], missing) == unknown.body["detail"]
     assert await _counts(api.dsn, incident["id"]) == (0, 1)
+
+
+async def test_a_county_board_reporter_who_sees_the_incident_is_told_it_does_not_take_part(
+    api: Api,
+) -> None:
+    incident = await api.activate()
+    reply = await api.submit(incident["id"], report("LST-14"))
+    assert_problem(reply, 403, "not-participant")
 
 
 async def test_only_reporters_submit_reports(api: Api) -> None:
@@ -264,6 +288,10 @@ async def test_repeat_of_an_accepted_report_after_removal_still_answers_the_stor
     assert repeat.body == first.body
     fresh = await api.submit(incident["id"], report("1443", situation="ny"))
     assert_problem(fresh, 403, "not-participant")
+    # It saw the incident while it took part, so it is told why, and nothing more.
+    reading = await api.call("GET", f"/api/v1/incidents/{incident['id']}", as_=("1443", "viewer"))
+    assert_problem(reading, 403, "not-participant")
+    assert "removed" in reading.body["detail"]
 
 
 async def test_times_outside_1970_to_2199_are_refused(api: Api) -> None:

@@ -70,6 +70,7 @@ accesses = st.builds(
     county=st.sampled_from(COUNTIES),
     owner=codes,
     participants=st.frozensets(codes, max_size=3),
+    shared_with=st.frozensets(codes, max_size=2),
 )
 worlds = st.builds(
     World,
@@ -117,6 +118,15 @@ async def _write(conn: asyncpg.pool.PoolConnectionProxy, world: World) -> None:
             (incident_id, code, T0)
             for incident_id, _, access in world.incidents
             for code in access.participants
+        ],
+    )
+    await conn.executemany(
+        "INSERT INTO incident_shares (incident_id, organisation, shared_at, shared_by)"
+        " VALUES ($1, $2, $3, 'p')",
+        [
+            (incident_id, code, T0)
+            for incident_id, _, access in world.incidents
+            for code in access.shared_with
         ],
     )
 
