@@ -21,7 +21,9 @@ from schemas.common import Role
 from service.access.policy import (
     IncidentAccess,
     can_activate_in,
+    can_draft_summary,
     can_manage,
+    can_publish_summary,
     can_report,
     can_see,
     can_share,
@@ -145,6 +147,22 @@ def _share(principal: Principal, access: IncidentAccess | None) -> Answer:
     return ALLOWED if can_share(principal, access) else FORBIDDEN
 
 
+def _draft(principal: Principal, access: IncidentAccess | None) -> Answer:
+    hidden = _hidden(principal, access)
+    if hidden is not None:
+        return hidden
+    assert access is not None
+    return ALLOWED if can_draft_summary(principal, access) else FORBIDDEN
+
+
+def _publish(principal: Principal, access: IncidentAccess | None) -> Answer:
+    hidden = _hidden(principal, access)
+    if hidden is not None:
+        return hidden
+    assert access is not None
+    return ALLOWED if can_publish_summary(principal, access) else FORBIDDEN
+
+
 def _report(principal: Principal, access: IncidentAccess | None) -> Answer:
     hidden = _hidden(principal, access)
     if hidden is not None:
@@ -240,6 +258,20 @@ SHARE = Rule(
     _share,
     incident=True,
 )
+DRAFT = Rule(
+    "draft",
+    "Viewers and duty officers of the owner or of the incident's county board (the "
+    "county board's shared summary draft); others who see the incident: 403 `forbidden`.",
+    _draft,
+    incident=True,
+)
+PUBLISH = Rule(
+    "publish",
+    "Duty officers of the owner or of the incident's county board; others who see the "
+    "incident: 403 `forbidden`.",
+    _publish,
+    incident=True,
+)
 REPORT = Rule(
     "report",
     "Reporters of a participating organisation, for their own organisation (403 "
@@ -265,6 +297,15 @@ PAGE_MANAGE = Rule(
     "As `manage`, for a person logged in (a closed incident: 403).",
     _manage,
     incident=True,
+    page=True,
+)
+PAGE_DRAFT = Rule(
+    "page-draft", "As `draft`, for a person logged in.", _draft, incident=True, page=True
+)
+PAGE_ADMIN = Rule(
+    "page-admin",
+    "Admins logged in (forms also carry the session's CSRF token).",
+    _role("admin"),
     page=True,
 )
 PAGE_REPORT = Rule(
@@ -322,6 +363,16 @@ ROUTES: dict[str, Rule] = {
     "GET /api/v1/incidents/{id}/export": READ,
     "GET /api/v1/incidents/{id}/rounds": READ,
     "GET /api/v1/incidents/{id}/rounds/{n}/picture": READ,
+    "GET /api/v1/incidents/{id}/summaries": READ,
+    "POST /api/v1/incidents/{id}/summaries": PUBLISH,
+    "GET /api/v1/incidents/{id}/summaries/draft": DRAFT,
+    "PUT /api/v1/incidents/{id}/summaries/draft": DRAFT,
+    "GET /api/v1/incidents/{id}/summaries/{n}": READ,
+    "GET /api/v1/incidents/{id}/summaries/{n}/deliveries": READ,
+    # a published summary is immutable: whoever sees the incident is told 405
+    "PUT /api/v1/incidents/{id}/summaries/{n}": READ,
+    "PATCH /api/v1/incidents/{id}/summaries/{n}": READ,
+    "DELETE /api/v1/incidents/{id}/summaries/{n}": READ,
     # pages
     "GET /": PUBLIC,
     "GET /login": PUBLIC,
@@ -336,6 +387,15 @@ ROUTES: dict[str, Rule] = {
     "GET /incidents/{id}/report": PAGE_REPORT,
     "GET /incidents/{id}/organisations/{code}": PAGE_READ,
     "GET /incidents/{id}/rounds/{n}": PAGE_READ,
+    "GET /incidents/{id}/summaries": PAGE_READ,
+    "GET /incidents/{id}/summaries/draft": PAGE_DRAFT,
+    "GET /incidents/{id}/summaries/{n}": PAGE_READ,
+    # for admins: the audit log, tokens and sessions
+    "GET /admin/audit": PAGE_ADMIN,
+    "GET /admin/audit.csv": PAGE_ADMIN,
+    "GET /admin/access": PAGE_ADMIN,
+    "POST /admin/tokens/{id}/revoke": PAGE_ADMIN,
+    "POST /admin/sessions/{id}/end": PAGE_ADMIN,
 }
 
 # Stream topics (`subscribe` frames on `GET /api/v1/stream`).

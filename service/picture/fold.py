@@ -195,6 +195,7 @@ def _on_summary_published(picture: Picture, event: Event) -> Picture:
     )
     return _replaced(picture, {"summary": summary})
 
+
 def _on_shared(picture: Picture, event: Event) -> Picture:
     """Add the organisation to `incident.shared_with` (sorted, without repeats)."""
     return _with_shares(picture, lambda codes: codes | {_code(event)})

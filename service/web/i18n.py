@@ -327,7 +327,6 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     "js.changes.new_need": ("Nytt", "New"),
     "js.changes.resolved_h": ("Lösta behov", "Resolved needs"),
     "js.changed": ("Ändrad", "Changed"),
-
     "share.title": ("Delad med andra län", "Shared with other counties"),
     "share.help": (
         "Länsstyrelsen i ett annat län ser händelsen som deltagarna gör, men rapporterar inte.",
