@@ -31,7 +31,7 @@ async def push_answer(request: web.Request) -> web.Response:
             errors=[(("answer", "inlagd_av"), "only answers the actor entered itself are taken")]
         )
     submitted = await inbound.import_answer(
-        request.app[keys.pool], answer, request.app[keys.clock].now()
+        request.app[keys.pool], answer, request.app[keys.clock].now(), pushed_by=principal
     )
     imports = request.app[keys.metrics].exchange_imports
     if submitted.seq is not None:

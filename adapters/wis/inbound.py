@@ -24,7 +24,8 @@ from pydantic import ValidationError
 from adapters import repo
 from adapters.wis import mapping
 from adapters.wis.client import NodeClient
-from schemas.report import ReportSubmission
+from schemas.report import Provenance, ReportSubmission
+from service.access.policy import can_see
 from service.access.principal import Principal
 from service.domain import reporting
 from service.domain.reporting import Submitted
@@ -95,12 +96,20 @@ def entered_by_actor(answer: dict[str, Any]) -> bool:
     return bool(answer.get("aktör")) and answer.get("inlagd_av") == answer.get("aktör")
 
 
-async def import_answer(pool: asyncpg.Pool, answer: dict[str, Any], now: datetime) -> Submitted:
+async def import_answer(
+    pool: asyncpg.Pool,
+    answer: dict[str, Any],
+    now: datetime,
+    *,
+    pushed_by: Principal | None = None,
+) -> Submitted:
     """One node answer as a report of the answering organisation; ProblemError if refused.
 
     Refusals: 422 for an answer that cannot be read, 404 for an area that is not a
-    Lägesbild incident or an actor that is not a known organisation, and every
-    refusal of `POST /reports` (not a participant, closed incident, …).
+    Lägesbild incident, or one its actor may not see, or an actor that is not a known
+    organisation, and every refusal of `POST /reports` (closed incident, …).
+    `pushed_by` is the token that pushed the answer (None: the poller fetched it); the
+    report's provenance names it.
     """
     answer_id = str(answer.get("id") or "")
     actor = str(answer.get("aktör") or "")
@@ -119,7 +128,12 @@ async def import_answer(pool: asyncpg.Pool, answer: dict[str, Any], now: datetim
     async with pool.acquire() as conn:
         incident = await incidents.get(conn, incident_id)
         org = await organisations.get(conn, actor)
-        if incident is None or org is None:
+        principal = (
+            None
+            if org is None
+            else Principal.acting_for(org, "reporter", name=f"WIS-nod: {org.name}")
+        )
+        if incident is None or principal is None or not can_see(principal, incident.access):
             raise NotFound("the answer's area is not a Lägesbild incident, or its actor unknown")
         # Before the report, in its own transaction: the outbox trigger must already know
         # the report came from the node when the report's event is written.
@@ -131,5 +145,11 @@ async def import_answer(pool: asyncpg.Pool, answer: dict[str, Any], now: datetim
             incident_id=incident_id,
             at=now,
         )
-    principal = Principal.acting_for(org, "reporter", name=f"WIS-nod: {org.name}")
-    return await reporting.submit(pool, principal, incident_id, submission, now)
+    provenance = Provenance(
+        via="wis",
+        token=None if pushed_by is None else pushed_by.name,
+        token_id=None if pushed_by is None else pushed_by.token_id,
+    )
+    return await reporting.submit(
+        pool, principal, incident_id, submission, now, provenance=provenance
+    )

@@ -30,6 +30,8 @@ class Principal:
     role: Role
     # Set when the caller is a person logged in to the web app (not an API token).
     session_id: int | None = None
+    # Set when the caller presented an API token: the token's id (reports it brings say so).
+    token_id: int | None = None
 
     @classmethod
     def from_token_row(cls, token: TokenRow) -> Principal:
@@ -40,6 +42,7 @@ class Principal:
             org_kind=token.org_kind,
             org_county=token.org_county,
             role=token.role,
+            token_id=token.id,
         )
 
     @classmethod

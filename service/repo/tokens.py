@@ -14,6 +14,7 @@ from service.repo import Conn, record_to
 class TokenRow:
     """A live token with what a request needs to know about its organisation."""
 
+    id: int
     name: str
     organisation: str
     role: Role
@@ -41,7 +42,7 @@ async def live(conn: Conn, token_hash: bytes) -> TokenRow | None:
     """The token with this hash, unless it is unknown or revoked."""
     row = await conn.fetchrow(
         """
-        SELECT t.name, t.organisation, t.role, o.kind AS org_kind, o.county AS org_county
+        SELECT t.id, t.name, t.organisation, t.role, o.kind AS org_kind, o.county AS org_county
         FROM api_tokens t JOIN organisations o ON o.code = t.organisation
         WHERE t.token_hash = $1 AND t.revoked_at IS NULL
         """,
