@@ -45,3 +45,9 @@ def can_activate_in(principal: Principal, county: str) -> bool:
     if principal.org_kind == "county_board":
         return principal.org_county == county
     return principal.org_kind == "agency"
+
+
+def can_see_national(principal: Principal) -> bool:
+    """The national roll-up (every active incident in the country, county by county) is
+    for national agencies (organisation kind `agency`, such as MSB) and admins."""
+    return principal.role == "admin" or principal.org_kind == "agency"
