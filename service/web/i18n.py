@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from aiohttp import web
 
 from service.domain.labels import EXERCISE_MARK, LABELS, LANGS, Lang
+from service.web.national_texts import NATIONAL_TEXTS
 
 LANG_COOKIE = "lagesbild_lang"
 
@@ -280,7 +281,7 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     ),
 }
 
-TEXTS: Mapping[str, tuple[str, str]] = {**PAGE_TEXTS, **LABELS}
+TEXTS: Mapping[str, tuple[str, str]] = {**PAGE_TEXTS, **NATIONAL_TEXTS, **LABELS}
 
 
 def lang_of(request: web.Request) -> Lang:

@@ -1,0 +1,62 @@
+"""The national page in Chromium: Swedish, accessible, live, exercises apart."""
+
+from __future__ import annotations
+
+from playwright.async_api import expect
+
+from tests.browser.conftest import PHONE, People
+from tests.browser.support import assert_accessible, shoot
+from tests.support import Api, report
+
+
+async def test_an_agency_sees_every_county_live_with_exercises_apart(
+    people: People, api: Api
+) -> None:
+    storm = await api.activate(title="Storm i Sjuhärad")
+    await api.activate(by="LST-13", county="13", title="Skogsbrand", participants=["1380"])
+    drill = await api.activate(title="Storm Gudrun", exercise=True)
+    body = report("1442", sectors=[{"sector": "energy", "status": "serious"}])
+    assert (await api.submit(storm["id"], body)).status == 201
+    drilled = report("1443", sectors=[{"sector": "water", "status": "critical"}])
+    assert (await api.submit(drill["id"], drilled)).status == 201
+
+    msb = await people.make("MSB", "viewer")
+    page = await people.login(msb, path="/national")
+    await expect(page.locator("h1")).to_have_text("Nationell lägesbild")
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    real = page.locator('[data-part="real"]')
+    exercise = page.locator('[data-part="exercise"]')
+    vg = real.locator('tr[data-county="14"]')
+    await expect(vg.locator("th")).to_have_text("Västra Götalands län")
+    await expect(vg).to_contain_text("Allvarlig")  # the level in words, not only colour
+    await expect(real.locator('tr[data-county="13"]')).to_contain_text("Hallands län")
+    await expect(real).not_to_contain_text("Storm Gudrun")
+    await expect(exercise.locator('tr[data-county="14"]')).to_contain_text("ÖVNING")
+    await expect(exercise.locator('tr[data-county="14"]')).to_contain_text("Kritisk")
+    await expect(exercise).to_contain_text("Storm Gudrun")
+    await expect(page.locator('[data-total="incidents"]')).to_have_text("2")
+    await assert_accessible(page)
+    await shoot(page, "national")
+
+    # Live: a report from another municipality raises the county's energy level.
+    worse = report("1440", sectors=[{"sector": "energy", "status": "critical"}])
+    assert (await api.submit(storm["id"], worse)).status == 201
+    await expect(vg.locator("td").nth(3)).to_have_text("Kritisk")
+    await expect(page.locator('[data-total="reports"]')).to_have_text("2 av 6")
+
+    phone = await people.login(msb, PHONE, path="/national")
+    await expect(phone.locator("h1")).to_have_text("Nationell lägesbild")
+    await assert_accessible(phone)
+    await shoot(phone, "national-phone")
+
+
+async def test_a_county_board_is_told_the_national_page_does_not_exist(
+    people: People, api: Api, base_url: str
+) -> None:
+    await api.activate()
+    viewer = await people.make("LST-14", "viewer")
+    page = await people.login(viewer)
+    response = await page.goto(f"{base_url}/national")
+    assert response is not None
+    assert response.status == 404
+    await expect(page.locator("nav")).not_to_contain_text("Nationell lägesbild")
