@@ -4,12 +4,15 @@ marked as relayed by the county board, with the token that brought it."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 
+from adapters.edxl import codec
 from service.app import create_app
 from service.clock import FixedClock
 from tests.database import TEMPLATE, PgServer
@@ -208,3 +211,48 @@ async def test_a_relay_into_an_incident_the_county_board_may_not_see_is_404(
         national, await _export(api, county_incident["id"]), incident=elsewhere["id"]
     )
     assert_problem(refused, 404, "not-found")
+
+
+async def test_summaries_in_an_envelope_are_named_as_not_imported_and_fail_nothing(
+    api: Api, national: Api
+) -> None:
+    county_incident = await _county_incident(api)
+    document = await _export(api, county_incident["id"])
+    # The county board's published summary travels as a ManagementReportingSummary too,
+    # under its own keyword; something that is no SitRep at all is named as well.
+    root = etree.fromstring(document)
+    content = root.find(f"{{{codec.DE}}}content")
+    assert content is not None
+    objects = content.findall(f"{{{codec.DE}}}contentObject")
+    summary = copy.deepcopy(objects[-1])
+    value = summary.find(f".//{{{codec.CT}}}Value")
+    assert value is not None
+    value.text = "sammanstallning"
+    content.append(summary)
+    other = copy.deepcopy(objects[0])
+    xml = other.find(f"{{{codec.DE}}}contentXML")
+    assert xml is not None
+    other.remove(xml)
+    content.append(other)
+    mirror = await national.activate(by="MSB")
+    reply = await _import(national, etree.tostring(root), incident=mirror["id"])
+    assert reply.status == 201, reply.body
+    assert len(reply.body["reports"]) == 3
+    skipped = reply.body["not_imported"]
+    assert [item["keyword"] for item in skipped] == [
+        "samlad-lagesbild",
+        "sammanstallning",
+        "lagesrapport",
+    ]
+    assert [item["content"] for item in skipped] == [3, 4, 5]
+    assert "not an EDXL-SitRep" in skipped[2]["reason"]
+    # An envelope of summaries alone stores nothing and says so.
+    only_summary = etree.fromstring(document)
+    only_content = only_summary.find(f"{{{codec.DE}}}content")
+    assert only_content is not None
+    for obj in only_content.findall(f"{{{codec.DE}}}contentObject")[:-1]:
+        only_content.remove(obj)
+    alone = await _import(national, etree.tostring(only_summary))
+    assert alone.status == 200, alone.body
+    assert alone.body["reports"] == []
+    assert [item["keyword"] for item in alone.body["not_imported"]] == ["samlad-lagesbild"]
