@@ -128,7 +128,7 @@ async def test_an_envelope_refused_by_its_last_incident_stores_nothing_in_the_fi
         _stored(closed, "1442", now - timedelta(minutes=5)),
     ]
     document = _envelope(first, "1442", reports, now, elsewhere={closed.id: closed})
-    assert_problem(await _import(api, document, ("MSB", "adapter")), 409, "incident-closed")
+    assert_problem(await _import(api, document, ("1442", "reporter")), 409, "incident-closed")
     assert await _count(api, str(first.id)) == 0
 
 
@@ -161,7 +161,8 @@ async def test_edxl_import_for_an_incident_the_sender_may_not_see_is_404(
     assert_problem(hidden, 404, "not-found")
     assert_problem(missing, 404, "not-found")
     assert "participant" not in hidden.body["detail"]
-    assert_problem(await _import(api, document, ("MSB", "adapter")), 404, "not-found")
+    # A gateway token of 1480's own is told the same.
+    assert_problem(await _import(api, document, ("1480", "adapter")), 404, "not-found")
     assert await _count(api, str(incident.id)) == 0
 
 
@@ -193,12 +194,12 @@ def _answer(incident_id: str, actor: str, answer_id: str) -> dict[str, Any]:
 async def test_wis_push_for_an_incident_the_actor_may_not_see_is_404(api: Api) -> None:
     incident = await api.activate()
     hidden = await api.call(
-        "POST", WIS_PUSH, as_=("MSB", "adapter"), json_body=_answer(incident["id"], "1480", "a")
+        "POST", WIS_PUSH, as_=("1480", "adapter"), json_body=_answer(incident["id"], "1480", "a")
     )
     missing = await api.call(
         "POST",
         WIS_PUSH,
-        as_=("MSB", "adapter"),
+        as_=("1480", "adapter"),
         json_body=_answer(str(uuid.uuid4()), "1480", "b"),
     )
     assert_problem(hidden, 404, "not-found")
@@ -210,7 +211,7 @@ async def test_wis_push_for_an_incident_the_actor_may_not_see_is_404(api: Api) -
 async def test_wis_push_for_a_participant_is_still_stored(api: Api) -> None:
     incident = await api.activate()
     reply = await api.call(
-        "POST", WIS_PUSH, as_=("MSB", "adapter"), json_body=_answer(incident["id"], "1442", "c")
+        "POST", WIS_PUSH, as_=("1442", "adapter"), json_body=_answer(incident["id"], "1442", "c")
     )
     assert reply.status == 201, reply.body
     assert (await api.submit(incident["id"], report("1442"))).status == 201

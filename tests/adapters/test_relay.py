@@ -175,7 +175,7 @@ async def test_only_a_county_board_relays_and_only_its_own_county(api: Api, nati
     refused = await national.call(
         "POST",
         f"/api/v1/exchange/edxl?incident={mirror['id']}",
-        as_=("MSB", "adapter"),
+        as_=("1442", "adapter"),
         data=as_municipality,
         headers={"Content-Type": "application/xml"},
     )
@@ -184,7 +184,7 @@ async def test_only_a_county_board_relays_and_only_its_own_county(api: Api, nati
     refused = await national.call(
         "POST",
         f"/api/v1/exchange/edxl?incident={mirror['id']}",
-        as_=("MSB", "adapter"),
+        as_=("LST-13", "adapter"),
         data=as_neighbour,
         headers={"Content-Type": "application/xml"},
     )
