@@ -94,24 +94,43 @@ def _open_requests(picture: Mapping[str, Any]) -> list[dict[str, Any]]:
 def rollup(entries: Iterable[Entry]) -> Rollup:
     """The country: per kind (`real`, `exercise`), the incidents, each county's figures
     over its incidents, and the totals. Nothing of an exercise reaches `real`."""
-    parts: Rollup = {}
-    for kind in KINDS:
-        chosen = sorted(
-            (e for e in entries_of(entries, exercise=kind == "exercise")),
-            key=lambda e: (e["county"], e["activated_at"], e["id"]),
-        )
-        parts[kind] = _part(chosen)
-    return parts
+    every = list(entries)
+    return {kind: _part(_of_kind(every, kind)) for kind in KINDS}
 
 
-def entries_of(entries: Iterable[Entry], *, exercise: bool) -> list[Entry]:
-    return [e for e in entries if e["exercise"] is exercise]
+def updated(previous: Rollup, entries: Iterable[Entry], *, exercise: bool, county: str) -> Rollup:
+    """`rollup(entries)` when only incidents of one kind and county changed since
+    `previous`: everything else is taken over as the same objects, so the change is
+    cheap to make and to diff (equal to `rollup(entries)`, a property test says)."""
+    kind = KINDS[1] if exercise else KINDS[0]
+    chosen = _of_kind(entries, kind)
+    counties = dict(previous[kind]["counties"])
+    here = [e for e in chosen if e["county"] == county]
+    if here:
+        counties[county] = _county(here)
+    else:
+        counties.pop(county, None)
+    return {**previous, kind: _assembled(chosen, dict(sorted(counties.items())))}
+
+
+def _of_kind(entries: Iterable[Entry], kind: str) -> list[Entry]:
+    exercise = kind == KINDS[1]
+    return sorted(
+        (e for e in entries if e["exercise"] is exercise),
+        key=lambda e: (e["county"], e["activated_at"], e["id"]),
+    )
 
 
 def _part(entries: list[Entry]) -> dict[str, Any]:
-    counties: dict[str, dict[str, Any]] = {}
+    by_county: dict[str, list[Entry]] = {}
     for e in entries:
-        county = counties.setdefault(e["county"], _empty_county())
+        by_county.setdefault(e["county"], []).append(e)
+    return _assembled(entries, {code: _county(of) for code, of in sorted(by_county.items())})
+
+
+def _county(entries: list[Entry]) -> dict[str, Any]:
+    county = _empty_county()
+    for e in entries:
         county["incidents"].append(e["id"])
         for sector in SECTORS:
             county["sectors"][sector] = worst_impact(
@@ -127,8 +146,11 @@ def _part(entries: list[Entry]) -> dict[str, Any]:
             "summary" not in county or summary["published_at"] > county["summary"]["published_at"]
         ):
             county["summary"] = {**summary, "incident_id": e["id"]}
-    for county in counties.values():
-        county["impact"] = worst_impact(county["sectors"].values())
+    county["impact"] = worst_impact(county["sectors"].values())
+    return county
+
+
+def _assembled(entries: list[Entry], counties: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
         "incidents": {e["id"]: e for e in entries},
         "counties": counties,

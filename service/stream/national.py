@@ -20,7 +20,7 @@ import secrets
 from collections import deque
 from typing import Any
 
-from service.national.rollup import Entry, Rollup, entry, rollup
+from service.national.rollup import Entry, Rollup, entry, rollup, updated
 from service.picture.fold import Picture
 from service.picture.merge_patch import diff
 from service.stream import frames
@@ -48,12 +48,24 @@ class NationalFeed:
         if not incident_id:
             return None
         found = entry(picture)
+        before = self.entries.get(incident_id)
         if found is None:
-            if self.entries.pop(incident_id, None) is None:
+            if before is None:
                 return None
+            del self.entries[incident_id]
+            changed = before
         else:
             self.entries[incident_id] = found
-        new = rollup(self.entries.values())
+            changed = found
+        if before is not None and _place(before) != _place(changed):
+            new = rollup(self.entries.values())  # never so today: county and exercise stay
+        else:
+            new = updated(
+                self.rollup,
+                self.entries.values(),
+                exercise=changed["exercise"],
+                county=changed["county"],
+            )
         patch = diff(self.rollup, new)
         self.rollup = new
         if not patch:
@@ -115,3 +127,8 @@ class NationalFeed:
         if oldest > since + 1:
             return None
         return [frame for seq, frame in self.ring if seq > since]
+
+
+def _place(found: Entry) -> tuple[bool, str]:
+    """Where an incident sits in the roll-up: its kind and county."""
+    return (bool(found["exercise"]), str(found["county"]))

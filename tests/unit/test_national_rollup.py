@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas.common import IMPACTS, SECTORS
-from service.national.rollup import age_minutes, entry, rollup, with_ages
+from service.national.rollup import age_minutes, entry, rollup, updated, with_ages
 from service.picture.merge_patch import diff, merge
 
 
@@ -189,3 +189,42 @@ def test_every_change_of_the_roll_up_is_a_merge_patch_without_nulls() -> None:
         return value is not None
 
     assert no_nulls(after)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 5),
+            st.sampled_from(["01", "13", "14"]),
+            st.booleans(),
+            st.sampled_from(IMPACTS),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_changing_one_incident_at_a_time_gives_the_roll_up_made_afresh(
+    steps: list[tuple[int, str, bool, str, bool]],
+) -> None:
+    entries: dict[str, dict[str, Any]] = {}
+    places: dict[str, tuple[str, bool]] = {}
+    current = rollup(())
+    for number, county, exercise, level, closed in steps:
+        key = f"i{number}"
+        county, exercise = places.setdefault(key, (county, exercise))
+        found = entry(
+            picture(
+                key,
+                county=county,
+                exercise=exercise,
+                status="closed" if closed else "active",
+                worst={"water": level},
+            )
+        )
+        if found is None:
+            entries.pop(key, None)
+        else:
+            entries[key] = found
+        current = updated(current, entries.values(), exercise=exercise, county=county)
+        assert current == rollup(entries.values())
