@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from playwright.async_api import expect
+from playwright.async_api import Page, expect
 
 from tests.browser.conftest import PHONE, People
-from tests.browser.support import assert_accessible, shoot
+from tests.browser.support import SHOTS, assert_accessible, shoot
 from tests.support import Api, report
 
 
@@ -46,6 +46,13 @@ async def test_an_agency_sees_every_county_live_with_exercises_apart(
 
     phone = await people.login(msb, PHONE, path="/national")
     await expect(phone.locator("h1")).to_have_text("Nationell lägesbild")
+    await expect(phone.locator("#conn")).to_have_attribute("data-state", "live")
+    weight = await _transferred(phone)
+    (SHOTS.parent / "page-weight-national.txt").write_text(
+        f"/national on a phone, right after the log-in page: {weight} bytes transferred\n",
+        encoding="utf-8",
+    )
+    assert weight < 250 * 1024
     await assert_accessible(phone)
     await shoot(phone, "national-phone")
 
@@ -60,3 +67,14 @@ async def test_a_county_board_is_told_the_national_page_does_not_exist(
     assert response is not None
     assert response.status == 404
     await expect(page.locator("nav")).not_to_contain_text("Nationell lägesbild")
+
+
+async def _transferred(page: Page) -> int:
+    """Bytes the page and what it loaded took on the wire (headers and compression in)."""
+    total: int = await page.evaluate(
+        """() => [...performance.getEntriesByType("navigation"),
+                  ...performance.getEntriesByType("resource")]
+                 .reduce((sum, entry) => sum + (entry.transferSize || 0), 0)"""
+    )
+    assert total > 0
+    return total
