@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from schemas.common import Role
@@ -10,6 +11,7 @@ from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
 from service.picture.merge_patch import merge
+from tests.command import lagesbild
 from tests.stream.test_stream import submit_reports, varied_report
 from tests.stream.wsclient import Frame, StreamClient, Streams
 from tests.support import Api, report, served
@@ -176,3 +178,28 @@ async def test_a_since_from_another_instance_gets_a_snapshot_there(
         assert {k: v for k, v in frame["picture"].items() if k != "seq"} == {
             k: v for k, v in figures_a.items() if k != "seq"
         }
+
+
+async def test_lagesbild_watch_follows_the_national_topic(
+    api: Api, dsn: str, tmp_path: Path
+) -> None:
+    await api.activate()
+    token = await api.token(*AGENCY)
+    ran = await lagesbild(
+        "watch",
+        "national",
+        "--token",
+        token,
+        "--url",
+        api.base,
+        "--count",
+        "1",
+        database_url=dsn,
+        data_dir=tmp_path,
+    )
+    assert ran.code == 0, ran.err
+    (line,) = ran.out.splitlines()
+    frame = json.loads(line)
+    assert frame["type"] == "snapshot"
+    assert frame["topic"] == NATIONAL
+    assert frame["picture"]["real"]["totals"]["incidents"] == 1
