@@ -57,6 +57,32 @@ async def test_an_agency_sees_every_county_live_with_exercises_apart(
     await shoot(phone, "national-phone")
 
 
+async def test_the_national_page_speaks_english_too(people: People, api: Api) -> None:
+    drill = await api.activate(title="Storm Gudrun", exercise=True)
+    drilled = report("1443", sectors=[{"sector": "water", "status": "critical"}])
+    assert (await api.submit(drill["id"], drilled)).status == 201
+    admin = await people.make("LST-14", "admin")
+    page = await people.login(admin, path="/national")
+    await page.click("a[lang=en]")
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await expect(page.locator("h1")).to_have_text("National overview")
+    await expect(page.locator("#exercises-h")).to_contain_text("EXERCISE")
+    await expect(page.locator('[data-part="exercise"] tr[data-county="14"]')).to_contain_text(
+        "Critical"
+    )
+    await expect(page.locator('[data-part="real"] .empty-note')).to_have_text(
+        "No active incidents."
+    )
+    await expect(page.locator('[data-part="real"] .incidents-block')).to_be_hidden()
+    # An incident activated now appears without a reload.
+    await api.activate(title="Skogsbrand", by="LST-13", county="13", participants=["1380"])
+    await expect(page.locator('[data-part="real"] .incidents-block')).to_contain_text("Skogsbrand")
+    await expect(page.locator('[data-part="real"] tr[data-county="13"]')).to_be_visible()
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    await shoot(page, "national-english")
+    await assert_accessible(page)
+
+
 async def test_a_county_board_is_told_the_national_page_does_not_exist(
     people: People, api: Api, base_url: str
 ) -> None:

@@ -52,8 +52,10 @@ function drawPart(kind, part) {
   section.querySelector("tbody").replaceChildren(...codes.map((code) => countyRow(code, part.counties[code], kind)));
   section.querySelector(".table-wrap").hidden = codes.length === 0;
   section.querySelector(".empty-note").hidden = codes.length > 0;
+  const incidents = Object.values(part.incidents);
   section.querySelector(".incident-list").replaceChildren(
-    ...Object.values(part.incidents).map((incident) => incidentItem(incident, kind)));
+    ...incidents.map((incident) => incidentItem(incident, kind)));
+  section.querySelector(".incidents-block").hidden = incidents.length === 0;
   const quiet = section.querySelector(".quiet-list");
   if (quiet) {
     quiet.textContent = Object.keys(NAMES).sort().filter((code) => !(code in part.counties))
