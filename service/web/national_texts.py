@@ -10,6 +10,10 @@ NATIONAL_TEXTS: Mapping[str, tuple[str, str]] = {
         "Alla aktiva händelser i landet, län för län. Uppdateras automatiskt.",
         "Every active incident in the country, county by county. Updates automatically.",
     ),
+    "national.real_only": (
+        "Siffrorna gäller verkliga händelser; övningar visas för sig längre ned.",
+        "The figures are for real incidents; exercises are shown apart further down.",
+    ),
     "national.incidents": ("Aktiva händelser", "Active incidents"),
     "national.counties_affected": ("Berörda län", "Counties affected"),
     "national.reports": ("Rapporter inkomna", "Reports received"),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
+from service.clock import SystemClock
+from service.config import Settings
+from service.demo.county import DEMO_TITLE, ensure_demo
 from tests.browser.conftest import PHONE, People
 from tests.browser.support import SHOTS, assert_accessible, shoot
 from tests.support import Api, report
@@ -41,7 +44,8 @@ async def test_an_agency_sees_every_county_live_with_exercises_apart(
     # Live: a report from another municipality raises the county's energy level.
     worse = report("1440", sectors=[{"sector": "energy", "status": "critical"}])
     assert (await api.submit(storm["id"], worse)).status == 201
-    await expect(vg.locator("td").nth(3)).to_have_text("Kritisk")
+    # The sectors follow county, incidents, impact, reporting, needs, requests, summary.
+    await expect(vg.locator("td").nth(7)).to_have_text("Kritisk")
     await expect(page.locator('[data-total="reports"]')).to_have_text("2 av 6")
 
     phone = await people.login(msb, PHONE, path="/national")
@@ -104,3 +108,19 @@ async def _transferred(page: Page) -> int:
     )
     assert total > 0
     return total
+
+
+async def test_the_demos_msb_user_sees_vastra_gotalands_exercise(
+    people: People, dsn: str, settings: Settings
+) -> None:
+    assert await ensure_demo(dsn, settings, clock=SystemClock()) is not None
+    msb = await people.make("MSB", "viewer", name="Nationell lägesbild MSB")
+    page = await people.login(msb, path="/national")
+    row = page.locator('[data-part="exercise"] tr[data-county="14"]')
+    await expect(row.locator("th")).to_have_text("ÖVNING Västra Götalands län")
+    await expect(row).to_contain_text("av 49")
+    await expect(page.locator('[data-part="exercise"] .incident-list')).to_contain_text(DEMO_TITLE)
+    await expect(page.locator('[data-part="real"] .empty-note')).to_be_visible()
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    await shoot(page, "national-demo")
+    await assert_accessible(page)

@@ -27,7 +27,6 @@ function countyRow(code, county, kind) {
     el("th", { scope: "row" }, exerciseTag(kind), NAMES[code] || code),
     el("td", { text: String(county.incidents.length) }),
     level(county.impact),
-    SECTORS.map((sector) => level(county.sectors[sector] || "unknown")),
     el("td", {}, `${reporting.received} ${t("national.of")} ${reporting.expected}`,
       reporting.overdue ? [" ", el("span", { class: "badge badge-overdue", text: `${reporting.overdue} ${t("national.overdue_n")}` })] : []),
     el("td", { text: String(county.open_needs) }),
@@ -38,6 +37,7 @@ function countyRow(code, county, kind) {
     el("td", { class: "wrap", text: county.summary
       ? `${t("national.number")} ${county.summary.number}, ${localTime(county.summary.published_at)} (${age(county.summary.published_at)})`
       : t("national.no_summary") }),
+    SECTORS.map((sector) => level(county.sectors[sector] || "unknown")),
   );
 }
 
