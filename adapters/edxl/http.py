@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import structlog
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
@@ -16,6 +17,7 @@ from service.http.middleware import json_response
 from service.http.queries import parse_query
 
 routes = web.RouteTableDef()
+log = structlog.get_logger(__name__)
 
 XML_TYPES = frozenset({"application/xml", "text/xml"})
 
@@ -76,6 +78,14 @@ async def import_edxl(request: web.Request) -> web.Response:
             request.app[keys.metrics].reports_submitted.labels("full").inc()
         imports.labels("edxl", "stored" if result.created else "repeat").inc()
     created = any(result.created for result in results)
+    log.info(
+        "edxl.imported",
+        stored=sum(1 for result in results if result.created),
+        repeats=sum(1 for result in results if not result.created),
+        not_imported=len(imported.not_imported),
+        relayed_by=imported.relayed_by,
+        token_id=principal.token_id,
+    )
     return json_response(
         {
             "reports": [
