@@ -93,3 +93,36 @@ async def advance_cursor(conn: Conn, source: str, position: int) -> None:
 async def reset_cursor(conn: Conn, source: str) -> None:
     """Read `source` from the start again (its log was reset)."""
     await conn.execute("DELETE FROM exchange_cursors WHERE source = $1", source)
+
+
+async def relay_target(conn: Conn, sender: str, relayed_incident: uuid.UUID) -> uuid.UUID | None:
+    """The incident here that `sender`'s incident `relayed_incident` feeds, if linked."""
+    target: uuid.UUID | None = await conn.fetchval(
+        "SELECT incident_id FROM relay_links WHERE sender = $1 AND relayed_incident = $2",
+        sender,
+        relayed_incident,
+    )
+    return target
+
+
+async def link_relay(
+    conn: Conn,
+    *,
+    sender: str,
+    relayed_incident: uuid.UUID,
+    incident_id: uuid.UUID,
+    at: datetime,
+    by: str,
+) -> None:
+    """From now on, `sender`'s incident `relayed_incident` feeds `incident_id` here."""
+    await conn.execute(
+        """
+        INSERT INTO relay_links (sender, relayed_incident, incident_id, linked_at, linked_by)
+        VALUES ($1, $2, $3, $4, $5)
+        """,
+        sender,
+        relayed_incident,
+        incident_id,
+        at,
+        by,
+    )

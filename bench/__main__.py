@@ -1,4 +1,4 @@
-"""`python -m bench [ingest|fanout|fold|peer|dashboard|moment|revoke|all] [--quick]`: print tables.
+"""`python -m bench [ingest|fanout|fold|national|peer|dashboard|moment|revoke|all] [--quick]`: print tables.
 
 Every figure is printed beside a baseline measured in the same run; read the ratios,
 not the absolute times (these machines are noisy). See docs/benchmarks.md.
@@ -10,11 +10,21 @@ import argparse
 import asyncio
 import time
 
-from bench import dashboard, fanout, fold, ingest, moment, peer, revoke
+from bench import dashboard, fanout, fold, ingest, moment, national, peer, revoke
 from bench.common import Postgres, bench_settings, embedded_postgres, machine
 from service.logs import configure_logging
 
-CHOICES = ("ingest", "fanout", "fold", "peer", "dashboard", "moment", "revoke", "all")
+CHOICES = (
+    "ingest",
+    "fanout",
+    "fold",
+    "national",
+    "peer",
+    "dashboard",
+    "moment",
+    "revoke",
+    "all",
+)
 
 
 async def _with_database(pg: Postgres, chosen: list[str], *, quick: bool) -> None:
@@ -40,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("which", nargs="?", default="all", choices=CHOICES)
     parser.add_argument("--quick", action="store_true", help="fewer requests, viewers, repeats")
     args = parser.parse_args(argv)
-    everything = ["fanout", "ingest", "peer", "fold", "dashboard", "moment", "revoke"]
+    everything = ["fanout", "ingest", "peer", "fold", "national", "dashboard", "moment", "revoke"]
     chosen = everything if args.which == "all" else [args.which]
 
     configure_logging(bench_settings())  # warnings only, from the first migration on
@@ -52,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_with_database(pg, chosen, quick=args.quick))
     if "fold" in chosen:
         fold.run(quick=args.quick)
+    if "national" in chosen:
+        national.run(quick=args.quick)
     print(f"\nall done in {time.perf_counter() - began:.0f} s")
     return 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
@@ -115,6 +115,24 @@ class ReportSubmission(ReportContent):
         )
 
 
+class Provenance(WireModel):
+    """How a report that another system brought came in (absent for reports sent directly).
+
+    `via` is the exchange (`edxl`, `wis`); `token` and `token_id` name the API token
+    that brought it (null when Lägesbild fetched it itself, as the WIS poller does);
+    `relayed_by` is the county board that relayed other organisations' reports from its
+    own installation, `relayed_incident` that installation's incident id, and
+    `distribution_id` the EDXL envelope's `distributionID`.
+    """
+
+    via: Literal["edxl", "wis"]
+    token: str | None = None
+    token_id: int | None = None
+    relayed_by: str | None = None
+    relayed_incident: uuid.UUID | None = None
+    distribution_id: str | None = None
+
+
 class StoredReport(ReportContent):
     """A report as the server keeps and returns it: its content plus what the server adds."""
 
@@ -131,6 +149,9 @@ class StoredReport(ReportContent):
     unchanged: bool
     late: bool
     due_at: datetime | None = Field(description="The deadline this report counts for")
+    provenance: Provenance | None = Field(
+        default=None, description="Which exchange, token and relay brought an imported report"
+    )
 
     def content(self) -> ReportContent:
         return ReportContent.model_validate(

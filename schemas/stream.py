@@ -18,15 +18,20 @@ def parse_topic(topic: str) -> uuid.UUID | None:
         return None
     kind, _, rest = topic.partition(":")
     if kind != "incident" or not rest:
-        raise ValueError("topic is 'incidents' or 'incident:<id>'")
+        raise ValueError("topic is 'incidents', 'incident:<id>' or 'national'")
     try:
         return uuid.UUID(rest)
     except ValueError as exc:
         raise ValueError(f"{rest!r} is not an incident id") from exc
 
 
+NATIONAL = "national"
+
+
 def _valid_topic(topic: str) -> str:
-    parse_topic(topic)
+    """`incidents`, `incident:<id>` or `national` (the national roll-up)."""
+    if topic != NATIONAL:
+        parse_topic(topic)
     return topic
 
 

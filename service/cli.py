@@ -71,7 +71,9 @@ def _parser(adapters: Sequence[Adapter], owners: dict[str, Adapter]) -> argparse
     watch_cmd = commands.add_parser(
         "watch", help="follow a stream topic, printing one JSON frame per line"
     )
-    watch_cmd.add_argument("topic", help="'incidents' or 'incident:<id>' (or just the id)")
+    watch_cmd.add_argument(
+        "topic", help="'incidents', 'incident:<id>' (or just the id), or 'national'"
+    )
     watch_cmd.add_argument("--url", default="http://127.0.0.1:8080", help="where Lägesbild serves")
     watch_cmd.add_argument("--token", required=True, help="an API token (viewer, reporter, …)")
     watch_cmd.add_argument("--since", type=int, help="resume after this seq")
@@ -239,7 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings)
     if args.command == "watch":
-        topic = args.topic if args.topic.startswith("incident") else f"incident:{args.topic}"
+        named = args.topic.startswith("incident") or args.topic == "national"
+        topic = args.topic if named else f"incident:{args.topic}"
         return asyncio.run(watch(args.url, args.token, topic, args.since, args.count))
     try:
         if args.command in owners:

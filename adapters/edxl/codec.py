@@ -415,11 +415,22 @@ class ImportedReport:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """A content object of an envelope that does not become a report, and why."""
+
+    index: int
+    keyword: str
+    description: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Envelope:
     distribution_id: str
     sender: str
     exercise: bool
     reports: list[ImportedReport]
+    skipped: list[Skipped]
 
 
 # Report ids of imported messages: stable per sender and message id, so a repeat is a repeat.
@@ -457,24 +468,57 @@ def read_envelope(root: etree._Element) -> Envelope:
     if status not in ("Actual", "Exercise"):
         raise _fail("distributionStatus", "only Actual and Exercise messages are imported")
     reports: list[ImportedReport] = []
-    for index, sitrep in enumerate(
-        root.iterfind(
-            f"{_q(DE, 'content')}/{_q(DE, 'contentObject')}/{_q(DE, 'contentXML')}/"
-            f"{_q(DE, 'embeddedXMLContent')}/{_q(SR, 'sitRep')}"
-        )
-    ):
+    skipped: list[Skipped] = []
+    objects = root.iterfind(f"{_q(DE, 'content')}/{_q(DE, 'contentObject')}")
+    for index, obj in enumerate(objects):
         path = f"content.{index}.sitRep"
+        sitrep = obj.find(
+            f"{_q(DE, 'contentXML')}/{_q(DE, 'embeddedXMLContent')}/{_q(SR, 'sitRep')}"
+        )
+        body = (
+            None
+            if sitrep is None
+            else sitrep.find(f"{_q(SR, 'report')}/{_q(SR, 'SituationInformation')}")
+        )
+        if sitrep is None or body is None:
+            skipped.append(_skipped(obj, index, sitrep))
+            continue
         schema = sitrep_schema()
         if not schema.validate(sitrep):
             reason = str(schema.error_log).strip().splitlines()[-1:] or ["invalid"]
             raise _fail(path, f"not a valid SitRep: {reason[0][-300:]}")
-        body = sitrep.find(f"{_q(SR, 'report')}/{_q(SR, 'SituationInformation')}")
-        if body is None:
-            continue  # a ManagementReportingSummary is the sender's picture, not a report
         reports.append(_read_sitrep(sitrep, body, sender, path))
-    if not reports:
-        raise _fail("content", "the envelope carries no SitRep with SituationInformation")
-    return Envelope(distribution_id, sender, status == "Exercise", reports)
+    if not reports and not skipped:
+        raise _fail("content", "the envelope carries no content objects")
+    return Envelope(distribution_id, sender, status == "Exercise", reports, skipped)
+
+
+def _skipped(obj: etree._Element, index: int, sitrep: etree._Element | None) -> Skipped:
+    """What a content object that is not a situation report is, and why it stays out.
+
+    The sender's consolidated picture and a county board's published summaries are
+    ManagementReportingSummary SitReps: this installation folds its own picture, and a
+    summary is the county board's product, not a report, so neither becomes one.
+    """
+    described = obj.find(_q(DE, "contentDescriptor"))
+    keyword = (
+        ""
+        if described is None
+        else described.findtext(f"{_q(DE, 'contentKeyword')}/{_q(CT, 'Value')}") or ""
+    )
+    description = (
+        "" if described is None else described.findtext(_q(DE, "contentDescription")) or ""
+    )
+    if sitrep is None:
+        reason = "not an EDXL-SitRep: only SitRep situation reports are imported"
+    elif sitrep.find(f"{_q(SR, 'report')}/{_q(SR, 'ManagementReportingSummary')}") is not None:
+        reason = (
+            "a ManagementReportingSummary (a consolidated picture or a county board's summary) "
+            "is not imported: only SituationInformation reports become reports"
+        )
+    else:
+        reason = "a SitRep without a SituationInformation body is not imported"
+    return Skipped(index, keyword.strip(), description.strip(), reason)
 
 
 def _read_sitrep(
@@ -487,8 +531,8 @@ def _read_sitrep(
         )
         or ""
     ).strip()
-    if organisation != sender:
-        raise _fail(f"{path}.preparedBy", "the report's organisation must be the envelope's sender")
+    if not organisation:
+        raise _fail(f"{path}.preparedBy", "the report's organisationID is empty")
     try:
         incident_id = uuid.UUID((_text(sitrep, SR, "incidentID", path) or "").strip())
     except ValueError as exc:

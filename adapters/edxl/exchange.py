@@ -9,25 +9,27 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from adapters import xml_safety
+from adapters import repo, xml_safety
 from adapters.edxl import codec
 from adapters.problems import problem_of
 from adapters.refusals import CodecError
 from schemas.incident import Incident
-from schemas.report import StoredReport
+from schemas.organisation import Organisation
+from schemas.report import Provenance, StoredReport
 from schemas.summary import PublishedSummary, SummaryIncident
-from service.access.policy import may_report_for
+from service.access.policy import can_see, may_report_for
 from service.access.principal import Principal
 from service.domain import reporting
 from service.domain.labels import EXERCISE_MARK
 from service.domain.reporting import Submitted
-from service.errors import Forbidden, NotFound, ValidationFailed
-from service.repo import incidents, organisations
+from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from service.repo import Conn, incidents, organisations
 
 ROLES_THAT_IMPORT = ("adapter", "reporter")
 
@@ -141,6 +143,15 @@ def _described(incident: Incident | SummaryIncident, text: str) -> str:
     return f"{EXERCISE_MARK}: {text}" if incident.exercise else text
 
 
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What an envelope brought: its reports (stored or repeats) and what was left out."""
+
+    results: list[Submitted]
+    not_imported: list[codec.Skipped]
+    relayed_by: str | None
+
+
 async def import_envelope(
     pool: asyncpg.Pool,
     caller: Principal,
@@ -149,12 +160,19 @@ async def import_envelope(
     *,
     max_bytes: int,
     max_depth: int,
-) -> list[Submitted]:
-    """Every SitRep report in the envelope, submitted as its sender's organisation.
+    incident: uuid.UUID | None = None,
+) -> Imported:
+    """Every SitRep report in the envelope, all in one transaction: stored all or none.
 
     A reporter imports for its own organisation only; an `adapter` (a gateway) for the
-    organisations its token is scoped to (`policy.may_report_for`). Report ids derive
-    from sender and message id, so sending the same envelope again stores nothing new.
+    organisations its token is scoped to (`policy.may_report_for`). A county board's
+    envelope may carry its municipalities' reports (its own incident export): those
+    are relayed, each attributed to its organisation and marked as relayed by the
+    sender. The incident a report goes to is its `incidentID` here, or the incident
+    linked to the sender's incident (`incident` links it on first import;
+    `docs/exchange.md`, "Relay"). Report ids derive from sender and message id (keyed
+    with the installation's secret), so sending the same envelope again stores nothing
+    new. An incident the sender may not see is 404, as a missing one.
     """
     if caller.role not in ROLES_THAT_IMPORT:
         raise Forbidden("only an adapter, or a reporter for its own organisation, imports EDXL")
@@ -162,7 +180,7 @@ async def import_envelope(
         envelope = await asyncio.to_thread(_read, data, max_bytes, max_depth)
     except (xml_safety.XmlRejected, CodecError) as exc:
         raise problem_of(exc) from exc
-    async with pool.acquire() as conn:
+    async with pool.acquire() as conn, conn.transaction():
         sender = await organisations.get(conn, envelope.sender)
         if sender is None and caller.role == "adapter":
             raise ValidationFailed(
@@ -172,37 +190,131 @@ async def import_envelope(
             raise Forbidden(
                 f"{caller.name} does not report for {envelope.sender}", slug="wrong-organisation"
             )
+        relayed = await _relayed_organisations(conn, sender, envelope)
+        speaker = Principal.acting_for(sender, "reporter", name=caller.name)
+        targets = await _targets(conn, speaker, envelope, incident, now)
+        for target in sorted(set(targets.values())):  # one lock order for every importer
+            await incidents.lock(conn, target)
+        results: list[Submitted] = []
         for item in envelope.reports:
-            row = await incidents.get(conn, item.incident_id)
-            if row is None:
-                raise NotFound(f"no incident {item.incident_id}")
-            if row.exercise != envelope.exercise:
-                raise ValidationFailed(
-                    "distributionStatus does not match the incident",
-                    errors=[
-                        (
-                            ("distributionStatus",),
-                            "an exercise incident takes Exercise "
-                            "messages only, and a real one Actual messages only",
-                        )
-                    ],
-                    slug="exercise-mismatch",
-                )
-        submissions = [
-            item.submission.model_copy(
-                update={
-                    "report_id": await reporting.import_report_id(
-                        conn, "edxl", envelope.sender, item.message_id
-                    )
-                }
+            org = relayed.get(item.organisation, sender)
+            relay = org.code != sender.code
+            name = f"{caller.name} (EDXL via {sender.code})" if relay else f"{caller.name} (EDXL)"
+            provenance = Provenance(
+                via="edxl",
+                token=caller.name if caller.token_id is not None else None,
+                token_id=caller.token_id,
+                relayed_by=sender.code if relay else None,
+                relayed_incident=item.incident_id
+                if targets[item.incident_id] != item.incident_id
+                else None,
+                distribution_id=envelope.distribution_id or None,
             )
-            for item in envelope.reports
-        ]
-    principal = Principal.acting_for(sender, "reporter", name=f"{caller.name} (EDXL)")
-    return [
-        await reporting.submit(pool, principal, item.incident_id, submission, now)
-        for item, submission in zip(envelope.reports, submissions, strict=True)
-    ]
+            report_id = await reporting.import_report_id(
+                conn, "edxl", envelope.sender, item.message_id
+            )
+            results.append(
+                await reporting.submit(
+                    conn,
+                    Principal.acting_for(org, "reporter", name=name),
+                    targets[item.incident_id],
+                    item.submission.model_copy(update={"report_id": report_id}),
+                    now,
+                    provenance=provenance,
+                )
+            )
+    relayed_by = sender.code if relayed else None
+    return Imported(results, envelope.skipped, relayed_by)
+
+
+async def _relayed_organisations(
+    conn: Conn, sender: Organisation, envelope: codec.Envelope
+) -> dict[str, Organisation]:
+    """The organisations, other than the sender, whose reports the envelope relays.
+
+    Only a county board relays, and only for organisations of its own county."""
+    relayed: dict[str, Organisation] = {}
+    for index, item in enumerate(envelope.reports):
+        if item.organisation == sender.code or item.organisation in relayed:
+            continue
+        where = ("content", str(index), "sitRep", "preparedBy")
+        if sender.kind != "county_board":
+            raise ValidationFailed(
+                errors=[
+                    (
+                        where,
+                        "the report's organisation must be the envelope's sender: "
+                        "only a county board relays other organisations' reports",
+                    )
+                ]
+            )
+        org = await organisations.get(conn, item.organisation)
+        if org is None:
+            raise ValidationFailed(
+                errors=[(where, f"unknown organisation code {item.organisation!r}")]
+            )
+        if org.county != sender.county:
+            raise ValidationFailed(
+                errors=[
+                    (
+                        where,
+                        f"{sender.code} relays reports of its own county only, not of {org.code}",
+                    )
+                ]
+            )
+        relayed[org.code] = org
+    return relayed
+
+
+async def _targets(
+    conn: Conn,
+    speaker: Principal,
+    envelope: codec.Envelope,
+    link_to: uuid.UUID | None,
+    now: datetime,
+) -> dict[uuid.UUID, uuid.UUID]:
+    """The incident here that each `incidentID` of the envelope feeds.
+
+    A link (sender, their incident) → incident here wins; else `link_to` makes one;
+    else the id is taken as this installation's own. The sender must see the incident
+    here (404 as for a missing one), and an exercise takes Exercise envelopes only, a
+    real incident Actual ones only.
+    """
+    targets: dict[uuid.UUID, uuid.UUID] = {}
+    for named in dict.fromkeys(item.incident_id for item in envelope.reports):
+        linked = await repo.relay_target(conn, speaker.organisation, named)
+        if link_to is not None and linked is not None and linked != link_to:
+            raise Conflict(
+                f"{speaker.organisation}'s incident {named} already feeds another incident here",
+                slug="conflict",
+            )
+        target = linked or link_to or named
+        row = await incidents.get(conn, target)
+        if row is None or not can_see(speaker, row.access):
+            raise NotFound(f"no incident {target}")
+        if row.exercise != envelope.exercise:
+            raise ValidationFailed(
+                "distributionStatus does not match the incident",
+                errors=[
+                    (
+                        ("distributionStatus",),
+                        "an exercise incident takes Exercise "
+                        "messages only, and a real one Actual messages only",
+                    )
+                ],
+                slug="exercise-mismatch",
+            )
+        if linked is None and link_to is not None and target != named:
+            await repo.link_relay(
+                conn,
+                sender=speaker.organisation,
+                relayed_incident=named,
+                incident_id=target,
+                at=now,
+                by=speaker.name,
+            )
+        targets[named] = target
+    return targets
 
 
 def _read(data: bytes, max_bytes: int, max_depth: int) -> codec.Envelope:

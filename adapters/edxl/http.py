@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from aiohttp import web
+import uuid
+from typing import Any
 
-from adapters.edxl import exchange
+import structlog
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict
+
+from adapters.edxl import codec, exchange
 from service import keys
 from service.errors import PayloadTooLarge, UnsupportedMediaType
 from service.http.auth import authenticate
 from service.http.middleware import json_response
+from service.http.queries import parse_query
 
 routes = web.RouteTableDef()
+log = structlog.get_logger(__name__)
 
 XML_TYPES = frozenset({"application/xml", "text/xml"})
 
@@ -30,19 +37,40 @@ async def read_xml(request: web.Request) -> bytes:
         raise PayloadTooLarge(f"the XML document may be at most {limit} bytes") from exc
 
 
+class ImportQuery(BaseModel):
+    """`incident`: the incident here that a relaying county board's incident feeds
+    (needed once, on the first import of that incident; then the link is kept)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    incident: uuid.UUID | None = None
+
+
+def not_imported(skipped: codec.Skipped) -> dict[str, Any]:
+    return {
+        "content": skipped.index,
+        "keyword": skipped.keyword,
+        "description": skipped.description,
+        "reason": skipped.reason,
+    }
+
+
 @routes.post("/api/v1/exchange/edxl")
 async def import_edxl(request: web.Request) -> web.Response:
     principal = await authenticate(request)
+    query = parse_query(request, ImportQuery)
     data = await read_xml(request)
     settings = request.app[keys.settings]
-    results = await exchange.import_envelope(
+    imported = await exchange.import_envelope(
         request.app[keys.pool],
         principal,
         data,
         request.app[keys.clock].now(),
         max_bytes=settings.xml_max_bytes,
         max_depth=settings.xml_max_depth,
+        incident=query.incident,
     )
+    results = imported.results
     imports = request.app[keys.metrics].exchange_imports
     for result in results:
         if result.seq is not None:
@@ -50,12 +78,22 @@ async def import_edxl(request: web.Request) -> web.Response:
             request.app[keys.metrics].reports_submitted.labels("full").inc()
         imports.labels("edxl", "stored" if result.created else "repeat").inc()
     created = any(result.created for result in results)
+    log.info(
+        "edxl.imported",
+        stored=sum(1 for result in results if result.created),
+        repeats=sum(1 for result in results if not result.created),
+        not_imported=len(imported.not_imported),
+        relayed_by=imported.relayed_by,
+        token_id=principal.token_id,
+    )
     return json_response(
         {
             "reports": [
                 {**result.report.model_dump(mode="json"), "created": result.created}
                 for result in results
-            ]
+            ],
+            "relayed_by": imported.relayed_by,
+            "not_imported": [not_imported(skipped) for skipped in imported.not_imported],
         },
         status=201 if created else 200,
     )

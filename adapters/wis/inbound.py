@@ -24,8 +24,8 @@ from pydantic import ValidationError
 from adapters import repo
 from adapters.wis import mapping
 from adapters.wis.client import NodeClient
-from schemas.report import ReportSubmission
-from service.access.policy import may_report_for
+from schemas.report import Provenance, ReportSubmission
+from service.access.policy import can_see, may_report_for
 from service.access.principal import Principal
 from service.domain import reporting
 from service.domain.reporting import Submitted
@@ -97,17 +97,22 @@ def entered_by_actor(answer: dict[str, Any]) -> bool:
 
 
 async def import_answer(
-    pool: asyncpg.Pool, answer: dict[str, Any], now: datetime, *, caller: Principal | None = None
+    pool: asyncpg.Pool,
+    answer: dict[str, Any],
+    now: datetime,
+    *,
+    caller: Principal | None = None,
 ) -> Submitted:
     """One node answer as a report of the answering organisation; ProblemError if refused.
 
-    `caller` is the adapter token that pushed it, which must speak for the answering
-    organisation (`policy.may_report_for`); None for the node this service is
-    configured to read (`LAGESBILD_WIS_URL`), which speaks for its actors.
-
     Refusals: 422 for an answer that cannot be read, 404 for an area that is not a
-    Lägesbild incident or an actor that is not a known organisation, and every
-    refusal of `POST /reports` (not a participant, closed incident, …).
+    Lägesbild incident, or one its actor may not see, or an actor that is not a known
+    organisation, and every refusal of `POST /reports` (closed incident, …).
+    `caller` is the adapter token that pushed the answer, which must speak for the
+    answering organisation (`policy.may_report_for`; 403 otherwise, before the incident
+    is looked at); None for the node this service is configured to read
+    (`LAGESBILD_WIS_URL`), which speaks for its actors. The report's provenance names
+    the token.
     """
     answer_id = str(answer.get("id") or "")
     actor = str(answer.get("aktör") or "")
@@ -126,12 +131,19 @@ async def import_answer(
     async with pool.acquire() as conn:
         incident = await incidents.get(conn, incident_id)
         org = await organisations.get(conn, actor)
-        if incident is None or org is None:
-            raise NotFound("the answer's area is not a Lägesbild incident, or its actor unknown")
-        if caller is not None and not may_report_for(caller, org.code, org.county):
+        if org is not None and caller is not None and not may_report_for(
+            caller, org.code, org.county
+        ):
             raise Forbidden(
                 f"{caller.name} does not report for {org.code}", slug="wrong-organisation"
             )
+        principal = (
+            None
+            if org is None
+            else Principal.acting_for(org, "reporter", name=f"WIS-nod: {org.name}")
+        )
+        if incident is None or principal is None or not can_see(principal, incident.access):
+            raise NotFound("the answer's area is not a Lägesbild incident, or its actor unknown")
         # Keyed with the installation's secret: nobody can take the id beforehand.
         report_id = await reporting.import_report_id(conn, SOURCE, "", answer_id)
         submission = submission.model_copy(update={"report_id": report_id})
@@ -145,5 +157,11 @@ async def import_answer(
             incident_id=incident_id,
             at=now,
         )
-    principal = Principal.acting_for(org, "reporter", name=f"WIS-nod: {org.name}")
-    return await reporting.submit(pool, principal, incident_id, submission, now)
+    provenance = Provenance(
+        via="wis",
+        token=None if caller is None else caller.name,
+        token_id=None if caller is None else caller.token_id,
+    )
+    return await reporting.submit(
+        pool, principal, incident_id, submission, now, provenance=provenance
+    )

@@ -127,3 +127,9 @@ def can_publish_summary(principal: Principal, incident: IncidentAccess) -> bool:
 def can_administer(principal: Principal) -> bool:
     """Admins read the audit log, list and revoke tokens and end people's sessions."""
     return principal.role == "admin"
+
+
+def can_see_national(principal: Principal) -> bool:
+    """The national roll-up (every active incident in the country, county by county) is
+    for national agencies (organisation kind `agency`, such as MSB) and admins."""
+    return principal.role == "admin" or principal.org_kind == "agency"

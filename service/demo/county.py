@@ -170,6 +170,7 @@ DEMO_USERS: tuple[tuple[str, str, Role, str], ...] = (
     ("alingsas@demo.example", "1489", "reporter", "ISK Alingsås"),
     ("lagesbild@demo.example", "LST-14", "viewer", "Lägesbild Länsstyrelsen VG"),
     ("tib@demo.example", "LST-14", "duty_officer", "TiB Länsstyrelsen VG"),
+    ("msb@demo.example", "MSB", "viewer", "Nationell lägesbild MSB"),
 )
 
 

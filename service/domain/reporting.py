@@ -6,12 +6,14 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from schemas.report import ReportContent, ReportSubmission, StoredReport
+from schemas.report import Provenance, ReportContent, ReportSubmission, StoredReport
 from service.access.policy import may_report_for
 from service.access.principal import Principal
 from service.domain.schedule import deadline_for, is_late
@@ -81,16 +83,32 @@ def _as_of(submission: ReportSubmission, received_at: datetime) -> datetime:
     return submission.as_of.astimezone(UTC)
 
 
+@asynccontextmanager
+async def _transaction(db: asyncpg.Pool | Conn) -> AsyncIterator[Conn]:
+    """A transaction of its own on a pooled connection; on a caller's connection, a
+    savepoint inside the caller's transaction (which decides whether it all commits)."""
+    if isinstance(db, asyncpg.Pool):
+        async with db.acquire() as conn, conn.transaction():
+            yield conn
+    else:
+        async with db.transaction():
+            yield db
+
+
 async def submit(
-    pool: asyncpg.Pool,
+    db: asyncpg.Pool | Conn,
     principal: Principal,
     incident_id: uuid.UUID,
     submission: ReportSubmission,
     now: datetime,
+    *,
+    provenance: Provenance | None = None,
 ) -> Submitted:
+    """Store one report. On a pool, in a transaction of its own; on a connection, inside
+    the caller's transaction, so that several reports are stored all or none."""
     _authorise(principal, submission)
     submitted_print = fingerprint(incident_id, submission)
-    async with pool.acquire() as conn, conn.transaction():
+    async with _transaction(db) as conn:
         incident = await incidents.lock(conn, incident_id)
         if incident is None:
             raise NotFound(f"no incident {incident_id}")
@@ -142,6 +160,7 @@ async def submit(
             unchanged=submission.unchanged,
             late=is_late(now, due_at),
             due_at=due_at,
+            provenance=provenance,
         )
         await reports.insert(conn, report=report, fingerprint=submitted_print, seq=seq)
         await events.append(

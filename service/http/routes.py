@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from service.http import incidents, ops, organisations, schemas, sharing, summaries, timeline
+from service.http import (
+    incidents,
+    national,
+    ops,
+    organisations,
+    schemas,
+    sharing,
+    summaries,
+    timeline,
+)
 from service.http import rounds as rounds_routes
 from service.outbox import http as outbox_http
 from service.stream.endpoint import stream
@@ -22,4 +31,5 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/stream", stream, name="stream")
     app.add_routes(rounds_routes.routes)
     app.add_routes(sharing.routes)
+    app.add_routes(national.routes)
     setup_web(app)

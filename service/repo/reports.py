@@ -12,7 +12,7 @@ from service.errors import Conflict
 from service.repo import Conn
 
 _COLUMNS = """report_id, incident_id, organisation, version, fingerprint, content, unchanged,
-    as_of, received_at, due_at, late, submitted_by, supersedes"""
+    as_of, received_at, due_at, late, submitted_by, supersedes, provenance"""
 
 
 def _validated(row: asyncpg.Record) -> StoredReport:
@@ -79,8 +79,8 @@ async def insert(
             """
             INSERT INTO reports (report_id, incident_id, organisation, version, fingerprint,
                                  content, unchanged, as_of, received_at, due_at, late,
-                                 submitted_by, supersedes, seq)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                                 submitted_by, supersedes, seq, provenance)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
             """,
             report.report_id,
             report.incident_id,
@@ -96,6 +96,7 @@ async def insert(
             report.submitted_by,
             report.supersedes,
             seq,
+            None if report.provenance is None else report.provenance.model_dump(mode="json"),
         )
     except asyncpg.UniqueViolationError as exc:
         raise Conflict(

@@ -7,7 +7,7 @@ import uuid
 
 from pydantic import ValidationError
 
-from schemas.stream import Subscribe, Unsubscribe, client_frame, parse_topic
+from schemas.stream import NATIONAL, Subscribe, Unsubscribe, client_frame, parse_topic
 from service.stream import frames
 from service.stream.connection import Connection
 from service.stream.hub import Hub
@@ -18,6 +18,9 @@ async def handle(hub: Hub, conn: Connection, text: str) -> None:
         command = client_frame.validate_python(json.loads(text))
     except (ValueError, RecursionError, ValidationError) as exc:
         conn.send(frames.error_frame("bad_request", _explain(exc)))
+        return
+    if command.topic == NATIONAL:
+        await _national(hub, conn, command)
         return
     incident_id = parse_topic(command.topic)  # valid: the schema checked it
     if isinstance(command, Unsubscribe):
@@ -38,6 +41,18 @@ async def _subscribe(
         return
     if not await hub.subscribe(conn, incident_id, command.since):
         conn.send(frames.error_frame("not_found", "no incident that you may see", command.topic))
+
+
+async def _national(hub: Hub, conn: Connection, command: Subscribe | Unsubscribe) -> None:
+    if isinstance(command, Unsubscribe):
+        hub.unsubscribe(conn, NATIONAL)
+        return
+    most = hub.max_topics
+    if len(conn.topics) >= most and NATIONAL not in conn.topics:
+        conn.send(frames.error_frame("bad_request", f"at most {most} topics", command.topic))
+        return
+    if not await hub.watch_national(conn, command.since):
+        conn.send(frames.error_frame("not_found", "no such topic that you may see", NATIONAL))
 
 
 def _explain(exc: Exception) -> str:

@@ -49,7 +49,8 @@ class Connection:
         self.ws = ws
         self.principal = principal
         self.state = State.OPEN
-        self.topics: set[uuid.UUID | None] = set()  # None is the `incidents` topic
+        # None is the `incidents` topic, "national" the `national` topic.
+        self.topics: set[uuid.UUID | str | None] = set()
         self._settings = settings
         self._metrics = metrics
         self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=settings.stream_queue_size)

@@ -19,17 +19,20 @@ import structlog
 from aiohttp import WSCloseCode
 
 from service.access.matrix import may_follow
+from service.access.policy import can_see_national
 from service.access.principal import Principal
 from service.access.sessions import expire_due
 from service.clock import Clock
 from service.config import Settings
 from service.metrics import Metrics
+from service.national.rollup import Rollup
 from service.picture.checkpoints import is_checkpoint
 from service.picture.fold import Picture
 from service.repo import checkpoints, events, incidents, tokens, users
 from service.stream import frames
 from service.stream.connection import SESSION_ENDED, Connection
 from service.stream.feed import Feed
+from service.stream.national import NATIONAL_TOPIC, NationalFeed
 from service.stream.watchers import IncidentWatchers, announcement
 
 log = structlog.get_logger(__name__)
@@ -47,6 +50,7 @@ class Hub:
         self._loading: dict[uuid.UUID, asyncio.Task[Feed | None]] = {}
         self._connections: set[Connection] = set()
         self._watchers = IncidentWatchers()
+        self._national = NationalFeed(settings.stream_replay_limit)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lifecycle_listeners: list[Callable[[uuid.UUID], None]] = []
 
@@ -122,6 +126,7 @@ class Hub:
             return None
         feed = Feed.from_log(incident_id, log, self._settings.stream_replay_limit)
         self._feeds[incident_id] = feed
+        self._national.update(feed.picture, log[-1])
         return feed
 
     def notify(self, incident_id: uuid.UUID, seq: int) -> None:
@@ -205,6 +210,7 @@ class Hub:
 
     def _publish(self, feed: Feed, event: dict[str, Any]) -> None:
         frame = feed.advance(event)
+        self._national.update(feed.picture, event)
         self._metrics.events_fanned_out.inc()
         for conn in list(feed.subscribers):
             if may_follow(conn.principal, feed.access):
@@ -289,15 +295,19 @@ class Hub:
     def drop(self, conn: Connection) -> None:
         self._connections.discard(conn)
         self._watchers.remove(conn)
+        self._national.detach(conn)
         for incident_id in list(conn.topics):
             self._detach(conn, incident_id)
         conn.topics.clear()
         self._metrics.stream_connections.set(len(self._connections))
         self._count_subscriptions()
 
-    def _detach(self, conn: Connection, incident_id: uuid.UUID | None) -> None:
+    def _detach(self, conn: Connection, incident_id: uuid.UUID | str | None) -> None:
         if incident_id is None:
             self._watchers.remove(conn)
+            return
+        if isinstance(incident_id, str):
+            self._national.detach(conn)
             return
         feed = self._feeds.get(incident_id)
         if feed is None:
@@ -311,10 +321,14 @@ class Hub:
             self._feeds.pop(feed.incident_id, None)
 
     def _count_subscriptions(self) -> None:
-        total = len(self._watchers) + sum(len(f.subscribers) for f in self._feeds.values())
+        total = (
+            len(self._watchers)
+            + len(self._national.watchers)
+            + sum(len(f.subscribers) for f in self._feeds.values())
+        )
         self._metrics.stream_subscriptions.set(total)
 
-    def unsubscribe(self, conn: Connection, incident_id: uuid.UUID | None) -> None:
+    def unsubscribe(self, conn: Connection, incident_id: uuid.UUID | str | None) -> None:
         conn.topics.discard(incident_id)
         self._detach(conn, incident_id)
         self._count_subscriptions()
@@ -327,6 +341,32 @@ class Hub:
             rows = await incidents.list_visible(conn_db, principal, status="active")
         self._watchers.ready(conn, held, rows)
         self._count_subscriptions()
+
+    @property
+    def national_seq(self) -> int:
+        """The `seq` of the `national` topic that `current_national` stands at."""
+        return self._national.seq
+
+    async def current_national(self) -> Rollup:
+        """The national roll-up now: every active incident loaded and caught up."""
+        async with self._pool.acquire() as conn_db:
+            active = await incidents.list_active_ids(conn_db)
+        for incident_id in active:
+            feed = await self.feed(incident_id)
+            if feed is not None:
+                await self.catch_up(feed)
+        return self._national.rollup
+
+    async def watch_national(self, conn: Connection, since: int | None) -> bool:
+        """Subscribe to `national` (agencies and admins): a snapshot or the frames after
+        `since`, then live. Returns False when the caller may not (nothing is sent)."""
+        if not can_see_national(conn.principal):
+            return False
+        await self.current_national()
+        self._national.attach(conn, since)  # no await between: no frame falls between
+        conn.topics.add(NATIONAL_TOPIC)
+        self._count_subscriptions()
+        return True
 
     async def subscribe(self, conn: Connection, incident_id: uuid.UUID, since: int | None) -> bool:
         """Attach `conn` to the incident: a snapshot, or the events after `since`, then live.

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from service.domain.labels import EXERCISE_MARK, LABELS, LANGS, Lang
 from service.web.admin_texts import ADMIN_TEXTS
+from service.web.national_texts import NATIONAL_TEXTS
 
 LANG_COOKIE = "lagesbild_lang"
 
@@ -469,7 +470,7 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     ),
 }
 
-TEXTS: Mapping[str, tuple[str, str]] = {**PAGE_TEXTS, **ADMIN_TEXTS, **LABELS}
+TEXTS: Mapping[str, tuple[str, str]] = {**PAGE_TEXTS, **ADMIN_TEXTS, **NATIONAL_TEXTS, **LABELS}
 
 
 def lang_of(request: web.Request) -> Lang:

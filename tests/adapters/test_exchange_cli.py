@@ -69,3 +69,37 @@ async def test_import_edxl_refuses_hostile_xml_with_exit_1(dsn: str, tmp_path: P
     assert ran.code == 1
     assert "unsafe-xml" in ran.err
     assert "root:" not in ran.err + ran.out
+
+
+async def test_import_relays_a_county_boards_export_into_the_incident_named(
+    api: Api, dsn: str, tmp_path: Path
+) -> None:
+    county = await api.activate()
+    assert (await api.submit(county["id"], report("1442", situation="Storm"))).status == 201
+    export = await api.call(
+        "GET", f"/api/v1/incidents/{county['id']}/export?format=edxl", as_=("LST-14", "viewer")
+    )
+    envelope = tmp_path / "county.xml"
+    envelope.write_text(export.body, encoding="utf-8")
+    mirror = await api.activate(by="MSB", title="Från länsstyrelsen")
+    ran = await lagesbild(
+        "import-edxl",
+        str(envelope),
+        "--incident",
+        mirror["id"],
+        database_url=dsn,
+        data_dir=tmp_path,
+    )
+    assert ran.code == 0, ran.err
+    (line,) = ran.out.splitlines()
+    stored = json.loads(line)
+    assert stored["incident_id"] == mirror["id"]
+    assert stored["organisation"] == "1442"
+    assert "not imported: content 1 (samlad-lagesbild)" in ran.err
+    history = await api.call(
+        "GET", f"/api/v1/incidents/{mirror['id']}/reports", as_=("LST-14", "viewer")
+    )
+    (relayed,) = history.body["reports"]
+    assert relayed["provenance"]["relayed_by"] == "LST-14"
+    assert relayed["provenance"]["relayed_incident"] == county["id"]
+    assert relayed["provenance"]["token"] is None  # the command line brings no token

@@ -40,3 +40,21 @@ async def test_demo_has_closed_rounds_with_snapshots_and_reminder_contacts(
         picture = await api.call("GET", f"/api/v1/incidents/{incident_id}/picture", as_=VIEWER)
         assert picture.body["reporting"]["due_at"] == z("2026-11-22T14:00")
     assert {m["kind"] for m in await outbox(dsn)} >= {"reminder.due"}
+
+
+async def test_the_demos_agency_user_sees_vastra_gotalands_exercise_on_the_national_roll_up(
+    settings: Settings, dsn: str, clock: FixedClock
+) -> None:
+    await ensure_demo(dsn, settings, clock=clock)
+    users = (settings.data_dir / "demo-users.txt").read_text(encoding="utf-8")
+    assert "msb@demo.example" in users
+    async with served(create_app(settings, dsn=dsn, clock=clock), dsn) as api:
+        reply = await api.call("GET", "/api/v1/national", as_=("MSB", "viewer"))
+        assert reply.status == 200, reply.body
+        assert reply.body["real"]["incidents"] == {}
+        county = reply.body["exercise"]["counties"]["14"]
+        assert county["name"] == "Västra Götalands län"
+        assert county["reporting"]["expected"] == 49
+        (incident,) = reply.body["exercise"]["incidents"].values()
+        assert incident["exercise"] is True
+        assert incident["title"].startswith("ÖVNING")
