@@ -1,4 +1,6 @@
-"""`python -m bench [ingest|fanout|fold|national|peer|dashboard|moment|revoke|all] [--quick]`: print tables.
+"""`python -m bench [ingest|fanout|fold|national|peer|dashboard|moment|revoke|all]`: tables.
+
+`--quick` runs fewer requests, viewers and repeats.
 
 Every figure is printed beside a baseline measured in the same run; read the ratios,
 not the absolute times (these machines are noisy). See docs/benchmarks.md.

@@ -131,8 +131,10 @@ async def import_answer(
     async with pool.acquire() as conn:
         incident = await incidents.get(conn, incident_id)
         org = await organisations.get(conn, actor)
-        if org is not None and caller is not None and not may_report_for(
-            caller, org.code, org.county
+        if (
+            org is not None
+            and caller is not None
+            and not may_report_for(caller, org.code, org.county)
         ):
             raise Forbidden(
                 f"{caller.name} does not report for {org.code}", slug="wrong-organisation"
