@@ -26,6 +26,7 @@ from service.access.policy import (
     can_publish_summary,
     can_report,
     can_see,
+    can_see_national,
     can_share,
 )
 from service.access.principal import Principal
@@ -193,6 +194,15 @@ def _follow(principal: Principal, access: IncidentAccess | None) -> Answer:
     return ALLOWED
 
 
+def _national(principal: Principal, _access: IncidentAccess | None) -> Answer:
+    """The national roll-up does not exist for those who may not follow it."""
+    return ALLOWED if can_see_national(principal) else NOT_FOUND
+
+
+def _national_frame(principal: Principal, _access: IncidentAccess | None) -> Answer:
+    return ALLOWED if can_see_national(principal) else NOT_FOUND_FRAME
+
+
 def _anyone_logged_in(_principal: Principal, _access: IncidentAccess | None) -> Answer:
     return ALLOWED
 
@@ -282,6 +292,20 @@ REPORT = Rule(
     _report,
     incident=True,
 )
+NATIONAL = Rule(
+    "national",
+    "Agency users (organisation kind `agency`, e.g. MSB) and admins; to anyone else the "
+    "national roll-up does not exist (404).",
+    _national,
+)
+PAGE_NATIONAL = Rule(
+    "page-national", "As `national`, for a person logged in.", _national, page=True
+)
+FOLLOW_NATIONAL = Rule(
+    "follow-national",
+    "As `national`; refused with an error frame `not_found` (the socket stays open).",
+    _national_frame,
+)
 PAGE = Rule(
     "page",
     "Any person logged in (a web session; API tokens do not open pages).",
@@ -349,6 +373,7 @@ ROUTES: dict[str, Rule] = {
     "POST /api/v1/outbox/{id}/retry": ADMIN,
     "POST /api/v1/exchange/edxl": IMPORT,
     "POST /api/v1/exchange/wis/answers": ADAPTER,
+    "GET /api/v1/national": NATIONAL,
     # API of an incident
     "GET /api/v1/incidents/{id}": READ,
     "PATCH /api/v1/incidents/{id}": MANAGE,
@@ -380,6 +405,7 @@ ROUTES: dict[str, Rule] = {
     "POST /logout": PUBLIC,
     "GET /lang/{lang}": PUBLIC,
     "GET /incidents": PAGE,
+    "GET /national": PAGE_NATIONAL,
     "GET /incidents/new": PAGE_ACTIVATE,
     "GET /incidents/{id}": PAGE_READ,
     "GET /incidents/{id}/edit": PAGE_MANAGE,
@@ -402,6 +428,7 @@ ROUTES: dict[str, Rule] = {
 STREAM_TOPICS: dict[str, Rule] = {
     "incident:{id}": FOLLOW,
     "incidents": WATCH,
+    "national": FOLLOW_NATIONAL,
 }
 
 

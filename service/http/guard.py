@@ -86,6 +86,8 @@ def _refusal(
     access: IncidentAccess | None,
 ) -> ProblemError:
     if answer.status == 404:
+        if "id" not in request.match_info:  # a route that exists only for some callers
+            return NotFound(f"no such resource: {request.path[:200]}")
         return NotFound(f"no incident {request.match_info['id']} that you may see")
     if answer.slug == "not-participant":
         removed = access is not None and access.removed

@@ -257,7 +257,7 @@ async def test_every_route_answers_every_caller_and_relation_as_the_matrix_docum
 async def test_every_stream_topic_answers_every_caller_and_relation_as_the_matrix_documents(
     api: Api, world: World, streams: Streams
 ) -> None:
-    assert set(matrix.STREAM_TOPICS) == {"incident:{id}", "incidents"}
+    assert set(matrix.STREAM_TOPICS) == {"incident:{id}", "incidents", "national"}
     follow = matrix.STREAM_TOPICS["incident:{id}"]
     wrong = []
     opened = {}
@@ -276,6 +276,21 @@ async def test_every_stream_topic_answers_every_caller_and_relation_as_the_matri
                 if frame.get("topic") != topic or got != expected.cell():
                     wrong.append(f"{topic} as {caller} of {example.organisation}: {frame}")
                 await socket.send({"type": "unsubscribe", "topic": topic})
+
+    # `national`: agencies and admins follow it; to anyone else it does not exist.
+    national = matrix.STREAM_TOPICS["national"]
+    for (organisation, caller), socket in opened.items():
+        example = next(
+            e for r in INCIDENT_RELATIONS for e in EXAMPLES[r] if e.organisation == organisation
+        )
+        await socket.subscribe("national")
+        frame = await socket.next_frame()
+        got = "✓" if frame["type"] == "snapshot" else f"404 `{frame.get('code')}`"
+        expected = national.answer(example.principal(caller), None)
+        if frame.get("topic") != "national" or got != expected.cell():
+            wrong.append(f"national as {caller} of {organisation}: {frame}")
+        if frame["type"] == "snapshot":
+            await socket.send({"type": "unsubscribe", "topic": "national"})
 
     # `incidents`: everyone may watch; the listing holds what `incident:{id}` would allow.
     for (organisation, caller), socket in opened.items():
