@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from schemas.common import SECTORS
@@ -9,6 +11,7 @@ from service import keys
 from service.access.principal import Principal
 from service.national.view import national_view, require_national
 from service.repo.users import SessionRow
+from service.web import maps
 from service.web.i18n import lang_of
 from service.web.pages import page
 from service.web.render import render, strings
@@ -31,6 +34,8 @@ async def national_page(request: web.Request, session: SessionRow) -> web.Respon
         {
             "view": view,
             "sectors": SECTORS,
+            # Sweden's counties, painted from the real part of the roll-up
+            "counties_map": await asyncio.to_thread(maps.counties_map),
             "boot": {
                 "lang": lang_of(request),
                 "strings": strings(lang_of(request), _TEXTS),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import Page, expect
 
 from service.clock import SystemClock
@@ -38,6 +40,19 @@ async def test_an_agency_sees_every_county_live_with_exercises_apart(
     await expect(exercise.locator('tr[data-county="14"]')).to_contain_text("Kritisk")
     await expect(exercise).to_contain_text("Storm Gudrun")
     await expect(page.locator('[data-total="incidents"]')).to_have_text("2")
+    # The counties map: the real incidents' counties by level (a digit and a name, never
+    # colour alone), linked to their rows; an exercise's county is not painted for it.
+    vg_area = page.locator('#counties .area[data-code="14"]')
+    await expect(vg_area).to_have_class(re.compile(r"\blvl-serious\b"))
+    await expect(vg_area).to_have_attribute("href", "#real-county-14")
+    await expect(vg_area).to_have_attribute("aria-label", re.compile("Västra Götalands län"))
+    await expect(page.locator('#counties .mark[data-code="14"]')).to_have_text("3")
+    await expect(page.locator('#counties .area[data-code="13"]')).not_to_have_class(
+        re.compile(r"\bout\b")
+    )
+    await expect(page.locator('#counties .area[data-code="01"]')).to_have_class(
+        re.compile(r"\bout\b")
+    )
     await assert_accessible(page)
     await shoot(page, "national")
 
@@ -46,6 +61,7 @@ async def test_an_agency_sees_every_county_live_with_exercises_apart(
     assert (await api.submit(storm["id"], worse)).status == 201
     # The sectors follow county, incidents, impact, reporting, needs, requests, summary.
     await expect(vg.locator("td").nth(7)).to_have_text("Kritisk")
+    await expect(vg_area).to_have_class(re.compile(r"\blvl-critical\b"))
     await expect(page.locator('[data-total="reports"]')).to_have_text("2 av 6")
 
     phone = await people.login(msb, PHONE, path="/national")

@@ -3,6 +3,7 @@
 
 import { boot, t, localTime, el } from "./common.js";
 import { LiveTopic } from "./stream.js";
+import { areasOfCounties, paintMap } from "./map.js";
 
 const SECTORS = boot.sectors;
 const NAMES = boot.county_names || {};
@@ -23,7 +24,7 @@ function exerciseTag(kind) {
 
 function countyRow(code, county, kind) {
   const reporting = county.reporting;
-  return el("tr", { "data-county": code },
+  return el("tr", { "data-county": code, ...(kind === "real" ? { id: `real-county-${code}` } : {}) },
     el("th", { scope: "row" }, exerciseTag(kind), NAMES[code] || code),
     el("td", { text: String(county.incidents.length) }),
     level(county.impact),
@@ -56,6 +57,11 @@ function drawPart(kind, part) {
   section.querySelector(".incident-list").replaceChildren(
     ...incidents.map((incident) => incidentItem(incident, kind)));
   section.querySelector(".incidents-block").hidden = incidents.length === 0;
+  if (kind === "real") {
+    // The map: counties with a real incident by their level (links to their rows); the
+    // others are drawn white, as on the dashboard's map, and named in the quiet list.
+    paintMap(document.getElementById("counties"), areasOfCounties(part.counties));
+  }
   const quiet = section.querySelector(".quiet-list");
   if (quiet) {
     quiet.textContent = Object.keys(NAMES).sort().filter((code) => !(code in part.counties))
