@@ -286,13 +286,16 @@ def _with_text(head: str, text: str) -> str:
     return f"{head} – {text}" if text else head
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def _dash(text: str) -> str:
     return " –" if text else ""
 
 
 def _lines(first: str, text: str) -> list[str]:
     """A field's line and its text; each further line of the text indented by two spaces."""
-    parts = text.split("\n")
+    parts = _LINE_BREAK.split(text)
     value = f"{first} {parts[0]}" if parts[0] else first
     return [value] + [f"  {part}" if part else "" for part in parts[1:]]
 
@@ -424,11 +427,10 @@ def _hints(lang: Lang) -> list[str]:
 
 # --- parsing ---------------------------------------------------------------------------
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # A keyword and its value: `Läge: …`, `Läge – …`, `Läge - …`.
 _KEY_SEPARATORS = (re.compile(r":"), re.compile(r"\s+[–—-]\s*|[–—]\s*"))
 # A level word and the text after it: `allvarlig – …`, `allvarlig - …`, `allvarlig: …`.
-_HEAD = re.compile(r"^([^\W\d_](?:[^\W\d_]|[ ,/])*?)\s*(?:[–—:]|-)\s*(.*)$", re.DOTALL)
+_HEAD = re.compile(r"^([^\W\d_](?:[^\W\d_]|[ ,/])*?)[ \t]*(?:[–—:]|-)[ \t]*(.*)$", re.DOTALL)
 _SIGNATURE = re.compile(r"^-- ?$")
 _CODE_WRITTEN = re.compile(r"^\s*([0-9A-Za-z]{3}[ \-–.]?[0-9A-Za-z]{3})(?![0-9A-Za-z])")
 
@@ -508,13 +510,16 @@ def _head(value: str, vocabulary: Vocabulary) -> tuple[str | None, str]:
         if code is not None:
             return code, ""
     words = value.split(" ")
-    for size in range(min(3, len(words) - 1), 0, -1):
+    lettered = 0  # level words are letters only: `allvarlig 1 200 …` is `allvarlig`
+    while lettered < min(3, len(words) - 1) and re.fullmatch(r"[^\W\d_]+", words[lettered]):
+        lettered += 1
+    for size in range(lettered, 0, -1):
         try:
             code = vocabulary.match(" ".join(words[:size]))
         except Ambiguous:
             continue  # free text that happens to look like two words: not a level
         if code is not None:
-            return code, " ".join(words[size:]).lstrip()
+            return code, " ".join(words[size:]).lstrip(" \t")
     return None, value
 
 
@@ -525,7 +530,7 @@ def _entries(text: str, reader: _Reader) -> list[_Entry]:
         if _SIGNATURE.match(line):
             break
         if line[:1] in (" ", "\t"):
-            if not line.strip():
+            if not line.strip(" \t"):
                 pending.append(_continuation(line))
                 continue
             if entries:
@@ -541,7 +546,7 @@ def _entries(text: str, reader: _Reader) -> list[_Entry]:
         pending = []
         if line.lstrip().startswith("#"):
             continue
-        split = _split_key(line.strip())
+        split = _split_key(line.lstrip())
         if split is None:
             reader.error(
                 number,
