@@ -31,7 +31,9 @@ _TEXT = st.text(_CHARS, max_size=30) | st.sampled_from(
 _SHORT = _TEXT.filter(lambda text: 0 < len(text.strip()) <= 500)
 _NEED_ID = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_.\-]{0,10}\Z")
 _MOMENT = st.datetimes(
-    min_value=datetime(1970, 1, 2), max_value=datetime(2199, 12, 30), timezones=st.just(UTC)
+    min_value=datetime(1970, 1, 2),  # noqa: DTZ001  # hypothesis takes naive bounds with timezones
+    max_value=datetime(2199, 12, 30),  # noqa: DTZ001
+    timezones=st.just(UTC),
 )
 
 
@@ -178,7 +180,8 @@ def test_unchanged_alone_means_unchanged_in_either_language() -> None:
 def test_unchanged_with_content_is_an_error_naming_the_lines() -> None:
     found = errors("Oförändrat\nLäge: lugnt\n")
     assert [e.line for e in found.errors] == [1]
-    assert "2" in found.errors[0].sv and "Oförändrat" in found.errors[0].sv
+    assert "raderna 2 " in found.errors[0].sv
+    assert "Oförändrat" in found.errors[0].sv
 
 
 def test_unchanged_beside_an_empty_template_and_the_incident_line_is_unchanged() -> None:
@@ -191,8 +194,7 @@ def test_unchanged_beside_an_empty_template_and_the_incident_line_is_unchanged()
 
 def test_a_need_keeps_its_id_urgency_and_status() -> None:
     content = parsed(
-        "Behov gen-1: hög, löst – två reservelverk\nNeed W.2: critical – water\n"
-        "Behov tält: akut – tält\n"[:-1].replace("Behov tält: akut – tält", "Behov b3: sängar")
+        "Behov gen-1: hög, löst – två reservelverk\nNeed W.2: critical – water\nBehov b3: sängar"
     ).content
     assert [(n.need_id, n.urgency, n.status, n.text) for n in content.needs] == [
         ("gen-1", "high", "resolved", "två reservelverk"),
@@ -279,7 +281,8 @@ def test_a_misspelling_near_two_words_is_not_guessed() -> None:
 def test_the_incident_code_is_six_characters_read_loosely() -> None:
     incident = uuid.UUID("8d1f0c1e-5a4b-4c4e-9a57-0f7d8b1c2e3f")
     code = incident_code(incident)
-    assert len(code) == 7 and code[3] == "-"
+    assert len(code) == 7
+    assert code[3] == "-"
     assert not set(code) & set("ILOU")
     assert normalise_code(code.lower().replace("-", "")) == code
     assert normalise_code(code.replace("-", " ")) == code
