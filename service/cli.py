@@ -142,18 +142,19 @@ async def _export(dsn: str, known: ExportFormats, incident: str, format_name: st
 
 async def _template(dsn: str, incident: str, org: str, lang: str) -> int:
     await prepare_database(dsn)
-    conn = await asyncpg.connect(dsn)
+    pool = await create_pool(dsn, min_size=1, max_size=1)
     try:
-        row = await text_reports.find_incident(conn, incident)
-        if row is None:
-            print(f"lagesbild: no incident {incident!r}", file=sys.stderr)
-            return 1
-        if await organisations.get(conn, org) is None:
-            print(f"lagesbild: unknown organisation {org!r}", file=sys.stderr)
-            return 2
-        previous = await reports.latest(conn, row.id, org)
+        async with pool.acquire() as conn:
+            row = await text_reports.find_incident(conn, incident)
+            if row is None:
+                print(f"lagesbild: no incident {incident!r}", file=sys.stderr)
+                return 1
+            if await organisations.get(conn, org) is None:
+                print(f"lagesbild: unknown organisation {org!r}", file=sys.stderr)
+                return 2
+            previous = await reports.latest(conn, row.id, org)
     finally:
-        await conn.close()
+        await pool.close()
     sys.stdout.write(text_reports.template(row, previous, lang=lang))
     return 0
 

@@ -122,9 +122,11 @@ async def find_incident(conn: Conn, written: str) -> IncidentRow | None:
     A code two active incidents share (one in a billion per pair) finds neither.
     """
     try:
-        return await incidents.get(conn, uuid.UUID(written))
+        incident_id = uuid.UUID(written)
     except ValueError:
-        pass
+        incident_id = None
+    if incident_id is not None:
+        return await incidents.get(conn, incident_id)
     code = normalise_code(written)
     if code is None:
         return None
