@@ -222,6 +222,8 @@ class Vocabulary:
             return None
         best: dict[str, int] = {}
         for candidate, code in self.by_fold.items():
+            if abs(len(candidate) - len(folded)) > allowed:
+                continue  # more edits away than forgiven
             distance = _osa_distance(folded, candidate)
             if distance <= allowed and distance <= best.get(code, distance):
                 best[code] = distance
@@ -494,6 +496,18 @@ def _key_kind(key: str) -> tuple[str, str] | None:
     return None
 
 
+# `allvarlig påverkan` as WIS writes it: the word for impact after a level is not needed.
+_IMPACT_WORDS = {"paverkan", "impact"}
+
+
+def _level(vocabulary: Vocabulary, written: str) -> str | None:
+    code = vocabulary.match(written)
+    words = written.split()
+    if code is None and len(words) > 1 and _fold(words[-1]) in _IMPACT_WORDS:
+        code = vocabulary.match(" ".join(words[:-1]))
+    return code
+
+
 def _head(value: str, vocabulary: Vocabulary) -> tuple[str | None, str]:
     """The vocabulary word a value starts with, and the text after it.
 
@@ -502,11 +516,11 @@ def _head(value: str, vocabulary: Vocabulary) -> tuple[str | None, str]:
     """
     found = _HEAD.match(value)
     if found is not None:
-        code = vocabulary.match(found.group(1))
+        code = _level(vocabulary, found.group(1))
         if code is not None:
             return code, found.group(2)
     if re.fullmatch(r"[^\W\d_](?:[^\W\d_]|[ ,/])*", value.strip()):
-        code = vocabulary.match(value)
+        code = _level(vocabulary, value)
         if code is not None:
             return code, ""
     words = value.split(" ")
@@ -515,7 +529,7 @@ def _head(value: str, vocabulary: Vocabulary) -> tuple[str | None, str]:
         lettered += 1
     for size in range(lettered, 0, -1):
         try:
-            code = vocabulary.match(" ".join(words[:size]))
+            code = _level(vocabulary, " ".join(words[:size]))
         except Ambiguous:
             continue  # free text that happens to look like two words: not a level
         if code is not None:
@@ -583,7 +597,7 @@ def _ambiguous_message(
 def parse(text: str) -> ParsedReport | ParseErrors:
     """Read a report written as text. Lines it cannot read are errors, never dropped."""
     reader = _Reader()
-    entries = _entries(text, reader)
+    entries = _entries(text.removeprefix("\ufeff"), reader)
     body: dict[str, Any] = {}
     lines_of: dict[tuple[str | int, ...], int] = {}
     seen: dict[str, int] = {}
