@@ -194,9 +194,13 @@ def _allowed_edits(word: str) -> int:
 
 
 class Ambiguous(Exception):
-    def __init__(self, candidates: Sequence[str]) -> None:
+    def __init__(self, vocabulary: Vocabulary, candidates: Sequence[str]) -> None:
         super().__init__(", ".join(candidates))
+        self.vocabulary = vocabulary
         self.candidates = candidates
+
+    def words(self, lang: Lang) -> str:
+        return " / ".join(self.vocabulary.shown(code, lang) for code in self.candidates)
 
 
 class Vocabulary:
@@ -204,12 +208,17 @@ class Vocabulary:
 
     def __init__(self, spellings: Iterable[tuple[str, str]]) -> None:
         self.by_fold: dict[str, str] = {}
-        self.shown: dict[str, str] = {}  # fold → a spelling to show in messages
+        self.names: dict[str, list[str]] = {}  # code → its spellings, Swedish then English
         for code, spelling in spellings:
             folded = _fold(spelling)
             if self.by_fold.setdefault(folded, code) != code:
                 raise ValueError(f"{spelling!r} would mean both {self.by_fold[folded]} and {code}")
-            self.shown.setdefault(folded, spelling)
+            self.names.setdefault(code, []).append(spelling)
+
+    def shown(self, code: str, lang: Lang) -> str:
+        """How a message names a code: its first spelling in Swedish, its second in English."""
+        names = self.names[code]
+        return names[0] if lang == "sv" or len(names) == 1 else names[1]
 
     def match(self, written: str) -> str | None:
         folded = _fold(written)
@@ -232,7 +241,7 @@ class Vocabulary:
         nearest = min(best.values())
         codes = sorted(code for code, distance in best.items() if distance == nearest)
         if len(codes) > 1:
-            raise Ambiguous(codes)
+            raise Ambiguous(self, codes)
         return codes[0]
 
 
@@ -465,14 +474,28 @@ def _continuation(line: str) -> str:
 
 
 def _split_key(line: str) -> tuple[str, str, str] | None:
-    """(kind, what follows the keyword, value) of a keyword line, or None."""
+    """(kind, what follows the keyword, value) of a keyword line, or None.
+
+    Ambiguous when the first key that is near a keyword is near two and none is exact.
+    """
+    doubt: Ambiguous | None = None
     for separator in _KEY_SEPARATORS:
         for found in separator.finditer(line):
             key, value = line[: found.start()], line[found.end() :]
-            kind = _key_kind(key)
+            try:
+                kind = _key_kind(key)
+            except Ambiguous as exc:
+                doubt = doubt or exc
+                continue
             if kind is not None:
                 return kind[0], kind[1], value.lstrip(" \t")
-    kind = _key_kind(line)  # a keyword alone: `Oförändrat`, or an empty `Läge`
+    try:
+        kind = _key_kind(line)  # a keyword alone: `Oförändrat`, or an empty `Läge`
+    except Ambiguous as exc:
+        doubt = doubt or exc
+        kind = None
+    if kind is None and doubt is not None:
+        raise doubt
     return None if kind is None else (kind[0], kind[1], "")
 
 
@@ -480,11 +503,12 @@ def _key_kind(key: str) -> tuple[str, str] | None:
     """The kind a keyword names (a sector's as `sector.<code>`), and a need's id after it."""
     if not key.strip():
         return None
+    doubt: Ambiguous | None = None
     try:
         kind = _KEYWORDS.match(key)
-    except Ambiguous:
-        return None
-    if kind is not None:
+    except Ambiguous as exc:
+        doubt, kind = exc, None
+    if kind is not None and kind != "need":
         return kind, ""
     words = key.split()
     for size in range(min(3, len(words) - 1), 0, -1):
@@ -493,6 +517,10 @@ def _key_kind(key: str) -> tuple[str, str] | None:
                 return "need", " ".join(words[size:])
         except Ambiguous:
             continue
+    if kind == "need":
+        return "need", ""
+    if doubt is not None:
+        raise doubt  # near two keywords: the caller names them
     return None
 
 
@@ -560,7 +588,11 @@ def _entries(text: str, reader: _Reader) -> list[_Entry]:
         pending = []
         if line.lstrip().startswith("#"):
             continue
-        split = _split_key(line.lstrip())
+        try:
+            split = _split_key(line.lstrip())
+        except Ambiguous as exc:
+            _ambiguous_message(number, line.split(":")[0], exc, reader)
+            continue
         if split is None:
             reader.error(
                 number,
@@ -584,13 +616,11 @@ def _shown(line: str, lang: Lang = "sv") -> str:
     return f"”{line}”" if lang == "sv" else f"“{line}”"
 
 
-def _ambiguous_message(
-    number: int, written: str, candidates: Sequence[str], reader: _Reader
-) -> None:
+def _ambiguous_message(number: int, written: str, doubt: Ambiguous, reader: _Reader) -> None:
     reader.error(
         number,
-        f"”{written.strip()}” kan betyda flera saker ({', '.join(candidates)}); skriv ut ordet",
-        f"“{written.strip()}” could mean several things ({', '.join(candidates)}); spell it out",
+        f"”{written.strip()}” kan betyda flera saker ({doubt.words('sv')}); skriv ut ordet",
+        f"“{written.strip()}” could mean several things ({doubt.words('en')}); spell it out",
     )
 
 
@@ -657,7 +687,7 @@ def parse(text: str) -> ParsedReport | ParseErrors:
             elif entry.kind == "next_report_at":
                 _next_report(entry, body, lines_of, reader)
         except Ambiguous as exc:
-            _ambiguous_message(entry.line, value.split("–")[0], exc.candidates, reader)
+            _ambiguous_message(entry.line, value.split("–")[0], exc, reader)
     if contact:
         body["contact"] = contact
     if unchanged_line is not None:

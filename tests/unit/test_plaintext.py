@@ -275,12 +275,26 @@ def test_an_empty_text_is_an_error() -> None:
     assert errors("\n  \n# bara en kommentar\n").errors[0].line == 1
 
 
-def test_a_misspelling_near_two_words_is_not_guessed() -> None:
-    # "Mat" (food) is short: only exact; "Vatten" and "Transport" are far apart, but a
-    # word one edit from two sector names must not be read as either.
-    assert isinstance(parse("Transpor: allvarlig"), ParsedReport)
-    assert isinstance(parse("Vattn: allvarlig"), ParsedReport)
-    assert isinstance(parse("Mta: allvarlig"), ParseErrors)
+def test_a_misspelling_near_two_words_is_not_guessed_but_named() -> None:
+    # "Lare" is one letter from "Läge" and from "Care": neither is guessed.
+    found = errors("Lare: allvarlig – 1 200 hushåll\nEl och värme: allvarlig ptverkan\n")
+    assert [e.line for e in found.errors] == [1]
+    assert found.errors[0].sv == (
+        "”Lare” kan betyda flera saker (Vård, omsorg och vardagsstöd / Läge); skriv ut ordet"
+    )
+    assert "(Health, care and daily support / Situation)" in found.errors[0].en
+    # a level one letter from two words is not guessed either
+    assert isinstance(parse("Behov b1: losw – x"), ParsedReport)  # read as the text
+    assert parsed("Behov b1: losw – x").content.needs[0].text == "losw – x"
+
+
+def test_short_words_are_read_only_when_written_exactly() -> None:
+    assert isinstance(parse("Tle: 070-123 45 67"), ParseErrors)
+    contact = parsed("Tel: 070-123 45 67").content.contact
+    assert contact is not None
+    assert contact.phone == "070-123 45 67"
+    assert parsed("Behov b1: hög – x").content.needs[0].urgency == "high"
+    assert parsed("Behov b1: hgö – x").content.needs[0].text == "hgö – x"
 
 
 def test_the_incident_code_is_six_characters_read_loosely() -> None:
