@@ -1,4 +1,4 @@
-"""The `lagesbild` command: serve, migrate, demo, export, token, user, audit, contact,
+"""The `lagesbild` command: serve, migrate, demo, export, template, token, user, audit, contact,
 outbox, webhook, and each installed adapter's own commands (service/plugins.py)."""
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from service.db.roles import ServiceDsnError
 from service.demo.county import ensure_demo
 from service.demo.mail import start_mail_sink
 from service.demo.welcome import Welcome
+from service.domain import text_reports
 from service.export.registry import ExportFormats, UnknownFormat, gather
 from service.logs import configure_logging
 from service.outbox import cli as outbox_cli
@@ -43,7 +44,7 @@ from service.plugins import (
     export_formats_of,
     installed_adapters,
 )
-from service.repo import incidents, organisations, users
+from service.repo import incidents, organisations, reports, users
 from service.rounds import repo as rounds_repo
 from service.stream.watch import watch
 
@@ -134,6 +135,12 @@ def _parser(adapters: Sequence[Adapter], owners: dict[str, Adapter]) -> argparse
     export.add_argument(
         "--format", default="json", help=f"one of: {', '.join(export_formats_of(adapters).names())}"
     )
+    template = commands.add_parser(
+        "template", help="the plain-text report to fill in, from the organisation's latest"
+    )
+    template.add_argument("incident", help="the incident id, or its short code (K7Q-4M2)")
+    template.add_argument("org", help="organisation code, e.g. 1442")
+    template.add_argument("--lang", choices=("sv", "en"), default="sv")
     _contact_commands(commands)
     summary_cli.add_commands(commands)
     outbox_cli.add_commands(commands)
@@ -180,6 +187,25 @@ async def _export(dsn: str, known: ExportFormats, incident: str, format_name: st
         await pool.close()
     sys.stdout.buffer.write(export_format.render(export))
     sys.stdout.flush()
+    return 0
+
+
+async def _template(dsn: str, incident: str, org: str, lang: str) -> int:
+    await prepare_database(dsn)
+    pool = await create_pool(dsn, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            row = await text_reports.find_incident(conn, incident)
+            if row is None:
+                print(f"lagesbild: no incident {incident!r}", file=sys.stderr)
+                return 1
+            if await organisations.get(conn, org) is None:
+                print(f"lagesbild: unknown organisation {org!r}", file=sys.stderr)
+                return 2
+            previous = await reports.latest(conn, row.id, org)
+    finally:
+        await pool.close()
+    sys.stdout.write(text_reports.template(row, previous, lang=lang))
     return 0
 
 
@@ -252,6 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             known = export_formats_of(adapters)
             return asyncio.run(_export(_dsn(settings), known, args.incident, args.format))
+        if args.command == "template":
+            return asyncio.run(_template(_dsn(settings), args.incident, args.org, args.lang))
         if args.command == "token":
             if args.token_command != "create":  # noqa: S105  # a subcommand
                 return asyncio.run(tokens_cli.run(_dsn(settings), args))
