@@ -5,8 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from adapters.edxl import exchange
+from schemas.api import ImportedReports
 from service import keys
 from service.errors import PayloadTooLarge, UnsupportedMediaType
+from service.http.apidoc import Body, describe
 from service.http.auth import authenticate
 from service.http.middleware import json_response
 
@@ -31,6 +33,22 @@ async def read_xml(request: web.Request) -> bytes:
 
 
 @routes.post("/api/v1/exchange/edxl")
+@describe(
+    "Import an EDXL-DE 2.0 envelope of SitRep reports",
+    description="A reporter for its own organisation, or an adapter token. Each SitRep "
+    "becomes a report, idempotently (the report id is derived from sender and messageID).",
+    request=Body(
+        schema={"type": "string", "description": "An EDXL-DE 2.0 envelope (XML)"},
+        media_types=tuple(sorted(XML_TYPES)),
+    ),
+    responses={201: ImportedReports, 200: ImportedReports},
+    errors=(400, 403, 409, 422),
+    notes={
+        200: "Every report was stored before: nothing new",
+        400: "XML that is not well-formed, or unsafe (`unsafe-xml`)",
+        422: "Not an envelope this service reads (`validation`, `exercise-mismatch`)",
+    },
+)
 async def import_edxl(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     data = await read_xml(request)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from service.http import incidents, ops, organisations, schemas, timeline
+from service import keys
+from service.http import incidents, openapi, ops, organisations, schemas, timeline
 from service.http import rounds as rounds_routes
 from service.outbox import http as outbox_http
 from service.stream.endpoint import stream
@@ -20,4 +21,6 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(outbox_http.routes)
     app.router.add_get("/api/v1/stream", stream, name="stream")
     app.add_routes(rounds_routes.routes)
+    app.add_routes(openapi.routes)
+    app[keys.api_document] = openapi.ApiDocument()
     setup_web(app)

@@ -18,6 +18,7 @@ from service import keys
 from service.access.principal import Principal
 from service.clock import iso
 from service.errors import Conflict, Forbidden, NotFound
+from service.http.apidoc import describe
 from service.http.auth import authenticate
 from service.http.middleware import json_response
 from service.http.queries import parse_query
@@ -60,6 +61,12 @@ def view(row: OutboxRow) -> OutboxMessageView:
 
 
 @routes.get("/api/v1/outbox")
+@describe(
+    "The outbox: counts, open breakers and messages (admins)",
+    query=OutboxQuery,
+    responses={200: OutboxOverview},
+    errors=(403,),
+)
 async def overview(request: web.Request) -> web.Response:
     await _admin(request)
     query = parse_query(request, OutboxQuery)
@@ -102,6 +109,13 @@ async def overview(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/outbox/{id}/retry")
+@describe(
+    "Retry a dead or pending message now (admins)",
+    responses={200: OutboxMessageView},
+    path={"id": {"type": "integer", "minimum": 1, "description": "The message's id"}},
+    errors=(409,),
+    notes={409: "The message was delivered already (`conflict`)"},
+)
 async def retry(request: web.Request) -> web.Response:
     await _admin(request)
     raw = request.match_info["id"]

@@ -12,6 +12,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from service import keys
 from service.errors import Forbidden
 from service.http import auth
+from service.http.apidoc import describe
 from service.http.auth import authenticate
 from service.stream import commands, frames
 from service.stream.connection import Connection
@@ -19,6 +20,18 @@ from service.stream.connection import Connection
 log = structlog.get_logger(__name__)
 
 
+@describe(
+    "The live stream (WebSocket)",
+    description="Upgrades to a WebSocket; frames are JSON text, described in "
+    'docs/design.md ("The stream") and as `stream-*` in `GET /api/v1/schemas`. A '
+    "browser must come from the site's own origin.",
+    responses={101: None},
+    errors=(400, 403),
+    notes={
+        400: "Not a WebSocket upgrade (`http-400`)",
+        403: "A browser from another site (`origin`)",
+    },
+)
 async def stream(request: web.Request) -> web.WebSocketResponse:
     principal = await authenticate(request)  # before the upgrade: a plain 401 problem
     settings = request.app[keys.settings]

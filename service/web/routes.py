@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from service import keys
-from service.web import auth_pages, pages
+from service.web import api_docs, auth_pages, pages
 from service.web.render import setup
 
 static_routes = web.RouteTableDef()
@@ -30,3 +30,4 @@ def setup_web(app: web.Application) -> None:
     app.add_routes(static_routes)
     app.add_routes(auth_pages.routes)
     app.add_routes(pages.routes)
+    app.add_routes(api_docs.routes)
