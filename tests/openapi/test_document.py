@@ -144,7 +144,9 @@ async def test_the_document_is_served_as_json(api: Api) -> None:
     assert "/api/docs" in reply.body["paths"]
 
 
-@pytest.mark.parametrize(("lang", "heading"), [("sv", "API-dokumentation"), ("en", "API documentation")])
+@pytest.mark.parametrize(
+    ("lang", "heading"), [("sv", "API-dokumentation"), ("en", "API documentation")]
+)
 async def test_the_document_is_a_page_in_swedish_and_english(
     api: Api, lang: str, heading: str
 ) -> None:
