@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from schemas.report import ReportContent, ReportSubmission
-from tests.support import Api, Reply, assert_problem
+from tests.support import Api, Reply, Who, assert_problem
 
-REPORTER = ("1442", "reporter")
+REPORTER: Who = ("1442", "reporter")
 JSON = {"Content-Type": "application/json"}
 
 edges = settings(
