@@ -13,6 +13,7 @@ from openapi_spec_validator import validate
 from service.app import create_app
 from service.http.apidoc import describe
 from service.http.openapi import build_document, undescribed
+from service.web.api_docs import inline_code
 from tests.settings import suite_settings
 from tests.support import Api
 
@@ -160,3 +161,11 @@ async def test_the_document_is_a_page_in_swedish_and_english(
         assert f"<code>{method.upper()} {path}</code>" in reply.body
     assert 'id="schema-Problem"' in reply.body
     assert "Content-Security-Policy" in reply.headers
+
+
+def test_code_spans_of_the_document_are_code_on_the_page_and_the_rest_is_escaped() -> None:
+
+    assert (
+        str(inline_code("`report-conflict` <b>&")) == "<code>report-conflict</code> &lt;b&gt;&amp;"
+    )
+    assert str(inline_code("`<script>`")) == "<code>&lt;script&gt;</code>"
