@@ -56,14 +56,14 @@ def run(pg: Postgres, *, examples: int, roles: list[str], seed_value: int) -> in
         for role in roles:
             figures = fuzz(served, seeded, role=role, examples=examples, seed_value=seed_value)
             _print(role, figures)
+            for found in figures.failures:
+                print(f"  FAILURE {found.operation}: {found.message}\n    {found.curl}", flush=True)
             total.add(figures)
     _print("all", total)
     per_operation = sorted(total.by_operation.items(), key=lambda item: item[1])
     fewest = ", ".join(f"{label} {n}" for label, n in per_operation[:5])
     print(f"fewest examples (all roles): {fewest}")
     print("(an operation with few possible requests, such as GET /healthz, ends early)")
-    for found in total.failures:
-        print(f"\nFAILURE {found.operation} as {found.role}: {found.message}\n  {found.curl}")
     return 1 if total.failures else 0
 
 

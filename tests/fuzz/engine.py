@@ -366,9 +366,20 @@ def _exchange(
     seen: set[str] = set()
 
     def one(case: Case) -> None:
-        response = case.call(base_url=served.base_url, session=http, headers=headers, timeout=30)
         figures.examples += 1
         figures.by_operation[label] += 1
+        try:
+            response = case.call(
+                base_url=served.base_url, session=http, headers=headers, timeout=30
+            )
+        except requests.RequestException as exc:  # no answer at all: a failure too
+            message = f"No answer: {type(exc).__name__}"
+            if message not in seen:
+                seen.add(message)
+                figures.failures.append(
+                    Found(label, role, message, case.as_curl_command(headers=headers))
+                )
+            return
         status = response.status_code
         figures.statuses[status] = figures.statuses.get(status, 0) + 1
         try:
