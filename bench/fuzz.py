@@ -57,7 +57,8 @@ def run(pg: Postgres, *, examples: int, roles: list[str], seed_value: int) -> in
             figures = fuzz(served, seeded, role=role, examples=examples, seed_value=seed_value)
             _print(role, figures)
             for found in figures.failures:
-                print(f"  FAILURE {found.operation}: {found.message}\n    {found.curl}", flush=True)
+                curl = found.curl if len(found.curl) <= 400 else found.curl[:400] + "…"
+                print(f"  FAILURE {found.operation}: {found.message}\n    {curl}", flush=True)
             total.add(figures)
     _print("all", total)
     per_operation = sorted(total.by_operation.items(), key=lambda item: item[1])
