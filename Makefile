@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SOURCES := service schemas adapters migrations tests bench
 
-.PHONY: install run test check format lint types unit api stream browser chromium bench clean
+.PHONY: install run test check format lint types unit api stream browser chromium bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ stream: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# The long fuzz run: 1 000 generated requests per operation and role (EXAMPLES=… to change).
+EXAMPLES ?= 1000
+fuzz: install
+	$(BIN)/python -m bench.fuzz --examples $(EXAMPLES)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis test-artifacts

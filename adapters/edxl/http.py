@@ -10,8 +10,10 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
 from adapters.edxl import codec, exchange
+from schemas.api import ImportedReports
 from service import keys
 from service.errors import PayloadTooLarge, UnsupportedMediaType
+from service.http.apidoc import Body, describe
 from service.http.auth import authenticate
 from service.http.middleware import json_response
 from service.http.queries import parse_query
@@ -56,6 +58,24 @@ def not_imported(skipped: codec.Skipped) -> dict[str, Any]:
 
 
 @routes.post("/api/v1/exchange/edxl")
+@describe(
+    "Import an EDXL-DE 2.0 envelope of SitRep reports",
+    description="A reporter for its own organisation, or an adapter token for the "
+    "organisations of its scope. Each SitRep becomes a report, idempotently (the report "
+    "id is derived from sender and messageID), all or none. A county board's envelope "
+    "relays its municipalities' reports; `incident` links its incident to one here.",
+    request=Body(
+        schema={"type": "string", "description": "An EDXL-DE 2.0 envelope (XML)"},
+        media_types=tuple(sorted(XML_TYPES)),
+    ),
+    responses={201: ImportedReports, 200: ImportedReports},
+    errors=(400, 403, 404, 409, 422),
+    notes={
+        200: "Every report was stored before: nothing new",
+        400: "XML that is not well-formed, or unsafe (`unsafe-xml`)",
+        422: "Not an envelope this service reads (`validation`, `exercise-mismatch`)",
+    },
+)
 async def import_edxl(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     query = parse_query(request, ImportQuery)

@@ -9,8 +9,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from adapters.wis import inbound
+from schemas.report import StoredReport
 from service import keys
 from service.errors import Forbidden, ValidationFailed
+from service.http.apidoc import Body, describe
 from service.http.auth import authenticate
 from service.http.bodies import read_json
 from service.http.middleware import json_response
@@ -19,6 +21,15 @@ routes = web.RouteTableDef()
 
 
 @routes.post("/api/v1/exchange/wis/answers")
+@describe(
+    "Push an answer entered on a WIS-style node (adapter tokens)",
+    request=Body(
+        schema={"type": "object", "description": "The answer as the node's change log has it"}
+    ),
+    responses={201: StoredReport, 200: StoredReport},
+    errors=(403, 404, 409),
+    notes={200: "The answer was imported before: nothing new"},
+)
 async def push_answer(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     if principal.role != "adapter":

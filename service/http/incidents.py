@@ -6,13 +6,15 @@ import asyncio
 
 from aiohttp import web
 
+from schemas.api import EventLog, IncidentList, Picture, ReportList
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
-from schemas.report import ReportSubmission
+from schemas.report import ReportSubmission, StoredReport
 from service import keys
 from service.domain import lifecycle, past, reporting
 from service.errors import NotFound, ValidationFailed
 from service.export.registry import UnknownFormat, gather
 from service.http import audit
+from service.http.apidoc import JSON, MERGE_PATCH, Body, describe
 from service.http.auth import authenticate
 from service.http.bodies import parse
 from service.http.headers import document_csp, secure_headers
@@ -31,12 +33,32 @@ from service.repo import events, incidents, reports
 routes = web.RouteTableDef()
 
 
+def export_body(app: web.Application) -> Body:
+    """The export's answer in the media type of each format the app has."""
+    known = app[keys.export_formats]
+    media = tuple(dict.fromkeys(known.get(name).media_type for name in known.names()))
+    return Body(
+        schema={"type": "string"},
+        media_types=media,
+        by_media_type={JSON: {"type": "object"}} if JSON in media else {},
+    )
+
+
 def _nudge(request: web.Request, incident: Incident) -> None:
     """Tell this instance's hub at once; NOTIFY tells every instance (this one again)."""
     request.app[keys.hub].notify(incident.id, incident.seq)
 
 
 @routes.post("/api/v1/incidents")
+@describe(
+    "Activate an incident",
+    description="A duty officer of a county board in its own county, or of an agency in "
+    "any county; the activating organisation becomes the owner.",
+    request=IncidentCreate,
+    responses={201: Incident},
+    errors=(403, 422),
+    headers={201: ("Location",)},
+)
 async def activate(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     body = await parse(request, IncidentCreate)
@@ -54,6 +76,11 @@ async def activate(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/incidents")
+@describe(
+    "The incidents the caller may see",
+    query=IncidentsQuery,
+    responses={200: IncidentList},
+)
 async def list_incidents(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     query = parse_query(request, IncidentsQuery)
@@ -66,6 +93,7 @@ async def list_incidents(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/incidents/{id}")
+@describe("One incident", responses={200: Incident})
 async def get_incident(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     async with request.app[keys.pool].acquire() as conn:
@@ -76,6 +104,15 @@ async def get_incident(request: web.Request) -> web.Response:
 
 
 @routes.patch("/api/v1/incidents/{id}")
+@describe(
+    "Change an incident",
+    description="Duty officers of the owner or of the incident's county board: any of "
+    "`title`, `description`, `severity`, `participants`, `schedule`.",
+    request=Body(model=IncidentPatch, media_types=(JSON, MERGE_PATCH)),
+    responses={200: Incident},
+    errors=(409,),
+    notes={409: "The incident is closed (`incident-closed`)"},
+)
 async def change_incident(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     target = incident_id(request)
@@ -93,6 +130,13 @@ async def change_incident(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/incidents/{id}/close")
+@describe(
+    "Close an incident with a summary",
+    request=IncidentClose,
+    responses={200: Incident},
+    errors=(409,),
+    notes={409: "The incident is closed already (`incident-closed`)"},
+)
 async def close_incident(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     target = incident_id(request)
@@ -110,6 +154,20 @@ async def close_incident(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/incidents/{id}/reports")
+@describe(
+    "Submit a situation report",
+    description="A reporter of a participating organisation, for its own organisation. "
+    "`report_id` is the idempotency key: the same content again is 200 with the stored "
+    "report.",
+    request=ReportSubmission,
+    responses={201: StoredReport, 200: StoredReport},
+    errors=(409,),
+    headers={201: ("Location",), 200: ("Location",)},
+    notes={
+        200: "A repeat of a stored report: nothing new is stored",
+        409: "`incident-closed`, `report-conflict`, `stale-supersedes` or `no-earlier-report`",
+    },
+)
 async def submit_report(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     target = incident_id(request)
@@ -130,6 +188,11 @@ async def submit_report(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/incidents/{id}/reports")
+@describe(
+    "The reports of an incident, newest first",
+    query=ReportsQuery,
+    responses={200: ReportList},
+)
 async def report_history(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     query = parse_query(request, ReportsQuery)
@@ -142,6 +205,11 @@ async def report_history(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/incidents/{id}/picture")
+@describe(
+    "The consolidated picture, now or at an earlier seq",
+    query=PictureQuery,
+    responses={200: Picture},
+)
 async def picture(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     query = parse_query(request, PictureQuery)
@@ -166,6 +234,11 @@ async def picture(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/incidents/{id}/log")
+@describe(
+    "The incident's log, a page of events after `since`",
+    query=LogQuery,
+    responses={200: EventLog},
+)
 async def event_log(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     query = parse_query(request, LogQuery)
@@ -185,6 +258,14 @@ async def event_log(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/incidents/{id}/export")
+@describe(
+    "The whole incident in one document, for evaluation",
+    description="A download named `lagesbild-[ovning-]<id>.<ext>` (HTML is shown "
+    "inline); `format` is one of the export formats the service has.",
+    query=ExportQuery,
+    responses={200: export_body},
+    headers={200: ("Content-Disposition",)},
+)
 async def export_incident(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     query = parse_query(request, ExportQuery)

@@ -8,9 +8,11 @@ import asyncpg
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from schemas.api import Health, Readiness
 from service import keys
 from service.db.migrate import MigrationError, pending
 from service.errors import NotFound
+from service.http.apidoc import Body, describe
 from service.http.middleware import json_response
 from service.http.source import client_address, in_networks
 
@@ -18,11 +20,18 @@ routes = web.RouteTableDef()
 
 
 @routes.get("/healthz")
+@describe("Alive", responses={200: Health}, auth=False)
 async def healthz(_request: web.Request) -> web.Response:
     return json_response({"status": "ok"})
 
 
 @routes.get("/readyz")
+@describe(
+    "Ready: the database reachable, migrations applied, listening for events",
+    responses={200: Readiness, 503: Readiness},
+    notes={503: "Not ready, and why"},
+    auth=False,
+)
 async def readyz(request: web.Request) -> web.Response:
     try:
         async with asyncio.timeout(2.0), request.app[keys.pool].acquire() as conn:
@@ -39,6 +48,11 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 @routes.get("/metrics")
+@describe(
+    "Prometheus metrics",
+    responses={200: Body(schema={"type": "string"}, media_types=("text/plain",))},
+    auth=False,
+)
 async def metrics(request: web.Request) -> web.Response:
     """For the configured networks only (a scraper beside the service); 404 to others."""
     settings = request.app[keys.settings]

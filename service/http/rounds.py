@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from schemas.api import Picture
 from schemas.round import ContactCreate, ContactList, RoundList, RoundSummary
 from service import keys
 from service.domain import lifecycle
 from service.errors import NotFound
+from service.http.apidoc import describe
 from service.http.auth import authenticate
 from service.http.bodies import parse
 from service.http.middleware import json_response
@@ -19,6 +21,7 @@ routes = web.RouteTableDef()
 
 
 @routes.get("/api/v1/incidents/{id}/rounds")
+@describe("The closed rounds of an incident, oldest first", responses={200: RoundList})
 async def list_rounds(request: web.Request) -> web.Response:
     """Closed rounds, oldest first. Counts are as of now: a late report that arrived after
     its round closed moves its sender from overdue to late."""
@@ -49,6 +52,11 @@ async def list_rounds(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/incidents/{id}/rounds/{n}/picture")
+@describe(
+    "The picture at round n's deadline, as stored when the round closed",
+    responses={200: Picture},
+    path={"n": {"type": "integer", "minimum": 1, "description": "The round's number"}},
+)
 async def round_picture(request: web.Request) -> web.Response:
     """The picture as of round n's deadline, as stored when the round closed."""
     principal = await authenticate(request)
@@ -63,6 +71,11 @@ async def round_picture(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/organisations/{code}/contacts")
+@describe(
+    "An organisation's reminder contacts (admins)",
+    responses={200: ContactList},
+    errors=(403,),
+)
 async def list_contacts(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     code = request.match_info["code"]
@@ -72,6 +85,12 @@ async def list_contacts(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/organisations/{code}/contacts")
+@describe(
+    "Add a reminder contact (admins)",
+    request=ContactCreate,
+    responses={201: ContactList, 200: ContactList},
+    notes={200: "The address was a contact already"},
+)
 async def add_contact(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     code = request.match_info["code"]
@@ -85,6 +104,11 @@ async def add_contact(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/organisations/{code}/contacts/{email}")
+@describe(
+    "Remove a reminder contact (admins)",
+    responses={204: None},
+    path={"email": {"type": "string", "description": "The contact's e-mail address"}},
+)
 async def remove_contact(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     code = request.match_info["code"]

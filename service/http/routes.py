@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from service import keys
 from service.http import (
     incidents,
     national,
+    openapi,
     ops,
     organisations,
     schemas,
@@ -32,4 +34,6 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(rounds_routes.routes)
     app.add_routes(sharing.routes)
     app.add_routes(national.routes)
+    app.add_routes(openapi.routes)
+    app[keys.api_document] = openapi.ApiDocument()
     setup_web(app)

@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
+from schemas.api import JsonSchema, SchemaList
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
 from schemas.organisation import Organisation
 from schemas.outbox import OutboxMessageView, OutboxOverview
@@ -16,6 +17,7 @@ from schemas.round import ContactCreate, ContactList, RoundList
 from schemas.stream import ErrorFrame, EventFrame, SnapshotFrame, client_frame
 from schemas.summary import Draft, PublishBody, PublishedSummary, SummaryContent
 from service.errors import NotFound
+from service.http.apidoc import describe
 from service.http.middleware import json_response
 
 routes = web.RouteTableDef()
@@ -58,10 +60,17 @@ def all_names() -> list[str]:
 
 
 @routes.get("/api/v1/schemas")
+@describe("The names of the wire models", responses={200: SchemaList}, auth=False)
 async def list_schemas(_request: web.Request) -> web.Response:
     return json_response({"schemas": sorted(all_names())})
 
 
 @routes.get("/api/v1/schemas/{name}")
+@describe(
+    "The JSON Schema of one wire model",
+    responses={200: JsonSchema},
+    path={"name": {"type": "string", "description": "A name from `GET /api/v1/schemas`"}},
+    auth=False,
+)
 async def get_schema(request: web.Request) -> web.Response:
     return json_response(json_schema(request.match_info["name"]))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from schemas.api import Timeline
 from service import keys
 from service.domain import lifecycle
+from service.http.apidoc import describe
 from service.http.auth import authenticate
 from service.http.middleware import json_response
 from service.http.queries import incident_id
@@ -16,6 +18,7 @@ routes = web.RouteTableDef()
 
 
 @routes.get("/api/v1/incidents/{id}/timeline")
+@describe("Impact over time: sector counts after every change", responses={200: Timeline})
 async def impact_over_time(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     async with request.app[keys.pool].acquire() as conn:

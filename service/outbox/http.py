@@ -20,6 +20,7 @@ from service.audit.record import record
 from service.clock import iso
 from service.errors import Conflict, Forbidden, NotFound
 from service.http import audit
+from service.http.apidoc import describe
 from service.http.auth import authenticate
 from service.http.middleware import json_response
 from service.http.queries import parse_query, path_number
@@ -62,6 +63,12 @@ def view(row: OutboxRow) -> OutboxMessageView:
 
 
 @routes.get("/api/v1/outbox")
+@describe(
+    "The outbox: counts, open breakers and messages (admins)",
+    query=OutboxQuery,
+    responses={200: OutboxOverview},
+    errors=(403,),
+)
 async def overview(request: web.Request) -> web.Response:
     await _admin(request)
     query = parse_query(request, OutboxQuery)
@@ -104,6 +111,13 @@ async def overview(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/outbox/{id}/retry")
+@describe(
+    "Retry a dead or pending message now (admins)",
+    responses={200: OutboxMessageView},
+    path={"id": {"type": "integer", "minimum": 1, "description": "The message's id"}},
+    errors=(409,),
+    notes={409: "The message was delivered already (`conflict`)"},
+)
 async def retry(request: web.Request) -> web.Response:
     principal = await _admin(request)
     raw = request.match_info["id"]

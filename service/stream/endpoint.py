@@ -15,6 +15,7 @@ from service.access.tokens import token_hash
 from service.config import Settings
 from service.errors import Forbidden, TooManyRequests
 from service.http import auth
+from service.http.apidoc import describe
 from service.http.auth import authenticate
 from service.stream import commands, frames
 from service.stream.connection import Connection
@@ -22,6 +23,18 @@ from service.stream.connection import Connection
 log = structlog.get_logger(__name__)
 
 
+@describe(
+    "The live stream (WebSocket)",
+    description="Upgrades to a WebSocket; frames are JSON text, described in "
+    'docs/design.md ("The stream") and as `stream-*` in `GET /api/v1/schemas`. A '
+    "browser must come from the site's own origin.",
+    responses={101: None},
+    errors=(400, 403),
+    notes={
+        400: "Not a WebSocket upgrade (`http-400`)",
+        403: "A browser from another site (`origin`)",
+    },
+)
 async def stream(request: web.Request) -> web.WebSocketResponse:
     principal = await authenticate(request)  # before the upgrade: a plain 401 problem
     settings = request.app[keys.settings]

@@ -472,6 +472,34 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
 
 TEXTS: Mapping[str, tuple[str, str]] = {**PAGE_TEXTS, **ADMIN_TEXTS, **NATIONAL_TEXTS, **LABELS}
 
+# The API's page (/api/docs); the operations' own words are the document's, in English.
+API_DOC_TEXTS: Mapping[str, tuple[str, str]] = {
+    "apidocs.title": ("API-dokumentation", "API documentation"),
+    "apidocs.intro": (
+        "Lägesbildens HTTP-API för andra system. Beskrivningarna av operationerna är på engelska; samma dokument maskinläsbart:",
+        "Lägesbild's HTTP API for other systems. The same document, machine-readable:",
+    ),
+    "apidocs.contents": ("Innehåll", "Contents"),
+    "apidocs.schemas": ("Scheman", "Schemas"),
+    "apidocs.security": ("Inloggning", "Authentication"),
+    "apidocs.or": ("eller", "or"),
+    "apidocs.open": ("ingen, öppen för alla", "none, open to anyone"),
+    "apidocs.parameters": ("Parametrar", "Parameters"),
+    "apidocs.name": ("Namn", "Name"),
+    "apidocs.in": ("Var", "In"),
+    "apidocs.required": ("Krävs", "Required"),
+    "apidocs.schema": ("Schema", "Schema"),
+    "apidocs.yes": ("ja", "yes"),
+    "apidocs.no": ("nej", "no"),
+    "apidocs.request": ("Anropets innehåll", "Request body"),
+    "apidocs.responses": ("Svar", "Responses"),
+    "apidocs.status": ("Status", "Status"),
+    "apidocs.meaning": ("Betydelse", "Meaning"),
+    "apidocs.content": ("Innehåll", "Content"),
+}
+
+TEXTS: Mapping[str, tuple[str, str]] = {**PAGE_TEXTS, **API_DOC_TEXTS, **LABELS}
+
 
 def lang_of(request: web.Request) -> Lang:
     chosen = request.cookies.get(LANG_COOKIE)
