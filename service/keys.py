@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from service.config import Settings
     from service.export.registry import ExportFormats
     from service.export.summary import SummaryFormat
-
     from service.http.openapi import ApiDocument
     from service.metrics import Metrics
     from service.outbox.registry import Channels
@@ -53,7 +52,6 @@ outbox_worker: web.AppKey[Worker] = web.AppKey("outbox_worker")
 
 # The web app: static files with content hashes.
 assets: web.AppKey[Assets] = web.AppKey("assets")
-login_throttle: web.AppKey[LoginThrottle] = web.AppKey("login_throttle")
 
 # The OpenAPI document, made from the route table on first use.
 api_document: web.AppKey[ApiDocument] = web.AppKey("api_document")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from service import keys
+from service.http.apidoc import Body, describe
 from service.http.auth import authenticate
 from service.http.middleware import json_response
 from service.national.view import national_view, require_national
@@ -13,6 +14,15 @@ routes = web.RouteTableDef()
 
 
 @routes.get("/api/v1/national")
+@describe(
+    "The national roll-up: every active incident, county by county; exercises apart",
+    description="Agency users and admins; anyone else 404. Live on the stream topic `national`.",
+    responses={
+        200: Body(
+            schema={"type": "object", "required": ["seq", "real", "exercise"]},
+        )
+    },
+)
 async def national(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     require_national(principal)

@@ -7,7 +7,7 @@ import asyncio
 
 from aiohttp import web
 
-from schemas.summary import Draft, PublishBody, SummaryContent
+from schemas.summary import Draft, PublishBody, PublishedSummary, SummaryContent
 from service import keys
 from service.clock import iso
 from service.domain import lifecycle
@@ -15,6 +15,7 @@ from service.domain import summaries as domain
 from service.errors import NotFound, ValidationFailed
 from service.export.summary import for_recipients
 from service.http.auth import authenticate
+from service.http.apidoc import Body, describe
 from service.http.bodies import parse
 from service.http.headers import document_csp, secure_headers
 from service.http.middleware import json_response
@@ -58,6 +59,13 @@ def _draft_response(draft: Draft) -> web.Response:
 
 
 @routes.get(BASE + "/draft")
+@describe(
+    "The county board's shared summary draft (ETag: its version)",
+    description="Viewers and duty officers of the owner or of the incident's county board.",
+    responses={200: Draft},
+    headers={200: ("ETag",)},
+    errors=(403,),
+)
 async def get_draft(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     async with request.app[keys.pool].acquire() as conn:
@@ -68,6 +76,15 @@ async def get_draft(request: web.Request) -> web.Response:
 
 
 @routes.put(BASE + "/draft")
+@describe(
+    "Save the shared summary draft (If-Match: the ETag it was edited from)",
+    description="412 `stale-draft` when another editor saved in between; 428 without "
+    "If-Match. Nothing is stored on an error.",
+    request=SummaryContent,
+    responses={200: Draft},
+    headers={200: ("ETag",)},
+    errors=(403, 409, 412, 428),
+)
 async def put_draft(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     target = incident_id(request)
@@ -85,6 +102,16 @@ async def put_draft(request: web.Request) -> web.Response:
 
 
 @routes.post(BASE)
+@describe(
+    "Publish the draft as the next numbered summary",
+    description="Duty officers of the owner or of the incident's county board. Numbers run "
+    "1, 2, … per incident without gaps; a published summary is immutable (a correction is "
+    "a new number that names the one it corrects).",
+    request=PublishBody,
+    responses={201: PublishedSummary},
+    headers={201: ("Location",)},
+    errors=(403, 409, 412),
+)
 async def publish(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     target = incident_id(request)
@@ -106,6 +133,21 @@ async def publish(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE)
+@describe(
+    "The incident's published summaries, by number",
+    responses={
+        200: Body(
+            schema={
+                "type": "object",
+                "required": ["incident_id", "summaries"],
+                "properties": {
+                    "incident_id": {"type": "string", "format": "uuid"},
+                    "summaries": {"type": "array", "items": {"type": "object"}},
+                },
+            }
+        )
+    },
+)
 async def list_summaries(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     target = incident_id(request)
@@ -129,6 +171,17 @@ async def list_summaries(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{n}")
+@describe(
+    "One published summary: JSON, a printable page (`format=html`) or an adapter's format",
+    responses={
+        200: Body(
+            model=PublishedSummary,
+            media_types=("application/json", "text/html", "application/xml"),
+        )
+    },
+    query=SummaryQuery,
+    path={"n": {"type": "integer", "minimum": 1, "description": "The summary's number"}},
+)
 async def get_summary(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     query = parse_query(request, SummaryQuery)
@@ -152,6 +205,11 @@ async def get_summary(request: web.Request) -> web.Response:
 
 
 @routes.get(BASE + "/{n}/deliveries")
+@describe(
+    "Who received summary n, delivered or failed",
+    responses={200: Body(schema={"type": "object", "required": ["number", "deliveries"]})},
+    path={"n": {"type": "integer", "minimum": 1, "description": "The summary's number"}},
+)
 async def deliveries(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     number = _number(request)
@@ -177,6 +235,12 @@ async def deliveries(request: web.Request) -> web.Response:
     )
 
 
+@describe(
+    "A published summary cannot be changed (405, Allow: GET)",
+    responses={},
+    errors=(405,),
+    path={"n": {"type": "integer", "minimum": 1, "description": "The summary's number"}},
+)
 async def _immutable(request: web.Request) -> web.Response:
     """A published summary never changes: 404 when it (or its incident) is not there for
     the caller, 405 with `Allow: GET` otherwise. A correction is a new number."""
