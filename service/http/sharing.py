@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from schemas.incident import Incident
 from service import keys
 from service.domain import sharing
-from schemas.incident import Incident
 from service.http.apidoc import describe
 from service.http.auth import authenticate
 from service.http.middleware import json_response

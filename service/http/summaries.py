@@ -14,8 +14,8 @@ from service.domain import lifecycle
 from service.domain import summaries as domain
 from service.errors import NotFound, ValidationFailed
 from service.export.summary import for_recipients
-from service.http.auth import authenticate
 from service.http.apidoc import Body, describe
+from service.http.auth import authenticate
 from service.http.bodies import parse
 from service.http.headers import document_csp, secure_headers
 from service.http.middleware import json_response
