@@ -58,18 +58,9 @@ def _day_start(day: date | None) -> datetime | None:
 
 
 async def _admin(request: web.Request, session: SessionRow) -> Principal:
-    """The admin, or 403 (recorded as a refusal like the API's)."""
+    """The admin, or 403 (the page records the refusal as the API's are)."""
     principal = Principal.for_session(session)
     if not can_administer(principal):
-        await audit.record_alone(
-            request,
-            "permission.denied",
-            audit.origin(request, principal),
-            must=False,
-            method=request.method,
-            path=request.path,
-            reason="only admins see this page",
-        )
         raise Forbidden("only admins see this page")
     return principal
 

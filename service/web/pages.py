@@ -16,7 +16,7 @@ from service.access.principal import Principal
 from service.clock import iso
 from service.domain import lifecycle
 from service.errors import Forbidden, NotFound
-from service.http import guard
+from service.http import audit, guard
 from service.http.queries import incident_id, path_number
 from service.repo import incidents, organisations, reports
 from service.repo.incidents import IncidentRow
@@ -74,7 +74,16 @@ def page(handler: PageHandler) -> Callable[[web.Request], Awaitable[web.Response
             return await handler(request, session)
         except NotFound:
             return _page(request, "error.html", session, {"message_key": "not_found"}, status=404)
-        except Forbidden:
+        except Forbidden as exc:  # a refusal, recorded as the API's are
+            await audit.record_alone(
+                request,
+                "permission.denied",
+                audit.origin(request, Principal.for_session(session)),
+                must=False,
+                method=request.method,
+                path=request.path,
+                reason=exc.detail,
+            )
             return _page(request, "error.html", session, {"message_key": "forbidden"}, status=403)
 
     return wrapped
