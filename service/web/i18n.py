@@ -470,8 +470,6 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     ),
 }
 
-TEXTS: Mapping[str, tuple[str, str]] = {**PAGE_TEXTS, **ADMIN_TEXTS, **NATIONAL_TEXTS, **LABELS}
-
 # The API's page (/api/docs); the operations' own words are the document's, in English.
 API_DOC_TEXTS: Mapping[str, tuple[str, str]] = {
     "apidocs.title": ("API-dokumentation", "API documentation"),
@@ -498,7 +496,13 @@ API_DOC_TEXTS: Mapping[str, tuple[str, str]] = {
     "apidocs.content": ("Innehåll", "Content"),
 }
 
-TEXTS: Mapping[str, tuple[str, str]] = {**PAGE_TEXTS, **API_DOC_TEXTS, **LABELS}
+TEXTS: Mapping[str, tuple[str, str]] = {
+    **PAGE_TEXTS,
+    **ADMIN_TEXTS,
+    **NATIONAL_TEXTS,
+    **API_DOC_TEXTS,
+    **LABELS,
+}
 
 
 def lang_of(request: web.Request) -> Lang:
