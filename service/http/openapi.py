@@ -38,10 +38,13 @@ PROBLEMS: dict[int, str] = {
     403: "The caller may not do this (`forbidden`, `csrf` for a session request "
     "without its CSRF token, or a reason of the operation's own)",
     404: "No such resource, or an incident the caller may not see (`not-found`)",
+    405: "The method is not allowed here (`Allow` names those that are)",
     409: "The request conflicts with the resource's state",
+    412: "`If-Match` names a version that is not the current one (`stale-draft`)",
     413: "The body is larger than the service takes (`payload-too-large`)",
     415: "The body is not in a media type the operation takes (`unsupported-media-type`)",
     422: "The body or the query fails its schema (`validation`, with `errors`)",
+    428: "`If-Match` is required (`precondition-required`)",
     429: "Too many requests (`too-many-requests`)",
     500: "A bug, logged as `http.unhandled` (`internal`)",
     503: "The database did not answer in time (`unavailable`)",
@@ -267,7 +270,7 @@ def _operation(item: Described, app: web.Application, schema_of: Any) -> dict[st
 def _problem_statuses(op: Operation, method: str, has_path: bool) -> set[int]:
     statuses = {500, 503, *op.errors}
     if op.auth:
-        statuses.add(401)
+        statuses.update({401, 429})  # 429: the token's requests are limited (its bucket)
         if method not in SAFE_METHODS:
             statuses.add(403)
     if op.request is not None:

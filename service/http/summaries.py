@@ -10,7 +10,6 @@ from aiohttp import web
 from schemas.summary import Draft, PublishBody, PublishedSummary, SummaryContent
 from service import keys
 from service.clock import iso
-from service.domain import lifecycle
 from service.domain import summaries as domain
 from service.errors import NotFound, ValidationFailed
 from service.export.summary import for_recipients
@@ -235,25 +234,6 @@ async def deliveries(request: web.Request) -> web.Response:
     )
 
 
-@describe(
-    "A published summary cannot be changed (405, Allow: GET)",
-    responses={},
-    errors=(405,),
-    path={"n": {"type": "integer", "minimum": 1, "description": "The summary's number"}},
-)
-async def _immutable(request: web.Request) -> web.Response:
-    """A published summary never changes: 404 when it (or its incident) is not there for
-    the caller, 405 with `Allow: GET` otherwise. A correction is a new number."""
-    principal = await authenticate(request)
-    async with request.app[keys.pool].acquire() as conn:
-        await lifecycle.visible(conn, principal, incident_id(request))
-        await domain.get_published(conn, principal, incident_id(request), _number(request))
-    raise web.HTTPMethodNotAllowed(
-        request.method,
-        ["GET"],
-        reason="a published summary is immutable; publish a correction instead",
-    )
-
-
-for _method in ("PUT", "PATCH", "DELETE"):
-    routes.route(_method, BASE + "/{n}")(_immutable)
+# A published summary is immutable: PUT, PATCH and DELETE of /summaries/{n} have no route,
+# so every caller gets 405 with `Allow` (from the route table, saying nothing of whether
+# the summary or its incident exists). A correction is a new number.
