@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 
 from schemas.report import Contact, ReportContent, ReportSubmission, StoredReport
+from service.access.policy import can_see
 from service.access.principal import Principal
 from service.domain import reporting
 from service.domain.plaintext import (
@@ -33,7 +34,7 @@ from service.domain.plaintext import (
     render,
 )
 from service.domain.reporting import Submitted
-from service.errors import ValidationFailed
+from service.errors import NotFound, ValidationFailed
 from service.repo import Conn, incidents
 from service.repo.incidents import IncidentRow
 
@@ -101,10 +102,21 @@ async def submit_text(
     key: str,
     now: datetime,
 ) -> Submitted:
-    """Submit a report written as text, for the principal's organisation."""
+    """Submit a report written as text, for the principal's organisation.
+
+    An incident the sender may not see is 404, as for a missing one and as
+    `POST /reports` answers (docs/access.md); a participant removed later is told so."""
     submission = submission_from_text(
         text, incident_id=incident_id, organisation=principal.organisation, key=key
     )
+    async with pool.acquire() as conn:
+        row = await incidents.get(conn, incident_id)
+        hidden = row is None or (
+            not can_see(principal, row.access)
+            and not await incidents.was_removed(conn, incident_id, principal.organisation)
+        )
+    if hidden:
+        raise NotFound(f"no incident {incident_id} that you may see")
     return await reporting.submit(pool, principal, incident_id, submission, now)
 
 

@@ -22,6 +22,7 @@ routes = web.RouteTableDef()
             schema={"type": "object", "required": ["seq", "real", "exercise"]},
         )
     },
+    errors=(404,),
 )
 async def national(request: web.Request) -> web.Response:
     principal = await authenticate(request)

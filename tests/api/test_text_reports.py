@@ -184,7 +184,7 @@ async def test_a_text_naming_another_incident_is_refused_on_its_first_line(
     assert [e.line for e in refused.value.parse_errors.errors] == [1]
 
 
-async def test_a_text_report_from_a_non_participant_is_refused_as_the_api_refuses_it(
+async def test_a_text_report_for_an_incident_hidden_from_its_sender_is_refused_as_by_the_api(
     api: Api, app: web.Application, dsn: str, clock: FixedClock
 ) -> None:
     incident = await api.activate(participants=["1442"])
@@ -198,5 +198,6 @@ async def test_a_text_report_from_a_non_participant_is_refused_as_the_api_refuse
             "m1",
             clock.now(),
         )
-    assert json_reply.status == refused.value.status == 403
-    assert json_reply.body["type"] == refused.value.type_uri == "/problems/not-participant"
+    # An incident the sender may not see: 404 as for a missing one, on either path.
+    assert json_reply.status == refused.value.status == 404
+    assert json_reply.body["type"] == refused.value.type_uri == "/problems/not-found"
