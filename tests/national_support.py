@@ -9,17 +9,9 @@ from typing import Any
 
 import asyncpg
 
-from service.picture.fold import apply, empty_picture
 from service.repo import events, incidents
 
 SUMMARY_KIND = "summary.published"
-
-
-def fold_knows_summaries() -> bool:
-    """Whether the picture fold reads `summary.published` into `picture["summary"]`."""
-    picture = {**empty_picture(), "incident": {"id": "x", "status": "active"}}
-    folded, _ = apply(picture, summary_event(1, number=1, at="2026-11-22T12:00:00+00:00"))
-    return "summary" in folded
 
 
 def summary_event(

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from aiohttp import web
 
 from service import keys
 from service.clock import FixedClock
-from tests.national_support import fold_knows_summaries, publish_summary
+from tests.national_support import publish_summary
 from tests.support import Api, assert_problem, report
 
 AGENCY: Any = ("MSB", "viewer")
@@ -126,10 +125,6 @@ async def test_closed_incidents_leave_the_roll_up(api: Api) -> None:
     assert national["real"]["counties"] == {}
 
 
-@pytest.mark.skipif(
-    not fold_knows_summaries(),
-    reason="the picture fold does not read summary.published yet (picture['summary'])",
-)
 async def test_the_latest_published_summary_shows_with_its_number_age_and_requests(
     api: Api, app: web.Application, clock: FixedClock
 ) -> None:
