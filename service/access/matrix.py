@@ -132,36 +132,25 @@ def _read(principal: Principal, access: IncidentAccess | None) -> Answer:
     return _hidden(principal, access) or ALLOWED
 
 
-def _manage(principal: Principal, access: IncidentAccess | None) -> Answer:
-    hidden = _hidden(principal, access)
-    if hidden is not None:
-        return hidden
-    assert access is not None
-    return ALLOWED if can_manage(principal, access) else FORBIDDEN
+def _seen_and(may: Callable[[Principal, IncidentAccess], bool]) -> Decide:
+    """Hidden callers as `_hidden` says; of those who see the incident, those `may`
+    allows, and 403 `forbidden` for the rest."""
+
+    def decide(principal: Principal, access: IncidentAccess | None) -> Answer:
+        hidden = _hidden(principal, access)
+        if hidden is not None:
+            return hidden
+        assert access is not None
+        return ALLOWED if may(principal, access) else FORBIDDEN
+
+    return decide
 
 
-def _share(principal: Principal, access: IncidentAccess | None) -> Answer:
-    hidden = _hidden(principal, access)
-    if hidden is not None:
-        return hidden
-    assert access is not None
-    return ALLOWED if can_share(principal, access) else FORBIDDEN
-
-
-def _draft(principal: Principal, access: IncidentAccess | None) -> Answer:
-    hidden = _hidden(principal, access)
-    if hidden is not None:
-        return hidden
-    assert access is not None
-    return ALLOWED if can_draft_summary(principal, access) else FORBIDDEN
-
-
-def _publish(principal: Principal, access: IncidentAccess | None) -> Answer:
-    hidden = _hidden(principal, access)
-    if hidden is not None:
-        return hidden
-    assert access is not None
-    return ALLOWED if can_publish_summary(principal, access) else FORBIDDEN
+_manage = _seen_and(can_manage)
+_share = _seen_and(can_share)
+_draft = _seen_and(can_draft_summary)
+_publish = _seen_and(can_publish_summary)
+_report_page = _seen_and(can_report)
 
 
 def _report(principal: Principal, access: IncidentAccess | None) -> Answer:
@@ -176,14 +165,6 @@ def _report(principal: Principal, access: IncidentAccess | None) -> Answer:
     if principal.role != "reporter":
         return FORBIDDEN
     return ALLOWED if can_report(principal, access) else NOT_PARTICIPANT
-
-
-def _report_page(principal: Principal, access: IncidentAccess | None) -> Answer:
-    hidden = _hidden(principal, access)
-    if hidden is not None:
-        return hidden
-    assert access is not None
-    return ALLOWED if can_report(principal, access) else FORBIDDEN
 
 
 def _follow(principal: Principal, access: IncidentAccess | None) -> Answer:

@@ -3,17 +3,37 @@ another county's board, or stop."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+import asyncpg
 from aiohttp import web
 
 from schemas.incident import Incident
 from service import keys
+from service.access.principal import Principal
 from service.domain import sharing
 from service.http.apidoc import describe
 from service.http.auth import authenticate
 from service.http.middleware import json_response
 from service.http.queries import incident_id
 
+# `sharing.share` or `sharing.unshare`: (pool, caller, incident, organisation, now) →
+# the incident and whether anything changed.
+Change = Callable[
+    [asyncpg.Pool, Principal, uuid.UUID, str, datetime], Awaitable[tuple[Incident, bool]]
+]
+
 routes = web.RouteTableDef()
+
+ORGANISATION = {
+    "organisation": {
+        "type": "string",
+        "maxLength": 32,
+        "description": "A county board, e.g. LST-13",
+    }
+}
 
 
 @routes.put("/api/v1/incidents/{id}/shares/{organisation}")
@@ -23,26 +43,10 @@ routes = web.RouteTableDef()
     "then see the incident as participants do; `incident.shared` in the log.",
     responses={201: Incident, 200: Incident},
     errors=(403, 409),
-    path={
-        "organisation": {
-            "type": "string",
-            "maxLength": 32,
-            "description": "A county board, e.g. LST-13",
-        }
-    },
+    path=ORGANISATION,
 )
 async def share(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
-    target = incident_id(request)
-    incident, added = await sharing.share(
-        request.app[keys.pool],
-        principal,
-        target,
-        request.match_info["organisation"],
-        request.app[keys.clock].now(),
-    )
-    if added:
-        request.app[keys.hub].notify(incident.id, incident.seq)
+    incident, added = await _change(request, sharing.share)
     return json_response(incident.model_dump(mode="json"), status=201 if added else 200)
 
 
@@ -51,24 +55,22 @@ async def share(request: web.Request) -> web.Response:
     "Stop sharing the incident with that county board (204 either way)",
     responses={204: None},
     errors=(403, 409),
-    path={
-        "organisation": {
-            "type": "string",
-            "maxLength": 32,
-            "description": "A county board, e.g. LST-13",
-        }
-    },
+    path=ORGANISATION,
 )
 async def unshare(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
-    target = incident_id(request)
-    incident, removed = await sharing.unshare(
+    await _change(request, sharing.unshare)
+    return web.Response(status=204)
+
+
+async def _change(request: web.Request, change: Change) -> tuple[Incident, bool]:
+    """Share or unshare as the path says; the stream hears of a change at once."""
+    incident, changed = await change(
         request.app[keys.pool],
-        principal,
-        target,
+        await authenticate(request),
+        incident_id(request),
         request.match_info["organisation"],
         request.app[keys.clock].now(),
     )
-    if removed:
+    if changed:
         request.app[keys.hub].notify(incident.id, incident.seq)
-    return web.Response(status=204)
+    return incident, changed
