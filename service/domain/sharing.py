@@ -17,6 +17,7 @@ import asyncpg
 from schemas.incident import Incident
 from service.access.policy import can_share, may_share_with
 from service.access.principal import Principal
+from service.audit.record import Origin, record
 from service.domain.lifecycle import to_wire, visible_row
 from service.errors import Forbidden, NotFound, ValidationFailed
 from service.repo import Conn, events, incidents, organisations
@@ -38,6 +39,8 @@ async def share(
     incident_id: uuid.UUID,
     organisation: str,
     now: datetime,
+    *,
+    by: Origin | None = None,
 ) -> tuple[Incident, bool]:
     """Share with `organisation`; the incident and whether the share is new (a repeat
     writes nothing). Closed incidents may be shared too: reading outlives reporting."""
@@ -53,7 +56,7 @@ async def share(
             conn, incident_id, organisation, at=now, by=principal.name
         )
         if added:
-            await _write(conn, incident_id, "incident.shared", now, principal, organisation)
+            await _write(conn, incident_id, "incident.shared", now, principal, organisation, by)
         updated = await incidents.get(conn, incident_id)
     assert updated is not None
     return to_wire(updated, now), added
@@ -65,13 +68,15 @@ async def unshare(
     incident_id: uuid.UUID,
     organisation: str,
     now: datetime,
+    *,
+    by: Origin | None = None,
 ) -> tuple[Incident, bool]:
     """Stop sharing with `organisation`; whether it was shared (if not, nothing is written)."""
     async with pool.acquire() as conn, conn.transaction():
         await _locked_for_sharing(conn, principal, incident_id)
         removed = await incidents.remove_share(conn, incident_id, organisation)
         if removed:
-            await _write(conn, incident_id, "incident.unshared", now, principal, organisation)
+            await _write(conn, incident_id, "incident.unshared", now, principal, organisation, by)
         updated = await incidents.get(conn, incident_id)
     assert updated is not None
     return to_wire(updated, now), removed
@@ -84,7 +89,17 @@ async def _write(
     at: datetime,
     principal: Principal,
     organisation: str,
+    by: Origin | None,
 ) -> None:
+    """The event, and its audit row in the same transaction."""
+    await record(
+        conn,
+        "incident.shared" if kind == "incident.shared" else "incident.unshared",
+        by or Origin(actor=principal.actor, organisation=principal.organisation),
+        at=at,
+        incident_id=incident_id,
+        shared_with=organisation,
+    )
     seq = await incidents.advance_seq(conn, incident_id)
     await events.append(
         conn,

@@ -34,6 +34,7 @@ from schemas.summary import (
 )
 from service.access.policy import can_draft_summary, can_publish_summary, can_see
 from service.access.principal import Principal
+from service.audit.record import Origin, record
 from service.clock import iso
 from service.domain import lifecycle
 from service.errors import (
@@ -298,8 +299,12 @@ async def publish(
     now: datetime,
     picture_at: PictureAt,
     render: Renderer,
+    *,
+    by: Origin | None = None,
 ) -> tuple[PublishedSummary, int]:
-    """Publish the current draft: the summary and the seq of its event."""
+    """Publish the current draft: the summary and the seq of its event (and its audit
+    row, `summary.published`, in the same transaction; `by` is where the request came
+    from)."""
     async with pool.acquire() as conn, conn.transaction():
         row = _seen(principal, await incidents.lock(conn, incident_id), incident_id)
         if not can_publish_summary(principal, row.access):
@@ -369,6 +374,15 @@ async def publish(
             at=now,
             actor=principal.organisation,
             data=event_data(summary),
+        )
+        await record(
+            conn,
+            "summary.published",
+            by or Origin(actor=principal.actor, organisation=principal.organisation),
+            at=now,
+            incident_id=row.id,
+            number=number,
+            corrects=body.corrects,
         )
         await distribute(conn, summary, render, now)
     return summary, seq

@@ -4,8 +4,9 @@ another county's board, or stop."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import datetime
+from typing import Protocol
 
 import asyncpg
 from aiohttp import web
@@ -13,17 +14,29 @@ from aiohttp import web
 from schemas.incident import Incident
 from service import keys
 from service.access.principal import Principal
+from service.audit.record import Origin
 from service.domain import sharing
+from service.http import audit
 from service.http.apidoc import describe
 from service.http.auth import authenticate
 from service.http.middleware import json_response
 from service.http.queries import incident_id
 
+
 # `sharing.share` or `sharing.unshare`: (pool, caller, incident, organisation, now) →
 # the incident and whether anything changed.
-Change = Callable[
-    [asyncpg.Pool, Principal, uuid.UUID, str, datetime], Awaitable[tuple[Incident, bool]]
-]
+class Change(Protocol):
+    def __call__(
+        self,
+        pool: asyncpg.Pool,
+        principal: Principal,
+        incident_id: uuid.UUID,
+        organisation: str,
+        now: datetime,
+        *,
+        by: Origin | None = None,
+    ) -> Awaitable[tuple[Incident, bool]]: ...
+
 
 routes = web.RouteTableDef()
 
@@ -64,12 +77,14 @@ async def unshare(request: web.Request) -> web.Response:
 
 async def _change(request: web.Request, change: Change) -> tuple[Incident, bool]:
     """Share or unshare as the path says; the stream hears of a change at once."""
+    principal = await authenticate(request)
     incident, changed = await change(
         request.app[keys.pool],
-        await authenticate(request),
+        principal,
         incident_id(request),
         request.match_info["organisation"],
         request.app[keys.clock].now(),
+        by=audit.origin(request, principal),
     )
     if changed:
         request.app[keys.hub].notify(incident.id, incident.seq)

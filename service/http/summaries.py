@@ -13,6 +13,7 @@ from service.clock import iso
 from service.domain import summaries as domain
 from service.errors import NotFound, ValidationFailed
 from service.export.summary import for_recipients
+from service.http import audit
 from service.http.apidoc import Body, describe
 from service.http.auth import authenticate
 from service.http.bodies import parse
@@ -124,6 +125,7 @@ async def publish(request: web.Request) -> web.Response:
         request.app[keys.clock].now(),
         picture_source(request),
         for_recipients,
+        by=audit.origin(request, principal),
     )
     request.app[keys.hub].notify(target, seq)
     response = json_response(summary.model_dump(mode="json"), status=201)

@@ -87,6 +87,27 @@ async def test_incident_activated_changed_and_closed_are_recorded_for_the_duty_o
     assert rows[1].details["changed"] == ["title"]
 
 
+async def test_sharing_unsharing_and_publishing_a_summary_are_recorded(api: Api, dsn: str) -> None:
+    incident = await api.activate()
+    path = f"/api/v1/incidents/{incident['id']}"
+    duty = ("LST-14", "duty_officer")
+    for method in ("PUT", "DELETE"):
+        shared = await api.call(method, path + "/shares/LST-13", as_=duty)
+        assert shared.status in (201, 204), shared.body
+    published = await api.call("POST", path + "/summaries", as_=duty, json_body={})
+    assert published.status == 201, published.body
+
+    rows = [r for r in await audit_rows(dsn) if r.kind not in ("incident.activated",)]
+    by_kind = {row.kind: row for row in rows}
+    assert by_kind["incident.shared"].details["shared_with"] == "LST-13"
+    assert by_kind["incident.unshared"].details["shared_with"] == "LST-13"
+    assert by_kind["summary.published"].details["number"] == 1
+    for kind in ("incident.shared", "incident.unshared", "summary.published"):
+        assert by_kind[kind].actor == "duty_officer LST-14"
+        assert by_kind[kind].details["incident_id"] == incident["id"]
+        assert by_kind[kind].source == "127.0.0.1"
+
+
 async def test_a_refusal_is_recorded_as_permission_denied_and_still_refused(
     api: Api, dsn: str
 ) -> None:
