@@ -19,7 +19,7 @@ from service.clock import FixedClock
 from service.outbox import repo as outbox_repo
 from tests.audit.support import audit_rows, kinds
 from tests.command import lagesbild
-from tests.support import T0, Api, assert_problem, incident_body
+from tests.support import T0, Api, Who, assert_problem, incident_body
 from tests.web.support import Browser, add_user
 
 ADA = "ada@lst14.example.se"
@@ -90,7 +90,7 @@ async def test_incident_activated_changed_and_closed_are_recorded_for_the_duty_o
 async def test_sharing_unsharing_and_publishing_a_summary_are_recorded(api: Api, dsn: str) -> None:
     incident = await api.activate()
     path = f"/api/v1/incidents/{incident['id']}"
-    duty = ("LST-14", "duty_officer")
+    duty: Who = ("LST-14", "duty_officer")
     for method in ("PUT", "DELETE"):
         shared = await api.call(method, path + "/shares/LST-13", as_=duty)
         assert shared.status in (201, 204), shared.body
