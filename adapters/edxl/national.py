@@ -23,7 +23,7 @@ from schemas.summary import PublishedSummary
 from service import keys
 from service.outbox.channel import DeliveryFailed
 from service.outbox.repo import OutboxMessage
-from service.outbox.webhook_channel import classify
+from service.outbox.webhook_channel import post
 from service.outbox.webhooks import KIND_HEADER, MESSAGE_ID_HEADER, header_message_id
 
 log = structlog.get_logger(__name__)
@@ -57,17 +57,7 @@ class NationalChannel:
             MESSAGE_ID_HEADER: header_message_id(message.message_id),
             KIND_HEADER: message.kind,
         }
-        try:
-            async with self._session.post(
-                self._url, data=body, headers=headers, timeout=self._timeout, allow_redirects=False
-            ) as response:
-                await response.read()
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise DeliveryFailed(f"HTTP unreachable: {type(exc).__name__}") from None
-        failure = classify(status)
-        if failure is not None:
-            raise failure
+        await post(self._session, self._url, body, headers, self._timeout)
 
 
 async def national_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -32,6 +32,27 @@ def classify(status: int) -> DeliveryFailed | None:
     return DeliveryFailed(f"HTTP {status}", permanent=permanent)
 
 
+async def post(
+    session: aiohttp.ClientSession,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    client_timeout: aiohttp.ClientTimeout,
+) -> None:
+    """POST one message; DeliveryFailed unless the receiver answered 2xx (`classify`)."""
+    try:
+        async with session.post(
+            url, data=body, headers=headers, timeout=client_timeout, allow_redirects=False
+        ) as response:
+            await response.read()
+            status = response.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise DeliveryFailed(f"HTTP unreachable: {type(exc).__name__}") from None
+    failure = classify(status)
+    if failure is not None:
+        raise failure
+
+
 class WebhookChannel:
     def __init__(
         self, session: aiohttp.ClientSession, pool: asyncpg.Pool, clock: Clock, *, timeout: float
@@ -64,14 +85,4 @@ class WebhookChannel:
             webhooks.ATTEMPT_HEADER: str(message.attempts),
             webhooks.SIGNATURE_HEADER: webhooks.sign(hook.secret, body, timestamp=timestamp),
         }
-        try:
-            async with self._session.post(
-                hook.url, data=body, headers=headers, timeout=self._timeout, allow_redirects=False
-            ) as response:
-                await response.read()
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise DeliveryFailed(f"HTTP unreachable: {type(exc).__name__}") from None
-        failure = classify(status)
-        if failure is not None:
-            raise failure
+        await post(self._session, hook.url, body, headers, self._timeout)
