@@ -8,7 +8,7 @@ from datetime import datetime
 from service.clock import iso
 from service.errors import ValidationFailed
 from service.picture.checkpoints import fold_after
-from service.picture.fold import Picture, apply, empty_picture
+from service.picture.fold import Picture, advance, empty_picture
 from service.repo import Conn, checkpoints, events
 from service.repo.incidents import IncidentRow
 
@@ -41,7 +41,7 @@ async def picture_stamped_by(
     picture = empty_picture() if start is None else start
     for event in log:
         if datetime.fromisoformat(event["at"]) <= moment:
-            picture, _ = apply(picture, event)
+            picture = advance(picture, event)
     return picture
 
 

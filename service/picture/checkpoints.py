@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from service.picture.fold import Event, Picture, apply, empty_picture
+from service.picture.fold import Event, Picture, advance, empty_picture
 
 
 def is_checkpoint(event: Event, every: int) -> bool:
@@ -29,7 +29,7 @@ def fold_after(
     picture = empty_picture() if start is None else start
     crossed: list[Picture] = []
     for event in events:
-        picture, _ = apply(picture, event)
+        picture = advance(picture, event)
         if is_checkpoint(event, every):
             crossed.append(picture)
     return picture, crossed

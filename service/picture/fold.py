@@ -43,13 +43,13 @@ def empty_picture() -> Picture:
     }
 
 
-def apply(picture: Picture, event: Event) -> tuple[Picture, dict[str, Any]]:
-    """Fold one event into `picture`; return the new picture and the patch from old to new.
+def advance(picture: Picture, event: Event) -> Picture:
+    """Fold one event into `picture` and return the new picture (`picture` is not mutated).
 
-    `picture` is not mutated. A kind the fold does not know, any event but
-    `incident.activated` before an activation, and an event whose data the fold
-    cannot read (a missing field, a malformed time) change nothing but `seq`: the
-    fold is total, so one bad event can never stop a live picture.
+    A kind the fold does not know, any event but `incident.activated` before an
+    activation, and an event whose data the fold cannot read (a missing field, a
+    malformed time) change nothing but `seq`: the fold is total, so one bad event can
+    never stop a live picture.
     """
     handler = _HANDLERS.get(event.get("kind", ""))
     changed = picture
@@ -58,7 +58,14 @@ def apply(picture: Picture, event: Event) -> tuple[Picture, dict[str, Any]]:
             changed = handler(picture, event)
         except (KeyError, TypeError, ValueError, AttributeError):
             changed = picture
-    new = {**changed, "seq": event["seq"]}
+    return {**changed, "seq": event["seq"]}
+
+
+def apply(picture: Picture, event: Event) -> tuple[Picture, dict[str, Any]]:
+    """`advance`, and the patch from the old picture to the new (what the stream sends).
+    Folds that only want the picture (a past moment, a rebuild) call `advance`: the
+    patch costs as much as the fold itself."""
+    new = advance(picture, event)
     return new, diff(picture, new)
 
 
@@ -66,7 +73,7 @@ def rebuild(events: Iterable[Event]) -> Picture:
     """Fold a whole log, in order, starting from `empty_picture()`."""
     picture = empty_picture()
     for event in events:
-        picture, _ = apply(picture, event)
+        picture = advance(picture, event)
     return picture
 
 
