@@ -161,6 +161,10 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
         "{sector}: antal kommuner per påverkansgrad över tid",
         "{sector}: number of municipalities per impact level over time",
     ),
+    "js.chart_table_thinned": (
+        "(som antalen stod i slutet av varje period om {minutes} min)",
+        "(as the counts stood at the end of each period of {minutes} min)",
+    ),
     "js.at_time": ("Tidpunkt", "Time"),
     "js.none": ("Ingen", "None"),
     "js.of": ("av", "of"),

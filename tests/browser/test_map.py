@@ -193,6 +193,48 @@ async def test_the_charts_have_a_time_axis_deadline_marks_and_tables(
     await assert_accessible(page)
 
 
+async def test_a_long_history_is_drawn_with_a_bounded_chart_and_table(
+    people: People, api: Api
+) -> None:
+    """Ten thousand changes (a long national incident) make no bigger page than a few
+    hundred: the chart keeps a moment per pixel, the table at most 48 rows, and both end
+    with the latest counts."""
+    incident = await api.activate()
+    viewer = await people.make("LST-14", "viewer")
+    page = await people.login(viewer, WALL, path=f"/incidents/{incident['id']}")
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    drawn = await page.evaluate(
+        """import("/static/timeline.js").then(({ drawTimeline }) => {
+             const start = Date.parse("2026-11-20T08:00:00Z");
+             const points = Array.from({ length: 10000 }, (_, i) => ({
+               seq: i + 1,
+               at: new Date(start + i * 30000).toISOString(),
+               sectors: { energy: { serious: i % 7, none: 10 - (i % 7) } },
+             }));
+             points[points.length - 1].sectors.energy = { critical: 3, none: 7 };
+             const box = document.createElement("div");
+             document.body.append(box);
+             drawTimeline(box, points, ["energy"], []);
+             const rows = [...box.querySelectorAll("tbody tr")];
+             const found = {
+               elements: box.querySelectorAll("*").length,
+               rows: rows.length,
+               last: [...rows[rows.length - 1].querySelectorAll("td")].map((td) => td.textContent),
+               caption: box.querySelector("caption").textContent,
+               corners: Math.max(...[...box.querySelectorAll("polygon")]
+                 .map((area) => area.getAttribute("points").split(" ").length)),
+             };
+             box.remove();
+             return found;
+           })"""
+    )
+    assert drawn["rows"] <= 48, drawn
+    assert drawn["elements"] < 600, drawn
+    assert drawn["corners"] <= 4 * 300, drawn
+    assert drawn["last"] == ["3", "0", "0", "0", "7", "0"], drawn
+    assert "i slutet av varje period om" in drawn["caption"], drawn
+
+
 # -- the counties map, as the national page shows it ------------------------------------
 
 PAGE = """<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>Län</title>

@@ -2,6 +2,12 @@
 // stacked areas in inline SVG (no chart library, nothing to download), with a time axis
 // in Stockholm time, the reporting deadlines as dashed lines, and the same figures as a
 // table for screen readers (one row per moment the sector's counts changed).
+//
+// A long incident has thousands of such moments, more than the chart has pixels or a
+// table has readers: both draw at most one moment per slot of their span (the last in
+// the slot, as the counts stood at its end), the chart one per pixel, the table at most
+// TABLE_ROWS rows, saying so. The page stays small (it once held 270,000 elements for an
+// incident of 10,000 events, and every slider step laid them all out again).
 
 import { t, localTime } from "./common.js";
 
@@ -12,6 +18,7 @@ const NS = "http://www.w3.org/2000/svg";
 const W = 320, H = 150;
 const LEFT = 24, RIGHT = 6, TOP = 8, BOTTOM = 26;
 const MINUTE = 60000;
+const TABLE_ROWS = 48;
 const STEPS = [15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m * MINUTE);
 
 const clockParts = new Intl.DateTimeFormat("sv-SE", {
@@ -56,11 +63,27 @@ export function timeTicks(start, end) {
   return ticks;
 }
 
+// At most one of `points` (in time order) per slot of `slots` equal slots of start → end
+// (ms): the last of each slot; the first point is always kept (where the chart begins).
+export function thin(points, start, end, slots) {
+  if (points.length <= slots) return points;
+  const span = Math.max(end - start, 1);
+  const kept = [points[0]];
+  let slot = -1;
+  for (let i = 1; i < points.length; i++) {
+    const here = Math.min(slots - 1, Math.floor(((Date.parse(points[i].at) - start) / span) * slots));
+    if (here === slot) kept[kept.length - 1] = points[i];
+    else { kept.push(points[i]); slot = here; }
+  }
+  return kept;
+}
+
 // points: [{at, sectors}] in time order; deadlines: ISO times to mark.
-export function drawTimeline(container, points, sectors, deadlines = []) {
-  if (!points.length) return;
-  const start = Date.parse(points[0].at);
-  const end = Math.max(Date.now(), Date.parse(points[points.length - 1].at) + 1);
+export function drawTimeline(container, all, sectors, deadlines = []) {
+  if (!all.length) return;
+  const start = Date.parse(all[0].at);
+  const end = Math.max(Date.now(), Date.parse(all[all.length - 1].at) + 1);
+  const points = thin(all, start, end, W - LEFT - RIGHT);
   const x = (ms) => LEFT + ((ms - start) / Math.max(end - start, 1)) * (W - LEFT - RIGHT);
   const ticks = timeTicks(start, end);
   const marks = deadlines.map(Date.parse).filter((ms) => ms >= start && ms <= end);
@@ -112,27 +135,27 @@ export function drawTimeline(container, points, sectors, deadlines = []) {
     const figure = document.createElement("figure");
     const caption = document.createElement("figcaption");
     caption.textContent = t(`sector.${sector}`);
-    figure.append(caption, chart, table(sector, points));
+    figure.append(caption, chart, table(sector, points, start, end));
     return figure;
   });
   container.replaceChildren(...figures);
 }
 
-// The figures of one sector as a table, a row each time its counts changed.
-function table(sector, points) {
+// The figures of one sector as a table, a row each time its counts changed (at most
+// TABLE_ROWS: then as they stood at the end of each of as many equal periods).
+function table(sector, points, start, end) {
   const head = html("tr", {}, html("th", { scope: "col" }, t("js.at_time")),
     ...LEVELS.map((level) => html("th", { scope: "col" }, t(`impact.${level}`))));
-  const rows = [];
-  let previous = "";
-  for (const point of points) {
-    const counts = LEVELS.map((level) => point.sectors[sector]?.[level] || 0);
-    if (counts.join() === previous) continue;
-    previous = counts.join();
-    rows.push(html("tr", {}, html("th", { scope: "row" }, localTime(point.at)),
-      ...counts.map((count) => html("td", {}, String(count)))));
+  const counts = (point) => LEVELS.map((level) => point.sectors[sector]?.[level] || 0);
+  const changes = points.filter((point, i) => i === 0 || counts(point).join() !== counts(points[i - 1]).join());
+  const shown = thin(changes, start, end, TABLE_ROWS);
+  const rows = shown.map((point) => html("tr", {}, html("th", { scope: "row" }, localTime(point.at)),
+    ...counts(point).map((count) => html("td", {}, String(count)))));
+  let title = t("js.chart_table").replace("{sector}", t(`sector.${sector}`));
+  if (shown.length < changes.length) {
+    title += ` ${t("js.chart_table_thinned").replace("{minutes}", Math.max(1, Math.round((end - start) / TABLE_ROWS / MINUTE)))}`;
   }
   // (a table ignores a width of 1px: the box around it hides it)
   return html("div", { class: "visually-hidden" }, html("table", { class: "chart-table" },
-    html("caption", {}, t("js.chart_table").replace("{sector}", t(`sector.${sector}`))),
-    html("thead", {}, head), html("tbody", {}, ...rows)));
+    html("caption", {}, title), html("thead", {}, head), html("tbody", {}, ...rows)));
 }
