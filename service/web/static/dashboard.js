@@ -80,17 +80,39 @@ function place(row) {
   tbody.insertBefore(row, current[low] || null);
 }
 
+// Make the row on screen show `fresh` (built by buildRow), replacing only the cells
+// that differ: a slider step or a report changes a few cells of a row, and a cell left
+// alone is neither styled nor laid out again.
+function patchRow(row, fresh) {
+  const cells = [...row.children], wanted = [...fresh.children];
+  if (cells.length !== wanted.length) return false;
+  cells.forEach((cell, i) => { if (!cell.isEqualNode(wanted[i])) row.replaceChild(wanted[i], cell); });
+  if (row.className !== fresh.className) row.className = fresh.className;
+  if (row.hidden !== fresh.hidden) row.hidden = fresh.hidden;
+  row.sortValues = fresh.sortValues;
+  return true;
+}
+
+// Whether `row` stands where the sort order wants it among its neighbours.
+function inOrder(row) {
+  const before = row.previousElementSibling, after = row.nextElementSibling;
+  return (!before || compare(before, row) <= 0) && (!after || compare(row, after) <= 0);
+}
+
 function renderRows(codes, { resort = false } = {}) {
   const organisations = picture.organisations || {};
   for (const code of codes) {
     const old = rows.get(code);
-    old?.remove();
-    rows.delete(code);
     const entry = organisations[code];
-    if (!entry) continue;
-    const row = buildRow(code, entry);
-    rows.set(code, row);
-    if (!resort) place(row);
+    if (!entry) { old?.remove(); rows.delete(code); continue; }
+    const fresh = buildRow(code, entry);
+    if (old && old.parentNode === tbody && patchRow(old, fresh)) {
+      if (!resort && !inOrder(old)) { old.remove(); place(old); }
+      continue;
+    }
+    old?.remove();
+    rows.set(code, fresh);
+    if (!resort) place(fresh);
   }
   if (resort) {
     const fragment = document.createDocumentFragment();
@@ -137,6 +159,11 @@ function renderNeeds(organisations) {
     (urgency[b[1].urgency] || 0) - (urgency[a[1].urgency] || 0) || Date.parse(b[1].since) - Date.parse(a[1].since));
   const needList = document.getElementById("needs");
   const fresh = new Set(changes?.newNeeds || []);
+  // Rebuild the list only when what it shows has changed (a slider step often does not).
+  const signature = JSON.stringify(needs.map(([key, need]) => [key, need.urgency, need.text, need.since,
+    organisations[need.organisation]?.name, fresh.has(key)]));
+  if (needList.dataset.signature === signature) return;
+  needList.dataset.signature = signature;
   needList.replaceChildren(...needs.map(([key, need]) => el("li", { class: `need need-${need.urgency}`, "data-key": key },
     el("span", { class: `badge urgency-${need.urgency}`, text: t(`urgency.${need.urgency}`) }), " ",
     fresh.has(key) ? [el("span", { class: "badge badge-changed", text: t("js.changes.new_need") }), " "] : null,
