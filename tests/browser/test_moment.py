@@ -198,6 +198,54 @@ async def test_the_slider_shows_the_picture_at_a_moment_and_goes_back_to_live(
     await shoot(page, "dashboard-live-again")
 
 
+async def test_a_step_fetches_the_next_one_ahead_and_a_moment_seen_again_is_not_fetched(
+    people: People, api: Api, app: web.Application, clock: ShiftedClock
+) -> None:
+    incident = await history(api, app, clock)
+    viewer = await people.make("LST-14", "viewer", "Lägesbild LST")
+    page = await people.login(viewer, path=f"/incidents/{incident['id']}")
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    asked: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            asked.append(urllib.parse.unquote(request.url.split("?at=")[1]))
+            if "/picture?at=" in request.url
+            else None
+        ),
+    )
+    slider = page.locator("#moment-range")
+    await slider.focus()
+    await page.keyboard.press("Home")
+    root = page.locator("#moment")
+    await expect(root).to_have_attribute("data-seq", "1")
+    first = await root.get_attribute("data-at")
+    assert first is not None
+    await page.keyboard.press("ArrowRight")
+    await expect(root).not_to_have_attribute("data-at", first)
+    second = await root.get_attribute("data-at")
+    assert second is not None
+    third = (datetime.fromisoformat(second) + timedelta(minutes=5)).isoformat()
+    third = third.replace("+00:00", ".000Z")
+    # Two steps the same way: the third moment is asked for before anyone steps there.
+    for _ in range(100):
+        if third in asked:
+            break
+        await page.wait_for_timeout(50)
+    assert third in asked, asked
+    await page.keyboard.press("ArrowRight")
+    await expect(root).to_have_attribute("data-at", third)
+    assert asked.count(third) == 1, asked
+    # Back a step: that moment was seen, and is drawn again without asking.
+    await page.keyboard.press("ArrowLeft")
+    await expect(root).to_have_attribute("data-at", second)
+    assert asked.count(second) == 1, asked
+    assert await drawn(page) == {
+        code: IMPACT_SV[entry["impact"]]
+        for code, entry in (await api_at(api, incident["id"], second))["organisations"].items()
+    }
+
+
 async def test_what_changed_since_the_last_deadline_is_marked_and_filters_the_matrix(
     people: People, api: Api, app: web.Application, clock: ShiftedClock
 ) -> None:
@@ -235,6 +283,42 @@ async def test_what_changed_since_the_last_deadline_is_marked_and_filters_the_ma
     await expect(page.locator("tr.changed")).to_have_count(0)
     await page.uncheck("#changes-only")
     await expect(page.locator("#matrix tbody tr:visible")).to_have_count(5)
+
+
+async def test_what_changed_since_the_last_published_summary_is_marked(
+    people: People, api: Api, app: web.Application, clock: ShiftedClock
+) -> None:
+    incident = await history(api, app, clock)
+    published = await api.call(
+        "POST", f"/api/v1/incidents/{incident['id']}/summaries", as_=("LST-14", "duty_officer")
+    )
+    assert published.status == 201, published.body
+    # After the summary: Ale reports, and Bollebygd raises a need.
+    await api.submit(
+        incident["id"], report("1440", sectors=[{"sector": "transport", "status": "critical"}])
+    )
+    await api.submit(
+        incident["id"],
+        report(
+            "1443",
+            sectors=[{"sector": "care", "status": "significant"}],
+            needs=[{"need_id": "bus-1", "text": "Bussar till äldreboende", "urgency": "medium"}],
+        ),
+    )
+    viewer = await people.make("LST-14", "viewer", "Lägesbild LST")
+    page = await people.login(viewer, path=f"/incidents/{incident['id']}")
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    await page.check("input[name=since][value=summary]")
+    summary = page.locator("#changes-summary")
+    await expect(summary).to_contain_text("sammanställning 1,")
+    await expect(summary).to_contain_text("ändrade kommuner 1, nya behov 1, lösta behov 0")
+    await expect(page.locator("tr.changed")).to_have_count(1)
+    await expect(page.locator("tr[data-code='1440'] .change-note")).to_have_text("Okänd → Kritisk")
+    await expect(page.locator("#needs .badge-changed")).to_have_text("Nytt")
+    await page.check("#changes-only")
+    await expect(page.locator("#matrix tbody tr:visible")).to_have_count(1)
+    await shoot(page, "dashboard-changes-since-summary")
+    await assert_accessible(page)
 
 
 CASES: list[tuple[dict[str, Any] | None, dict[str, Any], dict[str, Any]]] = [

@@ -9,6 +9,10 @@ import { t, localTime } from "./common.js";
 
 const MINUTE = 60000;
 const STEP = 5; // minutes an arrow key moves
+const KEPT = 16; // pictures of past moments kept, the latest used last to go
+// A moment this close to now may still gain events (a round closes a moment after its
+// deadline but is stamped with it): its picture is fetched each time, never kept.
+const SETTLED = 5 * MINUTE;
 
 export class TimeControl {
   constructor(root, { incident, onShow }) {
@@ -27,6 +31,8 @@ export class TimeControl {
     this.past = false;
     this.shown = null;     // the moment (ms) on screen while in the past
     this.request = null;   // the fetch under way, aborted when the slider moves on
+    this.kept = new Map(); // moment (ms) → Promise of its picture: the past does not change
+    this.last = null;      // the moment shown before, to know which way the slider moves
     root.querySelector("#moment-live").addEventListener("click", () => this.live());
     this.range.addEventListener("input", () => this.moved());
     this.range.addEventListener("keydown", (key) => this.key(key));
@@ -119,6 +125,40 @@ export class TimeControl {
     this.show(Math.max(this.start, value * MINUTE));
   }
 
+  // The picture at `moment` (a Promise), kept when the moment has settled. A fetch that
+  // is aborted because the slider moved on is not kept.
+  picture(moment, signal) {
+    const known = this.kept.get(moment);
+    if (known) {
+      this.kept.delete(moment); // kept again below as the latest used
+      this.kept.set(moment, known);
+      return known;
+    }
+    const at = new Date(moment).toISOString();
+    const found = fetch(`/api/v1/incidents/${this.incidentId}/picture?at=${encodeURIComponent(at)}`,
+      { credentials: "same-origin", signal, headers: { Accept: "application/json" } })
+      .then((response) => {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.json();
+      });
+    if (this.end() - moment >= SETTLED) {
+      this.kept.set(moment, found);
+      found.catch(() => { if (this.kept.get(moment) === found) this.kept.delete(moment); });
+      while (this.kept.size > KEPT) this.kept.delete(this.kept.keys().next().value);
+    }
+    return found;
+  }
+
+  // After a step, fetch the next one the same way (an arrow key held, a drag) while the
+  // one on screen is looked at: the next step is then drawn without waiting for it.
+  ahead(moment) {
+    if (this.last === null || this.last === moment) return;
+    const next = moment + Math.sign(moment - this.last) * STEP * MINUTE;
+    if (next > this.start && this.end() - next >= SETTLED && !this.kept.has(next)) {
+      this.picture(next).catch(() => {});
+    }
+  }
+
   async show(moment) {
     this.past = true;
     this.shown = moment;
@@ -132,15 +172,14 @@ export class TimeControl {
     this.root.setAttribute("aria-busy", "true");
     try {
       const at = new Date(moment).toISOString();
-      const response = await fetch(`/api/v1/incidents/${this.incidentId}/picture?at=${encodeURIComponent(at)}`,
-        { credentials: "same-origin", signal: request.signal, headers: { Accept: "application/json" } });
-      if (!response.ok) throw new Error(String(response.status));
-      const picture = await response.json();
+      const picture = await this.picture(moment, request.signal);
       if (this.request !== request || !this.past) return; // the slider has moved on
       this.onShow(picture, moment);
       // Set once drawn: what is on screen is the picture at this moment, at this seq.
       this.root.dataset.at = at;
       this.root.dataset.seq = String(picture.seq);
+      this.ahead(moment);
+      this.last = moment;
     } catch (error) {
       if (error.name === "AbortError") return;
       this.text.textContent = t("js.moment.failed");
@@ -156,6 +195,7 @@ export class TimeControl {
     const wasPast = this.past;
     this.past = false;
     this.shown = null;
+    this.last = null;
     document.body.classList.remove("is-past");
     if (this.banner.contains(document.activeElement)) this.range.focus();
     this.banner.hidden = true;
