@@ -34,6 +34,7 @@ import random
 import shutil
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -148,6 +149,17 @@ async def _over_http(
     return times
 
 
+@dataclass
+class Drawn:
+    """Seconds per slider step in Chromium: the whole step, and its fetch's share."""
+
+    jumps: list[float]
+    arrows: list[float]
+    jump_fetches: list[float]
+    arrow_fetches: list[float]
+    cpu: dict[str, float]
+
+
 STEPS_JS = """
 async (values) => {
   const root = document.getElementById("moment");
@@ -158,6 +170,9 @@ async (values) => {
     const watch = new MutationObserver(() => { if (seen()) { watch.disconnect(); resolve(); } });
     watch.observe(root, { attributes: true, attributeFilter: ["data-at"] });
   });
+  // The fetch's share of a step (request → last byte), from the page's resource timing.
+  performance.setResourceTimingBufferSize(10000);
+  performance.clearResourceTimings();
   const times = [];
   for (const value of values) {
     const at = new Date(value * 60000).toISOString();
@@ -168,7 +183,13 @@ async (values) => {
     await new Promise((resolve) => requestAnimationFrame(() => resolve()));
     times.push(performance.now() - began);
   }
-  return times;
+  const fetches = values.map((value) => {
+    const wanted = `/picture?at=${encodeURIComponent(new Date(value * 60000).toISOString())}`;
+    const found = performance.getEntriesByType("resource")
+      .filter((entry) => entry.name.endsWith(wanted)).pop();
+    return found ? found.responseEnd - found.startTime : null;
+  }).filter((took) => took !== null);
+  return [times, fetches];
 }
 """
 
@@ -180,7 +201,7 @@ async def _drawn(
     participants: int,
     jumps: list[int],
     arrows: list[int],
-) -> tuple[list[float], list[float], dict[str, float]]:
+) -> Drawn:
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
 
     async with async_playwright() as playwright:
@@ -200,13 +221,23 @@ async def _drawn(
         cdp = await page.context.new_cdp_session(page)
         await cdp.send("Performance.enable")
         before = await _durations(cdp)
-        jump_times = await page.evaluate(STEPS_JS, jumps)
+        jump_times, jump_fetches = await page.evaluate(STEPS_JS, jumps)
         after = await _durations(cdp)
-        arrow_times = await page.evaluate(STEPS_JS, arrows)
+        arrow_times, arrow_fetches = await page.evaluate(STEPS_JS, arrows)
         await cdp.detach()
         await browser.close()
     cpu = {name: (after[name] - before[name]) / len(jumps) for name in METRICS}
-    return [t / 1000 for t in jump_times], [t / 1000 for t in arrow_times], cpu
+
+    def seconds(times: list[float]) -> list[float]:
+        return [t / 1000 for t in times]
+
+    return Drawn(
+        seconds(jump_times),
+        seconds(arrow_times),
+        seconds(jump_fetches),
+        seconds(arrow_fetches),
+        cpu=cpu,
+    )
 
 
 async def _report_path(pg: Postgres, *, quick: bool) -> None:
@@ -311,24 +342,25 @@ async def _picture_at(pg: Postgres, *, quick: bool) -> None:
         jumps = [first_minute + m for m in minutes]
         start = first_minute + rng.randrange(span - 5 * steps)
         arrows = [start + 5 * n for n in range(steps)]
-        jump_times, arrow_times, cpu = await _drawn(
-            base, cookie, incident_id, len(codes), jumps, arrows
-        )
+        drawn = await _drawn(base, cookie, incident_id, len(codes), jumps, arrows)
     finally:
         await pool.close()
         await server.close()
     a, b = summarise(fast), summarise(slow)
-    h, j, k = summarise(http_times), summarise(jump_times), summarise(arrow_times)
+    h, j, k = summarise(http_times), summarise(drawn.jumps), summarise(drawn.arrows)
+    jf, kf = summarise(drawn.jump_fetches), summarise(drawn.arrow_fetches)
     rows = [
         ["in the service: from a checkpoint", ms(a.p50), ms(a.p95), ms(a.max), ratio(a.p95, b.p95)],
         ["in the service: from seq 0 (baseline)", ms(b.p50), ms(b.p95), ms(b.max), "×1.00"],
         ["API over HTTP: request → JSON", ms(h.p50), ms(h.p95), ms(h.max), ratio(h.p95, b.p95)],
         ["drawn in Chromium: random jumps", ms(j.p50), ms(j.p95), ms(j.max), ratio(j.p95, b.p95)],
         ["drawn in Chromium: 5-minute steps", ms(k.p50), ms(k.p95), ms(k.max), ratio(k.p95, b.p95)],
+        ["  of a jump: its fetch (request → last byte)", ms(jf.p50), ms(jf.p95), ms(jf.max), ""],
+        ["  of a step: its fetch (request → last byte)", ms(kf.p50), ms(kf.p95), ms(kf.max), ""],
     ]
     labels = ("script", "style", "layout", "all main-thread tasks")
     for name, label in zip(METRICS, labels, strict=True):
-        rows.append([f"Chromium CPU per jump: {label}", ms(cpu[name]), "", "", ""])
+        rows.append([f"Chromium CPU per jump: {label}", ms(drawn.cpu[name]), "", "", ""])
     print_table(
         f"Picture at a moment, {steps} moments, {len(codes)} participants, {EVENTS} events"
         " (goal: drawn ≤ 50 ms p95)",
