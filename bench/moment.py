@@ -14,7 +14,9 @@ as it would live). Then, in the same run:
 - drawn, in headless Chromium: one slider step, from the input event until the
   dashboard has drawn the picture of that moment (fetch, JSON, the matrix's rows,
   counts, what changed), timed with `performance.now()` in the page; as random jumps
-  and as arrow-key steps of 5 minutes.
+  and as arrow-key steps of 5 minutes (where the page has fetched the next step while
+  drawing this one, as it does for a person stepping), with each step's fetch time
+  (request → last byte, from the page's resource timing) beside it.
 
 Goal: ≤ 50 ms per step from request to drawn, p95.
 
