@@ -26,7 +26,7 @@ from service.domain.plaintext import normalise_code
 _BRACKETED = re.compile(r"\[\s*([0-9A-Za-z]{3}[-\s]?[0-9A-Za-z]{3})\s*\]")
 _STANDALONE = re.compile(r"(?<![0-9A-Za-z])([0-9A-Za-z]{3}-[0-9A-Za-z]{3})(?![0-9A-Za-z])")
 
-_ATTRIBUTION = re.compile(r"(skrev|wrote|schrieb|kirjoitti)\s*:?\s*$", re.IGNORECASE)
+_ATTRIBUTION = re.compile(r"\b(skrev|wrote|schrieb|kirjoitti)\b.*:\s*$", re.IGNORECASE)
 _SEPARATOR = re.compile(
     r"^\s*(-{2,}\s*(original message|ursprungligt meddelande|vidarebefordrat meddelande|"
     r"forwarded message)\s*-{2,}|_{10,})\s*$",
@@ -145,7 +145,7 @@ def html_text(html: str) -> str:
     parser.feed(html)
     parser.close()
     lines = "".join(parser.parts).replace("\xa0", " ").split("\n")
-    return "\n".join(line.rstrip() for line in lines)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in lines))
 
 
 def answer_text(body: str) -> str:
@@ -155,13 +155,13 @@ def answer_text(body: str) -> str:
         if _SEPARATOR.match(line):
             lines = lines[:index]
             break
+    first_quote = next((i for i, line in enumerate(lines) if _QUOTED.match(line)), None)
+    if first_quote is not None:
+        before = [i for i in range(first_quote) if lines[i].strip()]
+        if before and _ATTRIBUTION.search(lines[before[-1]]):
+            del lines[before[-1]]  # the line introducing the quotation
     own = [line for line in lines if not _QUOTED.match(line)]
     quoted = [re.sub(r"^[ \t]?> ?", "", line) for line in lines if _QUOTED.match(line)]
-    # The line introducing the quotation (and a blank line after it), when it is last.
-    while own and not own[-1].strip():
-        own.pop()
-    if quoted and own and _ATTRIBUTION.search(own[-1]):
-        own.pop()
     written = "\n".join(own).strip("\n")
     if _has_words(written) or not quoted:
         return written + "\n" if written else ""

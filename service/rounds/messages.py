@@ -68,14 +68,15 @@ def reminder(
 
 
 def answerable(message: Reminder, template: str) -> Reminder:
-    """The e-mail reminder that can be answered to report: the organisation's template
-    (its latest report filled in) after the reminder, which says so."""
+    """The e-mail reminder that can be answered to report: the reminder's lines as
+    comments (`# …`), then the organisation's template (its latest report filled in).
+    Sent back as it is, quoted or not, the whole mail reads as a valid report."""
+    said = [f"# {line}" if line else "#" for line in message.text.split("\n")]
     text = (
-        f"{message.text}\n\n"
-        "Svara på det här mejlet för att rapportera: ändra det som ändrats i mallen nedan "
-        "och skicka. Skriv bara Oförändrat om inget har ändrats sedan förra rapporten.\n"
-        "Reply to this mail to report: change what has changed in the template below and "
-        "send it.\n\n"
+        "\n".join(said) + "\n#\n"
+        "# Svara på det här mejlet för att rapportera: ändra det som ändrats i mallen nedan\n"
+        "# och skicka. Skriv bara Oförändrat om inget ändrats sedan förra rapporten.\n"
+        "# Reply to this mail to report: change what has changed in the template below.\n\n"
         f"{template}"
     )
     return Reminder(subject=message.subject, text=text)

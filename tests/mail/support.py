@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import uuid
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -45,7 +46,7 @@ def _send(port: int, message: EmailMessage, envelope_sender: str) -> tuple[int, 
         assert code == 250
         code, _ = client.rcpt("rapport@lst14.example.se")
         assert code == 250
-        return client.data(message.as_bytes())
+        return client.data(message.as_bytes(policy=policy.SMTP))  # CRLF line ends
 
 
 async def send(
@@ -55,7 +56,8 @@ async def send(
     to DATA (the mail is dealt with when it answers)."""
     sender = envelope_sender if envelope_sender is not None else str(message["From"])
     port = app[keys.mail_in_port]
-    code, _ = await asyncio.to_thread(_send, port, message, sender)
+    code, said = await asyncio.to_thread(_send, port, message, sender)
+    assert code in (250, 451), said  # 5xx: the server refused the session itself
     return code
 
 

@@ -37,9 +37,7 @@ async def test_a_mail_from_a_registered_contact_is_stored_and_answered_with_its_
     report = stored[0]["data"]["report"]
     assert report["organisation"] == "1442"
     assert report["situation"] == "Träd över vägarna."
-    assert report["sectors"] == [
-        {"sector": "energy", "status": "serious", "text": "300 hushåll"}
-    ]
+    assert report["sectors"] == [{"sector": "energy", "status": "serious", "text": "300 hushåll"}]
     assert report["submitted_by"] == contact
     [answer] = await answers(dsn)
     assert answer["to"] == [contact]
@@ -103,7 +101,8 @@ async def test_the_same_content_after_the_window_is_a_new_version(
     await send(app, mail(text, message_id=new_id()))
 
     versions = [
-        e["data"]["report"]["version"] for e in await log_of(api, incident["id"], "report.submitted")
+        e["data"]["report"]["version"]
+        for e in await log_of(api, incident["id"], "report.submitted")
     ]
     assert versions == [1, 2]
 
@@ -113,9 +112,7 @@ async def test_an_unknown_sender_gets_nothing_stored_and_an_answer_saying_why(
 ) -> None:
     incident = await api.activate()
 
-    code = await send(
-        app, mail(f"Händelse: {code_of(incident)}\nLäge: Lugnt.\n", sender=STRANGER)
-    )
+    code = await send(app, mail(f"Händelse: {code_of(incident)}\nLäge: Lugnt.\n", sender=STRANGER))
 
     assert code == 250
     assert await log_of(api, incident["id"], "report.submitted") == []
