@@ -50,12 +50,12 @@ def _send(port: int, message: EmailMessage, envelope_sender: str) -> tuple[int, 
 
 
 async def send(
-    app: web.Application, message: EmailMessage, *, envelope_sender: str | None = None
+    to: web.Application | int, message: EmailMessage, *, envelope_sender: str | None = None
 ) -> int:
-    """Deliver `message` over SMTP to the app's inbound server; the server's reply code
-    to DATA (the mail is dealt with when it answers)."""
+    """Deliver `message` over SMTP to the app's inbound server (or the one on a port);
+    the server's reply code to DATA (the mail is dealt with when it answers)."""
     sender = envelope_sender if envelope_sender is not None else str(message["From"])
-    port = app[keys.mail_in_port]
+    port = to if isinstance(to, int) else to[keys.mail_in_port]
     code, said = await asyncio.to_thread(_send, port, message, sender)
     assert code in (250, 451), said  # 5xx: the server refused the session itself
     return code
