@@ -52,8 +52,8 @@ def _both(sv: str, en: str) -> str:
 
 
 def _incident_line(incident: IncidentRow, code: str) -> str:
-    mark = f"{EXERCISE_MARK} " if incident.exercise else ""
-    return f"{mark}{incident.title} [{code}]"
+    marked = incident.exercise and not incident.title.startswith(EXERCISE_MARK)
+    return f"{EXERCISE_MARK + ' ' if marked else ''}{incident.title} [{code}]"
 
 
 def stored(
