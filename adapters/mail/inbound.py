@@ -56,6 +56,11 @@ Outcome = Literal[
 REPLY_KIND = "mail.reply"
 
 
+class MailUnreadable(Exception):
+    """A message that cannot be taken apart: refused in the SMTP session (nothing to
+    answer to), so the sender's own server tells the sender."""
+
+
 @dataclass(frozen=True, slots=True)
 class Received:
     outcome: Outcome
@@ -72,7 +77,10 @@ async def receive(
     now: datetime,
 ) -> Received:
     """Read one received message and act on it (the module's doc says how)."""
-    mail = read(raw, envelope_sender=envelope_sender)
+    try:
+        mail = read(raw, envelope_sender=envelope_sender)
+    except Exception as exc:  # a message the email package cannot take apart
+        raise MailUnreadable(type(exc).__name__) from None
     received = await _receive(pool, settings, mail, now)
     log.info(
         "mail_in.received",

@@ -32,6 +32,7 @@ _SEPARATOR = re.compile(
     r"forwarded message)\s*-{2,}|_{10,})\s*$",
     re.IGNORECASE,
 )
+_ADDRESS = re.compile(r"[^\s@<>,\"]{1,200}@[^\s@<>,\"]{1,200}")
 _QUOTED = re.compile(r"^[ \t]?>")
 # Values that say a mail was sent by a program (RFC 3834), not by a person.
 _BULK = {"bulk", "junk", "list", "auto_reply"}
@@ -58,6 +59,8 @@ def read(raw: bytes, *, envelope_sender: str | None) -> ReadMail:
     found = getaddresses([str(value) for value in mail.get_all("From", [])])
     addresses = [address.strip().lower() for _name, address in found if "@" in address]
     sender = addresses[0] if len(addresses) == 1 else None
+    if sender is not None and not _ADDRESS.fullmatch(sender):
+        sender = None  # nothing an answer could be sent to
     message_id = _one_line(str(mail.get("Message-ID", ""))).strip()
     if not message_id:
         message_id = f"<{hashlib.sha256(raw).hexdigest()}@lagesbild.invalid>"

@@ -29,16 +29,25 @@ class Answer:
     text: str
 
 
+# A Message-ID the `email` channel puts in a header as it is; others are left out.
+_MESSAGE_ID = re.compile(r"<[^<>\s]{1,900}>")
+_REFERENCES_KEPT = 20  # the thread's latest ones: enough to thread, never an endless header
+
+
 def payload(answer: Answer, mail: ReadMail, to: str) -> dict[str, Any]:
     """The `email` outbox payload of an answer to `mail`."""
-    return {
+    thread = [m for m in [*mail.references, mail.message_id] if _MESSAGE_ID.fullmatch(m)]
+    thread = list(dict.fromkeys(thread))[-_REFERENCES_KEPT:]
+    body: dict[str, Any] = {
         "to": [to],
         "subject": answer.subject,
         "text": answer.text,
-        "in_reply_to": mail.message_id,
-        "references": [*mail.references, mail.message_id],
+        "references": thread,
         "auto_submitted": "auto-replied",
     }
+    if _MESSAGE_ID.fullmatch(mail.message_id):
+        body["in_reply_to"] = mail.message_id
+    return body
 
 
 def _subject(mail: ReadMail, what: str) -> str:

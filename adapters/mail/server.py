@@ -21,7 +21,7 @@ import structlog
 from aiohttp import web
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from adapters.mail.inbound import Received, receive
+from adapters.mail.inbound import MailUnreadable, Received, receive
 from service import keys
 from service.clock import Clock
 from service.config import Settings
@@ -68,6 +68,9 @@ class Handler:
             return "554 5.6.0 Message cannot be read"
         try:
             await self._on_mail(content, envelope.mail_from)
+        except MailUnreadable:
+            log.warning("mail_in.unreadable_message")
+            return "554 5.6.0 The message cannot be read"
         except Exception as exc:  # the database is away, say: the sender tries again later
             log.warning("mail_in.failed", error=type(exc).__name__)
             return "451 4.3.0 Lägesbild cannot take the mail now; try again later"

@@ -6,6 +6,8 @@ import uuid
 from email.message import EmailMessage
 
 from adapters.mail.reading import answer_text, codes_in_subject, html_text, read
+from adapters.mail.replies import Answer, payload
+from service.outbox.email_channel import EmailPayload
 
 
 def test_lines_written_above_a_quoted_reminder_are_the_report() -> None:
@@ -81,3 +83,18 @@ def test_a_mail_from_two_addresses_has_no_sender() -> None:
     message["From"] = "a@example.se, b@example.se"
     message.set_content("Läge: Lugnt.\n")
     assert read(message.as_bytes(), envelope_sender="a@example.se").sender is None
+
+
+def test_an_answer_threads_only_under_message_ids_a_header_can_carry() -> None:
+    message = EmailMessage()
+    message["From"] = "isk@vargarda.example.se"
+    message["Message-ID"] = "no brackets here"
+    message["References"] = " ".join(f"<{n}@example.se>" for n in range(40))
+    message.set_content("Läge: Lugnt.\n")
+    mail = read(message.as_bytes(), envelope_sender="isk@vargarda.example.se")
+
+    body = payload(Answer("Re: x", "text"), mail, "isk@vargarda.example.se")
+
+    assert "in_reply_to" not in body
+    assert body["references"] == [f"<{n}@example.se>" for n in range(20, 40)]
+    EmailPayload.model_validate(body)  # the channel takes it

@@ -9,7 +9,7 @@ from email import policy
 
 import pytest
 
-from adapters.mail.inbound import Received
+from adapters.mail.inbound import MailUnreadable, Received
 from adapters.mail.server import port_of, start_server
 from service.config import Settings
 from tests.mail.support import mail
@@ -57,6 +57,12 @@ async def test_a_mail_that_cannot_be_read_now_is_deferred_for_the_sender_to_retr
     settings: Settings, failure: Exception
 ) -> None:
     assert await answer_to(settings, RAW, failure) == 451
+
+
+async def test_a_message_that_cannot_be_taken_apart_is_refused_in_the_session(
+    settings: Settings,
+) -> None:
+    assert await answer_to(settings, RAW, MailUnreadable("HeaderParseError")) == 554
 
 
 async def test_a_mail_beyond_the_size_limit_is_refused(settings: Settings) -> None:
