@@ -5,6 +5,7 @@ demo's server on a local port (see service/plugins.py for the seam)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,12 +42,14 @@ class MailAdapter:
         """Without LAGESBILD_MAIL_IN_PORT, the inbound server on a free local port."""
         port = settings.mail_in_port if settings.mail_in_port else free_port()
         host = settings.mail_in_host
+        folder = data_dir / "demo-mail"
         return DemoPart(
             settings=settings.replace(mail_in_port=port),
             lines=[
-                f"Demo: reports by e-mail are read on {host}:{port} (SMTP): answer a "
-                f"reminder from {data_dir / 'demo-mail'} from its recipient's address, e.g.",
-                f"  python -m adapters.mail.answer {data_dir / 'demo-mail'}/0001.eml --port {port}",
+                f"Demo: reports by e-mail are read on {host}:{port} (SMTP); answer the newest "
+                f"reminder in {folder} as its recipient with",
+                f"  {sys.executable} -m adapters.mail.answer {folder} --port {port} "
+                '--situation "Vägarna röjda"',
             ],
         )
 
