@@ -304,7 +304,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         attach: list[Callable[[web.Application], None]] = []
         if args.command == "demo":
-            asyncio.run(ensure_demo(dsn, settings))
             welcome = Welcome(settings.data_dir)  # shown last, once the service serves
             if settings.smtp_host is None:
                 _sink, port = start_mail_sink(settings.data_dir)
@@ -322,6 +321,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     welcome.note(line)
                 if part.attach is not None:
                     attach.append(part.attach)
+            # After the adapters' parts: the history's reminders are written with the
+            # settings the demo serves with (an inbound mail server makes them answerable).
+            asyncio.run(ensure_demo(dsn, settings))
         _serve(settings, dsn, adapters, attach, welcome)
         return 0
     except MigrationError as exc:

@@ -182,6 +182,31 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     webhook_signature_tolerance_seconds: float = Field(default=300.0, gt=0)
+    # Reports by e-mail (adapters/mail): the inbound SMTP server and what reminders say.
+    mail_in_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Port of the inbound SMTP server the service runs for reports by "
+        "e-mail (`lagesbild mail-in` runs it alone); unset: no inbound server",
+    )
+    mail_in_host: str = Field(default="127.0.0.1", description="Address it listens on")
+    mail_in_address: str | None = Field(
+        default=None,
+        pattern=r"^[^\s@<>,]+@[^\s@<>,]+$",
+        description="The address reports by e-mail reach (Reply-To of e-mail reminders); "
+        "unset: LAGESBILD_SMTP_FROM. With it or the port set, e-mail reminders carry the "
+        "filled template and ask to be answered",
+    )
+    mail_in_duplicate_window_minutes: float = Field(
+        default=60.0,
+        ge=0,
+        description="A mail with the same sender and content as one read this long before "
+        "is the same report (a repeat of its Message-ID always is)",
+    )
+    mail_in_max_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest inbound mail accepted"
+    )
     # Exchange with other systems (EDXL, a WIS-style node); see docs/exchange.md.
     xml_max_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest XML document accepted from outside"
@@ -208,6 +233,17 @@ class Settings(BaseSettings):
     national_token: str | None = Field(
         default=None, description="Bearer token Lägesbild presents to the national installation"
     )
+
+    @property
+    def reports_by_mail(self) -> bool:
+        """Whether answers to e-mail reminders reach Lägesbild (a server of its own, or
+        an address whose mail is brought to one)."""
+        return self.mail_in_port is not None or self.mail_in_address is not None
+
+    @property
+    def mail_in_reply_to(self) -> str:
+        """Where answers to e-mail reminders go."""
+        return self.mail_in_address or self.smtp_from
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with `changes` (by field name), validated like the original: a bad

@@ -50,6 +50,9 @@ summary_formats: web.AppKey[dict[str, SummaryFormat]] = web.AppKey("summary_form
 outbox_channels: web.AppKey[Channels] = web.AppKey("outbox_channels")
 outbox_worker: web.AppKey[Worker] = web.AppKey("outbox_worker")
 
+# Reports by e-mail: the port the inbound SMTP server listens on, once it does.
+mail_in_port: web.AppKey[int] = web.AppKey("mail_in_port")
+
 # The web app: static files with content hashes.
 assets: web.AppKey[Assets] = web.AppKey("assets")
 

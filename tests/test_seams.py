@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from adapters.edxl.plugin import EdxlAdapter
+from adapters.mail.plugin import MailAdapter
 from adapters.wis.plugin import WisAdapter
 from service.app import create_app
 from service.clock import FixedClock
@@ -67,9 +68,10 @@ def test_pure_exchange_code_knows_nothing_of_http() -> None:
 
 def test_the_installed_adapters_are_found_by_their_entry_points() -> None:
     found = installed_adapters()
-    assert [adapter.name for adapter in found] == ["edxl", "wis"]
+    assert [adapter.name for adapter in found] == ["edxl", "mail", "wis"]
     assert isinstance(found[0], EdxlAdapter)
-    assert isinstance(found[1], WisAdapter)
+    assert isinstance(found[1], MailAdapter)
+    assert isinstance(found[2], WisAdapter)
     assert all(isinstance(adapter, Adapter) for adapter in found)
 
 
@@ -156,6 +158,7 @@ def test_one_function_finds_a_free_port() -> None:
 # Where SQL may be written: the repositories (one per aggregate), migrations, and the
 # LISTEN connection's health check (`SELECT 1`, no table).
 REPOSITORIES = {
+    "adapters/mail/repo.py",
     "adapters/repo.py",
     "service/audit/repo.py",
     "service/db/migrate.py",

@@ -1,7 +1,9 @@
 """The `email` channel: SMTP, one message per outbox row.
 
 Payload: `{"to": ["a@example.se", …], "subject": "…", "text": "…"}`, and optionally
-`"html": "…"` (sent as multipart/alternative beside the text). The outbox
+`"html": "…"` (sent as multipart/alternative beside the text); `"reply_to"` (an
+address), and for an answer to a received mail `"in_reply_to"` and `"references"`
+(Message-IDs, so it threads) and `"auto_submitted"` (RFC 3834: `auto-replied`). The outbox
 message id travels as `Message-ID` (`<id@domain of the sender>`, the id percent-encoded
 where needed) and as `X-Lagesbild-Message-Id`.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 import email.policy
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 import aiosmtplib
@@ -23,6 +25,7 @@ from service.outbox.channel import DeliveryFailed
 from service.outbox.repo import OutboxMessage
 from service.outbox.webhooks import KIND_HEADER, MESSAGE_ID_HEADER
 
+MessageId = Annotated[str, StringConstraints(pattern=r"^<[^<>\s]+>$", max_length=998)]
 Address = Annotated[str, StringConstraints(pattern=r"^[^\s@<>,]+@[^\s@<>,]+$", max_length=254)]
 
 
@@ -33,6 +36,10 @@ class EmailPayload(BaseModel):
     subject: Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\r\n]*$")]
     text: str
     html: str | None = None
+    reply_to: Address | None = None
+    in_reply_to: MessageId | None = None
+    references: Annotated[list[MessageId], Field(max_length=50)] = []
+    auto_submitted: Literal["auto-generated", "auto-replied"] | None = None
 
 
 def message_id_header(message_id: str, sender: str) -> str:
@@ -52,6 +59,14 @@ def build(
     mail["Message-ID"] = message_id_header(message.message_id, sender)
     mail[MESSAGE_ID_HEADER] = quote(message.message_id, safe="")
     mail[KIND_HEADER] = message.kind
+    if payload.reply_to is not None:
+        mail["Reply-To"] = payload.reply_to
+    if payload.in_reply_to is not None:
+        mail["In-Reply-To"] = payload.in_reply_to
+    if payload.references:
+        mail["References"] = " ".join(payload.references)
+    if payload.auto_submitted is not None:
+        mail["Auto-Submitted"] = payload.auto_submitted
     mail.set_content(payload.text)
     if payload.html is not None:
         mail.add_alternative(payload.html, subtype="html")

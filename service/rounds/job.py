@@ -25,15 +25,15 @@ import structlog
 
 from service.clock import iso
 from service.config import Settings
-from service.domain import past
+from service.domain import past, text_reports
 from service.domain.schedule import next_deadline
 from service.metrics import Metrics
 from service.outbox.repo import enqueue
 from service.picture.fold import apply
-from service.repo import Conn, events, incidents, organisations
+from service.repo import Conn, events, incidents, organisations, reports
 from service.repo.incidents import IncidentRow
 from service.rounds import repo
-from service.rounds.messages import ReminderKind, reminder
+from service.rounds.messages import ReminderKind, answerable, reminder
 from service.rounds.plan import (
     Outcome,
     PastRound,
@@ -77,6 +77,8 @@ class RoundsJob:
     ) -> None:
         self._pool = pool
         self._before = timedelta(minutes=settings.reminder_before_minutes)
+        # E-mail reminders to report carry the template when answers are read as reports.
+        self._reply_to = settings.mail_in_reply_to if settings.reports_by_mail else None
         self._metrics = metrics
         self._notify = notify
         # When work next falls due, as the last run found (`Progress.wake_at`).
@@ -312,10 +314,15 @@ class RoundsJob:
             organisation=label,
             previous_due_at=previous,
         )
+        answerable_message = None
+        if self._reply_to is not None and kind != "escalation":
+            latest = await reports.latest(conn, row.id, code)
+            answerable_message = answerable(message, text_reports.template(row, latest))
         sent = 0
         for recipient in to:
+            by_mail = answerable_message is not None and recipient.destination == "email"
             payload = recipient.payload(
-                message,
+                answerable_message if answerable_message is not None and by_mail else message,
                 {
                     "type": f"reminder.{kind}",
                     "incident_id": str(row.id),
@@ -323,6 +330,7 @@ class RoundsJob:
                     "organisation": code,
                     "due_at": iso(due),
                 },
+                reply_to=self._reply_to if by_mail else None,
             )
             if await enqueue(
                 conn,

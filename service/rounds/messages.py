@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Literal
 
 from service.domain.labels import EXERCISE_MARK, local_time
+from service.domain.plaintext import incident_code
 
 ReminderKind = Literal["before", "due", "escalation"]
 
@@ -32,8 +33,10 @@ def reminder(
     organisation: str,
     previous_due_at: datetime | None = None,
 ) -> Reminder:
-    """The message for one participant (`organisation` names who should report)."""
+    """The message for one participant (`organisation` names who should report). The
+    subject ends with the incident's short code in brackets, and the text names it."""
     prefix = f"{EXERCISE_MARK} " if exercise else ""
+    code = incident_code(incident_id)
     when = local_time(due_at)
     link = report_path(incident_id)
     if kind == "before":
@@ -58,6 +61,22 @@ def reminder(
             f"för rapporteringstiderna {earlier}{when}.\n"
             f"Rapportsidan: {link}"
         )
+    body += f"\nHändelsens kod: {code}"
     if exercise:
         body = f"{EXERCISE_MARK} – {EXERCISE_MARK} – {EXERCISE_MARK}\n\n{body}"
-    return Reminder(subject=subject, text=body)
+    return Reminder(subject=f"{subject} [{code}]", text=body)
+
+
+def answerable(message: Reminder, template: str) -> Reminder:
+    """The e-mail reminder that can be answered to report: the reminder's lines as
+    comments (`# …`), then the organisation's template (its latest report filled in).
+    Sent back as it is, quoted or not, the whole mail reads as a valid report."""
+    said = [f"# {line}" if line else "#" for line in message.text.split("\n")]
+    text = (
+        "\n".join(said) + "\n#\n"
+        "# Svara på det här mejlet för att rapportera: ändra det som ändrats i mallen nedan\n"
+        "# och skicka. Skriv bara Oförändrat om inget ändrats sedan förra rapporten.\n"
+        "# Reply to this mail to report: change what has changed in the template below.\n\n"
+        f"{template}"
+    )
+    return Reminder(subject=message.subject, text=text)

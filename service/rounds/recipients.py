@@ -20,10 +20,14 @@ class Recipient:
     destination: str  # the outbox destination: "email" or "webhook:<id>"
     address: str  # what the message id names (an e-mail address, a webhook's id)
 
-    def payload(self, message: Reminder, facts: dict[str, Any]) -> dict[str, Any]:
-        """What the channel delivers: an e-mail, or a JSON body for a webhook."""
+    def payload(
+        self, message: Reminder, facts: dict[str, Any], *, reply_to: str | None = None
+    ) -> dict[str, Any]:
+        """What the channel delivers: an e-mail (answers to `reply_to`, if given), or a
+        JSON body for a webhook."""
         if self.destination == "email":
-            return {"to": [self.address], "subject": message.subject, "text": message.text}
+            mail = {"to": [self.address], "subject": message.subject, "text": message.text}
+            return mail if reply_to is None else {**mail, "reply_to": reply_to}
         return {**facts, "subject": message.subject, "text": message.text}
 
 

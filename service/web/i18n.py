@@ -54,6 +54,7 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     "deadline": ("Nästa rapporteringstid", "Next reporting deadline"),
     "no_deadline": ("Ingen rapporteringstid", "No deadline"),
     "received": ("Inkomna", "Received"),
+    "incident_code": ("Kod för rapport med e-post", "Code for reports by e-mail"),
     "of": ("av", "of"),
     "activated": ("Aktiverad", "Activated"),
     "closed_at": ("Avslutad", "Closed"),

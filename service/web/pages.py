@@ -15,6 +15,7 @@ from service.access.policy import can_activate_in, can_manage, can_share, may_sh
 from service.access.principal import Principal
 from service.clock import iso
 from service.domain import lifecycle
+from service.domain.plaintext import incident_code
 from service.errors import Forbidden, NotFound
 from service.http import audit, guard
 from service.http.queries import incident_id, path_number
@@ -217,6 +218,8 @@ async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
         session,
         {
             "incident": incident,
+            # The short code reports by e-mail (and reminders) name the incident by.
+            "code": incident_code(row.id),
             # The sharing panel: who it is shared with; the boards it may be shared with.
             "can_share": can_share(principal, row.access),
             "shared": [b for b in boards if b.code in row.shared_with],
