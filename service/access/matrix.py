@@ -368,6 +368,7 @@ ROUTES: dict[str, Rule] = {
     "GET /api/v1/incidents/{id}/picture": READ,
     "GET /api/v1/incidents/{id}/log": READ,
     "GET /api/v1/incidents/{id}/timeline": READ,
+    "GET /api/v1/incidents/{id}/readout": READ,
     "GET /api/v1/incidents/{id}/export": READ,
     "GET /api/v1/incidents/{id}/rounds": READ,
     "GET /api/v1/incidents/{id}/rounds/{n}/picture": READ,

@@ -11,6 +11,7 @@ from service.http import (
     openapi,
     ops,
     organisations,
+    readout,
     schemas,
     sharing,
     summaries,
@@ -29,6 +30,7 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(summaries.routes)
     app.add_routes(schemas.routes)
     app.add_routes(timeline.routes)
+    app.add_routes(readout.routes)
     app.add_routes(outbox_http.routes)
     app.router.add_get("/api/v1/stream", stream, name="stream")
     app.add_routes(rounds_routes.routes)
