@@ -6,6 +6,7 @@ from aiohttp import web
 
 from service import keys
 from service.http import (
+    deliveries,
     incidents,
     national,
     openapi,
@@ -31,6 +32,7 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(schemas.routes)
     app.add_routes(timeline.routes)
     app.add_routes(readout.routes)
+    app.add_routes(deliveries.routes)
     app.add_routes(outbox_http.routes)
     app.router.add_get("/api/v1/stream", stream, name="stream")
     app.add_routes(rounds_routes.routes)

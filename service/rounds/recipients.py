@@ -23,7 +23,8 @@ class Recipient:
     def payload(self, message: Reminder, facts: dict[str, Any]) -> dict[str, Any]:
         """What the channel delivers: an e-mail, or a JSON body for a webhook."""
         if self.destination == "email":
-            return {"to": [self.address], "subject": message.subject, "text": message.text}
+            about = {"organisation": facts.get("organisation"), "due_at": facts.get("due_at")}
+            return {"to": [self.address], "subject": message.subject, "text": message.text, **about}
         return {**facts, "subject": message.subject, "text": message.text}
 
 
