@@ -38,6 +38,7 @@ class Delivery(BaseModel):
     destination: str
     recipient: str = Field(description="Who it went to: addresses, a webhook or a system")
     organisation: str | None = Field(description="The organisation a reminder is about")
+    organisation_name: str | None = Field(description="Its name, when it is known")
     due_at: str | None = Field(description="The deadline a reminder is about")
     created_at: str
     status: OutboxStatus

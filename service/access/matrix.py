@@ -314,6 +314,13 @@ PAGE_MANAGE = Rule(
     incident=True,
     page=True,
 )
+PAGE_DELIVERIES = Rule(
+    "page-deliveries",
+    "As `deliveries`, for a person logged in.",
+    _deliveries,
+    incident=True,
+    page=True,
+)
 PAGE_DRAFT = Rule(
     "page-draft", "As `draft`, for a person logged in.", _draft, incident=True, page=True
 )
@@ -406,6 +413,7 @@ ROUTES: dict[str, Rule] = {
     "GET /incidents/{id}/rounds/{n}": PAGE_READ,
     "GET /incidents/{id}/summaries": PAGE_READ,
     "GET /incidents/{id}/summaries/draft": PAGE_DRAFT,
+    "GET /incidents/{id}/deliveries": PAGE_DELIVERIES,
     "GET /incidents/{id}/summaries/{n}": PAGE_READ,
     # for admins: the audit log, tokens and sessions
     "GET /admin/audit": PAGE_ADMIN,

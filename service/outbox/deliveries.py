@@ -4,6 +4,7 @@ through which channel, delivered or not, and every dead letter of the incident."
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 
 from schemas.readout import Delivery, DeliveryList
 from service.access.policy import can_see_deliveries
@@ -14,7 +15,7 @@ from service.domain.labels import label
 from service.errors import Forbidden
 from service.outbox import repo
 from service.outbox.mail_text import clean_header
-from service.repo import Conn
+from service.repo import Conn, organisations
 
 # How many of the incident's messages to people the view lists (dead letters: as many).
 LIMIT = 500
@@ -47,7 +48,8 @@ def recipient(message: repo.IncidentMessage) -> str:
     return _SYSTEMS.get(channel, message.destination)
 
 
-def delivery(message: repo.IncidentMessage) -> Delivery:
+def delivery(message: repo.IncidentMessage, names: Mapping[str, str]) -> Delivery:
+    organisation = message.organisation or message.webhook_organisation
     return Delivery(
         id=message.id,
         kind=message.kind,
@@ -55,7 +57,8 @@ def delivery(message: repo.IncidentMessage) -> Delivery:
         channel=message.destination.partition(":")[0],
         destination=message.destination,
         recipient=recipient(message),
-        organisation=message.organisation or message.webhook_organisation,
+        organisation=organisation,
+        organisation_name=names.get(organisation) if organisation else None,
         due_at=message.due_at,
         created_at=iso(message.created_at),
         status=message.status,
@@ -73,7 +76,10 @@ async def of_incident(
     if not can_see_deliveries(principal, row.access):
         raise Forbidden("the incident's deliveries are for its county board and admins")
     messages, counts = await repo.incident_messages(conn, row.id, limit=limit)
-    views = [delivery(message) for message in messages]
+    codes = {m.organisation or m.webhook_organisation for m in messages} - {None}
+    known = await organisations.get_many(conn, sorted(c for c in codes if c))
+    names = {code: org.name for code, org in known.items()}
+    views = [delivery(message, names) for message in messages]
     totals = {"pending": 0, "delivered": 0, "dead": 0}
     for count in counts:
         totals[count.status] += count.count

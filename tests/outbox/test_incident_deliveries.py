@@ -3,6 +3,7 @@ what and when, through which channel, delivered or not, and every dead letter.""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -43,7 +44,7 @@ async def test_reminders_deliveries_and_dead_letters_of_the_incident(
             message_id="broken",
             payload={"to": ["inte en adress"], "subject": "x", "text": "y"},
             at=clock.now(),
-            incident_id=incident["id"],
+            incident_id=uuid.UUID(incident["id"]),
         )
     await outbox.worker.run_once()
 
@@ -67,6 +68,7 @@ async def test_reminders_deliveries_and_dead_letters_of_the_incident(
     assert dead["status"] == "dead"
     assert dead["last_error"]
     assert dead["recipient"] == "inte en adress"
+    assert mail["organisation_name"] == "Vårgårda"
     assert view["counts"]["dead"] == 1
     assert view["counts"]["delivered"] >= 2
     # Another incident's messages are not in it.
