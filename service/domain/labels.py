@@ -77,15 +77,6 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "urgency.critical": ("Akut", "Critical"),
     "need.open": ("Öppet", "Open"),
     "need.resolved": ("Löst", "Resolved"),
-    # what an outbox message is (the incident's deliveries view)
-    "message.reminder.before": ("Påminnelse före rapporteringstid", "Reminder before a deadline"),
-    "message.reminder.due": ("Lägesrapport saknas", "Report missing at a deadline"),
-    "message.reminder.escalation": ("Två missade rapporteringstider", "Two missed deadlines"),
-    "message.summary.published": ("Samlad lägesbild", "Consolidated summary"),
-    "message.copy": ("Kopia av händelse", "Copy of an event"),
-    "delivery.pending": ("Väntar", "Pending"),
-    "delivery.delivered": ("Levererat", "Delivered"),
-    "delivery.dead": ("Kunde inte levereras", "Undeliverable"),
 }
 
 

@@ -33,7 +33,7 @@ class ReadoutQuery(BaseModel):
     "The picture as a short Swedish script to read aloud on Rakel (under a minute)",
     description="Worst impacts and where, municipalities getting worse, open critical "
     "needs, who has not reported and the next deadline; with `organisation`, that "
-    "organisation's own latest report. An exercise says ÖVNING first and last. "
+    "organisation's own latest report. An exercise is marked as one first and last. "
     "`format=json` adds the sentences, the word count and how many were left out.",
     query=ReadoutQuery,
     responses={

@@ -11,7 +11,6 @@ from service.access.policy import can_see_deliveries
 from service.access.principal import Principal
 from service.clock import iso
 from service.domain import lifecycle
-from service.domain.labels import label
 from service.errors import Forbidden
 from service.outbox import repo
 from service.outbox.mail_text import clean_header
@@ -19,6 +18,14 @@ from service.repo import Conn, organisations
 
 # How many of the incident's messages to people the view lists (dead letters: as many).
 LIMIT = 500
+# What a message without a subject was, by its kind, in Swedish (the view's `what`).
+KIND_NAMES: Mapping[str, str] = {
+    "reminder.before": "Påminnelse före rapporteringstid",
+    "reminder.due": "Lägesrapport saknas",
+    "reminder.escalation": "Två missade rapporteringstider",
+    "summary.published": "Samlad lägesbild",
+}
+COPY = "Kopia av händelse"
 # What the recipient of a system destination is called.
 _SYSTEMS = {"wis": "WIS-noden", "national": "Nationell nivå"}
 
@@ -27,11 +34,9 @@ def what(message: repo.IncidentMessage) -> str:
     """What the message was, in Swedish: its subject, or its kind's name."""
     if message.subject:
         return clean_header(message.subject)
-    key = f"message.{message.kind}"
-    try:
-        name = label(key)
-    except KeyError:
-        return f"{label('message.copy')}: {message.kind}"
+    name = KIND_NAMES.get(message.kind)
+    if name is None:
+        return f"{COPY}: {message.kind}"
     if message.kind == "summary.published" and message.number is not None:
         return f"{name} nr {message.number}"
     return name

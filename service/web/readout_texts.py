@@ -49,4 +49,7 @@ READOUT_TEXTS: Mapping[str, tuple[str, str]] = {
     "deliveries.attempts": ("Försök", "Attempts"),
     "deliveries.error": ("Fel", "Error"),
     "deliveries.open": ("Påminnelser och leveranser", "Reminders and deliveries"),
+    "delivery.pending": ("Väntar", "Pending"),
+    "delivery.delivered": ("Levererat", "Delivered"),
+    "delivery.dead": ("Kunde inte levereras", "Undeliverable"),
 }
