@@ -1,7 +1,7 @@
 """The Rakel read-out: the picture as a short Swedish script to read aloud on the radio.
 
 `county(picture, now)` speaks the consolidated picture: the worst impacts and where,
-the municipalities getting worse, the open critical needs, who has not reported and the
+who has not reported, the open critical needs, the municipalities getting worse and the
 next deadline. `organisation(picture, code, report, now)` speaks one organisation's own
 latest report. An exercise says ÖVNING first and last.
 
@@ -32,6 +32,11 @@ from service.domain.labels import EXERCISE_MARK, STOCKHOLM, label
 MAX_WORDS = 100
 # How many names a sentence lists before it says "och N till".
 NAMES_SAID = 3
+# How many critical needs are read, and how many words of each.
+NEEDS_SAID = 2
+NEED_WORDS = 8
+# How many sector sentences the worst impacts take before the rest are counted.
+IMPACTS_SAID = 2
 # How many words of a reporter's own text are read before "med mera".
 TEXT_WORDS = 12
 
@@ -199,10 +204,11 @@ def _lower(key: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Parts:
-    """Sentences in the order they are said; `must` are always said."""
+    """Sentences in the order they are said: the opening and closing always; each body
+    item is said in the first of its wordings that fits (the longest first)."""
 
     opening: list[str]
-    body: list[str]
+    body: list[tuple[str, ...]]
     closing: list[str]
 
 
@@ -210,20 +216,19 @@ def _fit(parts: _Parts, exercise: bool, budget: int) -> Script:
     head = ([_EXERCISE] if exercise else []) + parts.opening
     tail = parts.closing + ([_EXERCISE] if exercise else [])
     used = sum(_word_count(s) for s in head + tail)
+    whole = [wordings[0] for wordings in parts.body]
+    if used + sum(_word_count(s) for s in whole) <= budget:
+        return Script(sentences=(*head, *whole, *tail), left_out=0)
+    # Not all fits: keep room for saying so, and take each item, in order, that fits.
+    room = budget - used - _word_count(_MORE)
     body: list[str] = []
-    left_out = 0
-    more = _word_count(_MORE)
-    for index, sentence in enumerate(parts.body):
-        remaining_after = len(parts.body) - index - 1
-        cost = _word_count(sentence) + (more if remaining_after else 0)
-        if left_out == 0 and used + cost <= budget:
-            body.append(sentence)
-            used += _word_count(sentence)
-        else:
-            left_out += 1
-    if left_out:
-        body.append(_MORE)
-    return Script(sentences=tuple(head + body + tail), left_out=left_out)
+    for wordings in parts.body:
+        fitting = [w for w in wordings if _word_count(w) <= room]
+        if fitting:
+            body.append(fitting[0])
+            room -= _word_count(fitting[0])
+    left_out = len(parts.body) - len(body)
+    return Script(sentences=(*head, *body, _MORE, *tail), left_out=left_out)
 
 
 def _by_worry(organisations: Mapping[str, Any], codes: Iterable[str]) -> list[str]:
@@ -235,6 +240,7 @@ def _by_worry(organisations: Mapping[str, Any], codes: Iterable[str]) -> list[st
 
 def _impact_sentences(organisations: Mapping[str, Any]) -> list[str]:
     sentences = []
+    named: list[str] = []  # the sector of each sentence
     for level in _SPOKEN_LEVELS:
         for sector in SECTORS:
             hit = [
@@ -244,6 +250,16 @@ def _impact_sentences(organisations: Mapping[str, Any]) -> list[str]:
                 where = _places(_by_worry(organisations, hit))
                 sector_said = _lower(f"sector.{sector}")
                 sentences.append(f"{label(f'impact.{level}')} påverkan på {sector_said} i {where}.")
+                named.append(sector)
+    if len(sentences) > IMPACTS_SAID:
+        more = len(set(named[IMPACTS_SAID:]) - set(named[:IMPACTS_SAID]))
+        if more == 0:
+            return sentences[:IMPACTS_SAID]
+        return [
+            *sentences[:IMPACTS_SAID],
+            f"Allvarlig eller kritisk påverkan också inom {number_words(more)} "
+            f"{'område' if more == 1 else 'områden'} till.",
+        ]
     if sentences:
         return sentences
     # Nothing serious: say the worst there is, or that nothing is known.
@@ -284,10 +300,11 @@ def county(picture: Mapping[str, Any], now: datetime, *, budget: int = MAX_WORDS
             f"{number_words(received, common=True).capitalize()} av "
             f"{number_words(expected, common=True)} har rapporterat."
         )
-    body = _impact_sentences(organisations)
-    worse = [code for code, org in organisations.items() if org.get("trend") == "worsening"]
-    if worse:
-        body.append(f"Läget försämras i {_places(_by_worry(organisations, worse))}.")
+    body: list[tuple[str, ...]] = [(sentence,) for sentence in _impact_sentences(organisations)]
+    overdue = [str(code) for code in reporting.get("overdue", [])]
+    if overdue:
+        names = sorted(str(organisations.get(c, {}).get("name") or c) for c in overdue)
+        body.append((f"Har inte rapporterat i tid: {_places(names)}.",))
     needs = sorted(
         (need for need in picture.get("needs", {}).values() if need.get("urgency") == _URGENT),
         key=lambda need: str(need.get("since", "")),
@@ -295,16 +312,25 @@ def county(picture: Mapping[str, Any], now: datetime, *, budget: int = MAX_WORDS
     if needs:
         said = [
             f"{organisations.get(n['organisation'], {}).get('name') or n['organisation']!s}: "
-            f"{speakable(str(n.get('text', '')))}"
-            for n in needs[:NAMES_SAID]
+            f"{speakable(str(n.get('text', '')), max_words=NEED_WORDS)}"
+            for n in needs[:NEEDS_SAID]
         ]
         extra = len(needs) - len(said)
         tail = f", och {number_words(extra, common=False)} till" if extra else ""
-        body.append(f"Akuta behov: {'; '.join(said)}{tail}.")
-    overdue = [str(code) for code in reporting.get("overdue", [])]
-    if overdue:
-        names = sorted(str(organisations.get(c, {}).get("name") or c) for c in overdue)
-        body.append(f"Har inte rapporterat i tid: {_places(names)}.")
+        places = {
+            str(organisations.get(n["organisation"], {}).get("name") or n["organisation"])
+            for n in needs
+        }
+        count = (
+            "Ett akut behov"
+            if len(needs) == 1
+            else f"{number_words(len(needs)).capitalize()} akuta behov"
+        )
+        short = f"{count} i {_places(sorted(places))}."
+        body.append((f"Akuta behov: {'; '.join(said)}{tail}.", short))
+    worse = [code for code, org in organisations.items() if org.get("trend") == "worsening"]
+    if worse:
+        body.append((f"Läget försämras i {_places(_by_worry(organisations, worse))}.",))
     closing = []
     if incident.get("status") == "closed":
         closing.append("Händelsen är avslutad.")
@@ -337,29 +363,29 @@ def organisation(
         (s for s in report.sectors if s.status not in ("none", "unknown")),
         key=lambda s: -IMPACTS.index(s.status),
     )
-    body: list[str] = []
+    body: list[tuple[str, ...]] = []
     if ranked:
-        body.append(f"Övergripande påverkan: {_lower(f'impact.{ranked[0].status}')}.")
+        body.append((f"Övergripande påverkan: {_lower(f'impact.{ranked[0].status}')}.",))
     else:
-        body.append("Ingen påverkan rapporterad.")
+        body.append(("Ingen påverkan rapporterad.",))
     for sector in ranked:
         said = speakable(sector.text)
         detail = f", {said}" if said else ""
         body.append(
-            f"{label(f'sector.{sector.sector}')}: {_lower(f'impact.{sector.status}')}{detail}."
+            (f"{label(f'sector.{sector.sector}')}: {_lower(f'impact.{sector.status}')}{detail}.",)
         )
     development = report.development
     if development.trend != "unknown" or development.text:
         trend = _lower(f"trend.{development.trend}")
         said = speakable(development.text)
-        body.append(f"Utveckling: {trend}" + (f", {said}." if said else "."))
+        body.append((f"Utveckling: {trend}" + (f", {said}." if said else "."),))
     if report.situation:
-        body.append(f"Läget: {speakable(report.situation, max_words=2 * TEXT_WORDS)}.")
+        body.append((f"Läget: {speakable(report.situation, max_words=2 * TEXT_WORDS)}.",))
     for need in [n for n in report.needs if n.status == "open"]:
         urgency = _lower(f"urgency.{need.urgency}")
-        body.append(f"Behov, {urgency}: {speakable(need.text)}.")
+        body.append((f"Behov, {urgency}: {speakable(need.text)}.",))
     if report.management is not None:
-        body.append(f"Ledning: {_lower(f'management.{report.management.level}')}.")
+        body.append((f"Ledning: {_lower(f'management.{report.management.level}')}.",))
     closing = []
     if report.next_report_at is not None:
         closing.append(f"Nästa rapport {when_words(report.next_report_at, now)}.")

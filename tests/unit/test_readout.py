@@ -137,7 +137,7 @@ def test_a_crowded_picture_stays_within_the_word_budget_and_says_more_is_in_lage
     sectors = ("water", "energy", "food", "care", "communication", "transport", "other")
     organisations = {
         f"{1400 + i}": _org(
-            f"Kommun nummer {i}",
+            f"Ort{i}",
             dict.fromkeys(sectors, "critical" if i % 2 else "serious"),
             "worsening",
         )
@@ -164,6 +164,10 @@ def test_a_crowded_picture_stays_within_the_word_budget_and_says_more_is_in_lage
     assert script.words <= MAX_WORDS
     assert script.left_out > 0
     lines = script.text.splitlines()
+    assert "Allvarlig eller kritisk påverkan också inom fem områden till." in lines
+    # The needs in their short wording: the long one does not fit.
+    assert any(line.startswith("Fyrtio akuta behov i fyrtio kommuner") for line in lines)
+    assert any(line.startswith("Har inte rapporterat i tid: fyrtio kommuner") for line in lines)
     assert lines[-3] == "Mer finns i Lägesbild."
     assert lines[-2] == "Nästa rapporteringstid klockan tjugo."
     assert lines[0].startswith("ÖVNING")
