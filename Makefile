@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SOURCES := service schemas adapters migrations tests bench
 
-.PHONY: install run test check format lint types unit api stream browser chromium bench fuzz clean
+.PHONY: install run test check format lint types unit api stream browser chromium speech bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,14 @@ chromium:
 		echo "Installing Debian's poppler-utils (pdftoppm, pdftotext) for the printed pages"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; }
 
+# The Rakel read-out is measured by speaking it (tests/readout).
+speech:
+	@command -v espeak-ng >/dev/null || { \
+		echo "Installing Debian's espeak-ng for the spoken read-out"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng; }
+
 # pytest exits non-zero when no test ran (5), so an empty run fails here too.
-test: check chromium
+test: check chromium speech
 	$(BIN)/python -m pytest
 
 browser: install chromium

@@ -224,6 +224,12 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="How often the node's change log is read for answers"
     )
     wis_timeout_seconds: float = Field(default=10.0, gt=0)
+    wis_max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=4096,
+        description="Largest body the node takes (it answers 413 above); longer free text "
+        "is shortened to fit, saying so",
+    )
     # The national level's Lägesbild installation: published summaries go to its EDXL import.
     national_url: str | None = Field(
         default=None,

@@ -178,6 +178,10 @@ def wis_channel(settings: Settings, session: aiohttp.ClientSession, pool: asyncp
     if settings.wis_url is None or settings.wis_token is None:
         raise ValueError("LAGESBILD_WIS_URL and LAGESBILD_WIS_TOKEN must both be set")
     client = NodeClient(
-        session, settings.wis_url, settings.wis_token, timeout=settings.wis_timeout_seconds
+        session,
+        settings.wis_url,
+        settings.wis_token,
+        timeout=settings.wis_timeout_seconds,
+        max_body_bytes=settings.wis_max_body_bytes,
     )
     return WisChannel(client, pool)

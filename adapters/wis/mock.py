@@ -345,9 +345,15 @@ def _impact(entry: dict[str, Any]) -> str:
     return f"<li>{e(str(entry.get('sektor', '')))}: {e(str(entry.get('nivå', '')))}</li>"
 
 
-def create_mock_app(tokens: dict[str, Actor]) -> web.Application:
+# The largest body the node takes; above it aiohttp answers 413 (as a real node does).
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def create_mock_app(
+    tokens: dict[str, Actor], *, max_body_bytes: int = MAX_BODY_BYTES
+) -> web.Application:
     """A node with an empty store; `tokens` maps bearer tokens to actors."""
-    app = web.Application(middlewares=[_errors], client_max_size=1024 * 1024)
+    app = web.Application(middlewares=[_errors], client_max_size=max_body_bytes)
     app[store_key] = Store(tokens=dict(tokens))
     app.add_routes(routes)
     return app

@@ -44,7 +44,13 @@ async def wis_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     session = aiohttp.ClientSession(headers={"User-Agent": "Lagesbild-WIS"})
-    client = NodeClient(session, url, token, timeout=settings.wis_timeout_seconds)
+    client = NodeClient(
+        session,
+        url,
+        token,
+        timeout=settings.wis_timeout_seconds,
+        max_body_bytes=settings.wis_max_body_bytes,
+    )
     channels = app[keys.outbox_channels]
     channels.register(channel.wis_channel(settings, session, pool))
     task = asyncio.create_task(_poll_forever(app, client), name="wis-poller")

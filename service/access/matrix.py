@@ -26,6 +26,7 @@ from service.access.policy import (
     can_publish_summary,
     can_report,
     can_see,
+    can_see_deliveries,
     can_see_national,
     can_share,
 )
@@ -151,6 +152,7 @@ _share = _seen_and(can_share)
 _draft = _seen_and(can_draft_summary)
 _publish = _seen_and(can_publish_summary)
 _report_page = _seen_and(can_report)
+_deliveries = _seen_and(can_see_deliveries)
 
 
 def _report(principal: Principal, access: IncidentAccess | None) -> Answer:
@@ -273,6 +275,14 @@ REPORT = Rule(
     _report,
     incident=True,
 )
+DELIVERIES = Rule(
+    "deliveries",
+    "Viewers and duty officers of the owner or of the incident's county board, and admins "
+    "(who was reminded of what, and the dead letters); others who see the incident: 403 "
+    "`forbidden`.",
+    _deliveries,
+    incident=True,
+)
 NATIONAL = Rule(
     "national",
     "Agency users (organisation kind `agency`, e.g. MSB) and admins; to anyone else the "
@@ -301,6 +311,13 @@ PAGE_MANAGE = Rule(
     "page-manage",
     "As `manage`, for a person logged in (a closed incident: 403).",
     _manage,
+    incident=True,
+    page=True,
+)
+PAGE_DELIVERIES = Rule(
+    "page-deliveries",
+    "As `deliveries`, for a person logged in.",
+    _deliveries,
     incident=True,
     page=True,
 )
@@ -368,6 +385,8 @@ ROUTES: dict[str, Rule] = {
     "GET /api/v1/incidents/{id}/picture": READ,
     "GET /api/v1/incidents/{id}/log": READ,
     "GET /api/v1/incidents/{id}/timeline": READ,
+    "GET /api/v1/incidents/{id}/readout": READ,
+    "GET /api/v1/incidents/{id}/deliveries": DELIVERIES,
     "GET /api/v1/incidents/{id}/export": READ,
     "GET /api/v1/incidents/{id}/rounds": READ,
     "GET /api/v1/incidents/{id}/rounds/{n}/picture": READ,
@@ -394,6 +413,7 @@ ROUTES: dict[str, Rule] = {
     "GET /incidents/{id}/rounds/{n}": PAGE_READ,
     "GET /incidents/{id}/summaries": PAGE_READ,
     "GET /incidents/{id}/summaries/draft": PAGE_DRAFT,
+    "GET /incidents/{id}/deliveries": PAGE_DELIVERIES,
     "GET /incidents/{id}/summaries/{n}": PAGE_READ,
     # for admins: the audit log, tokens and sessions
     "GET /admin/audit": PAGE_ADMIN,

@@ -133,3 +133,12 @@ def can_see_national(principal: Principal) -> bool:
     """The national roll-up (every active incident in the country, county by county) is
     for national agencies (organisation kind `agency`, such as MSB) and admins."""
     return principal.role == "admin" or principal.org_kind == "agency"
+
+
+def can_see_deliveries(principal: Principal, incident: IncidentAccess) -> bool:
+    """Who was reminded of what, and the incident's dead letters, are for the county
+    board's room (viewers and duty officers of the owner or of the county's board) and
+    for admins; not for reporters, who see only their own reports' side."""
+    return principal.role == "admin" or (
+        principal.role in ("viewer", "duty_officer") and _of_county_board_side(principal, incident)
+    )

@@ -6,11 +6,13 @@ from aiohttp import web
 
 from service import keys
 from service.http import (
+    deliveries,
     incidents,
     national,
     openapi,
     ops,
     organisations,
+    readout,
     schemas,
     sharing,
     summaries,
@@ -29,6 +31,8 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(summaries.routes)
     app.add_routes(schemas.routes)
     app.add_routes(timeline.routes)
+    app.add_routes(readout.routes)
+    app.add_routes(deliveries.routes)
     app.add_routes(outbox_http.routes)
     app.router.add_get("/api/v1/stream", stream, name="stream")
     app.add_routes(rounds_routes.routes)

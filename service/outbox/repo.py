@@ -378,3 +378,83 @@ async def disable_webhook(conn: Conn, webhook_id: int, *, at: datetime) -> bool:
         at,
     )
     return result != "UPDATE 0"
+
+
+# --- an incident's messages, for its duty officers ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentMessage:
+    """One message of an incident with what its payload says about whom it went to."""
+
+    id: int
+    message_id: str
+    destination: str
+    kind: str
+    created_at: datetime
+    status: Status
+    attempts: int
+    delivered_at: datetime | None
+    last_error: str | None
+    subject: str | None
+    to: list[str]
+    organisation: str | None
+    due_at: str | None
+    number: int | None
+    webhook_organisation: str | None
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> IncidentMessage:
+        to = row["to_addresses"]
+        return record_to(
+            cls,
+            row,
+            to=[str(address) for address in to] if isinstance(to, list) else [],
+            number=int(row["number"]) if row["number"] is not None else None,
+        )
+
+
+async def incident_messages(
+    conn: Conn, incident_id: uuid.UUID, *, limit: int
+) -> tuple[list[IncidentMessage], list[Count]]:
+    """The incident's messages to people (e-mail, webhooks) and every dead letter of it,
+    newest first, at most `limit` of each; and its message counts per destination."""
+    rows = await conn.fetch(
+        """
+        (SELECT o.id, o.message_id, o.destination, o.kind, o.created_at, o.status,
+                o.attempts, o.delivered_at, o.last_error,
+                o.payload->>'subject' AS subject, o.payload->'to' AS to_addresses,
+                o.payload->>'organisation' AS organisation, o.payload->>'due_at' AS due_at,
+                CASE WHEN jsonb_typeof(o.payload->'number') = 'number'
+                     THEN (o.payload->>'number')::bigint END AS number,
+                w.organisation AS webhook_organisation
+         FROM outbox o
+         LEFT JOIN webhooks w ON o.destination = 'webhook:' || w.id::text
+         WHERE o.incident_id = $1
+           AND (o.destination = 'email' OR o.destination LIKE 'webhook:%')
+         ORDER BY o.id DESC LIMIT $2)
+        UNION
+        (SELECT o.id, o.message_id, o.destination, o.kind, o.created_at, o.status,
+                o.attempts, o.delivered_at, o.last_error,
+                o.payload->>'subject', o.payload->'to', o.payload->>'organisation',
+                o.payload->>'due_at',
+                CASE WHEN jsonb_typeof(o.payload->'number') = 'number'
+                     THEN (o.payload->>'number')::bigint END,
+                w.organisation
+         FROM outbox o
+         LEFT JOIN webhooks w ON o.destination = 'webhook:' || w.id::text
+         WHERE o.incident_id = $1 AND o.status = 'dead'
+         ORDER BY o.id DESC LIMIT $2)
+        ORDER BY id DESC
+        """,
+        incident_id,
+        limit,
+    )
+    counts = await conn.fetch(
+        """
+        SELECT destination, status, count(*) AS n FROM outbox WHERE incident_id = $1
+        GROUP BY destination, status ORDER BY destination, status
+        """,
+        incident_id,
+    )
+    return [IncidentMessage.from_row(row) for row in rows], [Count.from_row(r) for r in counts]

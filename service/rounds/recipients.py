@@ -26,7 +26,13 @@ class Recipient:
         """What the channel delivers: an e-mail (answers to `reply_to`, if given), or a
         JSON body for a webhook."""
         if self.destination == "email":
-            mail = {"to": [self.address], "subject": message.subject, "text": message.text}
+            about = {"organisation": facts.get("organisation"), "due_at": facts.get("due_at")}
+            mail: dict[str, Any] = {
+                "to": [self.address],
+                "subject": message.subject,
+                "text": message.text,
+                **about,
+            }
             return mail if reply_to is None else {**mail, "reply_to": reply_to}
         return {**facts, "subject": message.subject, "text": message.text}
 

@@ -13,6 +13,7 @@ from aiohttp import web
 from service.domain.labels import EXERCISE_MARK, LABELS, LANGS, Lang
 from service.web.admin_texts import ADMIN_TEXTS
 from service.web.national_texts import NATIONAL_TEXTS
+from service.web.readout_texts import READOUT_TEXTS
 
 LANG_COOKIE = "lagesbild_lang"
 
@@ -505,6 +506,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     **PAGE_TEXTS,
     **ADMIN_TEXTS,
     **NATIONAL_TEXTS,
+    **READOUT_TEXTS,
     **API_DOC_TEXTS,
     **LABELS,
 }

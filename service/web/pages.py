@@ -11,7 +11,13 @@ from aiohttp import web
 
 from schemas.common import SECTORS
 from service import keys
-from service.access.policy import can_activate_in, can_manage, can_share, may_share_with
+from service.access.policy import (
+    can_activate_in,
+    can_manage,
+    can_see_deliveries,
+    can_share,
+    may_share_with,
+)
 from service.access.principal import Principal
 from service.clock import iso
 from service.domain import lifecycle
@@ -239,6 +245,7 @@ async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
                 key=lambda item: item[1].casefold(),
             ),
             "can_manage": can_manage(principal, row.access) and row.status == "active",
+            "can_see_deliveries": can_see_deliveries(principal, row.access),
             "can_report": principal.role == "reporter"
             and principal.organisation in row.participants
             and row.status == "active",
