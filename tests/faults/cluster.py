@@ -80,12 +80,14 @@ class Instance:
         """Start the child; with `ready`, wait until `/readyz` answers 200."""
         assert self.process is None or self.process.returncode is not None
         env = child_environment(
-            DATABASE_URL=self.dsn,
-            LAGESBILD_HOST="127.0.0.1",
-            LAGESBILD_PORT=str(self.port),
-            LAGESBILD_DATA_DIR=str(self.folder),
-            **INSTANCE_ENV,
-            **self.settings,
+            **{
+                **INSTANCE_ENV,
+                "DATABASE_URL": self.dsn,
+                "LAGESBILD_HOST": "127.0.0.1",
+                "LAGESBILD_PORT": str(self.port),
+                "LAGESBILD_DATA_DIR": str(self.folder),
+                **self.settings,
+            }
         )
         log = (self.folder / "service.log").open("ab")
         try:

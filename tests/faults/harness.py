@@ -95,13 +95,19 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def report_body(rng: random.Random, organisation: str, number: int) -> dict[str, Any]:
-    """A small full report with a fixed `as_of`, so that a retry is the very same body."""
+def report_body(
+    rng: random.Random, organisation: str, number: int, *, padding: int = 0
+) -> dict[str, Any]:
+    """A small full report with a fixed `as_of`, so that a retry is the very same body;
+    `padding` characters more of situation text make its event frame that much larger."""
+    situation = f"Läge {number}: {rng.randint(0, 5000)} hushåll utan ström."
+    if padding:
+        situation += " " + "Träd över ledningar, vägar stängda. " * (padding // 36 + 1)
     return {
         "report_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "organisation": organisation,
         "as_of": datetime.now(UTC).isoformat(),
-        "situation": f"Läge {number}: {rng.randint(0, 5000)} hushåll utan ström.",
+        "situation": situation[: 200 + padding],
     }
 
 

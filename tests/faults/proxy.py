@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import socket
 from dataclasses import dataclass, field
 
 LOOPBACK = "127.0.0.1"
@@ -70,8 +71,10 @@ class FaultProxy:
         drop_responses: float = 0.0,
         cut_connections: float = 0.0,
         delay: float = 0.0,
+        receive_buffer: int | None = None,
     ) -> None:
         self.target_port = target_port
+        self.receive_buffer = receive_buffer
         self.drop_responses = drop_responses
         self.cut_connections = cut_connections
         self.delay = delay
@@ -132,9 +135,7 @@ class FaultProxy:
         link.flowing.set()
         self.counts.connections += 1
         try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(
-                LOOPBACK, self.target_port
-            )
+            upstream_reader, upstream_writer = await self._connect()
         except OSError:
             self.counts.refused += 1
             writer.transport.abort()
@@ -146,6 +147,8 @@ class FaultProxy:
         link.tasks = [to_service, to_client]
         try:
             await asyncio.wait(link.tasks, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            pass  # the loop is ending: the links are closed below either way
         finally:
             self._ended(link)
             link.abort()
@@ -153,6 +156,21 @@ class FaultProxy:
                 task.cancel()
             await asyncio.gather(*link.tasks, return_exceptions=True)
             self._links.discard(link)
+
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A connection to the service; with `receive_buffer`, a small window, so that a
+        stalled link backs up to the service at once."""
+        if self.receive_buffer is None:
+            return await asyncio.open_connection(LOOPBACK, self.target_port)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer)
+            sock.setblocking(False)
+            await asyncio.get_running_loop().sock_connect(sock, (LOOPBACK, self.target_port))
+        except OSError:
+            sock.close()
+            raise
+        return await asyncio.open_connection(sock=sock)
 
     def _ended(self, link: _Link) -> None:
         if link.frozen and self._frozen_at is not None and link.closed_at is None:

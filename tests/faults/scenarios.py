@@ -133,7 +133,7 @@ class StreamCuts:
 
 
 async def post_reports(
-    url: str, setup: Setup, count: int, *, seed: int, pace: float = 0.0
+    url: str, setup: Setup, count: int, *, seed: int, pace: float = 0.0, padding: int = 0
 ) -> list[str]:
     """`count` reports straight to `url` (round-robin over the organisations)."""
     rng = random.Random(seed)
@@ -142,7 +142,7 @@ async def post_reports(
     ids = []
 
     async def one(session: aiohttp.ClientSession, code: str, number: int) -> None:
-        body = report_body(rng, code, number)
+        body = report_body(rng, code, number, padding=padding)
         while True:
             try:
                 async with session.post(
@@ -266,7 +266,7 @@ async def slow_consumer(
     `others` viewers read on."""
     instance = Instance("service", dsn, folder, **settings)
     await instance.start()
-    proxy = FaultProxy(instance.port, seed=seed)
+    proxy = FaultProxy(instance.port, seed=seed, receive_buffer=4096)
     port = await proxy.start()
     try:
         setup = await Setup.create(dsn, instance.url, municipalities(20))
@@ -286,7 +286,7 @@ async def slow_consumer(
         proxy.stall()
         began = time.monotonic()
         posting = asyncio.create_task(
-            post_reports(instance.url, setup, events, seed=seed, pace=0.01)
+            post_reports(instance.url, setup, events, seed=seed, pace=0.01, padding=3000)
         )
         closed_after: float | None = None
         rss_peak = rss_before
@@ -295,7 +295,7 @@ async def slow_consumer(
             closes = await metric(instance.url, "lagesbild_stream_slow_consumers_total")
             if closed_after is None and closes > slow_closes_before:
                 closed_after = time.monotonic() - began
-            if time.monotonic() - began > 120:
+            if time.monotonic() - began > 60:
                 break
             await asyncio.sleep(0.05)
         await posting
