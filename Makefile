@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SOURCES := service schemas adapters migrations tests bench
 
-.PHONY: install run test check format lint types unit api stream browser chromium bench fuzz clean
+.PHONY: install run test check format lint types unit api stream browser chromium nginx bench fuzz faults deploy-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,15 @@ chromium:
 		echo "Installing Debian's poppler-utils (pdftoppm, pdftotext) for the printed pages"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; }
 
+# deploy/ is run as tested with Debian's nginx (tests/faults/); install it when missing.
+NGINX ?= /usr/sbin/nginx
+nginx:
+	@test -x $(NGINX) || { \
+		echo "Installing Debian's nginx for the deployment and fault tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; }
+
 # pytest exits non-zero when no test ran (5), so an empty run fails here too.
-test: check chromium
+test: check chromium nginx
 	$(BIN)/python -m pytest
 
 browser: install chromium
@@ -62,6 +69,16 @@ stream: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# nginx (deploy/nginx.conf) in front of two instances on one PostgreSQL, all on loopback:
+# viewers on both, reports through either, one instance SIGKILLed (tests/faults/deploy.py).
+deploy-test: install nginx
+	$(BIN)/python -m tests.faults.deploy
+
+# The full kill-and-drop harness (the suite runs a small version in tests/faults/);
+# prints its figures. FAULTS=… passes options, e.g. FAULTS="--only stream".
+faults: install nginx
+	$(BIN)/python -m bench.faults $(FAULTS)
 
 # The long fuzz run: 1 000 generated requests per operation and role (EXAMPLES=… to change).
 EXAMPLES ?= 1000

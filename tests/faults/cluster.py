@@ -108,8 +108,8 @@ class Instance:
         if ready:
             await self.wait_ready()
 
-    async def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
+    async def wait_ready(self, within: float = READY_TIMEOUT) -> None:
+        deadline = time.monotonic() + within
         async with aiohttp.ClientSession() as session:
             while True:
                 if self.process is not None and self.process.returncode is not None:

@@ -34,9 +34,10 @@ from tests.faults.harness import (
 from tests.faults.proxy import FaultProxy
 
 
-async def until(condition: Callable[[], bool], *, timeout: float = 120.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
+async def until(condition: Callable[[], bool], *, within: float = 120.0) -> None:
+    """Poll `condition` (state that other tasks change) until it holds."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110  # many tasks' state, no one event to wait on
             await asyncio.sleep(0.01)
 
 
@@ -331,7 +332,7 @@ async def dead_peer(dsn: str, folder: Path, *, seed: int, **settings: str) -> fl
         await asyncio.wait_for(viewer.subscribed.wait(), 30)
         proxy.freeze()
         try:
-            await until(lambda: bool(proxy.closed_while_frozen), timeout=120)
+            await until(lambda: bool(proxy.closed_while_frozen), within=120)
         except TimeoutError:
             return None
         finally:
@@ -373,7 +374,7 @@ async def reconnect_crowd(
         tasks = [asyncio.create_task(v.follow(first + 2, deadline=600)) for v in crowd]
         await _all_set([v.subscribed.wait for v in crowd])
         await post_reports(instance.url, setup, 1, seed=seed)
-        await until(lambda: all(v.last >= first + 1 for v in crowd), timeout=60)
+        await until(lambda: all(v.last >= first + 1 for v in crowd), within=60)
         await instance.kill()
         await instance.start()
         for viewer in crowd:

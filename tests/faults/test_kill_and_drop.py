@@ -16,9 +16,7 @@ pytestmark = pytest.mark.slow
 async def test_reports_retried_through_dropped_responses_and_a_sigkill_are_stored_exactly_once(
     dsn: str, tmp_path: Path
 ) -> None:
-    run = await kill_and_drop(
-        dsn, tmp_path, reports=300, clients=20, kills=1, drop=0.1, seed=1
-    )
+    run = await kill_and_drop(dsn, tmp_path, reports=300, clients=20, kills=1, drop=0.1, seed=1)
 
     assert run.kills == 1
     assert run.proxy_dropped > 0, "the proxy dropped no response: nothing was retried"
