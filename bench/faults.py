@@ -8,6 +8,7 @@ check failed (a lost, doubled or gapped report or event). Times are from this ma
 shared with whatever else runs on it.
 
     python -m bench.faults [--only reports,crashes,stream,slow,dead,crowd] [--seed 1]
+                           [--reports 10000 --crash-reports 5000 --kills 50 …]
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import bench_settings, machine, summarise
@@ -35,9 +37,28 @@ from tests.faults.scenarios import (
 Row = tuple[str, str, str, bool]  # scenario, goal, seen, functional check passed
 
 
-async def reports_through_kills(pg: Postgres, folder: Path, seed: int) -> list[Row]:
+@dataclass(frozen=True)
+class Sizes:
+    """The requirement's sizes by default; smaller ones for a quicker (or busier) run."""
+
+    reports: int = 10_000
+    crash_reports: int = 5_000
+    kills: int = 50
+    database_stops: int = 5
+    events: int = 10_000
+    cuts: int = 1_000
+    crowd: int = 1_000
+
+
+async def reports_through_kills(pg: Postgres, folder: Path, seed: int, size: Sizes) -> list[Row]:
     run = await kill_and_drop(
-        await pg.new_database(), folder, reports=10_000, clients=20, kills=3, drop=0.1, seed=seed
+        await pg.new_database(),
+        folder,
+        reports=size.reports,
+        clients=20,
+        kills=3,
+        drop=0.1,
+        seed=seed,
     )
     latency = summarise(run.ledger.latencies)
     seen = (
@@ -48,22 +69,22 @@ async def reports_through_kills(pg: Postgres, folder: Path, seed: int) -> list[R
         f"{run.ledger.attempts} attempts, {run.check.stored / run.seconds:.0f} reports/s, "
         f"send→2xx p50 {latency.p50 * 1000:.0f} ms p99 {latency.p99 * 1000:.0f} ms"
     )
-    ok = run.check.exact and run.check.stored == 10_000 and run.kills == 3
-    return [("10,000 reports, 20 clients, 10 % responses dropped, 3 SIGKILLs",
+    ok = run.check.exact and run.check.stored == size.reports and run.kills == 3
+    return [(f"{size.reports:,} reports, 20 clients, 10 % responses dropped, 3 SIGKILLs",
              "every report once, seq without gaps", seen, ok)]  # fmt: skip
 
 
-async def reports_through_crashes(pg: Postgres, folder: Path, seed: int) -> list[Row]:
+async def reports_through_crashes(pg: Postgres, folder: Path, seed: int, size: Sizes) -> list[Row]:
     run = await kill_and_drop(
         await pg.new_database(),
         folder,
-        reports=5_000,
+        reports=size.crash_reports,
         clients=20,
-        kills=50,
+        kills=size.kills,
         drop=0.0,
         seed=seed,
         postgres=pg,
-        database_stops=5,
+        database_stops=size.database_stops,
     )
     seen = (
         f"{len(run.ledger.acknowledged)} answered 2xx, "
@@ -72,19 +93,23 @@ async def reports_through_crashes(pg: Postgres, folder: Path, seed: int) -> list
         f"immediate stops, failed attempts {sum(run.ledger.failures.values())}, "
         f"{run.seconds:.0f} s"
     )
-    ok = run.check.exact and run.kills == 50 and run.database_stops == 5
-    return [("50 SIGKILLs and 5 PostgreSQL immediate stops under load",
+    ok = run.check.exact and (run.kills, run.database_stops) == (size.kills, size.database_stops)
+    name = (
+        f"{size.crash_reports:,} reports, {size.kills} SIGKILLs and {size.database_stops} "
+        "PostgreSQL immediate stops"
+    )
+    return [(name,
              "no 2xx'd report missing", seen, ok)]  # fmt: skip
 
 
-async def stream_under_cuts(pg: Postgres, folder: Path, seed: int) -> list[Row]:
+async def stream_under_cuts(pg: Postgres, folder: Path, seed: int, size: Sizes) -> list[Row]:
     rows: list[Row] = []
     for kill in (False, True):
         run = await stream_cuts(
             await pg.new_database(),
             folder / ("kill" if kill else "cuts"),
-            events=10_000,
-            cuts=1_000,
+            events=size.events,
+            cuts=size.cuts,
             seed=seed,
             kill_viewers_instance=kill,
         )
@@ -97,14 +122,14 @@ async def stream_under_cuts(pg: Postgres, folder: Path, seed: int) -> list[Row]:
             f"snapshots instead of replay {viewer.snapshots}"
             + (f", {run.kills} SIGKILL of the viewer's instance" if kill else "")
         )
-        name = "Stream: 10,000 events, 1,000 cuts" + (
+        name = f"Stream: {size.events:,} events, {size.cuts:,} cuts" + (
             ", viewer's instance SIGKILLed" if kill else ""
         )
         rows.append((name, "no gap, no duplicate", seen, ok))
     return rows
 
 
-async def slow(pg: Postgres, folder: Path, seed: int) -> list[Row]:
+async def slow(pg: Postgres, folder: Path, seed: int, size: Sizes) -> list[Row]:
     run = await slow_consumer(await pg.new_database(), folder, events=2_000, others=100, seed=seed)
     closed = "never" if run.closed_after is None else f"{run.closed_after:.1f} s"
     seen = (
@@ -116,26 +141,26 @@ async def slow(pg: Postgres, folder: Path, seed: int) -> list[Row]:
              "4008 ≤ 5 s, RSS < 50 MB, others' p99 < 1 s", seen, ok)]  # fmt: skip
 
 
-async def dead(pg: Postgres, folder: Path, seed: int) -> list[Row]:
+async def dead(pg: Postgres, folder: Path, seed: int, size: Sizes) -> list[Row]:
     seconds = await dead_peer(await pg.new_database(), folder, seed=seed)
     seen = "not detected" if seconds is None else f"given up after {seconds:.1f} s"
     return [("Dead peer (no FIN), default heartbeat", "≤ 45 s", seen, seconds is not None)]
 
 
-async def crowd(pg: Postgres, folder: Path, seed: int) -> list[Row]:
+async def crowd(pg: Postgres, folder: Path, seed: int, size: Sizes) -> list[Row]:
     run = await reconnect_crowd(
-        await pg.new_database(), folder, viewers=1_000, jitter=5.0, seed=seed
+        await pg.new_database(), folder, viewers=size.crowd, jitter=5.0, seed=seed
     )
     seen = (
         f"{run.viewers} back with since after {run.back_after:.1f} s, refused {run.refused}, "
         f"unbroken {run.unbroken}"
     )
     ok = run.refused == 0 and run.unbroken
-    return [("1,000 viewers after a SIGKILL and restart, jitter ≤ 5 s",
+    return [(f"{size.crowd:,} viewers after a SIGKILL and restart, jitter ≤ 5 s",
              "≤ 60 s, none refused", seen, ok)]  # fmt: skip
 
 
-SCENARIOS: dict[str, Callable[[Postgres, Path, int], Awaitable[list[Row]]]] = {
+SCENARIOS: dict[str, Callable[[Postgres, Path, int, Sizes], Awaitable[list[Row]]]] = {
     "reports": reports_through_kills,
     "crashes": reports_through_crashes,
     "stream": stream_under_cuts,
@@ -145,14 +170,14 @@ SCENARIOS: dict[str, Callable[[Postgres, Path, int], Awaitable[list[Row]]]] = {
 }
 
 
-async def run(names: list[str], seed: int) -> list[Row]:
+async def run(names: list[str], seed: int, size: Sizes) -> list[Row]:
     folder = Path(tempfile.mkdtemp(prefix="lagesbild-faults-"))
     rows: list[Row] = []
     try:
         with own_postgres(folder / "pg") as pg:
             for name in names:
                 began = time.monotonic()
-                found = await SCENARIOS[name](pg, folder / name, seed)
+                found = await SCENARIOS[name](pg, folder / name, seed, size)
                 for row in found:
                     print(f"| {row[0]} | {row[1]} | {row[2]} | {'ok' if row[3] else 'FAILED'} |")
                 print(f"  ({name}: {time.monotonic() - began:.0f} s)", file=sys.stderr)
@@ -166,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.faults", description=__doc__)
     parser.add_argument("--only", default=",".join(SCENARIOS), help="scenarios, comma-separated")
     parser.add_argument("--seed", type=int, default=1)
+    for name, default in Sizes().__dict__.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=default)
     args = parser.parse_args(argv)
     configure_logging(bench_settings())  # warnings only
     names = [name.strip() for name in args.only.split(",") if name.strip()]
@@ -174,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     print(f"{machine()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print("| scenario | goal | seen | check |\n| --- | --- | --- | --- |")
-    rows = asyncio.run(run(names, args.seed))
+    size = Sizes(**{name: getattr(args, name) for name in Sizes().__dict__})
+    rows = asyncio.run(run(names, args.seed, size))
     return 0 if all(row[3] for row in rows) else 1
 
 
