@@ -49,7 +49,7 @@ NGINX ?= /usr/sbin/nginx
 nginx:
 	@test -x $(NGINX) || { \
 		echo "Installing Debian's nginx for the deployment and fault tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; }
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; }
 
 # pytest exits non-zero when no test ran (5), so an empty run fails here too.
 test: check chromium nginx
