@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SOURCES := service schemas adapters migrations tests bench
 
-.PHONY: install run test check format lint types unit api stream browser chromium nginx bench fuzz faults deploy-test clean
+.PHONY: install run test check format lint types unit api stream browser chromium nginx bench bench-instances fuzz faults deploy-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,8 +77,12 @@ deploy-test: install nginx
 
 # The full kill-and-drop harness (the suite runs a small version in tests/faults/);
 # prints its figures. FAULTS=… passes options, e.g. FAULTS="--only stream".
-faults: install nginx
+faults: install
 	$(BIN)/python -m bench.faults $(FAULTS)
+
+# Two instances against one behind nginx: the stream's fan-out capacity (bench/instances.py).
+bench-instances: install nginx
+	$(BIN)/python -m bench.instances
 
 # The long fuzz run: 1 000 generated requests per operation and role (EXAMPLES=… to change).
 EXAMPLES ?= 1000
