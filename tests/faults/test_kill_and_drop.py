@@ -10,7 +10,8 @@ import pytest
 from tests.faults.cluster import own_postgres
 from tests.faults.scenarios import kill_and_drop
 
-pytestmark = pytest.mark.slow
+# Real processes started, killed and started again: more than the suite's default minute.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 
 async def test_reports_retried_through_dropped_responses_and_a_sigkill_are_stored_exactly_once(

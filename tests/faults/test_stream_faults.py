@@ -9,7 +9,8 @@ import pytest
 
 from tests.faults.scenarios import dead_peer, reconnect_crowd, slow_consumer, stream_cuts
 
-pytestmark = pytest.mark.slow
+# Real processes started, killed and started again: more than the suite's default minute.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 
 async def test_a_viewer_cut_at_random_points_resumes_with_since_without_gap_or_repeat(
