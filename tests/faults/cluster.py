@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import sys
 import time
 import uuid
@@ -26,6 +25,7 @@ import asyncpg
 
 from service.db.embedded import embedded_server, with_database
 from service.db.pool import prepare_database
+from service.demo.ports import free_port
 from tests.command import ROOT, child_environment
 
 if TYPE_CHECKING:
@@ -45,13 +45,6 @@ INSTANCE_ENV: dict[str, str] = {
     "LAGESBILD_ROUNDS_TIMER": "false",
     "PYTHONIOENCODING": "utf-8",
 }
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class Instance:

@@ -28,7 +28,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.faults.cluster import Instance, Postgres, free_port, own_postgres
+from service.demo.ports import free_port
+from tests.faults.cluster import Instance, Postgres, own_postgres
 from tests.faults.harness import (
     Ledger,
     Reporter,
