@@ -39,7 +39,7 @@ Row = tuple[str, str, str, bool]  # scenario, goal, seen, functional check passe
 
 @dataclass(frozen=True)
 class Sizes:
-    """The requirement's sizes by default; smaller ones for a quicker (or busier) run."""
+    """The full sizes by default; smaller ones for a quicker (or busier) run."""
 
     reports: int = 10_000
     crash_reports: int = 5_000
