@@ -137,7 +137,7 @@ async def slow(pg: Postgres, folder: Path, seed: int, size: Sizes) -> list[Row]:
         f"100 other viewers' p99 {run.others_p99 * 1000:.0f} ms, unbroken {run.others_unbroken}"
     )
     ok = run.slow_closes >= 1 and run.others_unbroken
-    return [("Slow consumer (default settings, ~4 KB events)",
+    return [("Slow consumer (default settings, reports with ~3 KB of text)",
              "4008 ≤ 5 s, RSS < 50 MB, others' p99 < 1 s", seen, ok)]  # fmt: skip
 
 
