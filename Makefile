@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SOURCES := service schemas adapters migrations tests bench
 
-.PHONY: install run test check format lint types unit api stream browser chromium speech bench fuzz clean
+.PHONY: install run test check format lint types unit api stream browser chromium speech nginx bench bench-instances fuzz faults deploy-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,8 +50,15 @@ speech:
 		echo "Installing Debian's espeak-ng for the spoken read-out"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng; }
 
+# deploy/ is run as tested with Debian's nginx (tests/faults/); install it when missing.
+NGINX ?= /usr/sbin/nginx
+nginx:
+	@test -x $(NGINX) || { \
+		echo "Installing Debian's nginx for the deployment and fault tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; }
+
 # pytest exits non-zero when no test ran (5), so an empty run fails here too.
-test: check chromium speech
+test: check chromium speech nginx
 	$(BIN)/python -m pytest
 
 browser: install chromium
@@ -68,6 +75,20 @@ stream: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# nginx (deploy/nginx.conf) in front of two instances on one PostgreSQL, all on loopback:
+# viewers on both, reports through either, one instance SIGKILLed (tests/faults/deploy.py).
+deploy-test: install nginx
+	$(BIN)/python -m tests.faults.deploy
+
+# The full kill-and-drop harness (the suite runs a small version in tests/faults/);
+# prints its figures. FAULTS=… passes options, e.g. FAULTS="--only stream".
+faults: install
+	$(BIN)/python -m bench.faults $(FAULTS)
+
+# Two instances against one behind nginx: the stream's fan-out capacity (bench/instances.py).
+bench-instances: install nginx
+	$(BIN)/python -m bench.instances
 
 # The long fuzz run: 1 000 generated requests per operation and role (EXAMPLES=… to change).
 EXAMPLES ?= 1000
