@@ -4,6 +4,7 @@ connections count the statements they send, and a look at the incident's log."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from typing import Any
 
@@ -63,14 +64,15 @@ def submission(code: str, **content: Any) -> ReportSubmission:
     return ReportSubmission.model_validate(report(code, **content))
 
 
-async def log_rows(dsn: str, incident_id: uuid.UUID | str) -> list[asyncpg.Record]:
+async def log_rows(dsn: str, incident_id: uuid.UUID | str) -> list[dict[str, Any]]:
     """The incident's events in seq order, with the transaction that wrote each."""
     conn = await asyncpg.connect(dsn)
     try:
-        return await conn.fetch(
+        rows = await conn.fetch(
             "SELECT seq, kind, xmin::text::bigint AS xid, data FROM events"
             " WHERE incident_id = $1::uuid ORDER BY seq",
             str(incident_id),
         )
     finally:
         await conn.close()
+    return [{**row, "data": json.loads(row["data"])} for row in rows]
