@@ -26,7 +26,7 @@ from service.clock import Clock
 from service.config import Settings
 from service.metrics import Metrics
 from service.national.rollup import Rollup
-from service.picture.checkpoints import is_checkpoint
+from service.picture.checkpoints import fold_after, is_checkpoint
 from service.picture.fold import Picture
 from service.repo import checkpoints, events, incidents, tokens, users
 from service.stream import frames
@@ -120,13 +120,28 @@ class Hub:
         return await asyncio.shield(loading)
 
     async def _load(self, incident_id: uuid.UUID) -> Feed | None:
+        """Start from the latest checkpoint far enough back that the events after it
+        fill the replay ring, and fold only those: the same feed as folding from seq 0
+        (the fold depends on nothing but the events), in time bounded by the ring and
+        the checkpoints' spacing, not the log's length. Checkpoints crossed on the way
+        that are missing (an older log, a load of events never caught up) are written."""
+        every, ring = self._settings.checkpoint_every, self._settings.stream_replay_limit
         async with self._pool.acquire() as conn:
-            log = await events.since(conn, incident_id, 0)
-        if not log:
+            start = await checkpoints.latest_behind(conn, incident_id, behind=ring)
+            log = await events.since(conn, incident_id, 0 if start is None else start["seq"])
+        if not log and start is None:
             return None
-        feed = Feed.from_log(incident_id, log, self._settings.stream_replay_limit)
+        head, tail = log[: max(0, len(log) - ring)], log[max(0, len(log) - ring) :]
+        folded, kept = fold_after(start, head, every)
+        feed = Feed.from_log(incident_id, [], ring, start=folded)
+        for event in tail:
+            feed.advance(event)
+            if is_checkpoint(event, every):
+                kept.append(feed.picture)
         self._feeds[incident_id] = feed
-        self._national.update(feed.picture, log[-1])
+        self._national.update(feed.picture, log[-1] if log else None)
+        if kept:
+            self._spawn(self._keep(incident_id, kept), name=f"checkpoint-{incident_id}")
         return feed
 
     def notify(self, incident_id: uuid.UUID, seq: int) -> None:
