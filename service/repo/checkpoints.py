@@ -27,25 +27,6 @@ async def latest(
     return picture
 
 
-async def latest_behind(
-    conn: Conn, incident_id: uuid.UUID, *, behind: int
-) -> dict[str, Any] | None:
-    """The picture of the latest checkpoint at least `behind` events before the end of
-    the incident's log (None: there is none that far back)."""
-    picture: dict[str, Any] | None = await conn.fetchval(
-        """
-        SELECT c.picture FROM picture_checkpoints c
-        JOIN incidents i ON i.id = c.incident_id
-        WHERE c.incident_id = $1 AND c.seq <= i.last_seq - $2
-        ORDER BY c.seq DESC
-        LIMIT 1
-        """,
-        incident_id,
-        behind,
-    )
-    return picture
-
-
 async def write(conn: Conn, incident_id: uuid.UUID, pictures: Iterable[dict[str, Any]]) -> None:
     """Keep these pictures (each the fold up to its own `seq`); one already kept stays."""
     rows = [(incident_id, picture["seq"], picture) for picture in pictures]

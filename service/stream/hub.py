@@ -120,24 +120,23 @@ class Hub:
         return await asyncio.shield(loading)
 
     async def _load(self, incident_id: uuid.UUID) -> Feed | None:
-        """Start from the latest checkpoint far enough back that the events after it
-        fill the replay ring, and fold only those: the same feed as folding from seq 0
-        (the fold depends on nothing but the events), in time bounded by the ring and
-        the checkpoints' spacing, not the log's length. Checkpoints crossed on the way
-        that are missing (an older log, a load of events never caught up) are written."""
+        """Start from the latest checkpoint and fold only the events after it: the same
+        picture as folding from seq 0 (the fold depends on nothing but the events), in
+        time bounded by the checkpoints' spacing, not the log's length. The ring then
+        holds the events after the last checkpoint; a viewer resuming from further back
+        is sent a snapshot. Checkpoints crossed on the way that are missing (a log older
+        than checkpoints) are written, off the load's path."""
         every, ring = self._settings.checkpoint_every, self._settings.stream_replay_limit
         async with self._pool.acquire() as conn:
-            start = await checkpoints.latest_behind(conn, incident_id, behind=ring)
+            start = await checkpoints.latest(conn, incident_id)
             log = await events.since(conn, incident_id, 0 if start is None else start["seq"])
         if not log and start is None:
             return None
-        head, tail = log[: max(0, len(log) - ring)], log[max(0, len(log) - ring) :]
-        folded, kept = fold_after(start, head, every)
-        feed = Feed.from_log(incident_id, [], ring, start=folded)
-        for event in tail:
-            feed.advance(event)
-            if is_checkpoint(event, every):
-                kept.append(feed.picture)
+        # Up to the last checkpoint the log crosses, fold alone (keeping the pictures
+        # there); the events after it fold into the feed with their frames.
+        cut = max((n + 1 for n, event in enumerate(log) if is_checkpoint(event, every)), default=0)
+        folded, kept = fold_after(start, log[:cut], every)
+        feed = Feed.from_log(incident_id, log[cut:], ring, start=folded)
         self._feeds[incident_id] = feed
         self._national.update(feed.picture, log[-1] if log else None)
         if kept:

@@ -1,6 +1,6 @@
-"""Start-up from checkpoints: the hub loads an incident from the latest checkpoint that
-leaves its replay ring full and folds only the events after it, and what it holds is
-what folding the whole log from seq 0 gives."""
+"""Start-up from checkpoints: the hub loads an incident from its latest checkpoint and
+folds only the events after it, and what it holds is what folding the whole log from
+seq 0 gives."""
 
 from __future__ import annotations
 
@@ -95,14 +95,25 @@ def _read_after(sent: list[Any]) -> int:
 
 
 def _same_feed(loaded: Feed, whole: Feed) -> None:
-    """The same picture, access and replayable frames (read as JSON: a checkpoint comes
-    back from jsonb with its keys in another order)."""
+    """The same picture, access and snapshot, and the same frames for the events it
+    replays (read as JSON: a checkpoint comes back from jsonb with its keys in another
+    order); further back than its ring, a resuming viewer is sent the snapshot."""
     assert loaded.picture == whole.picture
     assert loaded.seq == whole.seq
     assert loaded.access == whole.access
-    assert [seq for seq, _ in loaded.ring] == [seq for seq, _ in whole.ring]
-    assert [json.loads(f) for _, f in loaded.ring] == [json.loads(f) for _, f in whole.ring]
     assert json.loads(loaded.snapshot()) == json.loads(whole.snapshot())
+    held = len(loaded.ring)
+    tail = list(whole.ring)[len(whole.ring) - held :]
+    assert [seq for seq, _ in loaded.ring] == [seq for seq, _ in tail]
+    assert [json.loads(f) for _, f in loaded.ring] == [json.loads(f) for _, f in tail]
+    since = loaded.seq - held
+    replayed = loaded.frames_after(since)
+    assert replayed is not None
+    assert [json.loads(f) for f in replayed] == [
+        json.loads(f) for f in whole.frames_after(since) or []
+    ]
+    if since >= 1:
+        assert loaded.frames_after(since - 1) is None  # a snapshot, then
 
 
 async def test_a_restarted_hub_starts_from_a_checkpoint_and_holds_what_seq_0_gives(
@@ -111,7 +122,7 @@ async def test_a_restarted_hub_starts_from_a_checkpoint_and_holds_what_seq_0_giv
     incident = await _incident_with_a_long_log(api, dsn)
     log = await _log(dsn, incident)
     assert len(log) == 122
-    for every, ring in [(7, 5), (10, 25), (30, 1), (100, 50), (1, 121)]:
+    for every, ring in [(7, 5), (10, 25), (30, 1), (100, 50), (1, 121), (200, 50)]:
         changed = with_changes(settings, checkpoint_every=every, stream_replay_limit=ring)
         whole = Feed.from_log(incident, log, ring)
         assert whole.picture == rebuild(log)
@@ -125,13 +136,11 @@ async def test_a_restarted_hub_starts_from_a_checkpoint_and_holds_what_seq_0_giv
         finally:
             await conn.close()
         assert {seq for seq in range(began + 1, 123) if seq % every == 0} <= set(kept)
-        # A second restart reads only the events after the checkpoint that leaves the
-        # ring full: at most `ring + every` of them.
+        # A second restart reads only the events after the latest checkpoint.
         again, sent = await _loaded(dsn, changed, incident)
         _same_feed(again, whole)
-        after = _read_after(sent)
-        assert after == max(s for s in kept if s <= 122 - ring)
-        assert 122 - after <= ring + every
+        assert _read_after(sent) == max(kept)
+        assert 122 - max(kept) < max(every, 100)
 
 
 async def test_a_log_without_checkpoints_is_folded_from_seq_0(
