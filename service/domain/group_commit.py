@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 import asyncpg
+import structlog
+
+log = structlog.get_logger(__name__)
 
 # The most submissions written in one statement (about 3 kB of JSON each).
 BATCH_LIMIT = 64
@@ -76,7 +79,10 @@ async def _lead(
             if batch:
                 await write(pool, incident_id, batch)
     except BaseException as exc:
-        # The writer answers every item; whatever escapes it is answered here, to all.
+        # The writer answers every item; whatever escapes it (a bug, or the loop
+        # stopping) is logged and every item still waiting is answered.
+        if isinstance(exc, Exception):
+            log.exception("group_commit.writer_failed", incident_id=str(incident_id))
         for item in [*batch, *lane.waiting]:
             if not item.done():
                 item.fail(exc)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import structlog
 
 from schemas.report import Provenance, ReportContent, ReportSubmission, StoredReport
 from service.access.policy import may_report_for
@@ -27,6 +28,8 @@ from service.errors import (
 )
 from service.repo import Conn, incidents, reports
 from service.repo.secrets import installation_secret
+
+log = structlog.get_logger(__name__)
 
 # How far ahead of the server's clock a reporter's `as_of` may be (phones drift).
 AS_OF_TOLERANCE = timedelta(minutes=5)
@@ -67,7 +70,8 @@ class Pending:
             self.answer.set_result(outcome)
 
     def fail(self, error: BaseException) -> None:
-        self.give(error)
+        """The batch broke off (`error`, logged by whoever saw it): a 503 of its own."""
+        self.give(_not_stored())
 
 
 def fingerprint(incident_id: uuid.UUID, submission: ReportSubmission) -> bytes:
@@ -158,10 +162,37 @@ OPTIMISTIC_TRIES = 3
 
 async def write_batch(pool: asyncpg.Pool, incident_id: uuid.UUID, batch: list[Pending]) -> None:
     """Decide and write a batch of submissions to one incident, then answer each: its
-    stored report, or its own problem (which does not spoil the others). Read, decide and
-    write are two statements outside any transaction, the write conditional on the
-    incident standing where the read found it; when another instance's write comes
-    first, read and decide again, and at last do it all under the row lock."""
+    stored report, or its own problem (which does not spoil the others). When the
+    database fails the write, nothing is stored and every caller is told so (503: the
+    same report_id may be sent again)."""
+    try:
+        outcomes = await _decided_and_written(pool, incident_id, batch)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        log.warning(
+            "reports.batch_not_stored",
+            incident_id=str(incident_id),
+            reports=len(batch),
+            error=str(exc),
+        )
+        outcomes = [_not_stored() for _ in batch]
+    for pending, outcome in zip(batch, outcomes, strict=True):
+        pending.give(outcome)
+
+
+def _not_stored() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "the database did not store the report; nothing was stored: send it again",
+        slug="not-stored",
+    )
+
+
+async def _decided_and_written(
+    pool: asyncpg.Pool, incident_id: uuid.UUID, batch: list[Pending]
+) -> list[Outcome]:
+    """Read, decide and write are two statements outside any transaction, the write
+    conditional on the incident standing where the read found it; when another
+    instance's write comes first, read and decide again, and at last do it all under
+    the row lock."""
     for attempt in range(OPTIMISTIC_TRIES + 2):
         try:
             async with pool.acquire() as conn:
@@ -174,12 +205,11 @@ async def write_batch(pool: asyncpg.Pool, incident_id: uuid.UUID, batch: list[Pe
         except asyncpg.UniqueViolationError:
             continue  # a report_id taken meanwhile in another incident: read and decide again
         if outcome is not None:
-            for pending, result in zip(batch, outcome, strict=True):
-                pending.give(result)
-            return
-    busy = ServiceUnavailable("the incident is being written too busily; try again")
-    for pending in batch:
-        pending.give(busy)
+            return outcome
+    return [
+        ServiceUnavailable("the incident is being written too busily; try again", slug="busy")
+        for _ in batch
+    ]
 
 
 Outcome = Submitted | ProblemError

@@ -12,7 +12,7 @@ import asyncpg
 from pydantic import TypeAdapter
 
 from schemas.incident import DailySchedule, IntervalSchedule, Schedule
-from schemas.report import StoredReport
+from schemas.report import ReportContent, StoredReport
 from service.domain import schedule
 from service.domain.schedule import Segment
 from service.errors import Conflict
@@ -249,7 +249,8 @@ async def write(
             "organisation": item.report.organisation,
             "version": item.report.version,
             "fingerprint": item.fingerprint.hex(),
-            "content": item.report.content().model_dump(mode="json"),
+            # The content fields of the event's report, as `content()` would dump them.
+            "content": {k: v for k, v in item.event["report"].items() if k in _CONTENT},
             "unchanged": item.report.unchanged,
             "as_of": iso_micro(item.report.as_of),
             "received_at": iso_micro(item.report.received_at),
@@ -277,6 +278,9 @@ async def write(
         _WRITE, incident_id, last_seq, last_seq + len(new), rows, logged, events.CHANNEL
     )
     return advanced is not None
+
+
+_CONTENT = frozenset(ReportContent.model_fields)
 
 
 def iso_micro(moment: datetime) -> str:
