@@ -44,8 +44,7 @@ async def written_down(conn: Any) -> list[str]:
 
 
 async def sent(pool: asyncpg.Pool) -> list[str]:
-    """The statements the pool's one connection has sent so far (this call sends none;
-    its release resets the connection, after what it returns)."""
+    """The statements the pool's one connection has sent so far (this call sends none)."""
     async with pool.acquire() as conn:
         return await written_down(conn)
 

@@ -14,7 +14,8 @@ ENERGY = [{"sector": "energy", "status": "serious", "text": "1 200 hushåll utan
 
 async def test_a_report_is_one_read_and_one_write_that_commits(api: Api, dsn: str) -> None:
     """Before group commit a report took ten statements (BEGIN, the row lock, four reads,
-    the seq, two inserts, the notify, COMMIT), eight of them under the row lock."""
+    the seq, two inserts, the notify, COMMIT), eight of them under the row lock, and an
+    eleventh, the pool's reset query, when its connection went back to the pool."""
     incident = uuid.UUID((await api.activate())["id"])
     who = await reporter(dsn, "1442")
     pool = await counting_pool(dsn)
@@ -29,13 +30,9 @@ async def test_a_report_is_one_read_and_one_write_that_commits(api: Api, dsn: st
     assert second.created
     assert second.report.version == 2
     assert second.seq == 3
-    # The pool resets the connection on each release (the report's, and the count's own
-    # before it): after the write has committed.
-    reset = [s for s in statements if "RESET ALL" in s]
-    written = [s for s in statements if "RESET ALL" not in s]
-    assert len(reset) == 2
-    assert len(written) == 2, written
-    read, write = written
+    # Nothing else: no transaction, and no reset query when the pool takes it back.
+    assert len(statements) == 2, statements
+    read, write = statements
     assert read.startswith("SELECT i.*")
     assert "FOR UPDATE" not in read
     # One statement advances the seq (taking the row lock), inserts the report and its
@@ -72,3 +69,16 @@ async def test_a_report_inside_a_callers_transaction_adds_a_savepoint_and_nothin
         "RELEASE",
         "COMMIT;",
     ]
+
+
+async def test_a_connection_back_in_the_pool_has_no_transaction_left_open(dsn: str) -> None:
+    pool = await counting_pool(dsn)
+    try:
+        async with pool.acquire() as conn:
+            await conn.execute("BEGIN")
+            await conn.execute("CREATE TEMP TABLE scratch (n int)")
+        async with pool.acquire() as conn:
+            assert not conn.is_in_transaction()
+            assert await conn.fetchval("SELECT to_regclass('pg_temp.scratch')") is None
+    finally:
+        await pool.close()
