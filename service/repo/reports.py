@@ -15,7 +15,6 @@ from schemas.incident import DailySchedule, IntervalSchedule, Schedule
 from schemas.report import ReportContent, StoredReport
 from service.domain import schedule
 from service.domain.schedule import Segment
-from service.errors import Conflict
 from service.repo import Conn, events
 from service.repo.incidents import INCIDENT_COLUMNS, IncidentRow
 
@@ -33,13 +32,6 @@ def _validated(row: asyncpg.Record) -> StoredReport:
 
 
 _NOT_FIELDS = frozenset({"content", "fingerprint"})
-
-
-async def get_with_fingerprint(
-    conn: Conn, report_id: uuid.UUID
-) -> tuple[StoredReport, bytes] | None:
-    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM reports WHERE report_id = $1", report_id)  # noqa: S608  # fixed column list
-    return None if row is None else (_validated(row), bytes(row["fingerprint"]))
 
 
 async def latest(conn: Conn, incident_id: uuid.UUID, organisation: str) -> StoredReport | None:
@@ -74,45 +66,6 @@ async def history(
         limit,
     )
     return [_validated(row) for row in rows]
-
-
-async def insert(
-    conn: Conn,
-    *,
-    report: StoredReport,
-    fingerprint: bytes,
-    seq: int,
-) -> None:
-    content: dict[str, Any] = report.content().model_dump(mode="json")
-    try:
-        await conn.execute(
-            """
-            INSERT INTO reports (report_id, incident_id, organisation, version, fingerprint,
-                                 content, unchanged, as_of, received_at, due_at, late,
-                                 submitted_by, supersedes, seq, provenance)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-            """,
-            report.report_id,
-            report.incident_id,
-            report.organisation,
-            report.version,
-            fingerprint,
-            content,
-            report.unchanged,
-            report.as_of,
-            report.received_at,
-            report.due_at,
-            report.late,
-            report.submitted_by,
-            report.supersedes,
-            seq,
-            None if report.provenance is None else report.provenance.model_dump(mode="json"),
-        )
-    except asyncpg.UniqueViolationError as exc:
-        raise Conflict(
-            "a report with this report_id already exists with other content",
-            slug="report-conflict",
-        ) from exc
 
 
 # --- the write path: one statement reads what a batch needs, one writes it ----------------
