@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import structlog
+from pydantic import ValidationError
 
 from schemas.report import Provenance, ReportContent, ReportSubmission, StoredReport
 from service.access.policy import may_report_for
@@ -243,6 +244,11 @@ async def _attempt(
             decided = decide(context, item, last_seq + len(new) + 1)
         except ProblemError as exc:
             outcomes.append(exc)
+            continue
+        except ValidationError as exc:  # the stored report's own rules: that caller's 422
+            outcomes.append(
+                ValidationFailed(errors=[(tuple(e["loc"]), e["msg"]) for e in exc.errors()])
+            )
             continue
         outcomes.append(decided.submitted)
         if decided.new is not None:
