@@ -1,8 +1,14 @@
 """Ingest: situation reports submitted over HTTP, side by side with two floors.
 
 Reporters of all 49 municipalities of county 14 submit full reports (about 1 kB of
-JSON each) to one incident, from C clients that each keep one connection alive.
-Measured in the same run, against the same server and database:
+JSON each) to one incident, from C clients (1, 16, 64) that each keep one connection
+alive and wait for each answer before sending the next. Measured in the same run,
+against the same server and database:
+
+- **raw asyncpg**, the peer to beat: the same 1 kB jsonb payload INSERTed by the same
+  number of clients on 8 pooled connections, each INSERT its own transaction
+  (autocommit: the INSERT and its COMMIT in one statement), into a table with nothing
+  but a primary key; no HTTP, no validation, no lock;
 
 - the HTTP floor: the same number of `GET /healthz` from the same clients (what the
   web server, the client and the event loop cost at all);
@@ -50,7 +56,10 @@ from service.db.pool import create_pool
 
 REPORTS = 2000
 QUICK_REPORTS = 300
-CONCURRENCY = (1, 16)
+CONCURRENCY = (1, 16, 64)
+RAW_CONNECTIONS = 8
+# Goals: reports/s at least the raw INSERT's, and p99 within 20 ms at 16 submitters.
+GOAL_P99_AT_16 = 0.020
 WARMUP = 40
 ROUNDS = 4
 SEED = 1442
@@ -169,6 +178,20 @@ def floor_op(pool: asyncpg.Pool, payloads: Callable[[], dict[str, Any]]) -> Op:
     return op
 
 
+RAW_SCHEMA = "CREATE TABLE bench_raw (id bigserial PRIMARY KEY, data jsonb NOT NULL)"
+
+
+def raw_op(pool: asyncpg.Pool, payloads: Callable[[], dict[str, Any]]) -> Op:
+    """INSERT + COMMIT, nothing else: one autocommit statement per payload."""
+
+    async def op(_client: int, _index: int) -> None:
+        payload = payloads()
+        async with pool.acquire() as conn:
+            await conn.execute("INSERT INTO bench_raw (data) VALUES ($1)", payload)
+
+    return op
+
+
 def _ignore(*_args: object) -> None:
     """The floor's LISTEN callback: receiving the notification is the cost measured."""
 
@@ -192,6 +215,7 @@ async def run(pg: Postgres, *, quick: bool) -> None:
     prepared = [report_body(rng, codes[index % len(codes)]) for index in range(total)]
     encoded = iter([(body["organisation"], json.dumps(body).encode()) for body in prepared])
     payloads = iter(prepared)
+    raw_payloads = iter(prepared)
 
     print(f"\n## ingest: {count} reports per run, 49 participants, concurrency {CONCURRENCY}")
     async with contextlib.AsyncExitStack() as stack:
@@ -203,9 +227,13 @@ async def run(pg: Postgres, *, quick: bool) -> None:
         setup = await asyncpg.connect(dsn)
         stack.push_async_callback(setup.close)
         await setup.execute(FLOOR_SCHEMA)
+        await setup.execute(RAW_SCHEMA)
         await setup.add_listener(FLOOR_CHANNEL, _ignore)
         pool = await create_pool(dsn)  # the app's own pool settings and JSON codecs
         stack.push_async_callback(pool.close)
+        raw = await create_pool(dsn, min_size=RAW_CONNECTIONS, max_size=RAW_CONNECTIONS)
+        stack.push_async_callback(raw.close)
+        verdicts: list[str] = []
 
         for concurrency in CONCURRENCY:
             sessions = [
@@ -214,16 +242,18 @@ async def run(pg: Postgres, *, quick: bool) -> None:
                 )
                 for _ in range(concurrency)
             ]
-            http_floor, db_floor, reports = await measure(
+            http_floor, db_floor, raw_insert, reports = await measure(
                 count,
                 concurrency,
                 [
                     healthz_op(sessions, base),
                     floor_op(pool, lambda: next(payloads)),
+                    raw_op(raw, lambda: next(raw_payloads)),
                     report_op(sessions, url, lambda: next(encoded), reporters),
                 ],
             )
-            _table(count, concurrency, reports, http_floor, db_floor)
+            _table(count, concurrency, reports, raw_insert, http_floor, db_floor)
+            verdicts += _verdicts(concurrency, reports, raw_insert)
 
         await _check_log(setup, incident["id"], expected=1 + total)
         board = bearer(tokens[(BOARD, "duty_officer")])
@@ -234,27 +264,66 @@ async def run(pg: Postgres, *, quick: bool) -> None:
         if picture.get("seq") != 1 + total:
             raise SystemExit(f"the live picture is at seq {picture.get('seq')}, not {1 + total}")
         print(f"checked: the live picture (GET /picture) is at seq {1 + total}", flush=True)
+        print("\n".join(verdicts), flush=True)
 
 
-def _table(count: int, concurrency: int, reports: Run, http_floor: Run, db_floor: Run) -> None:
-    lag, http, db = (summarise(run.latencies) for run in (reports, http_floor, db_floor))
+def _verdicts(concurrency: int, reports: Run, raw: Run) -> list[str]:
+    times = reports.throughput / raw.throughput
+    said = [
+        f"goal: reports/s ≥ 1.0× raw INSERT at {concurrency}: "
+        f"{'met' if times >= 1.0 else 'not met'} (×{times:.2f})"
+    ]
+    if concurrency == 16:
+        p99 = summarise(reports.latencies).p99
+        said.append(
+            f"goal: p99 ≤ 20 ms at 16: {'met' if p99 <= GOAL_P99_AT_16 else 'not met'} ({ms(p99)})"
+        )
+    return said
+
+
+def _table(
+    count: int, concurrency: int, reports: Run, raw: Run, http_floor: Run, db_floor: Run
+) -> None:
+    lag, r, http, db = (summarise(run.latencies) for run in (reports, raw, http_floor, db_floor))
     rows = [
         [
             "throughput",
             f"{reports.throughput:.0f} /s",
-            f"{http_floor.throughput:.0f} /s",
+            f"{raw.throughput:.0f} /s",
             # Throughput ratios are turned over so that every ratio reads "times the cost".
-            ratio(http_floor.throughput, reports.throughput),
+            ratio(raw.throughput, reports.throughput),
             f"{db_floor.throughput:.0f} /s",
             ratio(db_floor.throughput, reports.throughput),
+            f"{http_floor.throughput:.0f} /s",
+            ratio(http_floor.throughput, reports.throughput),
         ]
     ]
     for name in ("p50", "p95", "p99"):
-        mine, h, d = (getattr(summary, name) for summary in (lag, http, db))
-        rows.append([f"latency {name}", ms(mine), ms(h), ratio(mine, h), ms(d), ratio(mine, d)])
+        mine, rr, d, h = (getattr(summary, name) for summary in (lag, r, db, http))
+        rows.append(
+            [
+                f"latency {name}",
+                ms(mine),
+                ms(rr),
+                ratio(mine, rr),
+                ms(d),
+                ratio(mine, d),
+                ms(h),
+                ratio(mine, h),
+            ]
+        )
     print_table(
         f"ingest, {concurrency} client{'s' if concurrency > 1 else ''}, {count} requests each",
-        ["figure", "Lägesbild", "HTTP floor", "cost ×", "DB floor", "cost ×"],
+        [
+            "figure",
+            "Lägesbild",
+            f"raw INSERT ({RAW_CONNECTIONS} conns)",
+            "cost ×",
+            "DB floor",
+            "cost ×",
+            "HTTP floor",
+            "cost ×",
+        ],
         rows,
     )
 

@@ -22,16 +22,32 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def _no_reset_query(_conn: asyncpg.Connection) -> None:
+    """What a connection's return to the pool sends: nothing. asyncpg still rolls back a
+    transaction left open and drops listeners; its reset query (advisory unlocks, CLOSE
+    ALL, UNLISTEN *, RESET ALL: one round trip on every release) undoes session state
+    the service never makes on a pooled connection (its advisory locks are transaction
+    locks, LISTEN has connections of its own, settings are SET LOCAL)."""
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(
+    dsn: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 10,
+    connection_class: type[asyncpg.Connection] = asyncpg.Connection,
+) -> asyncpg.Pool:
     pool: asyncpg.Pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
+        connection_class=connection_class,
         init=_init_connection,
+        reset=_no_reset_query,
         server_settings={"application_name": "lagesbild"},
     )
     return pool

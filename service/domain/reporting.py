@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import structlog
+from pydantic import ValidationError
 
 from schemas.report import Provenance, ReportContent, ReportSubmission, StoredReport
 from service.access.policy import may_report_for
 from service.access.principal import Principal
+from service.domain import group_commit
 from service.domain.schedule import deadline_for, is_late
-from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from service.repo import Conn, events, incidents, reports
+from service.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ProblemError,
+    ServiceUnavailable,
+    ValidationFailed,
+)
+from service.repo import Conn, incidents, reports
 from service.repo.secrets import installation_secret
+
+log = structlog.get_logger(__name__)
 
 # How far ahead of the server's clock a reporter's `as_of` may be (phones drift).
 AS_OF_TOLERANCE = timedelta(minutes=5)
@@ -33,6 +44,35 @@ class Submitted:
     @property
     def created(self) -> bool:
         return self.seq is not None
+
+
+@dataclass
+class Pending:
+    """A submission waiting in its incident's lane (service.domain.group_commit)."""
+
+    principal: Principal
+    submission: ReportSubmission
+    fingerprint: bytes
+    now: datetime
+    provenance: Provenance | None
+    answer: asyncio.Future[Submitted] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+    def done(self) -> bool:
+        return self.answer.done()
+
+    def give(self, outcome: Submitted | BaseException) -> None:
+        if self.answer.done():  # the caller stopped waiting
+            return
+        if isinstance(outcome, BaseException):
+            self.answer.set_exception(outcome)
+        else:
+            self.answer.set_result(outcome)
+
+    def fail(self, error: BaseException) -> None:
+        """The batch broke off (`error`, logged by whoever saw it): a 503 of its own."""
+        self.give(_not_stored())
 
 
 def fingerprint(incident_id: uuid.UUID, submission: ReportSubmission) -> bytes:
@@ -83,18 +123,6 @@ def _as_of(submission: ReportSubmission, received_at: datetime) -> datetime:
     return submission.as_of.astimezone(UTC)
 
 
-@asynccontextmanager
-async def _transaction(db: asyncpg.Pool | Conn) -> AsyncIterator[Conn]:
-    """A transaction of its own on a pooled connection; on a caller's connection, a
-    savepoint inside the caller's transaction (which decides whether it all commits)."""
-    if isinstance(db, asyncpg.Pool):
-        async with db.acquire() as conn, conn.transaction():
-            yield conn
-    else:
-        async with db.transaction():
-            yield db
-
-
 async def submit(
     db: asyncpg.Pool | Conn,
     principal: Principal,
@@ -104,75 +132,201 @@ async def submit(
     *,
     provenance: Provenance | None = None,
 ) -> Submitted:
-    """Store one report. On a pool, in a transaction of its own; on a connection, inside
-    the caller's transaction, so that several reports are stored all or none."""
+    """Store one report. On a pool, with the submissions to the same incident waiting
+    beside it in this process, in one statement that commits (group commit); on a
+    connection, inside the caller's transaction, so that several reports are stored all
+    or none. Either way it is answered only once what it says is committed (or will be,
+    with the caller's transaction)."""
     _authorise(principal, submission)
-    submitted_print = fingerprint(incident_id, submission)
-    async with _transaction(db) as conn:
-        incident = await incidents.lock(conn, incident_id)
-        if incident is None:
-            raise NotFound(f"no incident {incident_id}")
-        # A repeat of an accepted report is answered as it was, whatever has happened
-        # since (closure, removal from the participants): the client was told it is stored.
-        earlier = await reports.get_with_fingerprint(conn, submission.report_id)
-        if earlier is not None:
-            stored, stored_print = earlier
-            if stored_print != submitted_print:
-                raise Conflict(
-                    "this report_id was already used for a report with other content; "
-                    "a new report needs a new report_id",
-                    slug="report-conflict",
-                )
-            return Submitted(stored, seq=None)
-        if principal.organisation not in incident.participants:
-            raise Forbidden(
-                f"{principal.organisation} is not a participant of this incident",
-                slug="not-participant",
-            )
-        if not incident.active:
-            raise Conflict(
-                "the incident is closed; it takes no more reports", slug="incident-closed"
-            )
-        previous = await reports.latest(conn, incident_id, submission.organisation)
-        content = _content(submission, previous)
-        if submission.supersedes is not None and (
-            previous is None or submission.supersedes != previous.report_id
-        ):
-            raise Conflict(
-                "supersedes does not name the organisation's latest report; "
-                "reload the latest report and correct that",
-                slug="stale-supersedes",
-            )
-        as_of = _as_of(submission, now)
-        # Counted as the rounds count it: against the schedule in force at `as_of`.
-        due_at = deadline_for(await events.schedule_history(conn, incident_id), as_of)
-        seq = await incidents.advance_seq(conn, incident_id)
-        report = StoredReport(
-            **content.model_dump(),
-            report_id=submission.report_id,
-            incident_id=incident_id,
-            organisation=submission.organisation,
-            version=1 if previous is None else previous.version + 1,
-            as_of=as_of,
-            received_at=now,
-            submitted_by=principal.name,
-            supersedes=None if previous is None else previous.report_id,
-            unchanged=submission.unchanged,
-            late=is_late(now, due_at),
-            due_at=due_at,
-            provenance=provenance,
+    item = Pending(principal, submission, fingerprint(incident_id, submission), now, provenance)
+    if isinstance(db, asyncpg.Pool):
+        group_commit.queue(db, incident_id, item, write_batch)
+        return await item.answer
+    for attempt in range(OPTIMISTIC_TRIES + 1):
+        if attempt == OPTIMISTIC_TRIES:
+            # Another writer kept coming first: wait for the row lock, held until the
+            # caller's transaction ends (as every change to the incident takes it).
+            await incidents.lock(db, incident_id)
+        try:
+            async with db.transaction():  # a savepoint: a failed write leaves the caller's
+                outcome = await _attempt(db, incident_id, [item])
+        except asyncpg.UniqueViolationError:
+            continue  # a report_id taken meanwhile in another incident: read it and decide
+        if outcome is not None:
+            return _answer(outcome[0])
+    raise ServiceUnavailable("the incident is being written too busily; try again")
+
+
+# Attempts that read, decide and write without the row lock, before one that waits for it.
+OPTIMISTIC_TRIES = 3
+
+
+async def write_batch(pool: asyncpg.Pool, incident_id: uuid.UUID, batch: list[Pending]) -> None:
+    """Decide and write a batch of submissions to one incident, then answer each: its
+    stored report, or its own problem (which does not spoil the others). When the
+    database fails the write, nothing is stored and every caller is told so (503: the
+    same report_id may be sent again)."""
+    try:
+        outcomes = await _decided_and_written(pool, incident_id, batch)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        log.warning(
+            "reports.batch_not_stored",
+            incident_id=str(incident_id),
+            reports=len(batch),
+            error=str(exc),
         )
-        await reports.insert(conn, report=report, fingerprint=submitted_print, seq=seq)
-        await events.append(
-            conn,
-            incident_id=incident_id,
-            seq=seq,
-            kind="report.submitted",
-            at=now,
-            actor=principal.organisation,
-            data={"report": report.model_dump(mode="json")},
+        outcomes = [_not_stored() for _ in batch]
+    for pending, outcome in zip(batch, outcomes, strict=True):
+        pending.give(outcome)
+
+
+def _not_stored() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "the database did not store the report; nothing was stored: send it again",
+        slug="not-stored",
+    )
+
+
+async def _decided_and_written(
+    pool: asyncpg.Pool, incident_id: uuid.UUID, batch: list[Pending]
+) -> list[Outcome]:
+    """Read, decide and write are two statements outside any transaction, the write
+    conditional on the incident standing where the read found it; when another
+    instance's write comes first, read and decide again, and at last do it all under
+    the row lock."""
+    for attempt in range(OPTIMISTIC_TRIES + 2):
+        try:
+            async with pool.acquire() as conn:
+                if attempt < OPTIMISTIC_TRIES:
+                    outcome = await _attempt(conn, incident_id, batch)
+                else:
+                    async with conn.transaction():
+                        await incidents.lock(conn, incident_id)
+                        outcome = await _attempt(conn, incident_id, batch)
+        except asyncpg.UniqueViolationError:
+            continue  # a report_id taken meanwhile in another incident: read and decide again
+        if outcome is not None:
+            return outcome
+    return [
+        ServiceUnavailable("the incident is being written too busily; try again", slug="busy")
+        for _ in batch
+    ]
+
+
+Outcome = Submitted | ProblemError
+
+
+def _answer(outcome: Outcome) -> Submitted:
+    if isinstance(outcome, ProblemError):
+        raise outcome
+    return outcome
+
+
+async def _attempt(
+    conn: Conn, incident_id: uuid.UUID, batch: list[Pending]
+) -> list[Outcome] | None:
+    """Read what the batch needs, decide each submission in order, write the accepted
+    ones with consecutive seqs. None when the incident moved on in between (nothing is
+    written)."""
+    context = await reports.context(
+        conn,
+        incident_id,
+        {item.submission.report_id for item in batch},
+        {item.submission.organisation for item in batch},
+    )
+    if context is None:
+        return [NotFound(f"no incident {incident_id}") for _ in batch]
+    last_seq = context.incident.last_seq
+    outcomes: list[Outcome] = []
+    new: list[reports.NewReport] = []
+    for item in batch:
+        try:
+            decided = decide(context, item, last_seq + len(new) + 1)
+        except ProblemError as exc:
+            outcomes.append(exc)
+            continue
+        except ValidationError as exc:  # the stored report's own rules: that caller's 422
+            outcomes.append(
+                ValidationFailed(errors=[(tuple(e["loc"]), e["msg"]) for e in exc.errors()])
+            )
+            continue
+        outcomes.append(decided.submitted)
+        if decided.new is not None:
+            new.append(decided.new)
+    if new and not await reports.write(conn, incident_id, last_seq=last_seq, new=new):
+        return None
+    return outcomes
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    submitted: Submitted
+    new: reports.NewReport | None  # what to write; None for a repeat
+
+
+def decide(context: reports.Context, item: Pending, seq: int) -> Decided:
+    """One submission against the incident as the batch has left it so far (`context`,
+    which it updates with what it stores): the report to store at `seq`, a repeat, or
+    the problem that refuses it."""
+    submission = item.submission
+    incident = context.incident
+    # A repeat of an accepted report is answered as it was, whatever has happened
+    # since (closure, removal from the participants): the client was told it is stored.
+    earlier = context.earlier.get(submission.report_id)
+    if earlier is not None:
+        stored, stored_print = earlier
+        if stored_print != item.fingerprint:
+            raise Conflict(
+                "this report_id was already used for a report with other content; "
+                "a new report needs a new report_id",
+                slug="report-conflict",
+            )
+        return Decided(Submitted(stored, seq=None), None)
+    if item.principal.organisation not in incident.participants:
+        raise Forbidden(
+            f"{item.principal.organisation} is not a participant of this incident",
+            slug="not-participant",
         )
-    return Submitted(report, seq=seq)
+    if not incident.active:
+        raise Conflict("the incident is closed; it takes no more reports", slug="incident-closed")
+    previous = context.latest.get(submission.organisation)
+    content = _content(submission, previous)
+    if submission.supersedes is not None and (
+        previous is None or submission.supersedes != previous.report_id
+    ):
+        raise Conflict(
+            "supersedes does not name the organisation's latest report; "
+            "reload the latest report and correct that",
+            slug="stale-supersedes",
+        )
+    as_of = _as_of(submission, item.now)
+    # Counted as the rounds count it: against the schedule in force at `as_of`.
+    due_at = deadline_for(context.schedules, as_of)
+    report = StoredReport(
+        **content.model_dump(),
+        report_id=submission.report_id,
+        incident_id=incident.id,
+        organisation=submission.organisation,
+        version=1 if previous is None else previous.version + 1,
+        as_of=as_of,
+        received_at=item.now,
+        submitted_by=item.principal.name,
+        supersedes=None if previous is None else previous.report_id,
+        unchanged=submission.unchanged,
+        late=is_late(item.now, due_at),
+        due_at=due_at,
+        provenance=item.provenance,
+    )
+    context.earlier[report.report_id] = (report, item.fingerprint)
+    context.latest[report.organisation] = report
+    new = reports.NewReport(
+        report=report,
+        fingerprint=item.fingerprint,
+        seq=seq,
+        event={"report": report.model_dump(mode="json")},
+        actor=item.principal.organisation,
+    )
+    return Decided(Submitted(report, seq=seq), new)
 
 
 def _content(submission: ReportSubmission, previous: StoredReport | None) -> ReportContent:

@@ -63,7 +63,8 @@ class IncidentRow:
         return self.status == "active"
 
 
-_SELECT = """
+# The incident's columns with its participants and shares (for `FROM incidents i`).
+INCIDENT_COLUMNS = """
 SELECT i.*, ARRAY(
     SELECT p.organisation FROM incident_participants p
     WHERE p.incident_id = i.id ORDER BY p.organisation
@@ -71,8 +72,8 @@ SELECT i.*, ARRAY(
     SELECT s.organisation FROM incident_shares s
     WHERE s.incident_id = i.id ORDER BY s.organisation
 ) AS shared_with
-FROM incidents i
 """
+_SELECT = INCIDENT_COLUMNS + "FROM incidents i\n"
 
 
 async def get(conn: Conn, incident_id: uuid.UUID) -> IncidentRow | None:

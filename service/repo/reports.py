@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+from pydantic import TypeAdapter
 
-from schemas.report import StoredReport
-from service.errors import Conflict
-from service.repo import Conn
+from schemas.incident import DailySchedule, IntervalSchedule, Schedule
+from schemas.report import ReportContent, StoredReport
+from service.domain import schedule
+from service.domain.schedule import Segment
+from service.repo import Conn, events
+from service.repo.incidents import INCIDENT_COLUMNS, IncidentRow
+
+_schedule: TypeAdapter[IntervalSchedule | DailySchedule] = TypeAdapter(Schedule)
 
 _COLUMNS = """report_id, incident_id, organisation, version, fingerprint, content, unchanged,
     as_of, received_at, due_at, late, submitted_by, supersedes, provenance"""
@@ -23,13 +32,6 @@ def _validated(row: asyncpg.Record) -> StoredReport:
 
 
 _NOT_FIELDS = frozenset({"content", "fingerprint"})
-
-
-async def get_with_fingerprint(
-    conn: Conn, report_id: uuid.UUID
-) -> tuple[StoredReport, bytes] | None:
-    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM reports WHERE report_id = $1", report_id)  # noqa: S608  # fixed column list
-    return None if row is None else (_validated(row), bytes(row["fingerprint"]))
 
 
 async def latest(conn: Conn, incident_id: uuid.UUID, organisation: str) -> StoredReport | None:
@@ -66,40 +68,174 @@ async def history(
     return [_validated(row) for row in rows]
 
 
-async def insert(
+# --- the write path: one statement reads what a batch needs, one writes it ----------------
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What deciding a batch of submissions to one incident needs, read in one statement
+    (one snapshot): the incident, its schedules, the reports already stored under the
+    batch's report_ids, and the latest report of each organisation in the batch."""
+
+    incident: IncidentRow
+    schedules: list[Segment]
+    earlier: dict[uuid.UUID, tuple[StoredReport, bytes]]
+    latest: dict[str, StoredReport]
+
+
+_TIMES = ("as_of", "received_at", "due_at")
+
+
+def _from_json(row: dict[str, Any]) -> tuple[StoredReport, bytes]:
+    """A report row as `to_jsonb` gives it: times (in the session's zone) back to UTC,
+    as asyncpg gives them, so a repeat answers exactly what the first answer said."""
+    fields = {key: value for key, value in row.items() if key not in _NOT_JSON}
+    for key in _TIMES:
+        if fields.get(key) is not None:
+            fields[key] = datetime.fromisoformat(fields[key]).astimezone(UTC)
+    report = StoredReport.model_validate({**row["content"], **fields})
+    return report, bytes.fromhex(row["fingerprint"].removeprefix("\\x"))
+
+
+_NOT_JSON = frozenset({"content", "fingerprint", "seq"})
+
+_CONTEXT = (
+    INCIDENT_COLUMNS  # noqa: S608  # constant SQL; values are parameters
+    + """,
+    ARRAY(
+        SELECT jsonb_build_object(
+            'at', e.at,
+            'schedule', CASE WHEN e.kind = 'incident.activated'
+                             THEN e.data -> 'incident' -> 'schedule'
+                             ELSE e.data -> 'changes' -> 'schedule' END)
+        FROM events e
+        WHERE e.incident_id = i.id
+          AND (e.kind = 'incident.activated'
+               OR (e.kind = 'incident.updated' AND e.data -> 'changes' ? 'schedule'))
+        ORDER BY e.seq
+    ) AS schedules,
+    ARRAY(SELECT to_jsonb(r) FROM reports r WHERE r.report_id = ANY($2::uuid[])) AS earlier,
+    ARRAY(
+        SELECT DISTINCT ON (r.organisation) to_jsonb(r) FROM reports r
+        WHERE r.incident_id = i.id AND r.organisation = ANY($3::text[])
+        ORDER BY r.organisation, r.version DESC
+    ) AS latest
+FROM incidents i
+WHERE i.id = $1
+"""
+)
+
+
+async def context(
     conn: Conn,
-    *,
-    report: StoredReport,
-    fingerprint: bytes,
-    seq: int,
-) -> None:
-    content: dict[str, Any] = report.content().model_dump(mode="json")
-    try:
-        await conn.execute(
-            """
-            INSERT INTO reports (report_id, incident_id, organisation, version, fingerprint,
-                                 content, unchanged, as_of, received_at, due_at, late,
-                                 submitted_by, supersedes, seq, provenance)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-            """,
-            report.report_id,
-            report.incident_id,
-            report.organisation,
-            report.version,
-            fingerprint,
-            content,
-            report.unchanged,
-            report.as_of,
-            report.received_at,
-            report.due_at,
-            report.late,
-            report.submitted_by,
-            report.supersedes,
-            seq,
-            None if report.provenance is None else report.provenance.model_dump(mode="json"),
-        )
-    except asyncpg.UniqueViolationError as exc:
-        raise Conflict(
-            "a report with this report_id already exists with other content",
-            slug="report-conflict",
-        ) from exc
+    incident_id: uuid.UUID,
+    report_ids: Iterable[uuid.UUID],
+    organisations: Iterable[str],
+) -> Context | None:
+    """Everything the batch's decisions read, in one round trip; None: no such incident."""
+    row = await conn.fetchrow(_CONTEXT, incident_id, list(report_ids), list(organisations))
+    if row is None:
+        return None
+    earlier = [_from_json(found) for found in row["earlier"]]
+    return Context(
+        incident=IncidentRow.from_row(row),
+        schedules=schedule.history(
+            (
+                datetime.fromisoformat(change["at"]).astimezone(UTC),
+                _schedule.validate_python(change["schedule"]),
+            )
+            for change in row["schedules"]
+        ),
+        earlier={report.report_id: (report, print_) for report, print_ in earlier},
+        latest={report.organisation: report for report, _ in map(_from_json, row["latest"])},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NewReport:
+    """A decided report, to be written with its event at `seq`."""
+
+    report: StoredReport
+    fingerprint: bytes
+    seq: int
+    event: dict[str, Any]  # the event's data
+    actor: str
+
+
+_WRITE = """
+WITH advanced AS (
+    UPDATE incidents SET last_seq = $3 WHERE id = $1 AND last_seq = $2 RETURNING last_seq
+), stored AS (
+    INSERT INTO reports (report_id, incident_id, organisation, version, fingerprint,
+                         content, unchanged, as_of, received_at, due_at, late,
+                         submitted_by, supersedes, seq, provenance)
+    SELECT r.report_id, $1, r.organisation, r.version, decode(r.fingerprint, 'hex'),
+           r.content, r.unchanged, r.as_of, r.received_at, r.due_at, r.late,
+           r.submitted_by, r.supersedes, r.seq, r.provenance
+    FROM advanced, jsonb_to_recordset($4::jsonb) AS r(
+        report_id uuid, organisation text, version integer, fingerprint text,
+        content jsonb, unchanged boolean, as_of timestamptz, received_at timestamptz,
+        due_at timestamptz, late boolean, submitted_by text, supersedes uuid,
+        seq bigint, provenance jsonb)
+    ORDER BY r.seq
+), logged AS (
+    INSERT INTO events (incident_id, seq, kind, at, actor, data)
+    SELECT $1, e.seq, 'report.submitted', e.at, e.actor, e.data
+    FROM advanced, jsonb_to_recordset($5::jsonb) AS e(
+        seq bigint, at timestamptz, actor text, data jsonb)
+    ORDER BY e.seq
+)
+SELECT last_seq, pg_notify($6, $1::text || ':' || last_seq::text) FROM advanced
+"""
+
+
+async def write(
+    conn: Conn, incident_id: uuid.UUID, *, last_seq: int, new: Sequence[NewReport]
+) -> bool:
+    """Write the reports and their events, seq `last_seq + 1` on in order, advance the
+    incident's `last_seq` and queue one notification, in one statement (so, outside a
+    transaction, one round trip that commits). Only while the incident still stands at
+    `last_seq`: False, and nothing written, when another change came first."""
+    rows = [
+        {
+            "report_id": str(item.report.report_id),
+            "organisation": item.report.organisation,
+            "version": item.report.version,
+            "fingerprint": item.fingerprint.hex(),
+            # The content fields of the event's report, as `content()` would dump them.
+            "content": {k: v for k, v in item.event["report"].items() if k in _CONTENT},
+            "unchanged": item.report.unchanged,
+            "as_of": iso_micro(item.report.as_of),
+            "received_at": iso_micro(item.report.received_at),
+            "due_at": None if item.report.due_at is None else iso_micro(item.report.due_at),
+            "late": item.report.late,
+            "submitted_by": item.report.submitted_by,
+            "supersedes": None if item.report.supersedes is None else str(item.report.supersedes),
+            "seq": item.seq,
+            "provenance": None
+            if item.report.provenance is None
+            else item.report.provenance.model_dump(mode="json"),
+        }
+        for item in new
+    ]
+    logged = [
+        {
+            "seq": item.seq,
+            "at": iso_micro(item.report.received_at),
+            "actor": item.actor,
+            "data": item.event,
+        }
+        for item in new
+    ]
+    advanced = await conn.fetchrow(
+        _WRITE, incident_id, last_seq, last_seq + len(new), rows, logged, events.CHANNEL
+    )
+    return advanced is not None
+
+
+_CONTENT = frozenset(ReportContent.model_fields)
+
+
+def iso_micro(moment: datetime) -> str:
+    """A time as PostgreSQL reads it back to the microsecond."""
+    return moment.isoformat(timespec="microseconds")

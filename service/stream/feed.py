@@ -50,12 +50,18 @@ class Feed:
 
     @classmethod
     def from_log(
-        cls, incident_id: uuid.UUID, log: Sequence[dict[str, Any]], replay_limit: int
+        cls,
+        incident_id: uuid.UUID,
+        log: Sequence[dict[str, Any]],
+        replay_limit: int,
+        *,
+        start: Picture | None = None,
     ) -> Feed:
-        """Fold the whole log. The last `replay_limit` events' frames fill the ring, so a
-        viewer who resumes right after a restart is answered from memory like any other;
-        who may see the incident is taken from the same fold, as of the same seq."""
-        feed = cls(incident_id, empty_picture(), deque(maxlen=replay_limit))
+        """Fold the log (the events after `start`, a checkpoint, or the whole log). The
+        last `replay_limit` events' frames fill the ring, so a viewer who resumes right
+        after a restart is answered from memory like any other; who may see the incident
+        is taken from the same fold, as of the same seq."""
+        feed = cls(incident_id, start or empty_picture(), deque(maxlen=replay_limit))
         replayable_from = len(log) - replay_limit
         for index, event in enumerate(log):
             feed.picture, patch = apply(feed.picture, event)

@@ -26,7 +26,7 @@ from service.clock import Clock
 from service.config import Settings
 from service.metrics import Metrics
 from service.national.rollup import Rollup
-from service.picture.checkpoints import is_checkpoint
+from service.picture.checkpoints import fold_after, is_checkpoint
 from service.picture.fold import Picture
 from service.repo import checkpoints, events, incidents, tokens, users
 from service.stream import frames
@@ -120,13 +120,27 @@ class Hub:
         return await asyncio.shield(loading)
 
     async def _load(self, incident_id: uuid.UUID) -> Feed | None:
+        """Start from the latest checkpoint and fold only the events after it: the same
+        picture as folding from seq 0 (the fold depends on nothing but the events), in
+        time bounded by the checkpoints' spacing, not the log's length. The ring then
+        holds the events after the last checkpoint; a viewer resuming from further back
+        is sent a snapshot. Checkpoints crossed on the way that are missing (a log older
+        than checkpoints) are written, off the load's path."""
+        every, ring = self._settings.checkpoint_every, self._settings.stream_replay_limit
         async with self._pool.acquire() as conn:
-            log = await events.since(conn, incident_id, 0)
-        if not log:
+            start = await checkpoints.latest(conn, incident_id)
+            log = await events.since(conn, incident_id, 0 if start is None else start["seq"])
+        if not log and start is None:
             return None
-        feed = Feed.from_log(incident_id, log, self._settings.stream_replay_limit)
+        # Up to the last checkpoint the log crosses, fold alone (keeping the pictures
+        # there); the events after it fold into the feed with their frames.
+        cut = max((n + 1 for n, event in enumerate(log) if is_checkpoint(event, every)), default=0)
+        folded, kept = fold_after(start, log[:cut], every)
+        feed = Feed.from_log(incident_id, log[cut:], ring, start=folded)
         self._feeds[incident_id] = feed
-        self._national.update(feed.picture, log[-1])
+        self._national.update(feed.picture, log[-1] if log else None)
+        if kept:
+            self._spawn(self._keep(incident_id, kept), name=f"checkpoint-{incident_id}")
         return feed
 
     def notify(self, incident_id: uuid.UUID, seq: int) -> None:
