@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from collections.abc import AsyncIterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -83,7 +84,11 @@ async def test_reminders_for_a_title_with_line_breaks_are_delivered_on_one_line(
     [mail] = sink.received
     assert mail.recipients == ["isk@vargarda.example.se"]
     subject = str(mail.message["Subject"])
-    assert subject.endswith(clean_header(title.replace("\x00", "")))
+    # the title on one line, then the incident's short code
+    assert re.search(
+        re.escape(clean_header(title.replace("\x00", ""))) + r" \[[0-9A-Z]{3}-[0-9A-Z]{3}\]$",
+        subject,
+    )
     assert not any(ch in subject for ch in "\r\n\u2028\u2029\x85\x0b")
     assert mail.message["Bcc"] is None
 
