@@ -37,16 +37,19 @@ class Feed:
 
     incident_id: uuid.UUID
     picture: Picture
-    ring: deque[tuple[int, str]]  # (seq, serialised event frame), most recent events
+    ring: deque[tuple[int, frames.Frame]]  # (seq, encoded event frame), most recent events
     access: IncidentAccess = field(default_factory=lambda: _access_of({}))
     subscribers: set[Connection] = field(default_factory=set)
+    # The access every subscriber was last checked against (each was checked on
+    # subscribing): the fan-out looks at them again only when `access` changes.
+    checked_access: IncidentAccess | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     dirty: bool = False
     catching_up: asyncio.Task[None] | None = None
     # Lifecycle events by seq, and the seqs already announced on the `incidents` topic.
     lifecycle: dict[int, dict[str, Any]] = field(default_factory=dict)
     announced: set[int] = field(default_factory=set)
-    _snapshot: tuple[int, str] | None = None
+    _snapshot: tuple[int, frames.Frame] | None = None
 
     @classmethod
     def from_log(
@@ -66,7 +69,7 @@ class Feed:
         feed.access = _access_of(feed.picture)
         return feed
 
-    def advance(self, event: dict[str, Any]) -> str:
+    def advance(self, event: dict[str, Any]) -> frames.Frame:
         """Fold the next event; return its frame, serialised once for every socket."""
         if event["seq"] != self.seq + 1:
             raise RuntimeError(f"gap in the log of {self.incident_id}: {self.seq} → {event['seq']}")
@@ -79,7 +82,7 @@ class Feed:
         self.ring.append((event["seq"], frame))
         return frame
 
-    def frames_after(self, since: int) -> list[str] | None:
+    def frames_after(self, since: int) -> list[frames.Frame] | None:
         """The event frames after `since`; None when the ring does not reach back."""
         if since == self.seq:
             return []
@@ -88,7 +91,7 @@ class Feed:
             return None
         return [frame for seq, frame in self.ring if seq > since]
 
-    def snapshot(self) -> str:
+    def snapshot(self) -> frames.Frame:
         """The snapshot frame at the current seq, serialised once and shared."""
         if self._snapshot is None or self._snapshot[0] != self.seq:
             self._snapshot = (self.seq, frames.snapshot_frame(self.topic, self.seq, self.picture))

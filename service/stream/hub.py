@@ -212,11 +212,16 @@ class Hub:
         frame = feed.advance(event)
         self._national.update(feed.picture, event)
         self._metrics.events_fanned_out.inc()
+        if feed.checked_access is not feed.access:
+            # Who may follow changed (an update, share or unshare): look at everyone once.
+            for conn in list(feed.subscribers):
+                if not may_follow(conn.principal, feed.access):
+                    self._revoke(conn, feed)
+            feed.checked_access = feed.access
+        written = 0
         for conn in list(feed.subscribers):
-            if may_follow(conn.principal, feed.access):
-                conn.send(frame)
-            else:
-                self._revoke(conn, feed)
+            written += conn.deliver(frame)
+        self._metrics.stream_frames_sent.inc(written)
         if event["seq"] in feed.lifecycle:
             self._announce(feed, event)
 
