@@ -31,7 +31,9 @@ class IncidentWatchers:
         self._watchers[conn] = held
         return held
 
-    def ready(self, conn: Connection, held: list[frames.Frame], rows: Iterable[IncidentRow]) -> None:
+    def ready(
+        self, conn: Connection, held: list[frames.Frame], rows: Iterable[IncidentRow]
+    ) -> None:
         """Send the snapshot, then what was held; from now on frames go straight out."""
         listing = [_summary(row) for row in rows]
         conn.send(
