@@ -1,4 +1,4 @@
-"""`python -m bench [ingest|fanout|fold|national|peer|dashboard|moment|revoke|all]`: tables.
+"""`python -m bench [ingest|fanout|nchan|fold|national|peer|dashboard|moment|revoke|all]`: tables.
 
 `--quick` runs fewer requests, viewers and repeats.
 
@@ -12,13 +12,14 @@ import argparse
 import asyncio
 import time
 
-from bench import dashboard, fanout, fold, ingest, moment, national, peer, revoke
+from bench import dashboard, fanout, fold, ingest, moment, national, nchan, peer, revoke
 from bench.common import Postgres, bench_settings, embedded_postgres, machine
 from service.logs import configure_logging
 
 CHOICES = (
     "ingest",
     "fanout",
+    "nchan",
     "fold",
     "national",
     "peer",
@@ -35,6 +36,8 @@ async def _with_database(pg: Postgres, chosen: list[str], *, quick: bool) -> Non
     # and shrunk (its tracemalloc figure does not depend on that).
     if "fanout" in chosen:
         await fanout.run(pg, quick=quick)
+    if "nchan" in chosen:
+        await nchan.run(pg, quick=quick)
     if "ingest" in chosen:
         await ingest.run(pg, quick=quick)
     if "peer" in chosen:
@@ -52,14 +55,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("which", nargs="?", default="all", choices=CHOICES)
     parser.add_argument("--quick", action="store_true", help="fewer requests, viewers, repeats")
     args = parser.parse_args(argv)
-    everything = ["fanout", "ingest", "peer", "fold", "national", "dashboard", "moment", "revoke"]
+    everything = [
+        "fanout",
+        "nchan",
+        "ingest",
+        "peer",
+        "fold",
+        "national",
+        "dashboard",
+        "moment",
+        "revoke",
+    ]
     chosen = everything if args.which == "all" else [args.which]
 
     configure_logging(bench_settings())  # warnings only, from the first migration on
     began = time.perf_counter()
     print(f"# Lägesbild benchmarks{' (quick)' if args.quick else ''}: {', '.join(chosen)}")
     print(machine(), flush=True)
-    if {"ingest", "fanout", "peer", "dashboard", "moment", "revoke"} & set(chosen):
+    if {"ingest", "fanout", "nchan", "peer", "dashboard", "moment", "revoke"} & set(chosen):
         with embedded_postgres() as pg:
             asyncio.run(_with_database(pg, chosen, quick=args.quick))
     if "fold" in chosen:
