@@ -45,6 +45,10 @@ class Feed:
     checked_access: IncidentAccess | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     dirty: bool = False
+    # Reads of the log begun, and the number of the last one finished (see
+    # `Hub._catch_up_locked`): which callers a finished read has answered too.
+    reads_begun: int = 0
+    reads_done: int = 0
     catching_up: asyncio.Task[None] | None = None
     # Lifecycle events by seq, and the seqs already announced on the `incidents` topic.
     lifecycle: dict[int, dict[str, Any]] = field(default_factory=dict)
