@@ -5,7 +5,9 @@
  * same client measures Lägesbild and nginx with nchan.
  *
  *   wsload HOST PORT PATH N MESSAGES [--header "Name: value"]... [--subscribe JSON]
- *          [--first]
+ *          [--first] [--headers-file FILE]
+ *
+ * --headers-file: one more header per line; connection i takes line i mod lines.
  *
  * It opens N connections (at most 256 handshakes at a time), upgrades each with PATH,
  * sends the --subscribe frame (masked, as a client must) and, with --first, waits for
@@ -23,6 +25,8 @@
  * (every message done, or "quit" on stdin, or stdin closed) it prints
  *
  *   end <frames> <bytes> <out_of_order> <closed> <pings>
+ *
+ * (frames and bytes of the measured messages only, payload bytes).
  *
  * Pings are answered with pongs. Nothing here allocates per frame.
  */
@@ -58,8 +62,9 @@ typedef struct {
 
 static conn_t *conns;
 static int n_conns, n_messages, want_first;
-static char request[8192];
-static int request_len;
+static char **requests; /* one per --headers-file line (or one) */
+static int *request_lens;
+static int n_requests = 1;
 static unsigned char sub_frame[4096];
 static int sub_len;
 static int64_t *first_at, *last_at;
@@ -125,8 +130,6 @@ static int parse_marker(const unsigned char *p, int len) {
 }
 
 static void on_text(conn_t *c, const unsigned char *payload, int len, int64_t t) {
-    frames++;
-    bytes_in += len;
     if (c->state == WAIT_FIRST) {
         mark_ready(c);
         return;
@@ -134,6 +137,8 @@ static void on_text(conn_t *c, const unsigned char *payload, int len, int64_t t)
     if (c->state != READY) return;
     int n = parse_marker(payload, len);
     if (n < 0 || n >= n_messages) return;
+    frames++; /* measured messages only: not the snapshot, not anything else */
+    bytes_in += len;
     if (n != c->last_mark + 1) out_of_order++;
     c->last_mark = n;
     int idx = have[n];
@@ -279,7 +284,8 @@ static void on_writable(conn_t *c, int epfd) {
     int err = 0;
     socklen_t len = sizeof err;
     getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0 || write(c->fd, request, request_len) != request_len) {
+    int k = (int)(c - conns) % n_requests;
+    if (err != 0 || write(c->fd, requests[k], request_lens[k]) != request_lens[k]) {
         kill_conn(c, epfd);
         return;
     }
@@ -299,7 +305,12 @@ int main(int argc, char **argv) {
     n_conns = atoi(argv[4]);
     n_messages = atoi(argv[5]);
     char headers[4096] = "";
+    const char *headers_file = NULL;
     for (int i = 6; i < argc; i++) {
+        if (strcmp(argv[i], "--headers-file") == 0 && i + 1 < argc) {
+            headers_file = argv[++i];
+            continue;
+        }
         if (strcmp(argv[i], "--header") == 0 && i + 1 < argc) {
             strncat(headers, argv[++i], sizeof headers - strlen(headers) - 3);
             strcat(headers, "\r\n");
@@ -310,11 +321,34 @@ int main(int argc, char **argv) {
             want_first = 1;
         }
     }
-    request_len = snprintf(request, sizeof request,
-                           "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
-                           "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                           "Sec-WebSocket-Version: 13\r\n%s\r\n",
-                           path, host, port, headers);
+    /* One extra header per line of --headers-file: connection i uses line i mod lines
+       (many viewers, many tokens, as many people would be). */
+    char lines[4096][256];
+    int n_lines = 0;
+    if (headers_file != NULL) {
+        FILE *f = fopen(headers_file, "r");
+        if (f == NULL) {
+            perror("wsload: --headers-file");
+            return 2;
+        }
+        while (n_lines < 4096 && fgets(lines[n_lines], sizeof lines[0], f) != NULL) {
+            lines[n_lines][strcspn(lines[n_lines], "\r\n")] = 0;
+            if (lines[n_lines][0]) n_lines++;
+        }
+        fclose(f);
+    }
+    n_requests = n_lines > 0 ? n_lines : 1;
+    requests = calloc(n_requests, sizeof(char *));
+    request_lens = calloc(n_requests, sizeof(int));
+    for (int k = 0; k < n_requests; k++) {
+        requests[k] = malloc(8192);
+        request_lens[k] = snprintf(
+            requests[k], 8192,
+            "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\n%s%s%s\r\n",
+            path, host, port, headers, n_lines > 0 ? lines[k] : "", n_lines > 0 ? "\r\n" : "");
+    }
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
     rl.rlim_cur = rl.rlim_max;
