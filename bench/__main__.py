@@ -1,4 +1,5 @@
-"""`python -m bench [ingest|startup|fanout|fold|national|peer|dashboard|moment|revoke|all]`: tables.
+"""`python -m bench [ingest|startup|fanout|nchan|fold|national|peer|dashboard|moment|revoke|all]`:
+tables.
 
 `--quick` runs fewer requests, viewers and repeats.
 
@@ -12,7 +13,18 @@ import argparse
 import asyncio
 import time
 
-from bench import dashboard, fanout, fold, ingest, moment, national, peer, revoke, startup
+from bench import (
+    dashboard,
+    fanout,
+    fold,
+    ingest,
+    moment,
+    national,
+    nchan,
+    peer,
+    revoke,
+    startup,
+)
 from bench.common import Postgres, bench_settings, embedded_postgres, machine
 from service.logs import configure_logging
 
@@ -20,6 +32,7 @@ CHOICES = (
     "ingest",
     "startup",
     "fanout",
+    "nchan",
     "fold",
     "national",
     "peer",
@@ -36,6 +49,8 @@ async def _with_database(pg: Postgres, chosen: list[str], *, quick: bool) -> Non
     # and shrunk (its tracemalloc figure does not depend on that).
     if "fanout" in chosen:
         await fanout.run(pg, quick=quick)
+    if "nchan" in chosen:
+        await nchan.run(pg, quick=quick)
     if "ingest" in chosen:
         await ingest.run(pg, quick=quick)
     if "startup" in chosen:
@@ -57,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     everything = [
         "fanout",
+        "nchan",
         "ingest",
         "startup",
         "peer",
@@ -72,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     print(f"# Lägesbild benchmarks{' (quick)' if args.quick else ''}: {', '.join(chosen)}")
     print(machine(), flush=True)
-    if {"ingest", "startup", "fanout", "peer", "dashboard", "moment", "revoke"} & set(chosen):
+    if {"ingest", "startup", "fanout", "nchan", "peer", "dashboard", "moment", "revoke"} & set(
+        chosen
+    ):
         with embedded_postgres() as pg:
             asyncio.run(_with_database(pg, chosen, quick=args.quick))
     if "fold" in chosen:

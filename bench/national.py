@@ -66,7 +66,7 @@ def run(*, quick: bool) -> None:
         pictures[incident_id] = picture
         fold_times.append(folded - began)
         national_times.append(done - folded)
-        frame_sizes.append(len(frame.encode()) if frame else 0)
+        frame_sizes.append(len(frame.text.encode()) if frame else 0)
     print(f"\n## national: 21 incidents (290 participants), {len(order)} report events")
     folded_s, national_s = summarise(fold_times), summarise(national_times)
     rows = [

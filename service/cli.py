@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
 import sys
 import uuid
 from collections.abc import Callable, Sequence
@@ -47,6 +48,7 @@ from service.plugins import (
 from service.repo import incidents, organisations, reports, users
 from service.rounds import repo as rounds_repo
 from service.stream.watch import watch
+from service.workers import serve_workers
 
 role_adapter: TypeAdapter[Role] = TypeAdapter(Role)
 _email_adapter: TypeAdapter[str] = TypeAdapter(Email)
@@ -64,7 +66,13 @@ def _parser(adapters: Sequence[Adapter], owners: dict[str, Adapter]) -> argparse
     """The command line; `owners` learns which adapter answers each adapter command."""
     parser = argparse.ArgumentParser(prog="lagesbild", description="Lägesbild situation reporting")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="run the service (applies migrations first)")
+    serve = commands.add_parser("serve", help="run the service (applies migrations first)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes serving the one port, each a whole instance (default: the CPU count)",
+    )
     commands.add_parser("migrate", help="apply pending migrations and seed organisations")
     commands.add_parser(
         "demo", help="create the demo county when the database is empty, then serve"
@@ -266,6 +274,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"lagesbild: bad configuration: {problems}", file=sys.stderr)
         return 2
     configure_logging(settings)
+    if args.command == "serve" and args.workers < 1:
+        print("lagesbild: --workers is at least 1", file=sys.stderr)
+        return 2
     if args.command == "watch":
         named = args.topic.startswith("incident") or args.topic == "national"
         topic = args.topic if named else f"incident:{args.topic}"
@@ -324,6 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # After the adapters' parts: the history's reminders are written with the
             # settings the demo serves with (an inbound mail server makes them answerable).
             asyncio.run(ensure_demo(dsn, settings))
+        if args.command == "serve" and args.workers > 1:
+            return _serve_workers(settings, dsn, args.workers)
         _serve(settings, dsn, adapters, attach, welcome)
         return 0
     except MigrationError as exc:
@@ -504,3 +517,17 @@ def _serve(
         print=announce if welcome is None else welcome.announcer(app, url),
         shutdown_timeout=settings.shutdown_timeout_seconds,
     )
+
+
+def _serve_workers(settings: Settings, dsn: str, workers: int) -> int:
+    url = f"http://{settings.host}:{settings.port}"
+
+    def announce() -> None:
+        print(f"Lägesbild serves on {url} with {workers} workers  (Ctrl+C stops it)", flush=True)
+
+    return serve_workers(settings, dsn, workers, announce, _worker_app)
+
+
+def _worker_app(settings: Settings, dsn: str) -> web.Application:
+    """One worker's application (module level: each worker process imports it)."""
+    return create_app(settings, dsn=dsn)

@@ -42,6 +42,11 @@ class Metrics:
             "Frames written to sockets",
             registry=self.registry,
         )
+        self.stream_frames_queued = Counter(
+            "lagesbild_stream_frames_queued_total",
+            "Frames that waited in a socket's queue because its peer was behind",
+            registry=self.registry,
+        )
         self.stream_slow_consumers = Counter(
             "lagesbild_stream_slow_consumers_total",
             "Sockets closed with 4008 because they could not keep up",

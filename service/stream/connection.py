@@ -1,9 +1,14 @@
-"""One stream socket: a bounded outbound queue drained by one writer task.
+"""One stream socket: frames written straight to its transport, a bounded queue when
+the peer falls behind.
 
-Nothing ever awaits a socket on behalf of another: the hub puts each frame (text made
-once) into every subscriber's queue without waiting. A socket whose queue is full, or
-whose send does not finish within the send timeout, is closed with 4008 and may
-reconnect with `since`; the server's memory never grows for a slow client.
+Every frame is encoded once (`frames.Frame`: header and payload, the same bytes for
+every socket). The hub hands it to each subscriber without waiting. While the socket's
+transport buffer is at or under its high-water mark and nothing is queued, the bytes go
+straight to the transport: no task, no wake-up. Above the mark, frames wait in a
+bounded queue that one writer task (started then, ended once the queue is empty)
+writes out as the peer reads. A full queue, or a peer that has not read for the send
+timeout, closes the socket with 4008; it may reconnect with `since`, and the server's
+memory never grows for a slow client.
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ import contextlib
 import enum
 import itertools
 import uuid
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 
 import structlog
 from aiohttp import WSCloseCode, web
@@ -21,6 +27,7 @@ from aiohttp import WSCloseCode, web
 from service.access.principal import Principal
 from service.config import Settings
 from service.metrics import Metrics
+from service.stream.frames import Frame
 
 log = structlog.get_logger(__name__)
 
@@ -43,7 +50,9 @@ class Connection:
         principal: Principal,
         settings: Settings,
         metrics: Metrics,
-        abort: Callable[[], None],
+        *,
+        transport: asyncio.Transport,
+        wait_for_room: Callable[[], Awaitable[None]],
     ) -> None:
         self.id = f"c{next(_ids)}"
         self.ws = ws
@@ -53,49 +62,81 @@ class Connection:
         self.topics: set[uuid.UUID | str | None] = set()
         self._settings = settings
         self._metrics = metrics
-        self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=settings.stream_queue_size)
+        self._transport = transport
+        self._high_water = transport.get_write_buffer_limits()[1]
+        # Returns once the transport buffer is down to its low-water mark (or at once).
+        self._wait_for_room = wait_for_room
+        self._queue: deque[Frame] = deque()
+        self._most = settings.stream_queue_size
         self._writer: asyncio.Task[None] | None = None
-        self._abort = abort  # drops the TCP connection at once
-        self._send_since: float | None = None  # loop time the send in flight began
+        self._send_since: float | None = None  # loop time the writer began to wait
         self._closer: asyncio.Task[None] | None = None
 
     @property
     def room(self) -> int:
         """How many more frames the outbound queue takes before the socket is too slow."""
-        return self._queue.maxsize - self._queue.qsize()
+        return self._most - len(self._queue)
 
-    def start(self) -> None:
-        self._writer = asyncio.create_task(self._write_loop(), name=f"stream-writer-{self.id}")
+    @property
+    def queued(self) -> int:
+        """Frames waiting for the peer to read (0 while it keeps up)."""
+        return len(self._queue)
 
-    def send(self, frame: str) -> None:
-        """Queue a frame without waiting. A full queue closes the socket with 4008."""
-        if self.state is not State.OPEN:
-            return
-        try:
-            self._queue.put_nowait(frame)
-        except asyncio.QueueFull:
-            self._too_slow("outbound queue full")
-
-    async def _write_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self.state is State.OPEN:
-            frame = await self._queue.get()
-            if self.state is not State.OPEN:
-                break
-            # A send in progress is never cancelled (aiohttp cannot close cleanly after a
-            # cancelled drain); `check_send` notices one that takes too long instead.
-            self._send_since = loop.time()
-            try:
-                await self.ws.send_str(frame)
-            except ConnectionError:
-                break
-            finally:
-                self._send_since = None
+    def send(self, frame: Frame) -> None:
+        """Hand a frame over without waiting, and count it."""
+        if self.deliver(frame):
             self._metrics.stream_frames_sent.inc()
 
+    def deliver(self, frame: Frame) -> bool:
+        """Hand a frame over without waiting. True when it went straight to the transport
+        (the caller counts those, once for many sockets); queued frames are counted as
+        the writer writes them. A full queue closes the socket with 4008."""
+        if self.state is not State.OPEN:
+            return False
+        transport = self._transport
+        if not self._queue and transport.get_write_buffer_size() <= self._high_water:
+            if transport.is_closing() or self.ws.closed:
+                return False  # the socket is ending; the reader loop notices
+            transport.write(frame.wire)
+            return True
+        if len(self._queue) >= self._most:
+            self._too_slow("outbound queue full")
+            return False
+        self._queue.append(frame)
+        self._metrics.stream_frames_queued.inc()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queue(), name=f"stream-writer-{self.id}")
+        return False
+
+    async def _write_queue(self) -> None:
+        """Write what is queued as the peer makes room; end when nothing is left."""
+        loop = asyncio.get_running_loop()
+        transport = self._transport
+        while self._queue and self.state is State.OPEN:
+            if transport.get_write_buffer_size() > self._high_water:
+                self._send_since = loop.time()
+                try:
+                    await self._wait_for_room()
+                except ConnectionError:
+                    return
+                finally:
+                    self._send_since = None
+                if self.state is not State.OPEN:
+                    return
+            if transport.is_closing() or self.ws.closed:
+                return
+            # At least one frame after each wait, then until the buffer is full again.
+            written = 0
+            while self._queue:
+                transport.write(self._queue.popleft().wire)
+                written += 1
+                if transport.get_write_buffer_size() > self._high_water:
+                    break
+            self._metrics.stream_frames_sent.inc(written)
+
     def check_send(self, now: float) -> None:
-        """Called now and then by the hub: a send that has waited past the send timeout
-        for the peer to read means the peer is too slow."""
+        """Called now and then by the hub: a peer that has not made room in the send
+        timeout while frames wait for it is too slow."""
         since = self._send_since
         if since is not None and now - since > self._settings.stream_send_timeout_seconds:
             self._too_slow("send timed out")
@@ -115,32 +156,30 @@ class Connection:
         )
 
     async def close(self, code: int = WSCloseCode.GOING_AWAY, message: str = "") -> None:
-        """Stop writing, then send the close frame behind what is already on its way.
+        """Drop what is queued, then send the close frame behind what is already written.
 
-        A peer that does not take the frame in flight, or the close frame, within the
-        send timeout is cut off at once: that frees the buffers and the socket, where a
-        plain close would wait forever for a flush.
+        A peer that does not take the close frame within the send timeout is cut off at
+        once: that frees the buffers and the socket, where a plain close would wait
+        forever for a flush.
         """
         if self.state is State.CLOSED:
             return
         self.state = State.CLOSING
+        self._queue.clear()
         timeout = self._settings.stream_send_timeout_seconds
-        writer = self._writer
-        if writer is not None and writer is not asyncio.current_task() and not writer.done():
-            if self._send_since is None:
-                writer.cancel()  # idle, waiting for the queue: nothing in flight to spoil
-            done, _ = await asyncio.wait({writer}, timeout=timeout)
-            if not done:
-                self._abort()
-                await asyncio.wait({writer})
-                self.state = State.CLOSED
-                return
         closing = asyncio.create_task(self.ws.close(code=code, message=message.encode()))
         finished, _ = await asyncio.wait({closing}, timeout=timeout)
         if not (closing in finished and not closing.cancelled() and closing.exception() is None):
-            self._abort()
+            self._transport.abort()
             closing.cancel()
             await asyncio.wait({closing})
+        writer = self._writer
+        if writer is not None and writer is not asyncio.current_task() and not writer.done():
+            # It waits for room: the closed (or aborted) transport wakes it.
+            done, _ = await asyncio.wait({writer}, timeout=timeout)
+            if not done:
+                self._transport.abort()
+                await asyncio.wait({writer})
         self.state = State.CLOSED
 
     async def finish(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 
@@ -70,19 +71,28 @@ async def _serve(
     ws = web.WebSocketResponse(
         heartbeat=settings.stream_heartbeat_seconds,
         max_msg_size=settings.stream_max_frame_bytes,
-        # Frames are serialised once and shared; per-socket compression would undo that.
+        # Frames are encoded once and the same bytes go to every socket
+        # (service/stream/frames.py): no permessage-deflate, whatever the client offers.
         compress=False,
         timeout=settings.stream_send_timeout_seconds,
     )
     await ws.prepare(request)
-    _limit_send_buffer(request, settings.stream_socket_send_buffer)
+    transport = request.transport
+    if transport is None:  # the peer left during the upgrade
+        return ws
+    _limit_send_buffer(transport, settings.stream_socket_send_buffer)
     conn = Connection(
-        ws, principal, settings, request.app[keys.metrics], abort=lambda: _abort(request)
+        ws,
+        principal,
+        settings,
+        request.app[keys.metrics],
+        transport=transport,
+        # aiohttp's own flow control: returns once the transport has resumed writing.
+        wait_for_room=request.protocol._drain_helper,
     )
     structlog.contextvars.bind_contextvars(conn_id=conn.id)
     log.info("stream.open", organisation=principal.organisation, role=principal.role)
     hub.register(conn)
-    conn.start()
     try:
         async for message in ws:
             if message.type is WSMsgType.TEXT:
@@ -102,15 +112,10 @@ async def _serve(
     return ws
 
 
-def _abort(request: web.Request) -> None:
-    if request.transport is not None:
-        request.transport.abort()
-
-
-def _limit_send_buffer(request: web.Request, size: int | None) -> None:
-    if size is None or request.transport is None:
+def _limit_send_buffer(transport: asyncio.Transport, size: int | None) -> None:
+    if size is None:
         return
-    sock = request.transport.get_extra_info("socket")
+    sock = transport.get_extra_info("socket")
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)

@@ -37,16 +37,23 @@ class Feed:
 
     incident_id: uuid.UUID
     picture: Picture
-    ring: deque[tuple[int, str]]  # (seq, serialised event frame), most recent events
+    ring: deque[tuple[int, frames.Frame]]  # (seq, encoded event frame), most recent events
     access: IncidentAccess = field(default_factory=lambda: _access_of({}))
     subscribers: set[Connection] = field(default_factory=set)
+    # The access every subscriber was last checked against (each was checked on
+    # subscribing): the fan-out looks at them again only when `access` changes.
+    checked_access: IncidentAccess | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     dirty: bool = False
+    # Reads of the log begun, and the number of the last one finished (see
+    # `Hub._catch_up_locked`): which callers a finished read has answered too.
+    reads_begun: int = 0
+    reads_done: int = 0
     catching_up: asyncio.Task[None] | None = None
     # Lifecycle events by seq, and the seqs already announced on the `incidents` topic.
     lifecycle: dict[int, dict[str, Any]] = field(default_factory=dict)
     announced: set[int] = field(default_factory=set)
-    _snapshot: tuple[int, str] | None = None
+    _snapshot: tuple[int, frames.Frame] | None = None
 
     @classmethod
     def from_log(
@@ -72,7 +79,7 @@ class Feed:
         feed.access = _access_of(feed.picture)
         return feed
 
-    def advance(self, event: dict[str, Any]) -> str:
+    def advance(self, event: dict[str, Any]) -> frames.Frame:
         """Fold the next event; return its frame, serialised once for every socket."""
         if event["seq"] != self.seq + 1:
             raise RuntimeError(f"gap in the log of {self.incident_id}: {self.seq} → {event['seq']}")
@@ -85,7 +92,7 @@ class Feed:
         self.ring.append((event["seq"], frame))
         return frame
 
-    def frames_after(self, since: int) -> list[str] | None:
+    def frames_after(self, since: int) -> list[frames.Frame] | None:
         """The event frames after `since`; None when the ring does not reach back."""
         if since == self.seq:
             return []
@@ -94,7 +101,7 @@ class Feed:
             return None
         return [frame for seq, frame in self.ring if seq > since]
 
-    def snapshot(self) -> str:
+    def snapshot(self) -> frames.Frame:
         """The snapshot frame at the current seq, serialised once and shared."""
         if self._snapshot is None or self._snapshot[0] != self.seq:
             self._snapshot = (self.seq, frames.snapshot_frame(self.topic, self.seq, self.picture))

@@ -198,10 +198,20 @@ class Hub:
 
     async def catch_up(self, feed: Feed) -> None:
         """Read and publish every event after the feed's seq, in order."""
+        asked = feed.reads_begun
         async with feed.lock:
-            await self._catch_up_locked(feed)
+            await self._catch_up_locked(feed, asked)
 
-    async def _catch_up_locked(self, feed: Feed) -> None:
+    async def _catch_up_locked(self, feed: Feed, asked: int | None = None) -> None:
+        """Catch up, under the feed's lock. With `asked` (`feed.reads_begun` when the
+        caller asked, before waiting for the lock): nothing to read when a read that
+        began after that has finished meanwhile, for it saw everything the caller's
+        would have. A thousand viewers subscribing at once make one read, not a
+        thousand."""
+        if asked is not None and feed.reads_done > asked:
+            return
+        feed.reads_begun += 1
+        began = feed.reads_begun
         async with self._pool.acquire() as conn:
             new_events = await events.since(conn, feed.incident_id, feed.seq)
         every = self._settings.checkpoint_every
@@ -210,6 +220,7 @@ class Hub:
             self._publish(feed, event)
             if is_checkpoint(event, every):
                 kept.append(feed.picture)
+        feed.reads_done = began
         if kept:
             self._spawn(self._keep(feed.incident_id, kept), name=f"checkpoint-{feed.incident_id}")
 
@@ -226,11 +237,16 @@ class Hub:
         frame = feed.advance(event)
         self._national.update(feed.picture, event)
         self._metrics.events_fanned_out.inc()
+        if feed.checked_access is not feed.access:
+            # Who may follow changed (an update, share or unshare): look at everyone once.
+            for conn in list(feed.subscribers):
+                if not may_follow(conn.principal, feed.access):
+                    self._revoke(conn, feed)
+            feed.checked_access = feed.access
+        written = 0
         for conn in list(feed.subscribers):
-            if may_follow(conn.principal, feed.access):
-                conn.send(frame)
-            else:
-                self._revoke(conn, feed)
+            written += conn.deliver(frame)
+        self._metrics.stream_frames_sent.inc(written)
         if event["seq"] in feed.lifecycle:
             self._announce(feed, event)
 
@@ -395,8 +411,9 @@ class Hub:
         if not may_follow(conn.principal, feed.access):
             self._forget_if_idle(feed)
             return False
+        asked = feed.reads_begun
         async with feed.lock:
-            await self._catch_up_locked(feed)
+            await self._catch_up_locked(feed, asked)
             if not may_follow(conn.principal, feed.access):  # removed by what was caught up
                 return False
             feed.subscribers.discard(conn)

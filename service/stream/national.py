@@ -37,11 +37,11 @@ class NationalFeed:
         self.seq = secrets.randbelow(_START_RANGE) if start is None else start
         self.entries: dict[str, Entry] = {}
         self.rollup: Rollup = rollup(())
-        self.ring: deque[tuple[int, str]] = deque(maxlen=replay_limit)
+        self.ring: deque[tuple[int, frames.Frame]] = deque(maxlen=replay_limit)
         self.watchers: set[Connection] = set()
-        self._snapshot: tuple[int, str] | None = None
+        self._snapshot: tuple[int, frames.Frame] | None = None
 
-    def update(self, picture: Picture, event: dict[str, Any] | None = None) -> str | None:
+    def update(self, picture: Picture, event: dict[str, Any] | None = None) -> frames.Frame | None:
         """The incident's picture changed: fold it into the roll-up. Returns the frame
         (already sent to every watcher), or None when the roll-up did not change."""
         incident_id = str(picture.get("incident", {}).get("id", ""))
@@ -86,7 +86,7 @@ class NationalFeed:
             conn.send(frame)
         return frame
 
-    def snapshot(self) -> str:
+    def snapshot(self) -> frames.Frame:
         if self._snapshot is None or self._snapshot[0] != self.seq:
             self._snapshot = (
                 self.seq,
@@ -120,7 +120,7 @@ class NationalFeed:
     def detach(self, conn: Connection) -> None:
         self.watchers.discard(conn)
 
-    def _frames_after(self, since: int) -> list[str] | None:
+    def _frames_after(self, since: int) -> list[frames.Frame] | None:
         if since == self.seq:
             return []
         oldest = self.ring[0][0] if self.ring else self.seq + 1

@@ -21,17 +21,19 @@ class IncidentWatchers:
     """
 
     def __init__(self) -> None:
-        self._watchers: dict[Connection, list[str] | None] = {}
+        self._watchers: dict[Connection, list[frames.Frame] | None] = {}
 
     def __len__(self) -> int:
         return len(self._watchers)
 
-    def begin(self, conn: Connection) -> list[str]:
-        held: list[str] = []
+    def begin(self, conn: Connection) -> list[frames.Frame]:
+        held: list[frames.Frame] = []
         self._watchers[conn] = held
         return held
 
-    def ready(self, conn: Connection, held: list[str], rows: Iterable[IncidentRow]) -> None:
+    def ready(
+        self, conn: Connection, held: list[frames.Frame], rows: Iterable[IncidentRow]
+    ) -> None:
         """Send the snapshot, then what was held; from now on frames go straight out."""
         listing = [_summary(row) for row in rows]
         conn.send(
@@ -45,7 +47,7 @@ class IncidentWatchers:
     def remove(self, conn: Connection) -> None:
         self._watchers.pop(conn, None)
 
-    def announce(self, frame: str, access: IncidentAccess) -> None:
+    def announce(self, frame: frames.Frame, access: IncidentAccess) -> None:
         for conn, held in list(self._watchers.items()):
             if not can_see(conn.principal, access):
                 continue
@@ -55,7 +57,7 @@ class IncidentWatchers:
                 held.append(frame)
 
 
-def announcement(incident_id: str, event: dict[str, Any], incident: dict[str, Any]) -> str:
+def announcement(incident_id: str, event: dict[str, Any], incident: dict[str, Any]) -> frames.Frame:
     return frames.dumps(
         {
             "type": "event",

@@ -101,16 +101,16 @@ def _same_feed(loaded: Feed, whole: Feed) -> None:
     assert loaded.picture == whole.picture
     assert loaded.seq == whole.seq
     assert loaded.access == whole.access
-    assert json.loads(loaded.snapshot()) == json.loads(whole.snapshot())
+    assert json.loads(loaded.snapshot().text) == json.loads(whole.snapshot().text)
     held = len(loaded.ring)
     tail = list(whole.ring)[len(whole.ring) - held :]
     assert [seq for seq, _ in loaded.ring] == [seq for seq, _ in tail]
-    assert [json.loads(f) for _, f in loaded.ring] == [json.loads(f) for _, f in tail]
+    assert [json.loads(f.text) for _, f in loaded.ring] == [json.loads(f.text) for _, f in tail]
     since = loaded.seq - held
     replayed = loaded.frames_after(since)
     assert replayed is not None
-    assert [json.loads(f) for f in replayed] == [
-        json.loads(f) for f in whole.frames_after(since) or []
+    assert [json.loads(f.text) for f in replayed] == [
+        json.loads(f.text) for f in whole.frames_after(since) or []
     ]
     if since >= 1:
         assert loaded.frames_after(since - 1) is None  # a snapshot, then
