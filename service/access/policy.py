@@ -133,3 +133,8 @@ def can_see_national(principal: Principal) -> bool:
     """The national roll-up (every active incident in the country, county by county) is
     for national agencies (organisation kind `agency`, such as MSB) and admins."""
     return principal.role == "admin" or principal.org_kind == "agency"
+
+
+def can_evaluate(principal: Principal, incident: IncidentAccess) -> bool:
+    """Duty officers of the owner record the evaluation of a closed incident."""
+    return principal.role == "duty_officer" and principal.organisation == incident.owner

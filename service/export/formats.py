@@ -79,42 +79,45 @@ def _cell(value: object) -> object:
     return value
 
 
+def csv_row(incident: Incident, report: StoredReport, names: dict[str, str]) -> list[object]:
+    """One report as a CSV row (`CSV_COLUMNS`), every cell through the formula guard."""
+    sectors = {entry.sector: entry.status for entry in report.sectors}
+    return [
+        _cell(value)
+        for value in [
+            EXERCISE_MARK if incident.exercise else "",
+            incident.title,
+            report.organisation,
+            names.get(report.organisation, ""),
+            report.version,
+            str(report.report_id),
+            report.as_of.isoformat(),
+            report.received_at.isoformat(),
+            report.due_at.isoformat() if report.due_at else "",
+            "yes" if report.late else "no",
+            "yes" if report.unchanged else "no",
+            worst_impact(entry.status for entry in report.sectors),
+            *(sectors.get(sector, "") for sector in SECTORS),
+            report.development.trend,
+            report.management.level if report.management else "",
+            sum(1 for need in report.needs if need.status == "open"),
+            report.situation,
+            report.development.text,
+            " | ".join(report.measures_taken),
+            " | ".join(report.measures_planned),
+            " | ".join(f"{n.need_id}: {n.text} ({n.urgency}, {n.status})" for n in report.needs),
+            report.public_information,
+        ]
+    ]
+
+
 def as_csv(incident: Incident, reports: Iterable[StoredReport], names: dict[str, str]) -> str:
     out = io.StringIO()
     out.write("\ufeff")  # so spreadsheet programs read å, ä and ö as UTF-8
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for report in reports:
-        sectors = {entry.sector: entry.status for entry in report.sectors}
-        writer.writerow(
-            _cell(value)
-            for value in [
-                EXERCISE_MARK if incident.exercise else "",
-                incident.title,
-                report.organisation,
-                names.get(report.organisation, ""),
-                report.version,
-                str(report.report_id),
-                report.as_of.isoformat(),
-                report.received_at.isoformat(),
-                report.due_at.isoformat() if report.due_at else "",
-                "yes" if report.late else "no",
-                "yes" if report.unchanged else "no",
-                worst_impact(entry.status for entry in report.sectors),
-                *(sectors.get(sector, "") for sector in SECTORS),
-                report.development.trend,
-                report.management.level if report.management else "",
-                sum(1 for need in report.needs if need.status == "open"),
-                report.situation,
-                report.development.text,
-                " | ".join(report.measures_taken),
-                " | ".join(report.measures_planned),
-                " | ".join(
-                    f"{n.need_id}: {n.text} ({n.urgency}, {n.status})" for n in report.needs
-                ),
-                report.public_information,
-            ]
-        )
+        writer.writerow(csv_row(incident, report, names))
     return out.getvalue()
 
 
