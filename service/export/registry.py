@@ -108,14 +108,16 @@ def _csv(export: IncidentExport) -> bytes:
 
 
 def _html(export: IncidentExport) -> bytes:
-    return formats.as_html(export.incident, export.reports, export.picture, export.names).encode()
+    return formats.as_html(
+        export.incident, export.events, export.names, export.exported_at
+    ).encode()
 
 
 def core_formats() -> list[ExportFormat]:
     return [
         ExportFormat("json", "application/json", _json, "json", stream=stream.json_chunks),
         ExportFormat("csv", "text/csv", _csv, "csv", stream=stream.csv_chunks),
-        ExportFormat("html", "text/html", _html, None),
+        ExportFormat("html", "text/html", _html, None, stream=stream.html_chunks),
     ]
 
 

@@ -31,6 +31,7 @@ from service.clock import iso
 from service.domain.labels import EXERCISE_MARK
 from service.export import formats
 from service.export import repo as export_repo
+from service.export.afteraction import AfterAction
 from service.picture.fold import Picture, apply, empty_picture
 from service.repo import Conn
 
@@ -175,3 +176,20 @@ async def csv_chunks(source: ExportSource) -> AsyncIterator[bytes]:
     yield out.getvalue().encode()
     async for rows in source.report_rows():
         yield await asyncio.to_thread(_csv_rows, rows, source.incident, source.names)
+
+
+def _observe_chunk(builder: AfterAction, rows: list[asyncpg.Record]) -> None:
+    for row in rows:
+        builder.observe(export_repo.event_of(row))
+
+
+async def html_chunks(source: ExportSource) -> AsyncIterator[bytes]:
+    """The after-action document: the log folded a chunk at a time, then rendered (one
+    piece; the document's size follows the rounds, needs and measures, not the reports)."""
+    builder = AfterAction(names=dict(source.names))
+    async for rows in source.event_rows():
+        await asyncio.to_thread(_observe_chunk, builder, rows)
+    page = await asyncio.to_thread(
+        formats.render_after_action, source.incident, builder.document(), source.exported_at
+    )
+    yield page.encode()

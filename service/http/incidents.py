@@ -20,7 +20,7 @@ from service.http import audit
 from service.http.apidoc import JSON, MERGE_PATCH, Body, describe
 from service.http.auth import authenticate
 from service.http.bodies import parse
-from service.http.headers import document_csp, secure_headers
+from service.http.headers import NO_STORE, document_csp, secure_headers
 from service.http.middleware import json_response
 from service.http.queries import (
     ExportQuery,
@@ -322,13 +322,24 @@ async def _stream_export(
     response = web.StreamResponse()
     response.content_type = export_format.media_type
     response.charset = export_format.charset
+    # what the middleware adds after a handler, here before the headers leave
+    response.headers["Cache-Control"] = NO_STORE
+    response.headers["X-Request-ID"] = request[audit.REQUEST_ID]
     assert export_format.stream is not None
     async with streamed(request.app[keys.pool], incident, now) as source:
         filename = export_format.filename(source)
         if filename is not None:
             response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-        await response.prepare(request)
-        async for chunk in export_format.stream(source):
-            await response.write(chunk)
+        if export_format.media_type == "text/html":
+            # a document shown inline: its policy names its own stylesheet's hash, so
+            # it is made whole first (its size follows rounds and needs, not reports)
+            body = b"".join([chunk async for chunk in export_format.stream(source)])
+            secure_headers(response, csp=document_csp(body))
+            await response.prepare(request)
+            await response.write(body)
+        else:
+            await response.prepare(request)
+            async for chunk in export_format.stream(source):
+                await response.write(chunk)
     await response.write_eof()
     return response
