@@ -260,6 +260,16 @@ class Panel:
 WIDTH, HEIGHT = 300, 60
 
 
+def ticks(moments: list[datetime], start: datetime, end: datetime) -> list[float]:
+    """Where the moments (the rounds' deadlines) fall on a chart's x axis."""
+    span = max((end - start).total_seconds(), 1.0)
+    return [
+        round((moment - start).total_seconds() / span * WIDTH, 1)
+        for moment in moments
+        if start <= moment <= end
+    ]
+
+
 def chart(points: list[Point], participants: int, start: datetime, end: datetime) -> list[Panel]:
     """Per sector, the number affected over time as a step line: one value per pixel
     column (the highest in it), so a long incident draws as small as a short one."""

@@ -172,6 +172,9 @@ def render_after_action(incident: Incident, document: Document, exported_at: dat
             panels=afteraction.chart(
                 document.points, document.participants, incident.activated_at, ended_at
             ),
+            ticks=afteraction.ticks(
+                [line.due_at for line in document.rounds], incident.activated_at, ended_at
+            ),
             width=afteraction.WIDTH,
             height=afteraction.HEIGHT,
             journal_category=lambda code: JOURNAL_CATEGORIES.get(code, str(code)),
