@@ -97,8 +97,8 @@ def test_the_chart_has_a_panel_per_sector_scaled_to_the_participants() -> None:
 
 def test_the_rendered_document_is_swedish_with_every_section() -> None:
     incident, log = storm_day(exercise=True)
-    page = html.document_fromstring(as_html(incident, log.events, NAMES, START))
-    headings = [" ".join(h.text_content().split()) for h in page.findall(".//h2")]
+    page: html.HtmlElement = html.document_fromstring(as_html(incident, log.events, NAMES, START))
+    headings = [" ".join("".join(h.itertext()).split()) for h in page.findall(".//h2")]
     assert headings == [
         "Tidslinje",
         "Påverkan över tid per samhällsviktig verksamhet",
