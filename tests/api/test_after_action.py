@@ -87,7 +87,7 @@ async def test_the_html_export_is_the_after_action_document_of_the_incident(
     reply = await api.call("GET", f"{base}/export?format=html", as_=OFFICER)
     assert reply.status == 200
     assert "style-src 'self' 'sha256-" in reply.headers["Content-Security-Policy"]
-    page = html.document_fromstring(str(reply.body))
+    page: html.HtmlElement = html.document_fromstring(str(reply.body))
     tables = {
         _text(t.find("thead")): t for t in page.findall(".//table") if t.find("thead") is not None
     }
