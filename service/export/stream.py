@@ -2,9 +2,8 @@
 
 An incident of 50 000 reports is never held in memory: the rows come from server-side
 cursors (`service/repo/exports.py`) in one read-only, repeatable-read transaction, each
-chunk is turned into bytes a slice at a time on the event loop, which serves other
-requests between slices (so it is never held for long), and written out before the
-next is read. The bytes are exactly those of the
+chunk is turned into bytes in a worker thread (so the event loop is never held for
+long) and written out before the next is read. The bytes are exactly those of the
 documents `formats.as_json` and `formats.as_csv` build whole.
 
 The JSON document's top-level keys after `events` are *tails*: each export makes a
@@ -37,17 +36,6 @@ from service.repo import Conn
 from service.repo import exports as export_repo
 
 CHUNK_ROWS = 1000
-# Rows turned into bytes between two turns of the event loop (a few milliseconds).
-SLICE_ROWS = 50
-
-
-async def _slices(rows: list[asyncpg.Record]) -> AsyncIterator[list[asyncpg.Record]]:
-    """The rows a slice at a time, letting the loop run after each: no request waits
-    behind more than one slice. (Encoding in a worker thread instead made the loop
-    wait for the interpreter lock, which held requests up longer: docs/benchmarks.md.)"""
-    for start in range(0, len(rows), SLICE_ROWS):
-        yield rows[start : start + SLICE_ROWS]
-        await asyncio.sleep(0)
 
 
 def _dumps(value: Any) -> str:
@@ -123,8 +111,7 @@ async def picture_of(source: ExportSource) -> Picture:
     """The picture now, folded over the log a chunk at a time (as `rebuild` would)."""
     picture = empty_picture()
     async for rows in source.event_rows():
-        async for part in _slices(rows):
-            picture = _fold_chunk(picture, part)
+        picture = await asyncio.to_thread(_fold_chunk, picture, rows)
     return picture
 
 
@@ -157,16 +144,14 @@ async def json_chunks(source: ExportSource) -> AsyncIterator[bytes]:
     yield (_dumps(head)[:-1] + ',"reports":[').encode()
     first = True
     async for rows in source.report_rows():
-        async for part in _slices(rows):
-            yield _report_items(part, first)
-            first = False
+        yield await asyncio.to_thread(_report_items, rows, first)
+        first = False
     yield b'],"events":['
     tails = [make() for make in JSON_TAILS]
     first = True
     async for rows in source.event_rows():
-        async for part in _slices(rows):
-            yield _event_items(part, first, tails)
-            first = False
+        yield await asyncio.to_thread(_event_items, rows, first, tails)
+        first = False
     end = "]"
     for tail in tails:
         value = tail.value()
@@ -190,8 +175,7 @@ async def csv_chunks(source: ExportSource) -> AsyncIterator[bytes]:
     csv.writer(out, lineterminator="\r\n").writerow(formats.CSV_COLUMNS)
     yield out.getvalue().encode()
     async for rows in source.report_rows():
-        async for part in _slices(rows):
-            yield _csv_rows(part, source.incident, source.names)
+        yield await asyncio.to_thread(_csv_rows, rows, source.incident, source.names)
 
 
 def _observe_chunk(builder: AfterAction, rows: list[asyncpg.Record]) -> None:
@@ -204,8 +188,7 @@ async def html_chunks(source: ExportSource) -> AsyncIterator[bytes]:
     piece; the document's size follows the rounds, needs and measures, not the reports)."""
     builder = AfterAction(names=dict(source.names))
     async for rows in source.event_rows():
-        async for part in _slices(rows):
-            _observe_chunk(builder, part)
+        await asyncio.to_thread(_observe_chunk, builder, rows)
     page = await asyncio.to_thread(
         formats.render_after_action, source.incident, builder.document(), source.exported_at
     )

@@ -8,6 +8,7 @@ import dataclasses
 import json
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -18,6 +19,7 @@ from service.clock import FixedClock
 from service.db.pool import create_pool
 from service.export.registry import gather, streamed
 from service.repo import incidents
+from tests.command import lagesbild
 from tests.support import Api, Who, report
 
 OFFICER: Who = ("LST-14", "duty_officer")
@@ -130,3 +132,25 @@ async def test_a_streamed_download_names_its_file_and_is_audited(
     finally:
         await conn.close()
     assert [json.loads(row["details"])["format"] for row in made] == ["csv"]
+
+
+@pytest.mark.parametrize("name", ["json", "csv"])
+async def test_lagesbild_export_prints_the_streamed_document(
+    api: Api, clock: FixedClock, dsn: str, tmp_path: Path, name: str
+) -> None:
+    incident_id = await _incident(api, clock, reports=3)
+    ran = await lagesbild(
+        "export", incident_id, "--format", name, database_url=dsn, data_dir=tmp_path
+    )
+    assert ran.code == 0, ran.err
+    reply = await api.call(
+        "GET", f"/api/v1/incidents/{incident_id}/export?format={name}", as_=VIEWER
+    )
+    if name == "json":  # made on the system's clock: the time and the next deadline differ
+        printed = json.loads(ran.out)
+        for document in (printed, reply.body):
+            document.pop("exported_at")
+            document["incident"].pop("due_at")
+        assert printed == reply.body
+    else:
+        assert ran.out == reply.body
