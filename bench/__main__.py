@@ -1,5 +1,5 @@
-"""`python -m bench [ingest|startup|fanout|nchan|fold|national|peer|dashboard|moment|revoke|all]`:
-tables.
+"""`python -m bench [NAME|all] [--quick]`: tables (NAME: ingest, startup, fanout, nchan,
+fold, national, peer, dashboard, moment, revoke, export).
 
 `--quick` runs fewer requests, viewers and repeats.
 
@@ -15,6 +15,7 @@ import time
 
 from bench import (
     dashboard,
+    export,
     fanout,
     fold,
     ingest,
@@ -39,6 +40,7 @@ CHOICES = (
     "dashboard",
     "moment",
     "revoke",
+    "export",
     "all",
 )
 
@@ -63,6 +65,8 @@ async def _with_database(pg: Postgres, chosen: list[str], *, quick: bool) -> Non
         await moment.run(pg, quick=quick)
     if "revoke" in chosen:
         await revoke.run(pg, quick=quick)
+    if "export" in chosen:
+        await export.run(pg, quick=quick)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         "dashboard",
         "moment",
         "revoke",
+        "export",
     ]
     chosen = everything if args.which == "all" else [args.which]
 
@@ -88,9 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     print(f"# Lägesbild benchmarks{' (quick)' if args.quick else ''}: {', '.join(chosen)}")
     print(machine(), flush=True)
-    if {"ingest", "startup", "fanout", "nchan", "peer", "dashboard", "moment", "revoke"} & set(
-        chosen
-    ):
+    with_database = {"ingest", "startup", "fanout", "nchan", "peer", "dashboard", "moment"}
+    if (with_database | {"revoke", "export"}) & set(chosen):
         with embedded_postgres() as pg:
             asyncio.run(_with_database(pg, chosen, quick=args.quick))
     if "fold" in chosen:

@@ -35,7 +35,7 @@ from service.demo.county import ensure_demo
 from service.demo.mail import start_mail_sink
 from service.demo.welcome import Welcome
 from service.domain import text_reports
-from service.export.registry import ExportFormats, UnknownFormat, gather
+from service.export.registry import ExportFormats, UnknownFormat, gather, streamed
 from service.logs import configure_logging
 from service.outbox import cli as outbox_cli
 from service.plugins import (
@@ -175,6 +175,7 @@ async def _export(dsn: str, known: ExportFormats, incident: str, format_name: st
         return 2
     await prepare_database(dsn)
     pool = await create_pool(dsn, min_size=1, max_size=1)
+    out = sys.stdout.buffer
     try:
         async with pool.acquire() as conn:
             row = await incidents.get(conn, incident_id)
@@ -182,7 +183,6 @@ async def _export(dsn: str, known: ExportFormats, incident: str, format_name: st
                 print(f"lagesbild: no incident {incident_id}", file=sys.stderr)
                 return 1
             now = SystemClock().now()
-            export = await gather(conn, row, now)
             await record(
                 conn,
                 "export.made",
@@ -191,10 +191,17 @@ async def _export(dsn: str, known: ExportFormats, incident: str, format_name: st
                 incident_id=incident_id,
                 format=export_format.name,
             )
+        if export_format.stream is not None:
+            async with streamed(pool, incident_id, now) as source:
+                async for chunk in export_format.stream(source):
+                    out.write(chunk)
+        else:
+            async with pool.acquire() as conn:
+                export = await gather(conn, row, now)
+            out.write(export_format.render(export))
     finally:
         await pool.close()
-    sys.stdout.buffer.write(export_format.render(export))
-    sys.stdout.flush()
+    out.flush()
     return 0
 
 

@@ -22,6 +22,7 @@ from service.access.policy import (
     IncidentAccess,
     can_activate_in,
     can_draft_summary,
+    can_evaluate,
     can_manage,
     can_publish_summary,
     can_report,
@@ -151,6 +152,7 @@ _manage = _seen_and(can_manage)
 _share = _seen_and(can_share)
 _draft = _seen_and(can_draft_summary)
 _publish = _seen_and(can_publish_summary)
+_evaluate = _seen_and(can_evaluate)
 _report_page = _seen_and(can_report)
 _deliveries = _seen_and(can_see_deliveries)
 
@@ -263,6 +265,13 @@ PUBLISH = Rule(
     "Duty officers of the owner or of the incident's county board; others who see the "
     "incident: 403 `forbidden`.",
     _publish,
+    incident=True,
+)
+EVALUATE = Rule(
+    "evaluate",
+    "Duty officers of the owner (the incident must be closed: 409 `incident-open` from "
+    "the handler otherwise); others who see the incident: 403 `forbidden`.",
+    _evaluate,
     incident=True,
 )
 REPORT = Rule(
@@ -378,6 +387,8 @@ ROUTES: dict[str, Rule] = {
     "GET /api/v1/incidents/{id}": READ,
     "PATCH /api/v1/incidents/{id}": MANAGE,
     "POST /api/v1/incidents/{id}/close": MANAGE,
+    "PUT /api/v1/incidents/{id}/evaluation": EVALUATE,
+    "POST /api/v1/incidents/{id}/evaluation": EVALUATE,
     "PUT /api/v1/incidents/{id}/shares/{organisation}": SHARE,
     "DELETE /api/v1/incidents/{id}/shares/{organisation}": SHARE,
     "POST /api/v1/incidents/{id}/reports": REPORT,

@@ -142,3 +142,8 @@ def can_see_deliveries(principal: Principal, incident: IncidentAccess) -> bool:
     return principal.role == "admin" or (
         principal.role in ("viewer", "duty_officer") and _of_county_board_side(principal, incident)
     )
+
+
+def can_evaluate(principal: Principal, incident: IncidentAccess) -> bool:
+    """Duty officers of the owner record the evaluation of a closed incident."""
+    return principal.role == "duty_officer" and principal.organisation == incident.owner

@@ -27,6 +27,7 @@ Kind = Literal[
     "incident.closed",
     "incident.shared",
     "incident.unshared",
+    "incident.evaluated",
     "summary.published",
     "export.made",
     "permission.denied",

@@ -1,8 +1,9 @@
-"""The whole incident for evaluation afterwards: JSON, CSV (one row per report), HTML.
+"""The whole incident for evaluation afterwards: JSON, CSV (one row per report), and the
+after-action document in HTML (printable on A4).
 
 Every export of an exercise says ÖVNING: in the JSON (`exercise` and the title
-marker), on every CSV row, and as a banner on the HTML page (a Jinja template in
-`templates/`, labels from service.domain.labels).
+marker), on every CSV row, and on every printed page of the HTML document (a Jinja
+template in `templates/`, labels from service.domain.labels).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import functools
 import io
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import jinja2
@@ -20,6 +22,8 @@ from schemas.common import SECTORS, worst_impact
 from schemas.incident import Incident
 from schemas.report import StoredReport
 from service.domain.labels import EXERCISE_MARK, label, local_time
+from service.export import afteraction
+from service.export.afteraction import AfterAction, Document
 
 CSV_COLUMNS = [
     "exercise",
@@ -79,42 +83,45 @@ def _cell(value: object) -> object:
     return value
 
 
+def csv_row(incident: Incident, report: StoredReport, names: dict[str, str]) -> list[object]:
+    """One report as a CSV row (`CSV_COLUMNS`), every cell through the formula guard."""
+    sectors = {entry.sector: entry.status for entry in report.sectors}
+    return [
+        _cell(value)
+        for value in [
+            EXERCISE_MARK if incident.exercise else "",
+            incident.title,
+            report.organisation,
+            names.get(report.organisation, ""),
+            report.version,
+            str(report.report_id),
+            report.as_of.isoformat(),
+            report.received_at.isoformat(),
+            report.due_at.isoformat() if report.due_at else "",
+            "yes" if report.late else "no",
+            "yes" if report.unchanged else "no",
+            worst_impact(entry.status for entry in report.sectors),
+            *(sectors.get(sector, "") for sector in SECTORS),
+            report.development.trend,
+            report.management.level if report.management else "",
+            sum(1 for need in report.needs if need.status == "open"),
+            report.situation,
+            report.development.text,
+            " | ".join(report.measures_taken),
+            " | ".join(report.measures_planned),
+            " | ".join(f"{n.need_id}: {n.text} ({n.urgency}, {n.status})" for n in report.needs),
+            report.public_information,
+        ]
+    ]
+
+
 def as_csv(incident: Incident, reports: Iterable[StoredReport], names: dict[str, str]) -> str:
     out = io.StringIO()
     out.write("\ufeff")  # so spreadsheet programs read å, ä and ö as UTF-8
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for report in reports:
-        sectors = {entry.sector: entry.status for entry in report.sectors}
-        writer.writerow(
-            _cell(value)
-            for value in [
-                EXERCISE_MARK if incident.exercise else "",
-                incident.title,
-                report.organisation,
-                names.get(report.organisation, ""),
-                report.version,
-                str(report.report_id),
-                report.as_of.isoformat(),
-                report.received_at.isoformat(),
-                report.due_at.isoformat() if report.due_at else "",
-                "yes" if report.late else "no",
-                "yes" if report.unchanged else "no",
-                worst_impact(entry.status for entry in report.sectors),
-                *(sectors.get(sector, "") for sector in SECTORS),
-                report.development.trend,
-                report.management.level if report.management else "",
-                sum(1 for need in report.needs if need.status == "open"),
-                report.situation,
-                report.development.text,
-                " | ".join(report.measures_taken),
-                " | ".join(report.measures_planned),
-                " | ".join(
-                    f"{n.need_id}: {n.text} ({n.urgency}, {n.status})" for n in report.needs
-                ),
-                report.public_information,
-            ]
-        )
+        writer.writerow(csv_row(incident, report, names))
     return out.getvalue()
 
 
@@ -132,19 +139,44 @@ def templates() -> jinja2.Environment:
     return environment
 
 
+JOURNAL_CATEGORIES = {"event": "Händelse", "decision": "Beslut", "contact": "Kontakt"}
+
+
 def as_html(
-    incident: Incident, reports: list[StoredReport], picture: dict[str, Any], names: dict[str, str]
+    incident: Incident,
+    events: Iterable[dict[str, Any]],
+    names: dict[str, str],
+    exported_at: datetime,
 ) -> str:
-    """One Swedish page: the incident, the picture's matrix and every report, in order."""
+    """The after-action document: the log folded (`afteraction.AfterAction`), rendered."""
+    builder = AfterAction(names=dict(names))
+    for event in events:
+        builder.observe(event)
+    return render_after_action(incident, builder.document(), exported_at)
+
+
+def render_after_action(incident: Incident, document: Document, exported_at: datetime) -> str:
+    """One Swedish page, printable on A4: see templates/incident.html."""
+    ended_at = document.ended_at or exported_at
     return (
         templates()
         .get_template("incident.html")
         .render(
             incident=incident,
-            reports=reports,
-            picture=picture,
-            organisations=sorted(picture.get("organisations", {}).items()),
-            names=names,
+            d=document,
+            picture=document.picture,
+            organisations=sorted(document.picture.get("organisations", {}).items()),
             sectors=SECTORS,
+            exported_at=exported_at,
+            ended_at=ended_at,
+            panels=afteraction.chart(
+                document.points, document.participants, incident.activated_at, ended_at
+            ),
+            ticks=afteraction.ticks(
+                [line.due_at for line in document.rounds], incident.activated_at, ended_at
+            ),
+            width=afteraction.WIDTH,
+            height=afteraction.HEIGHT,
+            journal_category=lambda code: JOURNAL_CATEGORIES.get(code, str(code)),
         )
     )

@@ -7,19 +7,24 @@ formats themselves.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import asyncpg
 
 from schemas.incident import Incident
 from schemas.report import StoredReport
 from service.clock import iso
 from service.domain import lifecycle
-from service.export import formats
+from service.export import formats, stream
+from service.export.stream import ExportSource
 from service.picture.fold import rebuild
-from service.repo import Conn, events, organisations, reports
+from service.repo import Conn, events, incidents, organisations, reports
 from service.repo.incidents import IncidentRow
 
 
@@ -37,23 +42,25 @@ class IncidentExport:
 
     @property
     def file_stem(self) -> str:
-        marker = "ovning-" if self.incident.exercise else ""
-        return f"lagesbild-{marker}{self.incident.id}"
+        return stream.file_stem(self.incident)
 
 
 @dataclass(frozen=True)
 class ExportFormat:
     """`render` turns the export into the document's bytes, in `charset` for a text
     format (None for a binary one). `extension` names the downloaded file; a format
-    without one is shown inline."""
+    without one is shown inline. A format with `stream` is written a chunk at a time
+    from the database (`service/export/stream.py`) and never gathered whole; `render`
+    gives the same bytes from a gathered export."""
 
     name: str
     media_type: str
     render: Callable[[IncidentExport], bytes]
     extension: str | None
     charset: str | None = "utf-8"
+    stream: Callable[[ExportSource], AsyncIterator[bytes]] | None = None
 
-    def filename(self, export: IncidentExport) -> str | None:
+    def filename(self, export: IncidentExport | ExportSource) -> str | None:
         return f"{export.file_stem}.{self.extension}" if self.extension else None
 
 
@@ -86,6 +93,13 @@ def _json(export: IncidentExport) -> bytes:
     data = formats.as_json(
         export.incident, export.reports, export.events, export.picture, iso(export.exported_at)
     )
+    for make in stream.JSON_TAILS:
+        tail = make()
+        for event in export.events:
+            tail.observe(event)
+        value = tail.value()
+        if value is not None:
+            data[tail.key] = value
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -94,15 +108,37 @@ def _csv(export: IncidentExport) -> bytes:
 
 
 def _html(export: IncidentExport) -> bytes:
-    return formats.as_html(export.incident, export.reports, export.picture, export.names).encode()
+    return formats.as_html(
+        export.incident, export.events, export.names, export.exported_at
+    ).encode()
 
 
 def core_formats() -> list[ExportFormat]:
     return [
-        ExportFormat("json", "application/json", _json, "json"),
-        ExportFormat("csv", "text/csv", _csv, "csv"),
-        ExportFormat("html", "text/html", _html, None),
+        ExportFormat("json", "application/json", _json, "json", stream=stream.json_chunks),
+        ExportFormat("csv", "text/csv", _csv, "csv", stream=stream.csv_chunks),
+        ExportFormat("html", "text/html", _html, None, stream=stream.html_chunks),
     ]
+
+
+@contextlib.asynccontextmanager
+async def streamed(
+    pool: asyncpg.Pool, incident_id: uuid.UUID, now: datetime
+) -> AsyncIterator[ExportSource]:
+    """A source for streamed formats: a connection of its own in a read-only,
+    repeatable-read transaction, so every chunk comes from one snapshot of the incident.
+    The connection is held until the export has been written."""
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        row = await incidents.get(conn, incident_id)
+        if row is None:
+            raise LookupError(incident_id)
+        known = await organisations.get_many(conn, [*row.participants, row.owner])
+        yield ExportSource(
+            conn=conn,
+            incident=lifecycle.to_wire(row, now),
+            names={code: org.name for code, org in known.items()},
+            exported_at=now,
+        )
 
 
 async def gather(conn: Conn, row: IncidentRow, now: datetime) -> IncidentExport:

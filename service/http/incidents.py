@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import datetime
 
 from aiohttp import web
 
@@ -10,14 +12,15 @@ from schemas.api import EventLog, IncidentList, Picture, ReportList
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
 from schemas.report import ReportSubmission, StoredReport
 from service import keys
+from service.access.principal import Principal
 from service.domain import lifecycle, past, reporting
 from service.errors import NotFound, ValidationFailed
-from service.export.registry import UnknownFormat, gather
+from service.export.registry import ExportFormat, UnknownFormat, gather, streamed
 from service.http import audit
 from service.http.apidoc import JSON, MERGE_PATCH, Body, describe
 from service.http.auth import authenticate
 from service.http.bodies import parse
-from service.http.headers import document_csp, secure_headers
+from service.http.headers import NO_STORE, document_csp, secure_headers
 from service.http.middleware import json_response
 from service.http.queries import (
     ExportQuery,
@@ -266,7 +269,7 @@ async def event_log(request: web.Request) -> web.Response:
     responses={200: export_body},
     headers={200: ("Content-Disposition",)},
 )
-async def export_incident(request: web.Request) -> web.Response:
+async def export_incident(request: web.Request) -> web.StreamResponse:
     principal = await authenticate(request)
     query = parse_query(request, ExportQuery)
     known = request.app[keys.export_formats]
@@ -277,18 +280,17 @@ async def export_incident(request: web.Request) -> web.Response:
             errors=[(("query", "format"), f"must be one of: {', '.join(known.names())}")]
         ) from None
     now = request.app[keys.clock].now()
-    async with request.app[keys.pool].acquire() as conn:
+    pool = request.app[keys.pool]
+    if export_format.stream is not None:
+        async with pool.acquire() as conn:
+            row = await lifecycle.visible(conn, principal, incident_id(request))
+        await _record_export(request, principal, row.id, export_format.name)
+        return await _stream_export(request, export_format, row.id, now)
+    async with pool.acquire() as conn:
         row = await lifecycle.visible(conn, principal, incident_id(request))
         export = await gather(conn, row, now)
     body = await asyncio.to_thread(export_format.render, export)
-    await audit.record_alone(
-        request,
-        "export.made",
-        audit.origin(request, principal),
-        must=True,  # no export leaves unaccounted for
-        incident_id=row.id,
-        format=export_format.name,
-    )
+    await _record_export(request, principal, row.id, export_format.name)
     response = web.Response(
         body=body, content_type=export_format.media_type, charset=export_format.charset
     )
@@ -297,4 +299,47 @@ async def export_incident(request: web.Request) -> web.Response:
     filename = export_format.filename(export)
     if filename is not None:
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+async def _record_export(
+    request: web.Request, principal: Principal, incident: uuid.UUID, format_name: str
+) -> None:
+    await audit.record_alone(
+        request,
+        "export.made",
+        audit.origin(request, principal),
+        must=True,  # no export leaves unaccounted for
+        incident_id=incident,
+        format=format_name,
+    )
+
+
+async def _stream_export(
+    request: web.Request, export_format: ExportFormat, incident: uuid.UUID, now: datetime
+) -> web.StreamResponse:
+    """Write a streamed format a chunk at a time, as the database gives them."""
+    response = web.StreamResponse()
+    response.content_type = export_format.media_type
+    response.charset = export_format.charset
+    # what the middleware adds after a handler, here before the headers leave
+    response.headers["Cache-Control"] = NO_STORE
+    response.headers["X-Request-ID"] = request[audit.REQUEST_ID]
+    assert export_format.stream is not None
+    async with streamed(request.app[keys.pool], incident, now) as source:
+        filename = export_format.filename(source)
+        if filename is not None:
+            response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        if export_format.media_type == "text/html":
+            # a document shown inline: its policy names its own stylesheet's hash, so
+            # it is made whole first (its size follows rounds and needs, not reports)
+            body = b"".join([chunk async for chunk in export_format.stream(source)])
+            secure_headers(response, csp=document_csp(body))
+            await response.prepare(request)
+            await response.write(body)
+        else:
+            await response.prepare(request)
+            async for chunk in export_format.stream(source):
+                await response.write(chunk)
+    await response.write_eof()
     return response

@@ -213,6 +213,22 @@ def _on_unshared(picture: Picture, event: Event) -> Picture:
     return _with_shares(picture, lambda codes: codes - {_code(event)})
 
 
+def _on_evaluated(picture: Picture, event: Event) -> Picture:
+    """The latest evaluation replaces an earlier one (the log keeps both)."""
+    data = event["data"]
+    evaluation = {
+        "by": str(data["by"]),
+        "at": str(data["at"]),
+        "worked": str(data.get("worked") or ""),
+        "did_not_work": str(data.get("did_not_work") or ""),
+        "actions": [
+            _present({"text": str(a["text"]), "owner": str(a["owner"]), "due": a.get("due")})
+            for a in data.get("actions") or []
+        ],
+    }
+    return _replaced(picture, {"evaluation": evaluation})
+
+
 def _code(event: Event) -> str:
     code = event["data"]["organisation"]
     if not isinstance(code, str):
@@ -240,6 +256,7 @@ _HANDLERS: Mapping[str, Callable[[Picture, Event], Picture]] = {
     "summary.published": _on_summary_published,
     "incident.shared": _on_shared,
     "incident.unshared": _on_unshared,
+    "incident.evaluated": _on_evaluated,
 }
 
 

@@ -47,6 +47,7 @@ ADMIN_TEXTS: Mapping[str, tuple[str, str]] = {
     "audit.kind.incident.activated": ("Händelse aktiverad", "Incident activated"),
     "audit.kind.incident.changed": ("Händelse ändrad", "Incident changed"),
     "audit.kind.incident.closed": ("Händelse avslutad", "Incident closed"),
+    "audit.kind.incident.evaluated": ("Händelse utvärderad", "Incident evaluated"),
     "audit.kind.incident.shared": ("Händelse delad", "Incident shared"),
     "audit.kind.incident.unshared": ("Delning upphävd", "Incident unshared"),
     "audit.kind.summary.published": ("Sammanställning publicerad", "Summary published"),

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from service.domain.labels import EXERCISE_MARK, LABELS, LANGS, Lang
 from service.web.admin_texts import ADMIN_TEXTS
+from service.web.evaluation_texts import EVALUATION_TEXTS
 from service.web.national_texts import NATIONAL_TEXTS
 from service.web.readout_texts import READOUT_TEXTS
 
@@ -507,6 +508,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     **ADMIN_TEXTS,
     **NATIONAL_TEXTS,
     **READOUT_TEXTS,
+    **EVALUATION_TEXTS,
     **API_DOC_TEXTS,
     **LABELS,
 }

@@ -13,6 +13,7 @@ from schemas.common import SECTORS
 from service import keys
 from service.access.policy import (
     can_activate_in,
+    can_evaluate,
     can_manage,
     can_see_deliveries,
     can_share,
@@ -25,7 +26,7 @@ from service.domain.plaintext import incident_code
 from service.errors import Forbidden, NotFound
 from service.http import audit, guard
 from service.http.queries import incident_id, path_number
-from service.repo import incidents, organisations, reports
+from service.repo import evaluations, incidents, organisations, reports
 from service.repo.incidents import IncidentRow
 from service.repo.users import SessionRow
 from service.rounds import repo as rounds_repo
@@ -216,6 +217,7 @@ async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
     incident = lifecycle.to_wire(row, request.app[keys.clock].now())
     async with request.app[keys.pool].acquire() as conn:
         every = await organisations.list_all(conn)
+        evaluation = None if row.active else await evaluations.latest(conn, row.id)
     names = {org.code: org.name for org in every}
     boards = [org for org in every if org.kind == "county_board"]
     return _page(
@@ -226,6 +228,9 @@ async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
             "incident": incident,
             # The short code reports by e-mail (and reminders) name the incident by.
             "code": incident_code(row.id),
+            # The evaluation panel of a closed incident (evaluation_panel.html).
+            "evaluation": evaluation,
+            "can_evaluate": not row.active and can_evaluate(principal, row.access),
             # The sharing panel: who it is shared with; the boards it may be shared with.
             "can_share": can_share(principal, row.access),
             "shared": [b for b in boards if b.code in row.shared_with],

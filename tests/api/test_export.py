@@ -55,7 +55,7 @@ async def test_csv_export_has_a_row_per_report_marked_as_exercise(api: Api) -> N
 
 async def test_html_export_shows_the_exercise_banner_and_escapes_text(api: Api) -> None:
     incident = await api.activate(exercise=True, title="<script>x</script>")
-    await api.submit(incident["id"], report("1442", situation="<b>fet</b>"))
+    await api.submit(incident["id"], report("1442", measures_taken=["<b>fet</b>"]))
     reply = await api.call(
         "GET", f"/api/v1/incidents/{incident['id']}/export?format=html", as_=VIEWER
     )

@@ -12,7 +12,6 @@ from lxml import html
 from schemas.common import IMPACTS, SECTORS, Impact
 from service.domain.labels import label, local_time
 from service.export.formats import as_html
-from service.picture.fold import rebuild
 from tests.unit.incident_support import T0, events, incident, stored_report
 
 
@@ -21,8 +20,9 @@ def _page(
 ) -> html.HtmlElement:
     storm = incident(["1442", "1489"], exercise=exercise, title=title)
     reports = [stored_report("1442", dict.fromkeys(SECTORS, level), situation=situation)]
-    picture = rebuild(events(storm, reports))
-    return html.document_fromstring(as_html(storm, reports, picture, {"1442": "Vårgårda"}))
+    return html.document_fromstring(
+        as_html(storm, events(storm, reports), {"1442": "Vårgårda"}, T0)
+    )
 
 
 def _text(element: html.HtmlElement) -> str:
@@ -32,8 +32,9 @@ def _text(element: html.HtmlElement) -> str:
 def test_an_exercise_says_ovning_in_its_banner_and_title() -> None:
     page = _page(exercise=True)
     assert page.get("lang") == "sv"
-    (banner,) = page.find_class("exercise")
+    banner, footer = page.find_class("exercise")  # repeated on every printed page
     assert banner.get("role") == "note"
+    assert _text(footer) == label("exercise")
     assert _text(banner) == label("exercise_banner")
     assert _text(page.find("head/title")) == f"{label('exercise')}: Storm – Lägesbild"
     assert _text(page.find(".//h1")) == f"{label('exercise')}: Storm"
@@ -46,12 +47,11 @@ def test_a_real_incident_has_no_exercise_banner() -> None:
 
 
 def test_text_people_typed_is_escaped() -> None:
-    source = as_html(
-        incident(["1442"], title="<script>x</script>"),
-        [stored_report("1442", {}, situation="<b>fet</b> & <i>")],
-        {"seq": 2, "organisations": {"1442": {"name": "<Vårgårda>"}}},
-        {"1442": "<Vårgårda>"},
-    )
+    storm = incident(["1442"], title="<script>x</script>")
+    reports = [
+        stored_report("1442", {}, situation="<b>fet</b> & <i>", measures_taken=["<b>fet</b> & <i>"])
+    ]
+    source = as_html(storm, events(storm, reports), {"1442": "<Vårgårda>"}, T0)
     assert "<script>" not in source
     assert "&lt;b&gt;fet&lt;/b&gt; &amp; &lt;i&gt;" in source
     assert "&lt;Vårgårda&gt;" in source
@@ -60,11 +60,12 @@ def test_text_people_typed_is_escaped() -> None:
 @pytest.mark.parametrize("level", IMPACTS)
 def test_every_sector_and_level_is_written_with_the_catalogues_label(level: Impact) -> None:
     page = _page(level=level)
-    header = [_text(cell) for cell in page.findall(".//thead/tr/th")]
+    (matrix,) = [t for t in page.findall(".//table") if _text(t).startswith("Organisation")]
+    header = [_text(cell) for cell in matrix.findall("thead/tr/th")]
     assert header == ["Organisation", "Påverkan", *(label(f"sector.{s}") for s in SECTORS)]
     rows = {
         _text(row.find("th")): [_text(cell) for cell in row.findall("td")]
-        for row in page.findall(".//tbody/tr")
+        for row in matrix.findall("tbody/tr")
     }
     # the organisation's impact, then each sector: it stated `level` for every sector
     assert rows["1442 (1442)"] == [label(f"impact.{level}")] * (1 + len(SECTORS))
@@ -80,5 +81,6 @@ def test_the_incident_line_uses_the_catalogues_labels_and_local_times() -> None:
         f" · aktiverad {local_time(T0)} av LST-14"
     )
     assert line.find("time").get("datetime") == T0.isoformat()
-    (report,) = page.findall(".//ol/li")
-    assert _text(report) == f"Vårgårda, version 1, {local_time(T0)}: Lugnt"
+    (timeline,) = [t for t in page.findall(".//table") if _text(t).startswith("TidVad")]
+    first = [_text(cell) for cell in timeline.findall("tbody/tr")[0]]
+    assert first == [local_time(T0), "Händelsen aktiverades", "av LST-14"]
