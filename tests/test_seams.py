@@ -67,7 +67,7 @@ def test_pure_exchange_code_knows_nothing_of_http() -> None:
 
 def test_the_installed_adapters_are_found_by_their_entry_points() -> None:
     found = installed_adapters()
-    assert [adapter.name for adapter in found] == ["edxl", "wis"]
+    assert [adapter.name for adapter in found] == ["edxl", "sms", "wis"]
     assert isinstance(found[0], EdxlAdapter)
     assert isinstance(found[1], WisAdapter)
     assert all(isinstance(adapter, Adapter) for adapter in found)

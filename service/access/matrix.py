@@ -206,6 +206,14 @@ def _activate(principal: Principal, _access: IncidentAccess | None) -> Answer:
 
 
 PUBLIC = Rule("public", "Anyone, without credentials.", _anyone_logged_in, public=True)
+SIGNED = Rule(
+    "signed",
+    "No token or session: the SMS gateway signs the body with its shared secret (401 "
+    "`bad-signature` otherwise; 404 where no secret is set). The sender's number decides "
+    "whom the message reports for.",
+    _anyone_logged_in,
+    public=True,
+)
 CALLER = Rule(
     "caller",
     "Any caller with a token or a session; lists hold only incidents the caller may see.",
@@ -356,6 +364,7 @@ ROUTES: dict[str, Rule] = {
     "POST /api/v1/outbox/{id}/retry": ADMIN,
     "POST /api/v1/exchange/edxl": IMPORT,
     "POST /api/v1/exchange/wis/answers": ADAPTER,
+    "POST /api/v1/exchange/sms": SIGNED,
     "GET /api/v1/national": NATIONAL,
     # API of an incident
     "GET /api/v1/incidents/{id}": READ,
