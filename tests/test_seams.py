@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from adapters.edxl.plugin import EdxlAdapter
+from adapters.sms.plugin import SmsAdapter
 from adapters.wis.plugin import WisAdapter
 from service.app import create_app
 from service.clock import FixedClock
@@ -69,7 +70,8 @@ def test_the_installed_adapters_are_found_by_their_entry_points() -> None:
     found = installed_adapters()
     assert [adapter.name for adapter in found] == ["edxl", "sms", "wis"]
     assert isinstance(found[0], EdxlAdapter)
-    assert isinstance(found[1], WisAdapter)
+    assert isinstance(found[1], SmsAdapter)
+    assert isinstance(found[2], WisAdapter)
     assert all(isinstance(adapter, Adapter) for adapter in found)
 
 
