@@ -229,6 +229,11 @@ class Settings(BaseSettings):
     invitation_days: float = Field(
         default=7.0, gt=0, le=30, description="How long an invitation link lives by default"
     )
+    public_url: str | None = Field(
+        default=None,
+        description="The service's address as users reach it (links in e-mail); unset: the "
+        "address of the request that makes the link",
+    )
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with `changes` (by field name), validated like the original: a bad

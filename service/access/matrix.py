@@ -304,6 +304,14 @@ PAGE = Rule(
 PAGE_ACTIVATE = Rule(
     "page-activate", "A duty officer who may activate somewhere.", _activate, page=True
 )
+INVITED = Rule(
+    "invited",
+    "Whoever holds a live invitation link (the secret in the path is the credential; no "
+    "token or session): the report form and reports for the link's organisation in the "
+    "link's incident only. An unknown, expired or revoked link, or a closed incident: 404.",
+    _anyone_logged_in,
+    public=True,
+)
 PAGE_READ = Rule("page-read", "As `read`, for a person logged in.", _read, incident=True, page=True)
 PAGE_MANAGE = Rule(
     "page-manage",
@@ -370,6 +378,9 @@ ROUTES: dict[str, Rule] = {
     "GET /api/v1/incidents/{id}": READ,
     "PATCH /api/v1/incidents/{id}": MANAGE,
     "POST /api/v1/incidents/{id}/close": MANAGE,
+    "GET /api/v1/incidents/{id}/invitations": MANAGE,
+    "POST /api/v1/incidents/{id}/invitations": MANAGE,
+    "DELETE /api/v1/incidents/{id}/invitations/{invitation}": MANAGE,
     "PUT /api/v1/incidents/{id}/shares/{organisation}": SHARE,
     "DELETE /api/v1/incidents/{id}/shares/{organisation}": SHARE,
     "POST /api/v1/incidents/{id}/reports": REPORT,
@@ -398,6 +409,11 @@ ROUTES: dict[str, Rule] = {
     "GET /incidents/{id}": PAGE_READ,
     "GET /incidents/{id}/edit": PAGE_MANAGE,
     "GET /incidents/{id}/close": PAGE_MANAGE,
+    "GET /incidents/{id}/invitations": PAGE_MANAGE,
+    "POST /incidents/{id}/invitations": PAGE_MANAGE,
+    "POST /incidents/{id}/invitations/{invitation}/revoke": PAGE_MANAGE,
+    "GET /invite/{secret}": INVITED,
+    "POST /invite/{secret}/reports": INVITED,
     "GET /incidents/{id}/report": PAGE_REPORT,
     "GET /incidents/{id}/organisations/{code}": PAGE_READ,
     "GET /incidents/{id}/rounds/{n}": PAGE_READ,

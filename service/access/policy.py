@@ -133,3 +133,9 @@ def can_see_national(principal: Principal) -> bool:
     """The national roll-up (every active incident in the country, county by county) is
     for national agencies (organisation kind `agency`, such as MSB) and admins."""
     return principal.role == "admin" or principal.org_kind == "agency"
+
+
+def can_invite(principal: Principal, incident: IncidentAccess) -> bool:
+    """Who makes, lists and revokes invitation links of an incident: those who manage it
+    (duty officers of the owner or of the incident's county board)."""
+    return can_manage(principal, incident)

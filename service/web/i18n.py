@@ -12,6 +12,7 @@ from aiohttp import web
 
 from service.domain.labels import EXERCISE_MARK, LABELS, LANGS, Lang
 from service.web.admin_texts import ADMIN_TEXTS
+from service.web.invitation_texts import INVITATION_TEXTS
 from service.web.national_texts import NATIONAL_TEXTS
 
 LANG_COOKIE = "lagesbild_lang"
@@ -499,6 +500,7 @@ API_DOC_TEXTS: Mapping[str, tuple[str, str]] = {
 TEXTS: Mapping[str, tuple[str, str]] = {
     **PAGE_TEXTS,
     **ADMIN_TEXTS,
+    **INVITATION_TEXTS,
     **NATIONAL_TEXTS,
     **API_DOC_TEXTS,
     **LABELS,
