@@ -186,6 +186,7 @@ async def test_the_link_is_kept_only_as_its_hash_and_can_go_by_e_mail(api: Api, 
         await conn.close()
     assert stored == hashlib.sha256(secret.encode()).digest()
     assert secret not in everything
+    assert mail is not None
     assert mail["destination"] == "email"
     payload = json.loads(mail["payload"])
     assert payload["to"] == ["isk@vargarda.example.se"]
