@@ -1,5 +1,6 @@
-"""The SMS gateway as a Lägesbild adapter: `POST /api/v1/exchange/sms` and the outbox
-channel `sms` that sends the replies (see service/plugins.py for the seam)."""
+"""The SMS gateway as a Lägesbild adapter: `POST /api/v1/exchange/sms`, the outbox
+channel `sms` that sends the replies, `lagesbild sms-send` and the demo's secret (see
+service/plugins.py for the seam)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from adapters.sms import http
+from adapters.sms import cli, http
+from adapters.sms.demo import demo_part
 from adapters.sms.setup import sms_ctx
 from service.config import Settings
 from service.export.registry import ExportFormat
@@ -31,13 +33,14 @@ class SmsAdapter:
         app.cleanup_ctx.append(sms_ctx)
 
     def add_cli(self, commands: Commands) -> Sequence[str]:
-        return []
+        return cli.add_commands(commands)
 
     def run_cli(self, args: argparse.Namespace, context: CliContext) -> int:
-        raise NotImplementedError("the SMS adapter has no commands")
+        return cli.run(args, context)
 
     def demo(self, settings: Settings, data_dir: Path) -> DemoPart | None:
-        return None
+        """Without LAGESBILD_SMS_SECRET, a secret in the data directory and Ale's number."""
+        return demo_part(settings, data_dir)
 
 
 adapter = SmsAdapter()

@@ -4,6 +4,7 @@ or same text from the same number within the window) is one report."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -15,7 +16,7 @@ from aiohttp.test_utils import TestServer
 
 from service import keys
 from service.app import create_app
-from service.clock import FixedClock
+from service.clock import FixedClock, SystemClock
 from service.config import Settings
 from service.demo.ports import free_port
 from service.domain.plaintext import incident_code
@@ -28,6 +29,7 @@ from tests.adapters.sms_support import (
     register_phone,
     sms,
 )
+from tests.command import lagesbild
 from tests.outbox.support import OUTBOX_LIMITS, Receiver, payload_json, receiver_app
 from tests.settings import with_changes
 from tests.stream.wsclient import Streams
@@ -255,3 +257,27 @@ async def test_without_a_secret_the_webhook_does_not_exist(
     async with served(create_app(unset, dsn=dsn, clock=clock), dsn) as api:
         reply = await deliver(api, sms("Läge: lugnt"), at=clock.now())
     assert_problem(reply, 404, "not-found")
+
+
+async def test_sms_send_delivers_a_signed_sms_from_a_shell(
+    settings: Settings, dsn: str, tmp_path: Path
+) -> None:
+    secret_file = tmp_path / "secret.txt"
+    secret_file.write_text(SECRET + "\n")
+    async with served(create_app(settings, dsn=dsn, clock=SystemClock()), dsn) as api:
+        incident = await api.activate()
+        await register_phone(dsn, "1442", PHONE_1442)
+        sent = await lagesbild(
+            "sms-send", "--url", api.base, "--secret-file", str(secret_file),
+            "--from", "070-123 45 67", "Läge: Vägarna farbara",
+            database_url=dsn, data_dir=tmp_path,
+        )  # fmt: skip
+        assert sent.code == 0, sent.err
+        answer = json.loads(sent.out)
+        assert answer["outcome"] == "stored"
+        assert answer["report"]["incident_id"] == incident["id"]
+        unsigned = await lagesbild(
+            "sms-send", "--url", api.base, "--from", PHONE_1442, "Läge: lugnt",
+            database_url=dsn, data_dir=tmp_path,
+        )  # fmt: skip
+        assert unsigned.code == 2  # no secret given
