@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from adapters.sms.demo import DEMO_PHONE, demo_part
 from service import keys
 from service.app import create_app
 from service.clock import FixedClock, SystemClock
@@ -281,3 +282,24 @@ async def test_sms_send_delivers_a_signed_sms_from_a_shell(
             database_url=dsn, data_dir=tmp_path,
         )  # fmt: skip
         assert unsigned.code == 2  # no secret given
+
+
+async def test_the_demo_keeps_a_secret_and_registers_a_number_for_ale(
+    settings: Settings, dsn: str, clock: FixedClock, tmp_path: Path
+) -> None:
+    part = demo_part(with_changes(settings, sms_secret=None), tmp_path)
+    assert part is not None
+    secret = (tmp_path / "demo-sms-secret.txt").read_text().strip()
+    assert part.settings.sms_secret == secret
+    assert demo_part(with_changes(settings, sms_secret=None), tmp_path) is not None
+    assert (tmp_path / "demo-sms-secret.txt").read_text().strip() == secret  # kept
+    app = create_app(part.settings, dsn=dsn, clock=clock)
+    assert part.attach is not None
+    part.attach(app)
+    async with served(app, dsn) as api:
+        await api.activate(participants=["1440", "1442"])
+        reply = await deliver(
+            api, sms("Läge: Vägarna farbara", sender=DEMO_PHONE), at=clock.now(), secret=secret
+        )
+    assert reply.body["outcome"] == "stored", reply.body
+    assert reply.body["report"]["organisation"] == "1440"
