@@ -61,7 +61,12 @@ class InvitationForm(BaseModel):
 
 
 async def _console(
-    request: web.Request, session: SessionRow, *, made: Made | None = None, status: int = 200
+    request: web.Request,
+    session: SessionRow,
+    *,
+    made: Made | None = None,
+    refused: bool = False,
+    status: int = 200,
 ) -> web.Response:
     principal = Principal.for_session(session)
     target = incident_id(request)
@@ -83,6 +88,7 @@ async def _console(
         ),
         "names": names,
         "made": made,
+        "refused": refused,
         "done": request.query.get("done"),
         "default_days": round(request.app[keys.settings].invitation_days),
     }
@@ -100,23 +106,23 @@ async def invitations_page(request: web.Request, session: SessionRow) -> web.Res
 async def make_invitation(request: web.Request, session: SessionRow) -> web.Response:
     await form_checked(request, session)
     principal = Principal.for_session(session)
+    now = request.app[keys.clock].now()
     try:
         form = InvitationForm.model_validate(dict(await request.post()))
-    except ValidationError as exc:
-        raise ValidationFailed("the form is not filled in right") from exc
-    now = request.app[keys.clock].now()
-    made = await operations.create(
-        request.app[keys.pool],
-        principal,
-        incident_id(request),
-        organisation=form.organisation,
-        email=form.email,
-        expires_at=now + timedelta(days=form.days),
-        now=now,
-        base_url=base_url(request),
-        default_days=request.app[keys.settings].invitation_days,
-        by=audit.origin(request, principal),
-    )
+        made = await operations.create(
+            request.app[keys.pool],
+            principal,
+            incident_id(request),
+            organisation=form.organisation,
+            email=form.email,
+            expires_at=now + timedelta(days=form.days),
+            now=now,
+            base_url=base_url(request),
+            default_days=request.app[keys.settings].invitation_days,
+            by=audit.origin(request, principal),
+        )
+    except (ValidationError, ValidationFailed):
+        return await _console(request, session, refused=True, status=422)
     return await _console(request, session, made=made, status=201)
 
 

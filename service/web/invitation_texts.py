@@ -41,6 +41,12 @@ INVITATION_TEXTS: Mapping[str, tuple[str, str]] = {
     "invite.status.live": ("Giltig", "Valid"),
     "invite.status.expired": ("Utgången", "Expired"),
     "invite.status.revoked": ("Återkallad", "Revoked"),
+    "invite.refused": (
+        "Ingen länk skapades: välj en deltagande organisation, en giltig e-postadress (eller "
+        "ingen) och 1–30 dagar.",
+        "No link was made: choose a participating organisation, a valid e-mail address (or "
+        "none) and 1–30 days.",
+    ),
     "invite.revoke": ("Återkalla", "Revoke"),
     "invite.revoked": ("Länken är återkallad.", "The link has been revoked."),
     "invite.back": ("Tillbaka till händelsen", "Back to the incident"),
