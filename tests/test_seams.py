@@ -161,6 +161,7 @@ REPOSITORIES = {
     "adapters/repo.py",
     "service/audit/repo.py",
     "service/db/migrate.py",
+    "service/invitations/repo.py",
     "service/outbox/repo.py",
     "service/rounds/repo.py",
     "service/stream/listener.py",
