@@ -13,6 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from service.domain.labels import EXERCISE_MARK
 from service.domain.plaintext import ParseErrors
 
 _GSM_BASIC = frozenset(
@@ -143,4 +144,4 @@ def refused(slug: str, *, exercise: bool) -> str:
 
 
 def _prefix(exercise: bool) -> str:
-    return f"{PREFIX} ÖVNING" if exercise else PREFIX
+    return f"{PREFIX} {EXERCISE_MARK}" if exercise else PREFIX

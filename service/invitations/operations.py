@@ -23,7 +23,7 @@ from service.access.policy import can_invite
 from service.access.principal import Principal
 from service.audit.record import Origin, record
 from service.domain import reporting
-from service.domain.labels import local_time
+from service.domain.labels import EXERCISE_MARK, local_time
 from service.domain.lifecycle import visible_row
 from service.domain.reporting import Submitted
 from service.errors import Forbidden, NotFound, ValidationFailed
@@ -136,7 +136,7 @@ def invitation_mail(
     incident: IncidentRow, organisation: str, email: str, link: str, expires: datetime
 ) -> dict[str, object]:
     """The e-mail that carries a link (Swedish first, English second)."""
-    exercise = "ÖVNING – " if incident.exercise else ""
+    exercise = f"{EXERCISE_MARK} – " if incident.exercise else ""
     return {
         "to": [email],
         "subject": f"{exercise}Inbjudan att lämna lägesrapport: {incident.title}",
