@@ -126,3 +126,54 @@ async def link_relay(
         at,
         by,
     )
+
+
+async def sms_key(
+    conn: Conn,
+    *,
+    message_id: str,
+    sender: str,
+    digest: bytes,
+    at: datetime,
+    window_seconds: float,
+) -> tuple[str, bool]:
+    """The report key of an SMS, and whether the gateway delivered this message id before.
+
+    The same message id keeps its key; a new one whose sender sent the same text within
+    `window_seconds` before takes that message's key (so both make one report); else its
+    own, `sms:<message id>`. Messages of one sender are taken one at a time (a
+    transaction-scoped lock), so two copies arriving together still share a key. Call
+    inside a transaction.
+    """
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('sms:' || $1))", sender)
+    known = await conn.fetchval(
+        "SELECT report_key FROM sms_messages WHERE message_id = $1", message_id
+    )
+    if known is not None:
+        return str(known), True
+    earlier = await conn.fetchval(
+        """
+        SELECT report_key FROM sms_messages
+        WHERE sender = $1 AND text_sha256 = $2
+          AND received_at >= $3::timestamptz - make_interval(secs => $4::float8)
+          AND received_at <= $3::timestamptz
+        ORDER BY received_at DESC LIMIT 1
+        """,
+        sender,
+        digest,
+        at,
+        window_seconds,
+    )
+    key = str(earlier) if earlier is not None else f"sms:{message_id}"
+    await conn.execute(
+        """
+        INSERT INTO sms_messages (message_id, sender, text_sha256, received_at, report_key)
+        VALUES ($1, $2, $3, $4, $5)
+        """,
+        message_id,
+        sender,
+        digest,
+        at,
+        key,
+    )
+    return key, False

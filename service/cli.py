@@ -35,6 +35,7 @@ from service.demo.county import ensure_demo
 from service.demo.mail import start_mail_sink
 from service.demo.welcome import Welcome
 from service.domain import text_reports
+from service.domain.phones import e164
 from service.export.registry import ExportFormats, UnknownFormat, gather, streamed
 from service.logs import configure_logging
 from service.outbox import cli as outbox_cli
@@ -228,16 +229,26 @@ async def _template(dsn: str, incident: str, org: str, lang: str) -> int:
 
 
 def _contact_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    contact = commands.add_parser("contact", help="addresses reminders are sent to")
+    contact = commands.add_parser(
+        "contact", help="addresses reminders are sent to, and numbers that may report by SMS"
+    )
     contact_commands = contact.add_subparsers(dest="contact_command", required=True)
-    add = contact_commands.add_parser("add", help="add an e-mail address to an organisation")
+    add = contact_commands.add_parser(
+        "add", help="add an e-mail address or a mobile number to an organisation"
+    )
     add.add_argument("--org", required=True, help="organisation code, e.g. 1442 or LST-14")
-    add.add_argument("--email", required=True)
-    remove = contact_commands.add_parser("remove", help="remove an address")
+    _address_arguments(add)
+    remove = contact_commands.add_parser("remove", help="remove an address or a number")
     remove.add_argument("--org", required=True)
-    remove.add_argument("--email", required=True)
-    listing = contact_commands.add_parser("list", help="an organisation's addresses")
+    _address_arguments(remove)
+    listing = contact_commands.add_parser("list", help="an organisation's addresses and numbers")
     listing.add_argument("--org", required=True)
+
+
+def _address_arguments(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--email")
+    which.add_argument("--phone", help="a mobile number that may report by SMS, e.g. 070-123 45 67")
 
 
 async def _contact(dsn: str, args: argparse.Namespace) -> int:
@@ -247,6 +258,8 @@ async def _contact(dsn: str, args: argparse.Namespace) -> int:
         if await organisations.get(conn, args.org) is None:
             print(f"lagesbild: unknown organisation {args.org!r}", file=sys.stderr)
             return 2
+        if args.contact_command in ("add", "remove") and args.phone is not None:
+            return await _phone(conn, args)
         if args.contact_command == "add":
             try:
                 email = _email_adapter.validate_python(args.email)
@@ -261,8 +274,26 @@ async def _contact(dsn: str, args: argparse.Namespace) -> int:
             return 1
         for address in (await rounds_repo.contacts_of(conn, [args.org])).get(args.org, []):
             print(address)
+        for phone in await rounds_repo.phones_of(conn, args.org):
+            print(phone)
     finally:
         await conn.close()
+    return 0
+
+
+async def _phone(conn: asyncpg.Connection, args: argparse.Namespace) -> int:
+    """`contact add|remove --phone`: the numbers are kept as E.164 (+46701234567)."""
+    phone = e164(args.phone)
+    if phone is None:
+        print(f"lagesbild: not a mobile number: {args.phone!r}", file=sys.stderr)
+        return 2
+    if args.contact_command == "add":
+        await rounds_repo.add_phone(conn, args.org, phone, SystemClock().now())
+    elif not await rounds_repo.remove_phone(conn, args.org, phone):
+        print(f"lagesbild: {args.org} has no number {phone}", file=sys.stderr)
+        return 1
+    for found in await rounds_repo.phones_of(conn, args.org):
+        print(found)
     return 0
 
 

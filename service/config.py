@@ -239,6 +239,32 @@ class Settings(BaseSettings):
     national_token: str | None = Field(
         default=None, description="Bearer token Lägesbild presents to the national installation"
     )
+    # The SMS gateway (adapters/sms): reports by SMS, replies through the outbox.
+    sms_secret: str | None = Field(
+        default=None,
+        description="Shared secret of the SMS gateway: signs its webhook calls and our "
+        "replies; unset: no SMS webhook",
+    )
+    sms_gateway_url: str | None = Field(
+        default=None, description="Where replies are POSTed for the gateway to send as SMS"
+    )
+    sms_repeat_window_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="The same text from the same number within this is the same message",
+    )
+    sms_reply_max_parts: int = Field(
+        default=3, ge=1, le=10, description="SMS parts a reply may take before it is shortened"
+    )
+    sms_timeout_seconds: float = Field(default=10.0, gt=0)
+    invitation_days: float = Field(
+        default=7.0, gt=0, le=30, description="How long an invitation link lives by default"
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The service's address as users reach it (links in e-mail); unset: the "
+        "address of the request that makes the link",
+    )
 
     @property
     def reports_by_mail(self) -> bool:

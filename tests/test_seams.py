@@ -15,6 +15,7 @@ from aiohttp import web
 
 from adapters.edxl.plugin import EdxlAdapter
 from adapters.mail.plugin import MailAdapter
+from adapters.sms.plugin import SmsAdapter
 from adapters.wis.plugin import WisAdapter
 from service.app import create_app
 from service.clock import FixedClock
@@ -68,10 +69,11 @@ def test_pure_exchange_code_knows_nothing_of_http() -> None:
 
 def test_the_installed_adapters_are_found_by_their_entry_points() -> None:
     found = installed_adapters()
-    assert [adapter.name for adapter in found] == ["edxl", "mail", "wis"]
+    assert [adapter.name for adapter in found] == ["edxl", "mail", "sms", "wis"]
     assert isinstance(found[0], EdxlAdapter)
     assert isinstance(found[1], MailAdapter)
-    assert isinstance(found[2], WisAdapter)
+    assert isinstance(found[2], SmsAdapter)
+    assert isinstance(found[3], WisAdapter)
     assert all(isinstance(adapter, Adapter) for adapter in found)
 
 
@@ -162,6 +164,7 @@ REPOSITORIES = {
     "adapters/repo.py",
     "service/audit/repo.py",
     "service/db/migrate.py",
+    "service/invitations/repo.py",
     "service/outbox/repo.py",
     "service/rounds/repo.py",
     "service/stream/listener.py",

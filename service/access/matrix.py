@@ -210,6 +210,14 @@ def _activate(principal: Principal, _access: IncidentAccess | None) -> Answer:
 
 
 PUBLIC = Rule("public", "Anyone, without credentials.", _anyone_logged_in, public=True)
+SIGNED = Rule(
+    "signed",
+    "No token or session: the SMS gateway signs the body with its shared secret (401 "
+    "`bad-signature` otherwise; 404 where no secret is set). The sender's number decides "
+    "whom the message reports for.",
+    _anyone_logged_in,
+    public=True,
+)
 CALLER = Rule(
     "caller",
     "Any caller with a token or a session; lists hold only incidents the caller may see.",
@@ -315,6 +323,14 @@ PAGE = Rule(
 PAGE_ACTIVATE = Rule(
     "page-activate", "A duty officer who may activate somewhere.", _activate, page=True
 )
+INVITED = Rule(
+    "invited",
+    "Whoever holds a live invitation link (the secret in the path is the credential; no "
+    "token or session): the report form and reports for the link's organisation in the "
+    "link's incident only. An unknown, expired or revoked link, or a closed incident: 404.",
+    _anyone_logged_in,
+    public=True,
+)
 PAGE_READ = Rule("page-read", "As `read`, for a person logged in.", _read, incident=True, page=True)
 PAGE_MANAGE = Rule(
     "page-manage",
@@ -382,6 +398,7 @@ ROUTES: dict[str, Rule] = {
     "POST /api/v1/outbox/{id}/retry": ADMIN,
     "POST /api/v1/exchange/edxl": IMPORT,
     "POST /api/v1/exchange/wis/answers": ADAPTER,
+    "POST /api/v1/exchange/sms": SIGNED,
     "GET /api/v1/national": NATIONAL,
     # API of an incident
     "GET /api/v1/incidents/{id}": READ,
@@ -389,6 +406,9 @@ ROUTES: dict[str, Rule] = {
     "POST /api/v1/incidents/{id}/close": MANAGE,
     "PUT /api/v1/incidents/{id}/evaluation": EVALUATE,
     "POST /api/v1/incidents/{id}/evaluation": EVALUATE,
+    "GET /api/v1/incidents/{id}/invitations": MANAGE,
+    "POST /api/v1/incidents/{id}/invitations": MANAGE,
+    "DELETE /api/v1/incidents/{id}/invitations/{invitation}": MANAGE,
     "PUT /api/v1/incidents/{id}/shares/{organisation}": SHARE,
     "DELETE /api/v1/incidents/{id}/shares/{organisation}": SHARE,
     "POST /api/v1/incidents/{id}/reports": REPORT,
@@ -419,6 +439,11 @@ ROUTES: dict[str, Rule] = {
     "GET /incidents/{id}": PAGE_READ,
     "GET /incidents/{id}/edit": PAGE_MANAGE,
     "GET /incidents/{id}/close": PAGE_MANAGE,
+    "GET /incidents/{id}/invitations": PAGE_MANAGE,
+    "POST /incidents/{id}/invitations": PAGE_MANAGE,
+    "POST /incidents/{id}/invitations/{invitation}/revoke": PAGE_MANAGE,
+    "GET /invite/{secret}": INVITED,
+    "POST /invite/{secret}/reports": INVITED,
     "GET /incidents/{id}/report": PAGE_REPORT,
     "GET /incidents/{id}/organisations/{code}": PAGE_READ,
     "GET /incidents/{id}/rounds/{n}": PAGE_READ,

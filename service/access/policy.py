@@ -147,3 +147,9 @@ def can_see_deliveries(principal: Principal, incident: IncidentAccess) -> bool:
 def can_evaluate(principal: Principal, incident: IncidentAccess) -> bool:
     """Duty officers of the owner record the evaluation of a closed incident."""
     return principal.role == "duty_officer" and principal.organisation == incident.owner
+
+
+def can_invite(principal: Principal, incident: IncidentAccess) -> bool:
+    """Who makes, lists and revokes invitation links of an incident: those who manage it
+    (duty officers of the owner or of the incident's county board)."""
+    return can_manage(principal, incident)

@@ -33,6 +33,9 @@ Kind = Literal[
     "permission.denied",
     "adapter.credential_used",
     "outbox.retried",
+    "invitation.created",
+    "invitation.revoked",
+    "invitation.used",
 ]
 
 KINDS: tuple[Kind, ...] = get_args(Kind)

@@ -9,6 +9,7 @@ from service.http import (
     deliveries,
     evaluation,
     incidents,
+    invitations,
     national,
     openapi,
     ops,
@@ -39,6 +40,7 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(rounds_routes.routes)
     app.add_routes(sharing.routes)
     app.add_routes(evaluation.routes)
+    app.add_routes(invitations.routes)
     app.add_routes(national.routes)
     app.add_routes(openapi.routes)
     app[keys.api_document] = openapi.ApiDocument()

@@ -186,3 +186,48 @@ async def county_boards(conn: Conn, county: str) -> list[str]:
         county,
     )
     return [record["code"] for record in records]
+
+
+# --- phone contacts (who may report by SMS) ------------------------------------------------
+
+
+async def add_phone(conn: Conn, organisation: str, phone: str, now: datetime) -> bool:
+    """Add a mobile number (E.164); False when the organisation already has it."""
+    added = await conn.fetchval(
+        """
+        INSERT INTO organisation_phones (organisation, phone, created_at)
+        VALUES ($1, $2, $3)
+        ON CONFLICT DO NOTHING
+        RETURNING true
+        """,
+        organisation,
+        phone,
+        now,
+    )
+    return bool(added)
+
+
+async def remove_phone(conn: Conn, organisation: str, phone: str) -> bool:
+    removed = await conn.fetchval(
+        "DELETE FROM organisation_phones WHERE organisation = $1 AND phone = $2 RETURNING true",
+        organisation,
+        phone,
+    )
+    return bool(removed)
+
+
+async def phones_of(conn: Conn, organisation: str) -> list[str]:
+    records = await conn.fetch(
+        "SELECT phone FROM organisation_phones WHERE organisation = $1 ORDER BY phone",
+        organisation,
+    )
+    return [record["phone"] for record in records]
+
+
+async def organisations_of_phone(conn: Conn, phone: str) -> list[str]:
+    """The organisations a mobile number is registered for, by code."""
+    records = await conn.fetch(
+        "SELECT organisation FROM organisation_phones WHERE phone = $1 ORDER BY organisation",
+        phone,
+    )
+    return [record["organisation"] for record in records]

@@ -137,7 +137,7 @@ async def access_page(request: web.Request, session: SessionRow) -> web.Response
     )
 
 
-async def _form_checked(request: web.Request, session: SessionRow) -> None:
+async def form_checked(request: web.Request, session: SessionRow) -> None:
     form = await request.post()
     supplied = form.get("csrf_token")
     auth.check_csrf(
@@ -159,7 +159,7 @@ def _number(request: web.Request) -> int:
 @page
 async def revoke(request: web.Request, session: SessionRow) -> web.Response:
     principal = await _admin(request, session)
-    await _form_checked(request, session)
+    await form_checked(request, session)
     token_id = _number(request)
     async with request.app[keys.pool].acquire() as conn:
         revoked = await revoke_token(
@@ -175,7 +175,7 @@ async def revoke(request: web.Request, session: SessionRow) -> web.Response:
 @page
 async def end_session(request: web.Request, session: SessionRow) -> web.Response:
     principal = await _admin(request, session)
-    await _form_checked(request, session)
+    await form_checked(request, session)
     session_id = _number(request)
     async with request.app[keys.pool].acquire() as conn:
         ended = await sessions.end_session_by_id(

@@ -55,6 +55,9 @@ ADMIN_TEXTS: Mapping[str, tuple[str, str]] = {
     "audit.kind.permission.denied": ("Åtkomst nekad", "Permission denied"),
     "audit.kind.adapter.credential_used": ("Systemnyckel använd", "Adapter credential used"),
     "audit.kind.outbox.retried": ("Utskick försökt igen", "Outbox message retried"),
+    "audit.kind.invitation.created": ("Inbjudningslänk skapad", "Invitation link created"),
+    "audit.kind.invitation.revoked": ("Inbjudningslänk återkallad", "Invitation link revoked"),
+    "audit.kind.invitation.used": ("Rapport via inbjudningslänk", "Report by invitation link"),
     "access.title": ("Nycklar och sessioner", "Tokens and sessions"),
     "access.tokens": ("API-nycklar", "API tokens"),
     "access.tokens_intro": (

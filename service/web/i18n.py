@@ -13,6 +13,7 @@ from aiohttp import web
 from service.domain.labels import EXERCISE_MARK, LABELS, LANGS, Lang
 from service.web.admin_texts import ADMIN_TEXTS
 from service.web.evaluation_texts import EVALUATION_TEXTS
+from service.web.invitation_texts import INVITATION_TEXTS
 from service.web.national_texts import NATIONAL_TEXTS
 from service.web.readout_texts import READOUT_TEXTS
 
@@ -506,6 +507,7 @@ API_DOC_TEXTS: Mapping[str, tuple[str, str]] = {
 TEXTS: Mapping[str, tuple[str, str]] = {
     **PAGE_TEXTS,
     **ADMIN_TEXTS,
+    **INVITATION_TEXTS,
     **NATIONAL_TEXTS,
     **READOUT_TEXTS,
     **EVALUATION_TEXTS,

@@ -10,6 +10,7 @@ from service.web import (
     api_docs,
     auth_pages,
     delivery_pages,
+    invitation_pages,
     national_page,
     pages,
     summary_pages,
@@ -41,5 +42,6 @@ def setup_web(app: web.Application) -> None:
     app.add_routes(summary_pages.routes)
     app.add_routes(delivery_pages.routes)
     app.add_routes(admin.routes)
+    app.add_routes(invitation_pages.routes)
     app.add_routes(national_page.routes)
     app.add_routes(api_docs.routes)

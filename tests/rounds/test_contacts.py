@@ -60,3 +60,38 @@ async def test_contact_command_adds_and_lists_addresses(dsn: str, tmp_path: Path
         "contact", "list", "--org", "9999", database_url=dsn, data_dir=tmp_path
     )
     assert unknown.code == 2
+
+
+async def test_contact_command_keeps_mobile_numbers_that_may_report_by_sms(
+    dsn: str, tmp_path: Path
+) -> None:
+    added = await lagesbild(
+        "contact", "add", "--org", "1442", "--phone", "070-123 45 67",
+        database_url=dsn, data_dir=tmp_path,
+    )  # fmt: skip
+    assert added.code == 0, added.err
+    assert added.out.splitlines() == ["+46701234567"]
+    await lagesbild(
+        "contact", "add", "--org", "1442", "--email", "isk@vargarda.example.se",
+        database_url=dsn, data_dir=tmp_path,
+    )  # fmt: skip
+    listed = await lagesbild(
+        "contact", "list", "--org", "1442", database_url=dsn, data_dir=tmp_path
+    )
+    assert listed.out.splitlines() == ["isk@vargarda.example.se", "+46701234567"]
+    bad = await lagesbild(
+        "contact", "add", "--org", "1442", "--phone", "Vårgårda", database_url=dsn,
+        data_dir=tmp_path,
+    )  # fmt: skip
+    assert bad.code == 2
+    removed = await lagesbild(
+        "contact", "remove", "--org", "1442", "--phone", "+46 70 123 45 67",
+        database_url=dsn, data_dir=tmp_path,
+    )  # fmt: skip
+    assert removed.code == 0, removed.err
+    assert removed.out.splitlines() == []
+    again = await lagesbild(
+        "contact", "remove", "--org", "1442", "--phone", "+46701234567",
+        database_url=dsn, data_dir=tmp_path,
+    )  # fmt: skip
+    assert again.code == 1

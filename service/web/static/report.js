@@ -6,6 +6,8 @@ import { boot, t, localTime, el, api, ApiError, problemLines, stockholmInstant }
 import { changes, changeList } from "./diff.js";
 
 const incident = boot.incident;
+// An invitation link's page posts to the link's own address; a reporter's, to the API.
+const REPORT_URL = boot.report_url || `/api/v1/incidents/${incident.id}/reports`;
 const SECTORS = boot.sectors;
 const DRAFT = `lagesbild:draft:${incident.id}:${boot.organisation}`;
 const PENDING = `lagesbild:pending:${incident.id}:${boot.organisation}`;
@@ -138,7 +140,7 @@ async function deliver() {
   sending(true);
   showReceipt("sending");
   try {
-    const { data } = await api("POST", `/api/v1/incidents/${incident.id}/reports`, pending.body);
+    const { data } = await api("POST", REPORT_URL, pending.body);
     if (store.get(PENDING)?.body.report_id === pending.body.report_id) store.drop(PENDING);
     store.drop(DRAFT);
     sending(false);

@@ -1,0 +1,1 @@
+"""Reports by SMS: the gateway webhook and the outbox channel for replies."""
