@@ -47,7 +47,7 @@ from service.errors import (
 )
 from service.outbox.repo import enqueue
 from service.picture.fold import rebuild
-from service.repo import Conn, events, incidents, organisations
+from service.repo import Conn, chain, events, incidents, organisations
 from service.repo import summaries as repo
 from service.repo.incidents import IncidentRow
 
@@ -190,8 +190,9 @@ def published(row: repo.SummaryRow) -> PublishedSummary:
     return PublishedSummary.model_validate(row.content)
 
 
-def event_data(summary: PublishedSummary) -> dict[str, Any]:
-    """What `summary.published` carries (docs/events.md)."""
+def event_data(summary: PublishedSummary, log_head: dict[str, Any]) -> dict[str, Any]:
+    """What `summary.published` carries (docs/events.md); `log_head` is `{"seq", "hash"}`
+    of the last event before it (the log the summary was made at)."""
     return {
         "number": summary.number,
         "published_at": iso(summary.published_at),
@@ -199,6 +200,7 @@ def event_data(summary: PublishedSummary) -> dict[str, Any]:
         "picture_seq": summary.picture_seq,
         "corrects": summary.corrects,
         "summary": summary.model_dump(mode="json"),
+        "log_head": log_head,
     }
 
 
@@ -373,7 +375,10 @@ async def publish(
             kind=KIND,
             at=now,
             actor=principal.organisation,
-            data=event_data(summary),
+            data=event_data(
+                summary,
+                {"seq": row.last_seq, "hash": await chain.hash_at(conn, row.id, row.last_seq)},
+            ),
         )
         await record(
             conn,
