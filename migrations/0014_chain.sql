@@ -102,3 +102,7 @@ CREATE FUNCTION event_chain_break(incident uuid) RETURNS bigint LANGUAGE sql STA
 $$;
 
 GRANT EXECUTE ON FUNCTION event_chain_break(uuid) TO lagesbild_service;
+
+-- The incident journal's entries are `journal.entry` events (service/journal/): read by
+-- incident, in seq order, and counted for the next entry's number.
+CREATE INDEX events_journal ON events (incident_id, seq) WHERE kind = 'journal.entry';

@@ -28,6 +28,7 @@ from service.access.policy import (
     can_see,
     can_see_national,
     can_share,
+    can_write_journal,
 )
 from service.access.principal import Principal
 
@@ -151,6 +152,7 @@ _share = _seen_and(can_share)
 _draft = _seen_and(can_draft_summary)
 _publish = _seen_and(can_publish_summary)
 _report_page = _seen_and(can_report)
+_journal = _seen_and(can_write_journal)
 
 
 def _report(principal: Principal, access: IncidentAccess | None) -> Answer:
@@ -273,6 +275,14 @@ REPORT = Rule(
     _report,
     incident=True,
 )
+JOURNAL = Rule(
+    "journal",
+    "People (reporters, viewers, duty officers) of a participating organisation, and "
+    "viewers and duty officers of the owner or of the incident's county board; others who "
+    "see the incident: 403 `forbidden`.",
+    _journal,
+    incident=True,
+)
 NATIONAL = Rule(
     "national",
     "Agency users (organisation kind `agency`, e.g. MSB) and admins; to anyone else the "
@@ -377,6 +387,8 @@ ROUTES: dict[str, Rule] = {
     "PUT /api/v1/incidents/{id}/summaries/draft": DRAFT,
     "GET /api/v1/incidents/{id}/summaries/{n}": READ,
     "GET /api/v1/incidents/{id}/summaries/{n}/deliveries": READ,
+    "GET /api/v1/incidents/{id}/journal": READ,
+    "POST /api/v1/incidents/{id}/journal": JOURNAL,
     # pages
     "GET /": PUBLIC,
     "GET /login": PUBLIC,
@@ -395,6 +407,7 @@ ROUTES: dict[str, Rule] = {
     "GET /incidents/{id}/summaries": PAGE_READ,
     "GET /incidents/{id}/summaries/draft": PAGE_DRAFT,
     "GET /incidents/{id}/summaries/{n}": PAGE_READ,
+    "GET /incidents/{id}/journal": PAGE_READ,
     # for admins: the audit log, tokens and sessions
     "GET /admin/audit": PAGE_ADMIN,
     "GET /admin/audit.csv": PAGE_ADMIN,

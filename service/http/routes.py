@@ -7,6 +7,7 @@ from aiohttp import web
 from service import keys
 from service.http import (
     incidents,
+    journal,
     national,
     openapi,
     ops,
@@ -33,6 +34,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/stream", stream, name="stream")
     app.add_routes(rounds_routes.routes)
     app.add_routes(sharing.routes)
+    app.add_routes(journal.routes)
     app.add_routes(national.routes)
     app.add_routes(openapi.routes)
     app[keys.api_document] = openapi.ApiDocument()

@@ -5,7 +5,15 @@ from __future__ import annotations
 from aiohttp import web
 
 from service import keys
-from service.web import admin, api_docs, auth_pages, national_page, pages, summary_pages
+from service.web import (
+    admin,
+    api_docs,
+    auth_pages,
+    journal_page,
+    national_page,
+    pages,
+    summary_pages,
+)
 from service.web.render import setup
 
 static_routes = web.RouteTableDef()
@@ -31,6 +39,7 @@ def setup_web(app: web.Application) -> None:
     app.add_routes(auth_pages.routes)
     app.add_routes(pages.routes)
     app.add_routes(summary_pages.routes)
+    app.add_routes(journal_page.routes)
     app.add_routes(admin.routes)
     app.add_routes(national_page.routes)
     app.add_routes(api_docs.routes)
