@@ -16,8 +16,8 @@ import structlog
 
 from schemas.common import Role
 from schemas.incident import DailySchedule, IncidentCreate
-from schemas.report import ReportSubmission
 from schemas.journal import JournalEntryCreate
+from schemas.report import ReportSubmission
 from schemas.summary import PublishBody, SummaryContent
 from service.access.principal import Principal
 from service.access.sessions import create_user
@@ -314,8 +314,8 @@ async def _demo_incident(pool: asyncpg.Pool, settings: Settings, clock: Clock) -
             author = board if writer == board.organisation else None
             if author is None:
                 author = await _principal(pool, writer, "viewer", "Krisledning (demo)")
-            entry = JournalEntryCreate.model_validate(body)
-            await journal_entries.add(pool, author, incident.id, entry, moment)
+            written = JournalEntryCreate.model_validate(body)
+            await journal_entries.add(pool, author, incident.id, written, moment)
             continue
         if what not in principals:
             principals[what] = await _principal(pool, what, "reporter", "demo")
