@@ -10,6 +10,7 @@ from schemas.api import EventLog, IncidentList, Picture, ReportList
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
 from schemas.report import ReportSubmission, StoredReport
 from service import keys
+from service.access import report_caps
 from service.domain import lifecycle, past, reporting
 from service.errors import NotFound, ValidationFailed
 from service.export.registry import UnknownFormat, gather
@@ -161,16 +162,21 @@ async def close_incident(request: web.Request) -> web.Response:
     "report.",
     request=ReportSubmission,
     responses={201: StoredReport, 200: StoredReport},
-    errors=(409,),
+    errors=(409, 413, 429),
     headers={201: ("Location",), 200: ("Location",)},
     notes={
         200: "A repeat of a stored report: nothing new is stored",
         409: "`incident-closed`, `report-conflict`, `stale-supersedes` or `no-earlier-report`",
+        413: "`report-too-large`: larger than `report_max_bytes`",
+        429: "The organisation has sent too many reports lately (`Retry-After`)",
     },
 )
 async def submit_report(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     target = incident_id(request)
+    max_bytes = request.app[keys.settings].report_max_bytes
+    await report_caps.admit(request, principal, max_bytes=max_bytes)  # before the body
+    await report_caps.read_capped(request, max_bytes)
     body = await parse(request, ReportSubmission)
     result = await reporting.submit(
         request.app[keys.pool], principal, target, body, request.app[keys.clock].now()
