@@ -51,8 +51,8 @@ async def test_a_report_larger_than_the_cap_is_refused_and_stores_nothing(api: A
         yield json.dumps(big).encode()
 
     token = await api.token("1442", "reporter")
-    assert api._session is not None  # noqa: SLF001  # a chunked body: no Content-Length
-    async with api._session.post(  # noqa: SLF001
+    assert api._session is not None  # a chunked body: no Content-Length
+    async with api._session.post(
         f"{api.base}/api/v1/incidents/{incident['id']}/reports",
         data=chunks(),
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
@@ -122,7 +122,10 @@ async def test_envelopes_count_against_the_senders_rate(api: Api) -> None:
 
 
 def test_the_sender_is_read_from_the_head_alone() -> None:
-    head = f'<edxlDistribution xmlns="{DE}"><distributionID>d</distributionID><senderID> 1442 </senderID>'
+    head = (
+        f'<edxlDistribution xmlns="{DE}"><distributionID>d</distributionID>'
+        "<senderID> 1442 </senderID>"
+    )
     assert codec.peek_sender((head + "<content>" + "<x>" * 10).encode()) == "1442"
     assert codec.peek_sender(b"<?xml version='1.0'?><!DOCTYPE x []><x/>") is None
     assert codec.peek_sender(f'<edxlDistribution xmlns="{DE}"/>'.encode()) is None
