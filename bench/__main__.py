@@ -1,4 +1,4 @@
-"""`python -m bench [ingest|fanout|fold|national|peer|dashboard|moment|revoke|all]`: tables.
+"""`python -m bench [ingest|fanout|fold|national|peer|dashboard|moment|revoke|loop|all]`: tables.
 
 `--quick` runs fewer requests, viewers and repeats.
 
@@ -12,7 +12,7 @@ import argparse
 import asyncio
 import time
 
-from bench import dashboard, fanout, fold, ingest, moment, national, peer, revoke
+from bench import dashboard, fanout, fold, ingest, loop, moment, national, peer, revoke
 from bench.common import Postgres, bench_settings, embedded_postgres, machine
 from service.logs import configure_logging
 
@@ -25,6 +25,7 @@ CHOICES = (
     "dashboard",
     "moment",
     "revoke",
+    "loop",
     "all",
 )
 
@@ -45,6 +46,8 @@ async def _with_database(pg: Postgres, chosen: list[str], *, quick: bool) -> Non
         await moment.run(pg, quick=quick)
     if "revoke" in chosen:
         await revoke.run(pg, quick=quick)
+    if "loop" in chosen:
+        await loop.run(pg, quick=quick)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,14 +55,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("which", nargs="?", default="all", choices=CHOICES)
     parser.add_argument("--quick", action="store_true", help="fewer requests, viewers, repeats")
     args = parser.parse_args(argv)
-    everything = ["fanout", "ingest", "peer", "fold", "national", "dashboard", "moment", "revoke"]
+    everything = [
+        "fanout",
+        "ingest",
+        "peer",
+        "fold",
+        "national",
+        "dashboard",
+        "moment",
+        "revoke",
+        "loop",
+    ]
     chosen = everything if args.which == "all" else [args.which]
 
     configure_logging(bench_settings())  # warnings only, from the first migration on
     began = time.perf_counter()
     print(f"# Lägesbild benchmarks{' (quick)' if args.quick else ''}: {', '.join(chosen)}")
     print(machine(), flush=True)
-    if {"ingest", "fanout", "peer", "dashboard", "moment", "revoke"} & set(chosen):
+    if {"ingest", "fanout", "peer", "dashboard", "moment", "revoke", "loop"} & set(chosen):
         with embedded_postgres() as pg:
             asyncio.run(_with_database(pg, chosen, quick=args.quick))
     if "fold" in chosen:
