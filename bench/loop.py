@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import json
 import random
-import socket
 import sys
 import time
 import uuid
@@ -44,6 +43,7 @@ from bench.common import (
 )
 from schemas.incident import Incident
 from schemas.report import StoredReport
+from service.demo.ports import free_port
 
 POSTERS = 12
 TARGET_BYTES = 1024 * 1024 - 8 * 1024  # just under the default xml_max_bytes (1 MiB)
@@ -58,16 +58,9 @@ class Figures:
     answers: dict[int, int]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextlib.asynccontextmanager
 async def _server(dsn: str, workers: int) -> Any:
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.loop_server", dsn, str(port), str(workers)
     )
@@ -157,6 +150,7 @@ async def _scenario(
     sent: dict[int, float] = {}
     answers: dict[int, int] = {}
     stop = asyncio.Event()
+    count = 0
     async with aiohttp.ClientSession() as session:
         ws = await session.ws_connect(
             base.replace("http://", "ws://") + "/api/v1/stream", headers=bearer(tokens["viewer"])
@@ -203,7 +197,6 @@ async def _scenario(
                     answers[r.status] = answers.get(r.status, 0) + 1
                 count += 1
 
-        count = 0
         follower = asyncio.create_task(follow())
         await asyncio.sleep(0.3)  # the snapshot first
         tasks = [asyncio.create_task(probe()), asyncio.create_task(journal())]

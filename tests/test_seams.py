@@ -159,6 +159,7 @@ REPOSITORIES = {
     "adapters/repo.py",
     "service/audit/repo.py",
     "service/db/migrate.py",
+    "service/journal/repo.py",
     "service/outbox/repo.py",
     "service/rounds/repo.py",
     "service/stream/listener.py",
