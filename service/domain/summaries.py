@@ -24,6 +24,7 @@ import asyncpg
 from schemas.common import IMPACTS, SECTORS, Impact
 from schemas.summary import (
     Draft,
+    JournalHighlight,
     PublishBody,
     PublishedSummary,
     Reporting,
@@ -190,6 +191,13 @@ def published(row: repo.SummaryRow) -> PublishedSummary:
     return PublishedSummary.model_validate(row.content)
 
 
+def journal_highlights(picture: Picture) -> list[JournalHighlight]:
+    """The significant journal entries of the picture, newest first, as a summary shows
+    them (each with the numbers of later entries that correct it)."""
+    journal: Mapping[str, Any] = picture.get("journal") or {}
+    return [JournalHighlight.model_validate(entry) for entry in journal.get("significant", [])]
+
+
 def event_data(summary: PublishedSummary, log_head: dict[str, Any]) -> dict[str, Any]:
     """What `summary.published` carries (docs/events.md); `log_head` is `{"seq", "hash"}`
     of the last event before it (the log the summary was made at)."""
@@ -354,6 +362,7 @@ async def publish(
                 received=int(counts.get("received", 0)),
                 overdue=len(counts.get("overdue", [])),
             ),
+            journal=journal_highlights(picture),
         )
         seq = await incidents.advance_seq(conn, row.id)
         await repo.insert(

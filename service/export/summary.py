@@ -62,6 +62,16 @@ def as_text(summary: PublishedSummary) -> str:
         f"- [{r.id}] {r.text} ({label('urgency.' + r.urgency)}, {label('need.' + r.status)})"
         for r in summary.requests
     ] or ["–"]
+    if summary.journal:
+        lines += ["", "VÄSENTLIGT I DAGBOKEN"]
+        for entry in summary.journal:
+            line = f"- {entry.number}. {local_time(entry.at)} {label('journal.' + entry.category)}"
+            line += f": {entry.text}"
+            if entry.decided_by:
+                line += f" (beslut av {entry.decided_by})"
+            if entry.corrected_by:
+                line += f" (rättad av nr {', '.join(map(str, entry.corrected_by))})"
+            lines.append(line)
     lines += ["", "ÖVRIG INFORMATION", summary.other or "–", ""]
     if summary.incident.exercise:
         lines += [EXERCISE_MARK, ""]

@@ -206,3 +206,28 @@ async def test_a_corrected_significant_entry_says_so_in_the_picture(api: Api) ->
     (entry,) = picture.body["journal"]["significant"]
     assert entry["text"] == "Bro 12 stängd"
     assert entry["corrected_by"] == [2]
+
+
+async def test_a_published_summary_shows_the_significant_entries(api: Api) -> None:
+    incident = await api.activate()
+    for body in (
+        {
+            "category": "decision",
+            "text": "Reservkraft till äldreboenden",
+            "decided_by": "Länsråd Eva Berg",
+            "significant": True,
+        },
+        {"category": "contact", "text": "Ringde Vattenfall"},
+    ):
+        assert (await api.call("POST", path(incident), as_=BOARD, json_body=body)).status == 201
+    published = await api.call("POST", f"/api/v1/incidents/{incident['id']}/summaries", as_=BOARD)
+    assert published.status == 201, published.body
+    (entry,) = published.body["journal"]
+    assert entry["number"] == 1
+    assert entry["decided_by"] == "Länsråd Eva Berg"
+    page = await api.call(
+        "GET", f"/api/v1/incidents/{incident['id']}/summaries/1?format=html", as_=BOARD
+    )
+    assert "Väsentligt i dagboken" in page.body
+    assert "Reservkraft till äldreboenden" in page.body
+    assert "Ringde Vattenfall" not in page.body
