@@ -54,9 +54,13 @@ def too_large(limit: int) -> PayloadTooLarge:
 
 
 async def admit(request: web.Request, principal: Principal, *, max_bytes: int) -> None:
-    """Before a request that submits reports reads its body: 413 `report-too-large` when
-    it says it is larger than `max_bytes`, 429 (with `Retry-After`) when the caller's
+    """Before a request that submits reports reads its body: 413 (`payload-too-large`
+    past the service's `max_body_bytes`, as for any body; `report-too-large` past
+    `max_bytes`) when it says it is larger, 429 (with `Retry-After`) when the caller's
     organisation has sent too many reports lately."""
+    body_limit = request.app[keys.settings].max_body_bytes
+    if request.content_length is not None and request.content_length > body_limit:
+        raise PayloadTooLarge(f"the body may be at most {body_limit} bytes")
     if request.content_length is not None and request.content_length > max_bytes:
         raise too_large(max_bytes)
     wait = request.app[keys.report_caps].take(principal.organisation, request.app[keys.clock].now())
@@ -74,7 +78,8 @@ async def read_capped(request: web.Request, max_bytes: int) -> bytes:
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge as exc:
-        raise too_large(max_bytes) from exc
+        limit = request.app[keys.settings].max_body_bytes
+        raise PayloadTooLarge(f"the body may be at most {limit} bytes") from exc
     if len(body) > max_bytes:
         raise too_large(max_bytes)
     return body
