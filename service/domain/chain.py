@@ -74,8 +74,8 @@ def jsonb_text(value: Any) -> str:
 
 
 def _utc(at: str) -> str:
-    moment = datetime.fromisoformat(at).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    moment = datetime.fromisoformat(at).astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="microseconds") + "Z"
 
 
 def canonical(incident_id: str, event: Mapping[str, Any]) -> str:

@@ -77,9 +77,6 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "urgency.critical": ("Akut", "Critical"),
     "need.open": ("Öppet", "Open"),
     "need.resolved": ("Löst", "Resolved"),
-    "journal.event": ("Händelse", "Event"),
-    "journal.decision": ("Beslut", "Decision"),
-    "journal.contact": ("Kontakt", "Contact"),
 }
 
 

@@ -15,6 +15,10 @@ def as_html(summary: PublishedSummary) -> str:
     return templates().get_template("summary.html").render(s=summary)
 
 
+# The journal's categories as a summary's e-mail names them (Swedish, as the rest of it).
+_JOURNAL_KINDS = {"event": "Händelse", "decision": "Beslut", "contact": "Kontakt"}
+
+
 def subject(summary: PublishedSummary) -> str:
     """`ÖVNING: Samlad lägesbild nr 2 – Storm i Sjuhärad (Länsstyrelsen …)`, on one line."""
     text = (
@@ -65,7 +69,7 @@ def as_text(summary: PublishedSummary) -> str:
     if summary.journal:
         lines += ["", "VÄSENTLIGT I DAGBOKEN"]
         for entry in summary.journal:
-            line = f"- {entry.number}. {local_time(entry.at)} {label('journal.' + entry.category)}"
+            line = f"- {entry.number}. {local_time(entry.at)} {_JOURNAL_KINDS[entry.category]}"
             line += f": {entry.text}"
             if entry.decided_by:
                 line += f" (beslut av {entry.decided_by})"
