@@ -15,3 +15,7 @@ class CodecError(ValueError):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+
+    def __reduce__(self) -> tuple[type[CodecError], tuple[str, list[tuple[tuple[str, ...], str]]]]:
+        # Raised in a worker process (service/offload.py) and re-raised here: keep `errors`.
+        return (type(self), (self.detail, self.errors))

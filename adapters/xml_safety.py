@@ -127,3 +127,40 @@ class _Reader:
 def _short(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 200 else text[:200] + "…"
+
+
+def first_text(
+    data: bytes, tag: str, *, within: int = 32, max_depth: int = DEFAULT_MAX_DEPTH
+) -> str | None:
+    """The text of the first element named `tag` (Clark notation) among the document's
+    first `within` elements, read without parsing the rest; None when it is not there, or
+    the document is refused or broken before it (the full `parse` then says why)."""
+    if _DOCTYPE.search(data):
+        return None
+    events = etree.iterparse(
+        _Reader(data),
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+    )
+    seen = depth = 0
+    try:
+        for event, element in events:
+            if event == "start":
+                seen += 1
+                depth += 1
+                if seen > within or depth > max_depth:
+                    return None
+                continue
+            depth -= 1
+            if element.tag == tag:
+                info = element.getroottree().docinfo
+                if str(getattr(info, "doctype", "")) or info.internalDTD is not None:
+                    return None  # a DOCTYPE the byte check could not see: `parse` refuses
+                return element.text or ""
+    except etree.XMLSyntaxError:
+        return None
+    return None

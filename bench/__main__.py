@@ -1,5 +1,5 @@
 """`python -m bench [NAME|all] [--quick]`: tables (NAME: ingest, startup, fanout, nchan,
-fold, national, peer, dashboard, moment, revoke, export).
+fold, national, peer, dashboard, moment, revoke, export, loop).
 
 `--quick` runs fewer requests, viewers and repeats.
 
@@ -19,6 +19,7 @@ from bench import (
     fanout,
     fold,
     ingest,
+    loop,
     moment,
     national,
     nchan,
@@ -41,6 +42,7 @@ CHOICES = (
     "moment",
     "revoke",
     "export",
+    "loop",
     "all",
 )
 
@@ -67,6 +69,8 @@ async def _with_database(pg: Postgres, chosen: list[str], *, quick: bool) -> Non
         await revoke.run(pg, quick=quick)
     if "export" in chosen:
         await export.run(pg, quick=quick)
+    if "loop" in chosen:
+        await loop.run(pg, quick=quick)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         "moment",
         "revoke",
         "export",
+        "loop",
     ]
     chosen = everything if args.which == "all" else [args.which]
 
@@ -94,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# Lägesbild benchmarks{' (quick)' if args.quick else ''}: {', '.join(chosen)}")
     print(machine(), flush=True)
     with_database = {"ingest", "startup", "fanout", "nchan", "peer", "dashboard", "moment"}
-    if (with_database | {"revoke", "export"}) & set(chosen):
+    if (with_database | {"revoke", "export", "loop"}) & set(chosen):
         with embedded_postgres() as pg:
             asyncio.run(_with_database(pg, chosen, quick=args.quick))
     if "fold" in chosen:

@@ -136,6 +136,20 @@ class Reporting(BaseModel):
     overdue: int
 
 
+class JournalHighlight(BaseModel):
+    """A significant journal entry as a published summary shows it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    at: datetime
+    category: str
+    text: str
+    decided_by: str | None = None
+    organisation: str = ""
+    corrected_by: list[int] = []
+
+
 class PublishedSummary(BaseModel):
     """A published summary, immutable: what `summary.published` carries in `summary`."""
 
@@ -155,6 +169,9 @@ class PublishedSummary(BaseModel):
     requests: list[RequestView]
     other: str
     reporting: Reporting
+    # The journal's significant entries when it was published, newest first (the
+    # picture's `journal.significant`); none in summaries published before the journal.
+    journal: list[JournalHighlight] = []
 
 
 DeliveryStatus = Literal["pending", "delivered", "dead"]

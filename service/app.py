@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator, Sequence
 from aiohttp import web
 
 from service import keys
+from service.access.rate import RateLimit
+from service.access.report_caps import ReportCaps
 from service.clock import Clock, SystemClock
 from service.config import Settings
 from service.db.pool import database_ctx
@@ -14,6 +16,7 @@ from service.http.guard import guard
 from service.http.middleware import problems, request_context
 from service.http.routes import setup_routes
 from service.metrics import Metrics
+from service.offload import offload_ctx
 from service.outbox.registry import Channels
 from service.outbox.setup import channels_ctx, worker_ctx
 from service.plugins import Adapter, export_formats_of, installed_adapters, summary_formats_of
@@ -41,6 +44,9 @@ def create_app(
     app[keys.dsn] = dsn
     app[keys.clock] = clock or SystemClock()
     app[keys.metrics] = Metrics()
+    app[keys.report_caps] = ReportCaps(
+        RateLimit(rate=settings.report_rate_per_second, burst=settings.report_rate_burst)
+    )
     app[keys.adapters] = plugged
     app[keys.export_formats] = export_formats_of(plugged)
     app[keys.summary_formats] = summary_formats_of(plugged)
@@ -50,6 +56,7 @@ def create_app(
     app.cleanup_ctx.append(database_ctx)  # the request pool
     app.cleanup_ctx.append(_hub_ctx)  # LISTEN connection, then the stream hub
     app.cleanup_ctx.append(rounds_ctx)  # the rounds scheduler
+    app.cleanup_ctx.append(offload_ctx)  # worker processes for XML, started on first use
     for adapter in plugged:  # routes, their own contexts and channels
         adapter.setup(app)
     # The outbox last: its worker stops first, before any channel's client closes.

@@ -1,5 +1,5 @@
 """The `lagesbild` command: serve, migrate, demo, export, template, token, user, audit, contact,
-outbox, webhook, and each installed adapter's own commands (service/plugins.py)."""
+outbox, webhook, log, and each installed adapter's own commands (service/plugins.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from schemas.common import ROLES, Role
 from schemas.round import Email
-from service import summary_cli
+from service import chain_cli, summary_cli
 from service.access import sessions, tokens_cli
 from service.access.principal import Scope
 from service.access.tokens import DEFAULT_LIFETIME, create_token
@@ -152,6 +152,7 @@ def _parser(adapters: Sequence[Adapter], owners: dict[str, Adapter]) -> argparse
     template.add_argument("--lang", choices=("sv", "en"), default="sv")
     _contact_commands(commands)
     summary_cli.add_commands(commands)
+    chain_cli.add_commands(commands)
     outbox_cli.add_commands(commands)
     # Each adapter's own commands (e.g. import-edxl, mock-wis): service/plugins.py.
     for adapter in adapters:
@@ -344,6 +345,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_contact(_dsn(settings), args))
         if args.command == summary_cli.COMMAND:
             return asyncio.run(summary_cli.run(_dsn(settings), args))
+        if args.command == chain_cli.COMMAND:
+            if not chain_cli.needs_database(args):
+                return chain_cli.verify_export(args.export)
+            return asyncio.run(chain_cli.run(_dsn(settings), args))
         if args.command in ("outbox", "webhook"):
             return asyncio.run(outbox_cli.run(_dsn(settings), args))
         dsn = _dsn(settings)

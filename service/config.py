@@ -207,6 +207,32 @@ class Settings(BaseSettings):
     mail_in_max_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest inbound mail accepted"
     )
+    # Nothing holds the event loop (service/offload.py, service/access/report_caps.py).
+    cpu_workers: int = Field(
+        default=2,
+        ge=0,
+        le=64,
+        description="Worker processes that parse and validate foreign XML off the event loop "
+        "(0: a thread of the service's own process)",
+    )
+    report_max_bytes: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        description="Largest JSON report body one organisation may send (413 "
+        "`report-too-large`); EDXL envelopes are bounded by `xml_max_bytes`",
+    )
+    report_rate_per_second: float = Field(
+        default=2.0,
+        gt=0,
+        description="Requests that submit reports one organisation may make per second, "
+        "sustained, on one instance",
+    )
+    report_rate_burst: int = Field(
+        default=120,
+        ge=1,
+        description="Requests that submit reports one organisation may make at once on one "
+        "instance (429 with Retry-After beyond)",
+    )
     # Exchange with other systems (EDXL, a WIS-style node); see docs/exchange.md.
     xml_max_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest XML document accepted from outside"

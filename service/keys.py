@@ -13,12 +13,14 @@ from aiohttp import web
 if TYPE_CHECKING:
     import asyncpg
 
+    from service.access.report_caps import ReportCaps
     from service.clock import Clock
     from service.config import Settings
     from service.export.registry import ExportFormats
     from service.export.summary import SummaryFormat
     from service.http.openapi import ApiDocument
     from service.metrics import Metrics
+    from service.offload import Offload
     from service.outbox.registry import Channels
     from service.outbox.worker import Worker
     from service.plugins import Adapter
@@ -34,6 +36,8 @@ service_dsn: web.AppKey[str] = web.AppKey("service_dsn")  # what the service con
 clock: web.AppKey[Clock] = web.AppKey("clock")
 pool: web.AppKey[asyncpg.Pool] = web.AppKey("pool")
 metrics: web.AppKey[Metrics] = web.AppKey("metrics")
+offload: web.AppKey[Offload] = web.AppKey("offload")  # CPU-bound work off the loop
+report_caps: web.AppKey[ReportCaps] = web.AppKey("report_caps")  # per-organisation caps
 hub: web.AppKey[Hub] = web.AppKey("hub")
 listener: web.AppKey[Listener] = web.AppKey("listener")
 stream_sockets: web.AppKey[SocketLeases] = web.AppKey("stream_sockets")

@@ -39,6 +39,10 @@ SUITE: dict[str, Any] = {
     # Tests send many requests with one token at one (fixed) moment; the rate limit's own
     # tests (tests/api/test_rate_limits.py) set theirs.
     "api_rate_burst": 1_000_000,
+    # So do reports per organisation (tests/exchange/test_caps.py sets its own).
+    "report_rate_burst": 1_000_000,
+    # One worker process parses foreign XML (shared by every app of the test process).
+    "cpu_workers": 1,
 }
 
 

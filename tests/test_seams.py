@@ -165,6 +165,7 @@ REPOSITORIES = {
     "service/audit/repo.py",
     "service/db/migrate.py",
     "service/invitations/repo.py",
+    "service/journal/repo.py",
     "service/outbox/repo.py",
     "service/rounds/repo.py",
     "service/stream/listener.py",

@@ -19,6 +19,7 @@ from typing import Any
 from lxml import etree
 from pydantic import ValidationError
 
+from adapters import xml_safety
 from adapters.refusals import CodecError
 from schemas.common import worst_impact
 from schemas.incident import Incident
@@ -454,6 +455,14 @@ def _text(
             raise _fail(path, f"{name} is missing")
         return None
     return child.text or ""
+
+
+def peek_sender(data: bytes) -> str | None:
+    """The envelope's senderID, read from its first elements only (EDXL-DE puts it
+    near the top), so that a sender who may not send is refused before the body is
+    parsed; None when it is not found there (the full read decides)."""
+    sender = xml_safety.first_text(data, _q(DE, "senderID"))
+    return None if sender is None else sender.strip() or None
 
 
 def read_envelope(root: etree._Element) -> Envelope:

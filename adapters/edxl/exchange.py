@@ -29,6 +29,7 @@ from service.domain import reporting
 from service.domain.labels import EXERCISE_MARK
 from service.domain.reporting import Submitted
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from service.offload import Offload
 from service.repo import Conn, incidents, organisations
 
 ROLES_THAT_IMPORT = ("adapter", "reporter")
@@ -161,6 +162,7 @@ async def import_envelope(
     max_bytes: int,
     max_depth: int,
     incident: uuid.UUID | None = None,
+    offload: Offload | None = None,
 ) -> Imported:
     """Every SitRep report in the envelope, all in one transaction: stored all or none.
 
@@ -172,24 +174,25 @@ async def import_envelope(
     linked to the sender's incident (`incident` links it on first import;
     `docs/exchange.md`, "Relay"). Report ids derive from sender and message id (keyed
     with the installation's secret), so sending the same envelope again stores nothing
-    new. An incident the sender may not see is 404, as a missing one.
+    new. An incident the sender may not see is 404, as a missing one. The sender is
+    checked from the envelope's head before the body is parsed; parsing and validation
+    run in `offload`'s worker processes (a thread without one).
     """
     if caller.role not in ROLES_THAT_IMPORT:
         raise Forbidden("only an adapter, or a reporter for its own organisation, imports EDXL")
+    named = codec.peek_sender(data)
+    if named is not None:  # refused before the body is parsed
+        async with pool.acquire() as conn:
+            await _sender_allowed(conn, caller, named)
     try:
-        envelope = await asyncio.to_thread(_read, data, max_bytes, max_depth)
+        if offload is None:
+            envelope = await asyncio.to_thread(read_document, data, max_bytes, max_depth)
+        else:
+            envelope = await offload.run(read_document, data, max_bytes, max_depth)
     except (xml_safety.XmlRejected, CodecError) as exc:
         raise problem_of(exc) from exc
     async with pool.acquire() as conn, conn.transaction():
-        sender = await organisations.get(conn, envelope.sender)
-        if sender is None and caller.role == "adapter":
-            raise ValidationFailed(
-                errors=[(("senderID",), f"unknown organisation code {envelope.sender!r}")]
-            )
-        if sender is None or not may_report_for(caller, sender.code, sender.county):
-            raise Forbidden(
-                f"{caller.name} does not report for {envelope.sender}", slug="wrong-organisation"
-            )
+        sender = await _sender_allowed(conn, caller, envelope.sender)
         relayed = await _relayed_organisations(conn, sender, envelope)
         speaker = Principal.acting_for(sender, "reporter", name=caller.name)
         targets = await _targets(conn, speaker, envelope, incident, now)
@@ -225,6 +228,17 @@ async def import_envelope(
             )
     relayed_by = sender.code if relayed else None
     return Imported(results, envelope.skipped, relayed_by)
+
+
+async def _sender_allowed(conn: Conn, caller: Principal, code: str) -> Organisation:
+    """The envelope's sender, if the caller may send for it: 422 for an adapter naming an
+    unknown organisation, 403 `wrong-organisation` when it may not report for it."""
+    sender = await organisations.get(conn, code)
+    if sender is None and caller.role == "adapter":
+        raise ValidationFailed(errors=[(("senderID",), f"unknown organisation code {code!r}")])
+    if sender is None or not may_report_for(caller, sender.code, sender.county):
+        raise Forbidden(f"{caller.name} does not report for {code}", slug="wrong-organisation")
+    return sender
 
 
 async def _relayed_organisations(
@@ -317,6 +331,6 @@ async def _targets(
     return targets
 
 
-def _read(data: bytes, max_bytes: int, max_depth: int) -> codec.Envelope:
+def read_document(data: bytes, max_bytes: int, max_depth: int) -> codec.Envelope:
     """Parse and read the envelope (off the event loop: a large one takes a while)."""
     return codec.read_envelope(xml_safety.parse(data, max_bytes=max_bytes, max_depth=max_depth))

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from adapters.edxl import codec, exchange
 from schemas.api import ImportedReports
 from service import keys
+from service.access import report_caps
 from service.errors import PayloadTooLarge, UnsupportedMediaType
 from service.http.apidoc import Body, describe
 from service.http.auth import authenticate
@@ -69,18 +70,21 @@ def not_imported(skipped: codec.Skipped) -> dict[str, Any]:
         media_types=tuple(sorted(XML_TYPES)),
     ),
     responses={201: ImportedReports, 200: ImportedReports},
-    errors=(400, 403, 404, 409, 422),
+    errors=(400, 403, 404, 409, 413, 422, 429),
     notes={
         200: "Every report was stored before: nothing new",
         400: "XML that is not well-formed, or unsafe (`unsafe-xml`)",
         422: "Not an envelope this service reads (`validation`, `exercise-mismatch`)",
+        429: "The sending organisation has sent too many reports lately (`Retry-After`)",
     },
 )
 async def import_edxl(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     query = parse_query(request, ImportQuery)
-    data = await read_xml(request)
     settings = request.app[keys.settings]
+    limit = min(settings.xml_max_bytes, settings.max_body_bytes)
+    await report_caps.admit(request, principal, max_bytes=limit)  # before the body is read
+    data = await read_xml(request)
     imported = await exchange.import_envelope(
         request.app[keys.pool],
         principal,
@@ -89,6 +93,7 @@ async def import_edxl(request: web.Request) -> web.Response:
         max_bytes=settings.xml_max_bytes,
         max_depth=settings.xml_max_depth,
         incident=query.incident,
+        offload=request.app[keys.offload],
     )
     results = imported.results
     imports = request.app[keys.metrics].exchange_imports

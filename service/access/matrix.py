@@ -30,6 +30,7 @@ from service.access.policy import (
     can_see_deliveries,
     can_see_national,
     can_share,
+    can_write_journal,
 )
 from service.access.principal import Principal
 
@@ -155,6 +156,7 @@ _publish = _seen_and(can_publish_summary)
 _evaluate = _seen_and(can_evaluate)
 _report_page = _seen_and(can_report)
 _deliveries = _seen_and(can_see_deliveries)
+_journal = _seen_and(can_write_journal)
 
 
 def _report(principal: Principal, access: IncidentAccess | None) -> Answer:
@@ -300,6 +302,14 @@ DELIVERIES = Rule(
     _deliveries,
     incident=True,
 )
+JOURNAL = Rule(
+    "journal",
+    "People (reporters, viewers, duty officers) of a participating organisation, and "
+    "viewers and duty officers of the owner or of the incident's county board; others who "
+    "see the incident: 403 `forbidden`.",
+    _journal,
+    incident=True,
+)
 NATIONAL = Rule(
     "national",
     "Agency users (organisation kind `agency`, e.g. MSB) and admins; to anyone else the "
@@ -427,6 +437,8 @@ ROUTES: dict[str, Rule] = {
     "PUT /api/v1/incidents/{id}/summaries/draft": DRAFT,
     "GET /api/v1/incidents/{id}/summaries/{n}": READ,
     "GET /api/v1/incidents/{id}/summaries/{n}/deliveries": READ,
+    "GET /api/v1/incidents/{id}/journal": READ,
+    "POST /api/v1/incidents/{id}/journal": JOURNAL,
     # pages
     "GET /": PUBLIC,
     "GET /login": PUBLIC,
@@ -451,6 +463,7 @@ ROUTES: dict[str, Rule] = {
     "GET /incidents/{id}/summaries/draft": PAGE_DRAFT,
     "GET /incidents/{id}/deliveries": PAGE_DELIVERIES,
     "GET /incidents/{id}/summaries/{n}": PAGE_READ,
+    "GET /incidents/{id}/journal": PAGE_READ,
     # for admins: the audit log, tokens and sessions
     "GET /admin/audit": PAGE_ADMIN,
     "GET /admin/audit.csv": PAGE_ADMIN,

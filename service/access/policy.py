@@ -153,3 +153,17 @@ def can_invite(principal: Principal, incident: IncidentAccess) -> bool:
     """Who makes, lists and revokes invitation links of an incident: those who manage it
     (duty officers of the owner or of the incident's county board)."""
     return can_manage(principal, incident)
+
+
+def can_write_journal(principal: Principal, incident: IncidentAccess) -> bool:
+    """Who writes in the incident's journal: the people of a participating organisation
+    (reporters, viewers, duty officers) and the viewers and duty officers of the owner or
+    of the county's board. Not admins (they run the service, not the room), not adapters,
+    not county boards it is only shared with."""
+    if principal.role in ("reporter", "viewer", "duty_officer") and (
+        principal.organisation in incident.participants
+    ):
+        return True
+    return principal.role in ("viewer", "duty_officer") and _of_county_board_side(
+        principal, incident
+    )

@@ -16,6 +16,7 @@ import structlog
 
 from schemas.common import Role
 from schemas.incident import DailySchedule, IncidentCreate
+from schemas.journal import JournalEntryCreate
 from schemas.report import ReportSubmission
 from schemas.summary import PublishBody, SummaryContent
 from service.access.principal import Principal
@@ -27,6 +28,7 @@ from service.db.pool import create_pool
 from service.domain import lifecycle, reporting, summaries
 from service.domain.schedule import Segment, deadlines_until
 from service.export.summary import for_recipients
+from service.journal import entries as journal_entries
 from service.metrics import Metrics
 from service.repo import Conn, incidents, organisations
 from service.repo import summaries as summaries_repo
@@ -62,6 +64,45 @@ DEMO_SUMMARY: dict[str, Any] = {
 }
 # Activated this long before the demo starts, so several rounds have already closed.
 DEMO_AGE = timedelta(hours=26)
+# The journal: (time after activation, who writes, the entry). One significant decision.
+DEMO_JOURNAL: list[tuple[timedelta, str, dict[str, Any]]] = [
+    (
+        timedelta(minutes=20),
+        "LST-14",
+        {
+            "category": "event",
+            "text": "Övning: länsstyrelsens krisledning är i stabsläge; stabschef utsedd.",
+        },
+    ),
+    (
+        timedelta(hours=1, minutes=5),
+        "LST-14",
+        {
+            "category": "contact",
+            "text": "Övning: TiB har talat med Vattenfall Eldistribution om prognosen för "
+            "återinkoppling i Sjuhärad.",
+        },
+    ),
+    (
+        timedelta(hours=3),
+        "LST-14",
+        {
+            "category": "decision",
+            "text": "Övning: länets reservkraftverk prioriteras till vård- och omsorgsboenden "
+            "i Borås och Vårgårda.",
+            "decided_by": "Länsråd (demo)",
+            "significant": True,
+        },
+    ),
+    (
+        timedelta(hours=5),
+        "1442",
+        {
+            "category": "event",
+            "text": "Övning: trygghetspunkt öppnad i Vårgårda bibliotek.",
+        },
+    ),
+]
 # Who gets reminders in the demo (their addresses are krisledning-<code>@example.se).
 DEMO_CONTACTS = ("1440", "1442", "1480", "1484", "1489", "LST-14")
 
@@ -253,6 +294,8 @@ async def _demo_incident(pool: asyncpg.Pool, settings: Settings, clock: Clock) -
     for index, report in enumerate(_REPORTS):
         received = now - timedelta(minutes=50 - index * 7)
         steps.append((received, report["organisation"], {**report, "as_of": received}))
+    for after, writer, entry in DEMO_JOURNAL:
+        steps.append((activated_at + after, "journal", {"by": writer, **entry}))
     if len(deadlines) >= 2:
         # The county board published its first summary after an earlier round.
         steps.append((deadlines[-2] + SUMMARY_AFTER_ROUND, "summary", {}))
@@ -265,6 +308,14 @@ async def _demo_incident(pool: asyncpg.Pool, settings: Settings, clock: Clock) -
             continue
         if what == "summary":
             await _demo_summary(pool, board, incident.id, moment)
+            continue
+        if what == "journal":
+            writer = body.pop("by")
+            author = board if writer == board.organisation else None
+            if author is None:
+                author = await _principal(pool, writer, "viewer", "Krisledning (demo)")
+            written = JournalEntryCreate.model_validate(body)
+            await journal_entries.add(pool, author, incident.id, written, moment)
             continue
         if what not in principals:
             principals[what] = await _principal(pool, what, "reporter", "demo")

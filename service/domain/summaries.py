@@ -24,6 +24,7 @@ import asyncpg
 from schemas.common import IMPACTS, SECTORS, Impact
 from schemas.summary import (
     Draft,
+    JournalHighlight,
     PublishBody,
     PublishedSummary,
     Reporting,
@@ -47,7 +48,7 @@ from service.errors import (
 )
 from service.outbox.repo import enqueue
 from service.picture.fold import rebuild
-from service.repo import Conn, events, incidents, organisations
+from service.repo import Conn, chain, events, incidents, organisations
 from service.repo import summaries as repo
 from service.repo.incidents import IncidentRow
 
@@ -190,8 +191,16 @@ def published(row: repo.SummaryRow) -> PublishedSummary:
     return PublishedSummary.model_validate(row.content)
 
 
-def event_data(summary: PublishedSummary) -> dict[str, Any]:
-    """What `summary.published` carries (docs/events.md)."""
+def journal_highlights(picture: Picture) -> list[JournalHighlight]:
+    """The significant journal entries of the picture, newest first, as a summary shows
+    them (each with the numbers of later entries that correct it)."""
+    journal: Mapping[str, Any] = picture.get("journal") or {}
+    return [JournalHighlight.model_validate(entry) for entry in journal.get("significant", [])]
+
+
+def event_data(summary: PublishedSummary, log_head: dict[str, Any]) -> dict[str, Any]:
+    """What `summary.published` carries (docs/events.md); `log_head` is `{"seq", "hash"}`
+    of the last event before it (the log the summary was made at)."""
     return {
         "number": summary.number,
         "published_at": iso(summary.published_at),
@@ -199,6 +208,7 @@ def event_data(summary: PublishedSummary) -> dict[str, Any]:
         "picture_seq": summary.picture_seq,
         "corrects": summary.corrects,
         "summary": summary.model_dump(mode="json"),
+        "log_head": log_head,
     }
 
 
@@ -352,6 +362,7 @@ async def publish(
                 received=int(counts.get("received", 0)),
                 overdue=len(counts.get("overdue", [])),
             ),
+            journal=journal_highlights(picture),
         )
         seq = await incidents.advance_seq(conn, row.id)
         await repo.insert(
@@ -373,7 +384,10 @@ async def publish(
             kind=KIND,
             at=now,
             actor=principal.organisation,
-            data=event_data(summary),
+            data=event_data(
+                summary,
+                {"seq": row.last_seq, "hash": await chain.hash_at(conn, row.id, row.last_seq)},
+            ),
         )
         await record(
             conn,

@@ -24,7 +24,7 @@ from service.domain import lifecycle
 from service.export import formats, stream
 from service.export.stream import ExportSource
 from service.picture.fold import rebuild
-from service.repo import Conn, events, incidents, organisations, reports
+from service.repo import Conn, chain, incidents, organisations, reports
 from service.repo.incidents import IncidentRow
 
 
@@ -39,6 +39,8 @@ class IncidentExport:
     picture: dict[str, Any]
     names: dict[str, str]
     exported_at: datetime
+    # The log's hash chain: {"head_seq", "head_hash", "unbroken"} (service/repo/chain.py).
+    chain: dict[str, Any] | None = None
 
     @property
     def file_stem(self) -> str:
@@ -93,6 +95,8 @@ def _json(export: IncidentExport) -> bytes:
     data = formats.as_json(
         export.incident, export.reports, export.events, export.picture, iso(export.exported_at)
     )
+    if export.chain is not None:
+        data["chain"] = export.chain
     for make in stream.JSON_TAILS:
         tail = make()
         for event in export.events:
@@ -144,7 +148,7 @@ async def streamed(
 async def gather(conn: Conn, row: IncidentRow, now: datetime) -> IncidentExport:
     """Read the whole incident once, for any format."""
     found = list(reversed(await reports.history(conn, row.id, organisation=None, limit=None)))
-    log = await events.since(conn, row.id, 0)
+    log = await chain.chained_since(conn, row.id, 0)  # each event with its hashes
     known = await organisations.get_many(conn, [*row.participants, row.owner])
     return IncidentExport(
         incident=lifecycle.to_wire(row, now),
@@ -153,4 +157,5 @@ async def gather(conn: Conn, row: IncidentRow, now: datetime) -> IncidentExport:
         picture=rebuild(log),
         names={code: org.name for code, org in known.items()},
         exported_at=now,
+        chain=(await chain.of_events(conn, row.id, log)).as_json(),
     )

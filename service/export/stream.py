@@ -6,7 +6,9 @@ chunk is turned into bytes in a worker thread (so the event loop is never held f
 long) and written out before the next is read. The bytes are exactly those of the
 documents `formats.as_json` and `formats.as_csv` build whole.
 
-The JSON document's top-level keys after `events` are *tails*: each export makes a
+After `events` the JSON document names the log's hash chain (`"chain"`: its head and
+whether the database finds it unbroken, in the export's snapshot). The top-level keys
+after that are *tails*: each export makes a
 fresh one of every factory in `JSON_TAILS`, shows it every event of the log as it
 passes, and writes `"key": value` at the end when its value is not None. The
 evaluation is one (`"evaluation"`: the latest `incident.evaluated` data, when there is
@@ -33,6 +35,7 @@ from service.export import formats
 from service.export.afteraction import AfterAction
 from service.picture.fold import Picture, apply, empty_picture
 from service.repo import Conn
+from service.repo import chain as chain_repo
 from service.repo import exports as export_repo
 
 CHUNK_ROWS = 1000
@@ -152,7 +155,10 @@ async def json_chunks(source: ExportSource) -> AsyncIterator[bytes]:
     async for rows in source.event_rows():
         yield await asyncio.to_thread(_event_items, rows, first, tails)
         first = False
-    end = "]"
+    # The chain as the database checks it, in the export's snapshot: its head is the
+    # last event above (service/repo/chain.py).
+    status = await chain_repo.status(source.conn, incident.id)
+    end = f"],{_dumps('chain')}:{_dumps(status.as_json())}"
     for tail in tails:
         value = tail.value()
         if value is not None:

@@ -15,6 +15,10 @@ def as_html(summary: PublishedSummary) -> str:
     return templates().get_template("summary.html").render(s=summary)
 
 
+# The journal's categories as a summary's e-mail names them (Swedish, as the rest of it).
+_JOURNAL_KINDS = {"event": "Händelse", "decision": "Beslut", "contact": "Kontakt"}
+
+
 def subject(summary: PublishedSummary) -> str:
     """`ÖVNING: Samlad lägesbild nr 2 – Storm i Sjuhärad (Länsstyrelsen …)`, on one line."""
     text = (
@@ -62,6 +66,16 @@ def as_text(summary: PublishedSummary) -> str:
         f"- [{r.id}] {r.text} ({label('urgency.' + r.urgency)}, {label('need.' + r.status)})"
         for r in summary.requests
     ] or ["–"]
+    if summary.journal:
+        lines += ["", "VÄSENTLIGT I DAGBOKEN"]
+        for entry in summary.journal:
+            line = f"- {entry.number}. {local_time(entry.at)} {_JOURNAL_KINDS[entry.category]}"
+            line += f": {entry.text}"
+            if entry.decided_by:
+                line += f" (beslut av {entry.decided_by})"
+            if entry.corrected_by:
+                line += f" (rättad av nr {', '.join(map(str, entry.corrected_by))})"
+            lines.append(line)
     lines += ["", "ÖVRIG INFORMATION", summary.other or "–", ""]
     if summary.incident.exercise:
         lines += [EXERCISE_MARK, ""]

@@ -12,6 +12,7 @@ from schemas.api import EventLog, IncidentList, Picture, ReportList
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
 from schemas.report import ReportSubmission, StoredReport
 from service import keys
+from service.access import report_caps
 from service.access.principal import Principal
 from service.domain import lifecycle, past, reporting
 from service.errors import NotFound, ValidationFailed
@@ -31,7 +32,7 @@ from service.http.queries import (
     incident_id,
     parse_query,
 )
-from service.repo import events, incidents, reports
+from service.repo import incidents, log_pages, reports
 
 routes = web.RouteTableDef()
 
@@ -164,16 +165,21 @@ async def close_incident(request: web.Request) -> web.Response:
     "report.",
     request=ReportSubmission,
     responses={201: StoredReport, 200: StoredReport},
-    errors=(409,),
+    errors=(409, 413, 429),
     headers={201: ("Location",), 200: ("Location",)},
     notes={
         200: "A repeat of a stored report: nothing new is stored",
         409: "`incident-closed`, `report-conflict`, `stale-supersedes` or `no-earlier-report`",
+        413: "`report-too-large`: larger than `report_max_bytes`",
+        429: "The organisation has sent too many reports lately (`Retry-After`)",
     },
 )
 async def submit_report(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     target = incident_id(request)
+    max_bytes = request.app[keys.settings].report_max_bytes
+    await report_caps.admit(request, principal, max_bytes=max_bytes)  # before the body
+    await report_caps.read_capped(request, max_bytes)
     body = await parse(request, ReportSubmission)
     result = await reporting.submit(
         request.app[keys.pool], principal, target, body, request.app[keys.clock].now()
@@ -248,16 +254,14 @@ async def event_log(request: web.Request) -> web.Response:
     limit = query.limit or request.app[keys.settings].log_page_limit
     async with request.app[keys.pool].acquire() as conn:
         row = await lifecycle.visible(conn, principal, incident_id(request))
-        page = await events.since(conn, row.id, query.since, limit=limit)
-    last = page[-1]["seq"] if page else query.since
-    return json_response(
-        {
-            "incident_id": str(row.id),
-            "events": page,
-            "last_seq": row.last_seq,
-            "more": last < row.last_seq,
-        }
+        # Each event's data as stored text: no decode and encode on the loop.
+        page, last = await log_pages.page(conn, row.id, query.since, limit=limit)
+    more = "true" if (last or query.since) < row.last_seq else "false"
+    body = (
+        f'{{"incident_id":"{row.id}","events":[{",".join(page)}],'
+        f'"last_seq":{row.last_seq},"more":{more}}}'
     )
+    return web.Response(text=body, content_type="application/json")
 
 
 @routes.get("/api/v1/incidents/{id}/export")

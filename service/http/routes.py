@@ -10,6 +10,7 @@ from service.http import (
     evaluation,
     incidents,
     invitations,
+    journal,
     national,
     openapi,
     ops,
@@ -41,6 +42,7 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(sharing.routes)
     app.add_routes(evaluation.routes)
     app.add_routes(invitations.routes)
+    app.add_routes(journal.routes)
     app.add_routes(national.routes)
     app.add_routes(openapi.routes)
     app[keys.api_document] = openapi.ApiDocument()

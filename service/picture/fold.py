@@ -247,7 +247,49 @@ def _with_shares(picture: Picture, change: Callable[[set[str]], set[str]]) -> Pi
     return _replaced(picture, {"incident": updated})
 
 
+# The journal's fields a picture's significant entry keeps (nulls left out).
+_JOURNAL_FIELDS = (
+    "number",
+    "at",
+    "author",
+    "organisation",
+    "category",
+    "text",
+    "decided_by",
+    "significant",
+    "corrects",
+)
+_SIGNIFICANT_KEPT = 20
+
+
+def _on_journal_entry(picture: Picture, event: Event) -> Picture:
+    """Count the entry; a significant one goes first in `journal.significant` (at most 20,
+    newest first); a correction of a significant entry adds its number to that entry's
+    `corrected_by`."""
+    data = event["data"]
+    if not isinstance(data["number"], int) or not isinstance(data["text"], str):
+        raise TypeError("a journal entry has a number and a text")
+    journal = picture.get("journal", {"count": 0, "significant": []})
+    significant = journal["significant"]
+    corrects = data.get("corrects")
+    if isinstance(corrects, int) and any(e["number"] == corrects for e in significant):
+        # A significant entry that is corrected says so (its text stays as written).
+        significant = [
+            {**e, "corrected_by": [*e.get("corrected_by", []), data["number"]]}
+            if e["number"] == corrects
+            else e
+            for e in significant
+        ]
+    if data.get("significant") is True:
+        entry = _present({field: data.get(field) for field in _JOURNAL_FIELDS})
+        significant = [entry, *significant][:_SIGNIFICANT_KEPT]
+    return _replaced(
+        picture, {"journal": {"count": journal["count"] + 1, "significant": significant}}
+    )
+
+
 _HANDLERS: Mapping[str, Callable[[Picture, Event], Picture]] = {
+    "journal.entry": _on_journal_entry,
     "incident.activated": _on_activated,
     "incident.updated": _on_updated,
     "report.submitted": _on_report,

@@ -57,4 +57,6 @@ def event_rows(conn: Conn, incident_id: uuid.UUID, size: int) -> AsyncIterator[l
 
 
 def event_of(row: asyncpg.Record) -> dict[str, Any]:
-    return events_repo.event_dict(row)
+    """An event as the export shows it: as the log does, with its place in the hash
+    chain (`prev_hash`, `hash`)."""
+    return {**events_repo.event_dict(row), "prev_hash": row["prev_hash"], "hash": row["hash"]}

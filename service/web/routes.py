@@ -11,6 +11,7 @@ from service.web import (
     auth_pages,
     delivery_pages,
     invitation_pages,
+    journal_page,
     national_page,
     pages,
     summary_pages,
@@ -41,6 +42,7 @@ def setup_web(app: web.Application) -> None:
     app.add_routes(pages.routes)
     app.add_routes(summary_pages.routes)
     app.add_routes(delivery_pages.routes)
+    app.add_routes(journal_page.routes)
     app.add_routes(admin.routes)
     app.add_routes(invitation_pages.routes)
     app.add_routes(national_page.routes)

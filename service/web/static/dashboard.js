@@ -6,6 +6,7 @@ import { drawTimeline } from "./timeline.js";
 import { updateMap } from "./map.js";
 import { TimeControl } from "./moment.js";
 import { changesBetween, lastDeadline } from "./changes.js";
+import { renderJournal } from "./journal_panel.js";
 
 const SECTORS = boot.sectors;
 const LEVELS = ["critical", "serious", "significant", "moderate", "none", "unknown"];
@@ -194,6 +195,7 @@ function draw(next, patch) {
     renderRows(changed);
   }
   renderSummary();
+  renderJournal(picture);
   updateMap(document.getElementById("map"), picture);
   refreshChanges();
 }

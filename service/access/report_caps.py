@@ -1,0 +1,85 @@
+"""Per-organisation caps on reports: how large one may be and how often an organisation
+may send them, so that one reporter cannot hold an instance's event loop.
+
+Both are checked before the body is read (the size from `Content-Length`, and again
+while reading when it is not given): a refused report costs neither memory nor parsing.
+The rate is a token bucket per organisation and instance (`service/access/rate.py`'s
+rule), kept in memory: it protects this instance's loop, so it is this instance's
+count, and it costs no database round trip. Every request that submits reports takes
+one (a JSON report, an EDXL envelope whatever it carries), for the caller's
+organisation. Settings: `report_max_bytes`, `report_rate_per_second`,
+`report_rate_burst` (docs/design.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiohttp import web
+
+from service import keys
+from service.access.principal import Principal
+from service.access.rate import Bucket, RateLimit, retry_after, take
+from service.errors import PayloadTooLarge, TooManyRequests
+
+# Buckets kept at most; the fullest are forgotten first (a full bucket changes nothing).
+MAX_BUCKETS = 10_000
+
+
+class ReportCaps:
+    def __init__(self, limit: RateLimit) -> None:
+        self.limit = limit
+        self._buckets: dict[str, Bucket] = {}
+
+    def take(self, organisation: str, now: datetime) -> float | None:
+        """Take one report from the organisation's bucket: None when it may go, or the
+        seconds to wait (nothing taken)."""
+        bucket, wait = take(self.limit, self._buckets.get(organisation), now)
+        self._buckets[organisation] = bucket
+        if len(self._buckets) > MAX_BUCKETS:
+            self._forget_full(now)
+        return wait
+
+    def _forget_full(self, now: datetime) -> None:
+        full = self.limit.seconds_to_full()
+        self._buckets = {
+            org: bucket
+            for org, bucket in self._buckets.items()
+            if (now - bucket.at).total_seconds() < full
+        }
+
+
+def too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"a report may be at most {limit} bytes", slug="report-too-large")
+
+
+async def admit(request: web.Request, principal: Principal, *, max_bytes: int) -> None:
+    """Before a request that submits reports reads its body: 413 (`payload-too-large`
+    past the service's `max_body_bytes`, as for any body; `report-too-large` past
+    `max_bytes`) when it says it is larger, 429 (with `Retry-After`) when the caller's
+    organisation has sent too many reports lately."""
+    body_limit = request.app[keys.settings].max_body_bytes
+    if request.content_length is not None and request.content_length > body_limit:
+        raise PayloadTooLarge(f"the body may be at most {body_limit} bytes")
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise too_large(max_bytes)
+    wait = request.app[keys.report_caps].take(principal.organisation, request.app[keys.clock].now())
+    if wait is not None:
+        raise TooManyRequests(
+            f"{principal.organisation} has sent too many reports; try again shortly",
+            retry_after=retry_after(wait),
+        )
+
+
+async def read_capped(request: web.Request, max_bytes: int) -> bytes:
+    """The body, refused (413 `report-too-large`) when larger than `max_bytes`. A body
+    without `Content-Length` is read first, never beyond the service's `max_body_bytes`
+    (aiohttp refuses more); aiohttp keeps it, so a later `request.read()` gives it again."""
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        limit = request.app[keys.settings].max_body_bytes
+        raise PayloadTooLarge(f"the body may be at most {limit} bytes") from exc
+    if len(body) > max_bytes:
+        raise too_large(max_bytes)
+    return body

@@ -1,0 +1,1 @@
+"""The incident journal (dagbok): entries are `journal.entry` events in the log."""
