@@ -149,10 +149,12 @@ export class TimeControl {
     return found;
   }
 
-  // After a step, fetch the next one the same way (an arrow key held, a drag) while the
-  // one on screen is looked at: the next step is then drawn without waiting for it.
+  // After an arrow-key step, fetch the next one the same way while the one on screen is
+  // looked at: a person stepping through the hours gets each step without waiting. Not
+  // after a jump (a drag, Page Up): where it goes next is not known, and a fetch that is
+  // not used would only slow the one that is.
   ahead(moment) {
-    if (this.last === null || this.last === moment) return;
+    if (this.last === null || Math.abs(moment - this.last) !== STEP * MINUTE) return;
     const next = moment + Math.sign(moment - this.last) * STEP * MINUTE;
     if (next > this.start && this.end() - next >= SETTLED && !this.kept.has(next)) {
       this.picture(next).catch(() => {});
