@@ -64,6 +64,7 @@ def invitation_number(request: web.Request) -> int:
     "there through the outbox. `invitation.created` in the audit log.",
     request=InvitationCreate,
     responses={201: InvitationMade},
+    errors=(403,),
 )
 async def create(request: web.Request) -> web.Response:
     principal = await authenticate(request)
@@ -88,7 +89,11 @@ async def create(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/incidents/{id}/invitations")
-@describe("The incident's invitation links, newest first", responses={200: InvitationList})
+@describe(
+    "The incident's invitation links, newest first",
+    responses={200: InvitationList},
+    errors=(403,),
+)
 async def list_invitations(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     found = await operations.listed(request.app[keys.pool], principal, incident_id(request))
@@ -101,7 +106,7 @@ async def list_invitations(request: web.Request) -> web.Response:
 @describe(
     "Revoke an invitation link: it opens nothing from now on (`invitation.revoked`)",
     responses={200: InvitationOut},
-    errors=(404,),
+    errors=(403, 404),
     path=INVITATION,
 )
 async def revoke(request: web.Request) -> web.Response:

@@ -92,7 +92,7 @@ async def test_the_downloaded_json_ends_with_the_latest_evaluation(
         assert reply.status == 201
     reply = await api.call("GET", f"{base}/export", as_=VIEWER)
     assert reply.status == 200
-    assert list(reply.body)[-3:] == ["reports", "events", "evaluation"]
+    assert list(reply.body)[-4:] == ["reports", "events", "chain", "evaluation"]
     assert reply.body["evaluation"]["worked"] == "Sedan"
     assert reply.body["picture"]["evaluation"]["worked"] == "Sedan"
     whole = json.loads(await _whole(api, app, incident_id, "json"))
@@ -112,6 +112,7 @@ async def test_an_incident_without_evaluation_has_no_evaluation_key(
         "picture",
         "reports",
         "events",
+        "chain",
     ]
 
 

@@ -51,6 +51,9 @@ class Instance:
     """`lagesbild serve` in a child process, on 127.0.0.1:`port`."""
 
     def __init__(self, name: str, dsn: str, folder: Path, **settings: str) -> None:
+        # One process unless told (deploy/ runs 2): the harness kills it and reads its
+        # /metrics, which several workers would each answer for themselves.
+        self.workers = 1
         self.name = name
         self.dsn = dsn
         self.folder = folder / name
@@ -89,6 +92,8 @@ class Instance:
                 "-m",
                 "service",
                 "serve",
+                "--workers",
+                str(self.workers),
                 cwd=ROOT,
                 env=env,
                 stdin=asyncio.subprocess.DEVNULL,

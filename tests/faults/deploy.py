@@ -59,6 +59,8 @@ async def deployed(folder: Path, *, instances: int = 2) -> AsyncIterator[Deploym
     with own_postgres(folder / "pg") as postgres:
         dsn = await postgres.new_database("deploy")
         services = [Instance(f"app{n}", dsn, folder) for n in range(1, instances + 1)]
+        for service in services:
+            service.workers = 2  # as deployed: `lagesbild serve --workers 2` each
         await asyncio.gather(*(service.start() for service in services))
         nginx = Nginx(folder / "nginx", upstreams=[s.port for s in services], port=free_port())
         try:
