@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Locator, Page
 
@@ -35,3 +38,21 @@ async def shoot(page: Page, name: str, *, of: Locator | None = None) -> None:
         await of.screenshot(path=str(SHOTS / f"{name}.png"))
     else:
         await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+# Printed pages are read back with Debian's poppler-utils (`make chromium` installs them).
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
+    reason="pdftotext and pdftoppm (Debian's poppler-utils; `make chromium` installs them)",
+)
+
+
+def pdf_pages_text(pdf: Path) -> list[str]:
+    """The text of each printed page of `pdf` (blank pages left out)."""
+    text = subprocess.run(  # noqa: S603  # a fixed tool on our own file
+        ["pdftotext", "-layout", str(pdf), "-"],  # noqa: S607  # poppler-utils from PATH
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [page for page in text.split("\f") if page.strip()]

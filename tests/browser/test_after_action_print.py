@@ -5,33 +5,15 @@ the pages under test-artifacts/after-action-print/ for a person to look at."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
-from pathlib import Path
 
-import pytest
 from playwright.async_api import Browser
 
 from service.export.formats import as_html
 from tests.after_action_support import NAMES, START, storm_day
-from tests.browser.support import SHOTS
+from tests.browser.support import SHOTS, needs_poppler, pdf_pages_text
 
 PRINTS = SHOTS.parent / "after-action-print"
-
-needs_poppler = pytest.mark.skipif(
-    shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
-    reason="pdftotext and pdftoppm (Debian's poppler-utils; `make chromium` installs them)",
-)
-
-
-def _pages_text(pdf: Path) -> list[str]:
-    text = subprocess.run(  # noqa: S603  # a fixed tool on our own file
-        ["pdftotext", "-layout", str(pdf), "-"],  # noqa: S607  # poppler-utils from PATH
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return [page for page in text.split("\f") if page.strip()]
 
 
 async def _printed(browser: Browser, *, exercise: bool, name: str) -> list[str]:
@@ -53,7 +35,7 @@ async def _printed(browser: Browser, *, exercise: bool, name: str) -> list[str]:
         ["pdftoppm", "-png", "-r", "60", str(pdf), str(PRINTS / name)],  # poppler-utils
         check=True,
     )
-    return await asyncio.to_thread(_pages_text, pdf)
+    return await asyncio.to_thread(pdf_pages_text, pdf)
 
 
 @needs_poppler
