@@ -33,7 +33,7 @@ from service.clock import iso
 from service.domain.labels import EXERCISE_MARK
 from service.export import formats
 from service.export.afteraction import AfterAction
-from service.picture.fold import Picture, apply, empty_picture
+from service.picture.fold import Picture, advance, empty_picture
 from service.repo import Conn
 from service.repo import chain as chain_repo
 from service.repo import exports as export_repo
@@ -106,7 +106,7 @@ def file_stem(incident: Incident) -> str:
 
 def _fold_chunk(picture: Picture, rows: list[asyncpg.Record]) -> Picture:
     for row in rows:
-        picture, _ = apply(picture, export_repo.event_of(row))
+        picture = advance(picture, export_repo.event_of(row))
     return picture
 
 
