@@ -1,8 +1,29 @@
-"""Prometheus metrics, in a registry of each app's own (two apps can live in one process)."""
+"""Prometheus metrics, in a registry of each app's own (two apps can live in one process).
+
+Under `serve --workers N` every worker writes its values to files in one folder
+(prometheus_client's multiprocess mode, switched on by the parent through
+`PROMETHEUS_MULTIPROC_DIR` before any worker starts), and `/metrics`, whichever worker
+the kernel hands the scrape to, reports the whole instance: counters and histograms
+summed over the workers, each gauge folded as its `multiprocess_mode` says (open sockets
+summed over the live workers; a database-wide depth or an open breaker as the highest).
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess
+
+MULTIPROCESS_FOLDER = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def exposed(own: CollectorRegistry) -> CollectorRegistry:
+    """The registry `/metrics` reads: the app's own, or every worker's under --workers."""
+    if not os.environ.get(MULTIPROCESS_FOLDER):
+        return own
+    gathered = CollectorRegistry()
+    multiprocess.MultiProcessCollector(gathered)  # type: ignore[no-untyped-call]
+    return gathered
 
 
 class Metrics:
@@ -32,10 +53,16 @@ class Metrics:
             registry=self.registry,
         )
         self.stream_connections = Gauge(
-            "lagesbild_stream_connections", "Open stream sockets", registry=self.registry
+            "lagesbild_stream_connections",
+            "Open stream sockets",
+            registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self.stream_subscriptions = Gauge(
-            "lagesbild_stream_subscriptions", "Active topic subscriptions", registry=self.registry
+            "lagesbild_stream_subscriptions",
+            "Active topic subscriptions",
+            registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self.stream_frames_sent = Counter(
             "lagesbild_stream_frames_sent_total",
@@ -81,6 +108,7 @@ class Metrics:
             "Outbox messages waiting (pending) or given up (dead), per destination",
             ["destination", "status"],
             registry=self.registry,
+            multiprocess_mode="livemax",
         )
         self.outbox_deliveries = Counter(
             "lagesbild_outbox_deliveries_total",
@@ -99,6 +127,7 @@ class Metrics:
             "1 while this instance's breaker for a destination is open (or half-open)",
             ["destination"],
             registry=self.registry,
+            multiprocess_mode="livemax",
         )
         # Exchange with other systems (docs/exchange.md).
         self.exchange_imports = Counter(

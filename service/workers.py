@@ -14,6 +14,10 @@ group of their own, so a Ctrl+C on the terminal reaches the parent only and each
 is told exactly once; should the parent die without a word, the kernel tells them
 (PR_SET_PDEATHSIG). A worker that ends on its own stops the others: the service is then
 down as a whole, for its supervisor (systemd, the container runtime) to restart.
+
+Metrics are the one thing the workers pool: the parent gives them a fresh folder for
+prometheus_client's multiprocess files (service/metrics.py), so `/metrics` on the port
+reports the instance, not whichever worker took the scrape.
 """
 
 from __future__ import annotations
@@ -23,16 +27,20 @@ import ctypes
 import multiprocessing
 import multiprocessing.connection
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from types import FrameType
 
 import structlog
 from aiohttp import web
+from prometheus_client import multiprocess
 
 from service.config import Settings
+from service.metrics import MULTIPROCESS_FOLDER
 
 log = structlog.get_logger(__name__)
 
@@ -50,6 +58,26 @@ def serve_workers(
 ) -> int:
     """Run `workers` processes serving `app_factory(settings, dsn)` on one port; return
     the exit status once they have all stopped."""
+    folder = tempfile.mkdtemp(prefix="lagesbild-metrics-")
+    before = os.environ.get(MULTIPROCESS_FOLDER)
+    os.environ[MULTIPROCESS_FOLDER] = folder  # inherited by every worker spawned below
+    try:
+        return _serve(settings, dsn, workers, announce, app_factory)
+    finally:
+        if before is None:
+            os.environ.pop(MULTIPROCESS_FOLDER, None)
+        else:
+            os.environ[MULTIPROCESS_FOLDER] = before
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _serve(
+    settings: Settings,
+    dsn: str,
+    workers: int,
+    announce: Callable[[], None],
+    app_factory: Callable[[Settings, str], web.Application],
+) -> int:
     context = multiprocessing.get_context("spawn")
     processes: list[multiprocessing.process.BaseProcess] = []
     ready: list[Connection] = []
@@ -107,6 +135,8 @@ def serve_workers(
                 log.error("workers.killed", pid=process.pid)
                 process.kill()
                 process.join()
+            if process.pid is not None:
+                multiprocess.mark_process_dead(process.pid)  # type: ignore[no-untyped-call]
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -1,5 +1,6 @@
 """`lagesbild serve --workers 2` for real: two processes LISTENing on one port, each a
-whole instance, a report reaching viewers on either, and one SIGTERM stopping both.
+whole instance, a report reaching viewers on either, /metrics reporting both, and one
+SIGTERM stopping both.
 
 Which process holds a socket is read from the kernel (/proc/net/tcp and each process's
 open file descriptors), not asked of the service.
@@ -13,6 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from service.demo.ports import free_port
@@ -82,6 +84,28 @@ def _server_of(workers: list[int], port: int, client_port: int) -> int | None:
     return None
 
 
+async def _scraped(port: int, name: str, times: int = 8) -> list[float]:
+    """`name` summed over its samples in `times` scrapes of /metrics, each on a new
+    connection, so the kernel hands them to either worker."""
+    values = []
+    for _ in range(times):
+        connector = aiohttp.TCPConnector(force_close=True)
+        async with (
+            aiohttp.ClientSession(connector=connector) as session,
+            session.get(f"http://127.0.0.1:{port}/metrics") as response,
+        ):
+            assert response.status == 200
+            text = await response.text()
+        values.append(
+            sum(
+                float(line.rsplit(" ", 1)[1])
+                for line in text.splitlines()
+                if line.startswith(name) and line[len(name)] in " {"
+            )
+        )
+    return values
+
+
 def _client_port(viewer: StreamClient) -> int:
     sockname = viewer.ws.get_extra_info("sockname")
     assert sockname is not None
@@ -146,11 +170,15 @@ async def test_serve_with_two_workers_serves_from_both_and_a_report_reaches_view
                     seqs = [frame["seq"] for frame in await viewer.events(4, topic)]
                     assert seqs == list(range(incident["seq"] + 1, incident["seq"] + 5))
 
+            # /metrics reports the instance, whichever worker takes the scrape.
+            everyone = [viewer for viewers in by_worker.values() for viewer in viewers]
+            assert await _scraped(port, "lagesbild_stream_connections") == [len(everyone)] * 8
+            assert await _scraped(port, "lagesbild_reports_submitted_total") == [4.0] * 8
+
             # One SIGTERM to the parent: every worker closes its streams with 1001. The
             # viewers read at once, as real ones do: a server that waits in vain for a
             # close reply cuts the socket after its send timeout.
             process.send_signal(signal.SIGTERM)
-            everyone = [viewer for viewers in by_worker.values() for viewer in viewers]
             codes = await asyncio.gather(*(viewer.close_code() for viewer in everyone))
             assert codes == [1001] * len(everyone)
         async with asyncio.timeout(TIMEOUT):

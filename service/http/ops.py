@@ -15,6 +15,7 @@ from service.errors import NotFound
 from service.http.apidoc import Body, describe
 from service.http.middleware import json_response
 from service.http.source import client_address, in_networks
+from service.metrics import exposed
 
 routes = web.RouteTableDef()
 
@@ -60,5 +61,5 @@ async def metrics(request: web.Request) -> web.Response:
         client_address(request, settings.trusted_proxies), settings.metrics_networks
     ):
         raise NotFound("no such resource")
-    body = generate_latest(request.app[keys.metrics].registry)
+    body = generate_latest(exposed(request.app[keys.metrics].registry))
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
