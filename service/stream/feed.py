@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from service.access.policy import IncidentAccess
-from service.picture.fold import Picture, apply, empty_picture
+from service.picture.fold import Picture, advance, apply, empty_picture
 from service.stream import frames
 from service.stream.connection import Connection
 
@@ -71,9 +71,11 @@ class Feed:
         feed = cls(incident_id, start or empty_picture(), deque(maxlen=replay_limit))
         replayable_from = len(log) - replay_limit
         for index, event in enumerate(log):
-            feed.picture, patch = apply(feed.picture, event)
             if index >= replayable_from:
+                feed.picture, patch = apply(feed.picture, event)
                 feed.ring.append((event["seq"], frames.event_frame(feed.topic, event, patch)))
+            else:  # never replayed: the patch is not needed
+                feed.picture = advance(feed.picture, event)
             if event["kind"] in LIFECYCLE:
                 feed.lifecycle[event["seq"]] = event
         feed.access = _access_of(feed.picture)
