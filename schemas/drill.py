@@ -36,7 +36,9 @@ class DrillStart(WireModel):
         ge=5, le=7 * 24 * 60, description="The time to respond, from the start, in minutes"
     )
     title: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul]
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+        ]
         | None
     ) = Field(default=None, description="The exercise incident's title; a default otherwise")
     invitations: bool = Field(

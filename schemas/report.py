@@ -152,8 +152,9 @@ class StoredReport(ReportContent):
     late: bool
     due_at: datetime | None = Field(description="The deadline this report counts for")
     provenance: Provenance | None = Field(
-        default=None, description="Which exchange or channel, token and relay brought a report that did not "
-        "come directly"
+        default=None,
+        description="Which exchange or channel, token and relay brought a report that did not "
+        "come directly",
     )
 
     def content(self) -> ReportContent:

@@ -389,13 +389,20 @@ WATCH = Rule(
 
 def _start_drill(principal: Principal, _access: IncidentAccess | None) -> Answer:
     # The county is in the body; the domain refuses (403) another county than the board's.
-    return ALLOWED if principal.role == "duty_officer" and principal.org_kind == "county_board" else FORBIDDEN
+    return (
+        ALLOWED
+        if principal.role == "duty_officer" and principal.org_kind == "county_board"
+        else FORBIDDEN
+    )
 
 
 def _drills(principal: Principal, _access: IncidentAccess | None) -> Answer:
     if principal.role == "admin":
         return ALLOWED
-    board_side = principal.org_kind == "county_board" and principal.role in ("viewer", "duty_officer")
+    board_side = principal.org_kind == "county_board" and principal.role in (
+        "viewer",
+        "duty_officer",
+    )
     return ALLOWED if board_side else FORBIDDEN
 
 

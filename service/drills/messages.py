@@ -39,7 +39,9 @@ def notification(
         lines.append(f"Eller utan konto, med länken: {invitation_link}")
     lines += [f"Händelsens kod: {code}", "", f"{EXERCISE_MARK} – detta är en övning."]
     return Reminder(
-        subject=f"{EXERCISE_MARK} Rapporteringsövning: lägesrapport senast {when} – {title} [{code}]",
+        subject=(
+            f"{EXERCISE_MARK} Rapporteringsövning: lägesrapport senast {when} – {title} [{code}]"
+        ),
         text="\n".join(lines),
     )
 

@@ -227,7 +227,9 @@ async def _notify(
             )
             sent += await _enqueue(conn, drill, code, recipient, payload, now)
         if channels.sms:
-            text = messages.sms_text(incident_id=row.id, title=row.title, respond_by=drill.respond_by)
+            text = messages.sms_text(
+                incident_id=row.id, title=row.title, respond_by=drill.respond_by
+            )
             for phone in await rounds_repo.phones_of(conn, code):
                 payload = {"to": phone, "parts": [text], "shortened": False, **facts}
                 sent += await _enqueue(conn, drill, code, Recipient("sms", phone), payload, now)
@@ -321,6 +323,7 @@ async def of_county(
     async with pool.acquire() as conn:
         for drill in await repo.of_county(conn, county):
             figures = await _result(conn, drill, now)
-            found.append(summary(drill, title=figures.title, participants=figures.participants, now=now))
+            found.append(
+                summary(drill, title=figures.title, participants=figures.participants, now=now)
+            )
     return found
-

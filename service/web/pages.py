@@ -21,9 +21,9 @@ from service.access.policy import (
 )
 from service.access.principal import Principal
 from service.clock import iso
-from service.drills import repo as drill_repo
 from service.domain import lifecycle
 from service.domain.plaintext import incident_code
+from service.drills import repo as drill_repo
 from service.errors import Forbidden, NotFound
 from service.http import audit, guard
 from service.http.queries import incident_id, path_number
