@@ -25,7 +25,7 @@ from service.audit.record import Origin, record
 from service.clock import iso
 from service.domain import lifecycle, text_reports
 from service.drills import messages, repo
-from service.drills.result import result, summary
+from service.drills.result import notify_channel, result, summary
 from service.errors import Forbidden, NotFound, ValidationFailed
 from service.invitations import capability
 from service.invitations import repo as invitations_repo
@@ -107,6 +107,7 @@ async def start(
             invitations=body.invitations,
         )
         await repo.insert(conn, drill)
+        notified = await _notify(conn, drill, row, principal, channels, origin, now)
         seq = await incidents.advance_seq(conn, row.id)
         await events.append(
             conn,
@@ -121,9 +122,10 @@ async def start(
                 "respond_minutes": body.respond_minutes,
                 "respond_by": iso(respond_by),
                 "participants": participants,
+                # the channels each participant was notified by (deliveries: the outbox)
+                "notified": notified,
             },
         )
-        sent = await _notify(conn, drill, row, principal, channels, origin, now)
         await record(
             conn,
             "drill.started",
@@ -133,7 +135,7 @@ async def start(
             incident_id=row.id,
             county=body.county,
             participants=len(participants),
-            notifications=sent,
+            notifications=sum(len(by) for by in notified.values()),
         )
         return await _result(conn, drill, now), seq
 
@@ -186,13 +188,14 @@ async def _notify(
     channels: Channels,
     origin: Origin,
     now: datetime,
-) -> int:
-    """Every participant at once, by every channel it has: one message per recipient."""
+) -> dict[str, list[str]]:
+    """Every participant at once, by every channel it has: one message per recipient.
+    The channel of each message enqueued, per participant."""
     codes = list(row.participants)
     found = await recipients(conn, codes)
     known = await organisations.get_many(conn, codes)
     template = text_reports.template(row, None)
-    sent = 0
+    sent: dict[str, list[str]] = {}
     for code in codes:
         label = f"{known[code].name} ({code})" if code in known else code
         to = list(found.get(code, []))
@@ -225,14 +228,16 @@ async def _notify(
                 facts,
                 reply_to=channels.reply_to if by_mail else None,
             )
-            sent += await _enqueue(conn, drill, code, recipient, payload, now)
+            if await _enqueue(conn, drill, code, recipient, payload, now):
+                sent.setdefault(code, []).append(notify_channel(recipient.destination))
         if channels.sms:
             text = messages.sms_text(
                 incident_id=row.id, title=row.title, respond_by=drill.respond_by
             )
             for phone in await rounds_repo.phones_of(conn, code):
                 payload = {"to": phone, "parts": [text], "shortened": False, **facts}
-                sent += await _enqueue(conn, drill, code, Recipient("sms", phone), payload, now)
+                if await _enqueue(conn, drill, code, Recipient("sms", phone), payload, now):
+                    sent.setdefault(code, []).append("sms")
     return sent
 
 
@@ -243,8 +248,8 @@ async def _enqueue(
     recipient: Recipient,
     payload: dict[str, Any],
     now: datetime,
-) -> int:
-    stored = await enqueue(
+) -> bool:
+    return await enqueue(
         conn,
         destination=recipient.destination,
         kind="drill.started",
@@ -253,7 +258,6 @@ async def _enqueue(
         at=now,
         incident_id=drill.incident_id,
     )
-    return 1 if stored else 0
 
 
 async def _title_and_organisations(

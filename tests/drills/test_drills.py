@@ -9,6 +9,7 @@ import io
 import json
 import uuid
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
 import asyncpg
@@ -59,7 +60,10 @@ async def test_every_participant_gets_exactly_one_mail_per_address_with_the_link
         message = received.message
         assert str(message["Subject"]).startswith("ÖVNING Rapporteringsövning")
         assert str(message["Subject"]).endswith(f"[{code}]")
-        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert isinstance(message, EmailMessage)
+        body = message.get_body(("plain",))
+        assert body is not None
+        text = body.get_content()
         assert text.startswith("# ÖVNING")
         assert f"https://lagesbild.lst14.example.se/incidents/{drill['incident_id']}/report" in text
         assert f"Händelse: {code}" in text  # the template to fill in and send back
