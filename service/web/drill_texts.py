@@ -50,7 +50,7 @@ DRILL_TEXTS: Mapping[str, tuple[str, str]] = {
     "drill.started": ("Startad", "Started"),
     "drill.respond_by": ("Svar senast", "Respond by"),
     "drill.status.running": ("Pågår", "Running"),
-    "drill.status.ended": ("Svarstiden har gått ut", "The time to respond has passed"),
+    "drill.status.ended": ("Svarstiden ute", "Time is up"),
     "drill.share_in_time": ("Svarade i tid", "Responded in time"),
     "drill.median": ("Mediantid till svar", "Median time to respond"),
     "drill.responded": ("Svarade", "Responded"),
