@@ -98,7 +98,11 @@ async def list_drills(request: web.Request) -> web.Response:
     "to respond; the county's share in time and the median. `?format=csv`: one row per "
     "participant.",
     query=DrillQuery,
-    responses={200: Body(model=DrillResult, media_types=(JSON, CSV))},
+    responses={
+        200: Body(
+            model=DrillResult, media_types=(JSON, CSV), by_media_type={CSV: {"type": "string"}}
+        )
+    },
     errors=(403,),
 )
 async def get_drill(request: web.Request) -> web.Response:
