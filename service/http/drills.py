@@ -46,7 +46,7 @@ def drill_id(request: web.Request) -> uuid.UUID:
 @routes.post("/api/v1/drills")
 @describe(
     "Start a reporting drill",
-    description="A duty officer of the county's board: an exercise incident (ÖVNING) with "
+    description="A duty officer of the county's board: an exercise incident with "
     "the participants (default: every municipality of the county) and one deadline "
     "`respond_minutes` after the start; every participant is notified at once by each "
     "channel it has (e-mail, webhooks, SMS where the gateway is configured).",

@@ -16,10 +16,10 @@ DRILL_TEXTS: Mapping[str, tuple[str, str]] = {
     "drill.none": ("Inga rapporteringsövningar ännu.", "No reporting drills yet."),
     "drill.new": ("Starta rapporteringsövning", "Start a reporting drill"),
     "drill.new_lead": (
-        "En övningshändelse (ÖVNING) skapas med deltagarna och en enda rapporteringstid. "
+        "En övningshändelse skapas med deltagarna och en enda rapporteringstid. "
         "Alla deltagare får meddelandet direkt i alla kanaler de har: e-post med "
         "rapportlänken och mallen, webhookar och sms där det är inställt.",
-        "An exercise incident (ÖVNING) is created with the participants and one deadline. "
+        "An exercise incident is created with the participants and one deadline. "
         "Every participant gets the message at once by every channel it has: e-mail with "
         "the report link and the template, webhooks and SMS where configured.",
     ),
@@ -49,7 +49,7 @@ DRILL_TEXTS: Mapping[str, tuple[str, str]] = {
     ),
     "drill.started": ("Startad", "Started"),
     "drill.respond_by": ("Svar senast", "Respond by"),
-    "drill.status.running": ("Pågår", "Running"),
+    "drill.status.running": ("Svarstiden löper", "Time is running"),
     "drill.status.ended": ("Svarstiden ute", "Time is up"),
     "drill.share_in_time": ("Svarade i tid", "Responded in time"),
     "drill.median": ("Mediantid till svar", "Median time to respond"),
