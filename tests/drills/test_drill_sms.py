@@ -3,32 +3,31 @@
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import timedelta
 
 import asyncpg
 import pytest
 
+from service.clock import FixedClock
 from service.config import Settings
+from service.domain.plaintext import incident_code
+from tests.adapters.sms_support import PHONE_1442, SECRET, deliver, register_phone, sms
 from tests.drills.support import by_code, result_of, start_drill
 from tests.settings import with_changes
 from tests.support import Api
 
-PHONE = "+46701234567"
+PHONE = PHONE_1442
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """The gateway's address is never reached: the test does not deliver."""
-    return with_changes(settings, sms_gateway_url="http://127.0.0.1:9/sms", sms_secret="s" * 32)
+    return with_changes(settings, sms_gateway_url="http://127.0.0.1:9/sms", sms_secret=SECRET)
 
 
 async def test_each_registered_number_gets_one_sms_naming_the_incident(api: Api, dsn: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(
-            "INSERT INTO organisation_phones (organisation, phone) VALUES ('1442', $1)", PHONE
-        )
-    finally:
-        await conn.close()
+    await register_phone(dsn, "1442", PHONE)
 
     drill = await start_drill(api, participants=["1442", "1443"])
 
@@ -46,3 +45,21 @@ async def test_each_registered_number_gets_one_sms_naming_the_incident(api: Api,
     entries = by_code(await result_of(api, drill["id"]))
     assert [c["channel"] for c in entries["1442"]["channels"]] == ["sms"]
     assert entries["1443"]["channels"] == []
+
+
+async def test_an_answer_by_sms_is_credited_to_sms_with_its_time(
+    api: Api, dsn: str, clock: FixedClock
+) -> None:
+    await register_phone(dsn, "1442", PHONE)
+    start = clock.now()
+    drill = await start_drill(api, participants=["1442"])
+    code = incident_code(uuid.UUID(drill["incident_id"]))
+
+    clock.set(start + timedelta(minutes=9))
+    answered = await deliver(api, sms(f"Händelse: {code}\nLäge: Lugnt.\n"), at=clock.now())
+    assert answered.status == 200, answered.body
+
+    [entry] = (await result_of(api, drill["id"]))["participants"]
+    assert entry["responded_by_channel"] == "sms"
+    assert entry["response_seconds"] == 9 * 60
+    assert entry["in_time"] is True
