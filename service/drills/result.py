@@ -19,6 +19,7 @@ from schemas.drill import (
     NotifyChannel,
     ResponseChannel,
 )
+from service.domain.labels import EXERCISE_MARK
 from service.drills.repo import DrillRow, FirstReport, Notification
 
 RESPONSE_CHANNELS: frozenset[str] = frozenset({"mail", "sms", "link", "edxl", "wis"})
@@ -117,6 +118,7 @@ def summary(
 
 
 CSV_COLUMNS = (
+    "exercise",
     "organisation",
     "name",
     "notified_at",
@@ -134,10 +136,12 @@ def _iso(moment: datetime | None) -> str:
 
 
 def csv_rows(drill: DrillResult) -> list[Mapping[str, str]]:
-    """One row per participant: `channels` and `delivered` list each notification in the
-    same order (`delivered` as its time, or empty)."""
+    """One row per participant, ÖVNING on each as on every exercise export: `channels`
+    and `delivered` list each notification in the same order (`delivered` as its time,
+    or `-`)."""
     return [
         {
+            "exercise": EXERCISE_MARK,
             "organisation": p.organisation.code,
             "name": p.organisation.name,
             "notified_at": _iso(p.notified_at),

@@ -219,6 +219,7 @@ async def test_the_result_as_csv_has_one_row_per_participant(
     assert reply.content_type == "text/csv"
     rows = list(csv.DictReader(io.StringIO(str(reply.body))))
     assert [r["organisation"] for r in rows] == THREE
+    assert {r["exercise"] for r in rows} == {"ÖVNING"}
     ale = rows[0]
     assert ale["name"] == "Ale"
     assert ale["channels"] == "email"

@@ -82,12 +82,12 @@ def test_the_share_counts_everyone_and_the_median_only_those_who_responded() -> 
 def test_the_csv_has_one_row_per_participant_with_its_deliveries_in_order() -> None:
     lines = to_csv(_result()).splitlines()
     assert lines[0] == (
-        "organisation,name,notified_at,channels,delivered,responded_at,channel,"
+        "exercise,organisation,name,notified_at,channels,delivered,responded_at,channel,"
         "response_seconds,in_time"
     )
     assert lines[2] == (
-        "1442,Vårgårda,2026-12-10T09:00:00+01:00,email webhook,2026-12-10T09:00:03+01:00 -,"
+        "ÖVNING,1442,Vårgårda,2026-12-10T09:00:00+01:00,email webhook,2026-12-10T09:00:03+01:00 -,"
         "2026-12-10T09:18:00+01:00,mail,1080,yes"
     )
-    assert lines[3] == "1443,Bollebygd,,,,,,,no"
+    assert lines[3] == "ÖVNING,1443,Bollebygd,,,,,,,no"
     assert lines[4].endswith(",sms,2460,no")
