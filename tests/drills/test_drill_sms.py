@@ -1,4 +1,5 @@
-"""With the SMS gateway configured, a drill also texts each registered number once."""
+"""With the SMS gateway configured, a drill also texts each registered number once, and
+no message of a drill, by any channel, goes out without ÖVNING."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ import pytest
 from service.clock import FixedClock
 from service.config import Settings
 from service.domain.plaintext import incident_code
+from service.outbox import repo as outbox_repo
+from service.outbox import webhooks
 from tests.adapters.sms_support import PHONE_1442, SECRET, deliver, register_phone, sms
 from tests.drills.support import by_code, result_of, start_drill
+from tests.rounds.support import add_contacts
 from tests.settings import with_changes
 from tests.support import Api
 
@@ -63,3 +67,37 @@ async def test_an_answer_by_sms_is_credited_to_sms_with_its_time(
     assert entry["responded_by_channel"] == "sms"
     assert entry["response_seconds"] == 9 * 60
     assert entry["in_time"] is True
+
+
+async def test_no_drill_message_goes_out_without_the_exercise_mark(
+    api: Api, dsn: str, clock: FixedClock
+) -> None:
+    await register_phone(dsn, "1442", PHONE)
+    await add_contacts(api, {"1442": "isk@vargarda.example.se"})
+    conn = await asyncpg.connect(dsn)
+    try:
+        await outbox_repo.insert_webhook(
+            conn,
+            organisation="1442",
+            url="https://hooks.vargarda.example.se/lagesbild",
+            secret=webhooks.new_secret(),
+            at=clock.now(),
+        )
+    finally:
+        await conn.close()
+
+    drill = await start_drill(api, participants=["1442"])
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch("SELECT destination, payload FROM outbox ORDER BY id")
+    finally:
+        await conn.close()
+    sent = {row["destination"].split(":")[0]: json.loads(row["payload"]) for row in rows}
+    assert sorted(sent) == ["email", "sms", "webhook"]
+    assert sent["email"]["subject"].startswith("ÖVNING")
+    assert "ÖVNING" in sent["email"]["text"]
+    assert sent["webhook"]["exercise"] is True
+    assert sent["webhook"]["subject"].startswith("ÖVNING")
+    assert all(part.startswith("ÖVNING") for part in sent["sms"]["parts"])
+    assert drill["exercise"] is True
