@@ -326,8 +326,6 @@ async def of_county(
     found = []
     async with pool.acquire() as conn:
         for drill in await repo.of_county(conn, county):
-            figures = await _result(conn, drill, now)
-            found.append(
-                summary(drill, title=figures.title, participants=figures.participants, now=now)
-            )
+            full = await _result(conn, drill, now)
+            found.append(summary(drill, title=full.title, participants=full.participants, now=now))
     return found

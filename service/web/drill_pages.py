@@ -64,6 +64,7 @@ async def drills_page(request: web.Request, session: SessionRow) -> web.Response
         request.app[keys.pool], principal, None, request.app[keys.clock].now()
     )
     context = {
+        "exercise": True,  # every drill is an exercise: the page carries the banner
         "drills": found,
         "may_start": session.role == "duty_officer" and session.org_kind == "county_board",
         "duration": duration,

@@ -13,6 +13,7 @@ DRILL_TEXTS: Mapping[str, tuple[str, str]] = {
         "The county's reporting drills, newest first: the share responding in time and the "
         "median time to respond, so readiness can be compared from quarter to quarter.",
     ),
+    "drill.name": ("Övning", "Drill"),
     "drill.none": ("Inga rapporteringsövningar ännu.", "No reporting drills yet."),
     "drill.new": ("Starta rapporteringsövning", "Start a reporting drill"),
     "drill.new_lead": (
