@@ -60,7 +60,7 @@ async def test_a_duty_officer_starts_a_drill_and_reads_its_result(people: People
     await shoot(page, "drills")
 
 
-async def test_a_viewer_of_the_county_board_reads_the_list_but_cannot_start(
+async def test_a_viewer_of_the_county_board_reads_the_list_in_either_language_but_cannot_start(
     people: People,
 ) -> None:
     viewer = await people.make("LST-14", "viewer", "Analytiker Länsstyrelsen")
@@ -68,3 +68,6 @@ async def test_a_viewer_of_the_county_board_reads_the_list_but_cannot_start(
     await expect(page.locator("p.muted")).to_contain_text("Inga rapporteringsövningar")
     await expect(page.locator("a[href='/drills/new']")).to_have_count(0)
     await assert_accessible(page)
+    await page.click("a[href^='/lang/en']")
+    await expect(page.locator("h1")).to_have_text("Reporting drills")
+    await expect(page.locator(".exercise-banner")).to_be_visible()
