@@ -116,16 +116,18 @@ class ReportSubmission(ReportContent):
 
 
 class Provenance(WireModel):
-    """How a report that another system brought came in (absent for reports sent directly).
+    """How a report that did not come directly (by the web app or the API) came in; absent
+    for reports sent directly.
 
-    `via` is the exchange (`edxl`, `wis`); `token` and `token_id` name the API token
+    `via` is the exchange (`edxl`, `wis`) or the channel (`mail`: an answered e-mail,
+    `sms`: a text message, `link`: an invitation link); `token` and `token_id` name the API token
     that brought it (null when Lägesbild fetched it itself, as the WIS poller does);
     `relayed_by` is the county board that relayed other organisations' reports from its
     own installation, `relayed_incident` that installation's incident id, and
     `distribution_id` the EDXL envelope's `distributionID`.
     """
 
-    via: Literal["edxl", "wis"]
+    via: Literal["edxl", "wis", "mail", "sms", "link"]
     token: str | None = None
     token_id: int | None = None
     relayed_by: str | None = None
@@ -150,7 +152,9 @@ class StoredReport(ReportContent):
     late: bool
     due_at: datetime | None = Field(description="The deadline this report counts for")
     provenance: Provenance | None = Field(
-        default=None, description="Which exchange, token and relay brought an imported report"
+        default=None,
+        description="Which exchange or channel, token and relay brought a report that did not "
+        "come directly",
     )
 
     def content(self) -> ReportContent:

@@ -31,6 +31,7 @@ import structlog
 
 from adapters.mail import replies, repo
 from adapters.mail.reading import ReadMail, codes_in_subject, read
+from schemas.report import Provenance
 from service.access.principal import Principal
 from service.config import Settings
 from service.domain import text_reports
@@ -162,7 +163,7 @@ async def _submit(
         code = incident_code(incident.id)
         try:
             submitted = await text_reports.submit_text(
-                pool, principal, incident.id, mail.text, key, now
+                pool, principal, incident.id, mail.text, key, now, provenance=Provenance(via="mail")
             )
         except text_reports.TextReportInvalid as exc:
             answer = replies.unreadable(mail, exc.parse_errors)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from adapters import repo
 from adapters.sms import texts
-from schemas.report import StoredReport
+from schemas.report import Provenance, StoredReport
 from service.access.principal import Principal
 from service.domain import text_reports
 from service.domain.labels import local_time
@@ -90,7 +90,9 @@ async def receive(
     principal = Principal.acting_for(org, "reporter", name=f"SMS {sender}")
     code = incident_code(incident.id)
     try:
-        submitted = await text_reports.submit_text(pool, principal, incident.id, sms.text, key, now)
+        submitted = await text_reports.submit_text(
+            pool, principal, incident.id, sms.text, key, now, provenance=Provenance(via="sms")
+        )
     except text_reports.TextReportInvalid as exc:
         return Received("refused", texts.unreadable(exc.parse_errors, exercise=incident.exercise))
     except ProblemError as exc:

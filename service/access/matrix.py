@@ -384,6 +384,58 @@ WATCH = Rule(
     _anyone_logged_in,
 )
 
+# --- drills ------------------------------------------------------------------------------
+
+
+def _start_drill(principal: Principal, _access: IncidentAccess | None) -> Answer:
+    # The county is in the body; the domain refuses (403) another county than the board's.
+    return (
+        ALLOWED
+        if principal.role == "duty_officer" and principal.org_kind == "county_board"
+        else FORBIDDEN
+    )
+
+
+def _drills(principal: Principal, _access: IncidentAccess | None) -> Answer:
+    if principal.role == "admin":
+        return ALLOWED
+    board_side = principal.org_kind == "county_board" and principal.role in (
+        "viewer",
+        "duty_officer",
+    )
+    return ALLOWED if board_side else FORBIDDEN
+
+
+START_DRILL = Rule(
+    "drill-start",
+    "A duty officer of a county board; the body's county must be the board's own (403 "
+    "`forbidden` after the body is read).",
+    _start_drill,
+)
+DRILLS = Rule(
+    "drills",
+    "Viewers and duty officers of a county board, and admins; a drill of another county "
+    "does not exist for the caller (404).",
+    _drills,
+)
+PAGE_DRILL_START = Rule(
+    "page-drill-start", "As `drill-start`, for a person logged in.", _start_drill, page=True
+)
+PAGE_DRILLS = Rule(
+    "page-drills",
+    "As `drills`, for a person logged in: the drills of the board's own county.",
+    _drills,
+    page=True,
+)
+PAGE_DRILL = Rule(
+    "page-drill",
+    "As `deliveries`, for a person logged in: the result of the drill the incident "
+    "belongs to (an incident that is no drill says so).",
+    _deliveries,
+    incident=True,
+    page=True,
+)
+
 # Every route of the app: method and path pattern (as aiohttp's `canonical`) → rule.
 ROUTES: dict[str, Rule] = {
     # operations and reference
@@ -439,6 +491,14 @@ ROUTES: dict[str, Rule] = {
     "GET /api/v1/incidents/{id}/summaries/{n}/deliveries": READ,
     "GET /api/v1/incidents/{id}/journal": READ,
     "POST /api/v1/incidents/{id}/journal": JOURNAL,
+    # drills
+    "POST /api/v1/drills": START_DRILL,
+    "GET /api/v1/drills": DRILLS,
+    "GET /api/v1/drills/{id}": DRILLS,
+    "GET /drills": PAGE_DRILLS,
+    "GET /drills/new": PAGE_DRILL_START,
+    "POST /drills": PAGE_DRILL_START,
+    "GET /incidents/{id}/drill": PAGE_DRILL,
     # pages
     "GET /": PUBLIC,
     "GET /login": PUBLIC,

@@ -167,3 +167,18 @@ def can_write_journal(principal: Principal, incident: IncidentAccess) -> bool:
     return principal.role in ("viewer", "duty_officer") and _of_county_board_side(
         principal, incident
     )
+
+
+# --- drills ------------------------------------------------------------------------------
+
+
+def can_start_drill(principal: Principal, county: str) -> bool:
+    """Only a duty officer of the county's board starts a drill there."""
+    return principal.role == "duty_officer" and is_county_board_of(principal, county)
+
+
+def can_see_drills(principal: Principal, county: str) -> bool:
+    """The county board's viewers and duty officers see its drills' results; admins all."""
+    return principal.role == "admin" or (
+        principal.role in ("viewer", "duty_officer") and is_county_board_of(principal, county)
+    )

@@ -36,6 +36,7 @@ Kind = Literal[
     "invitation.created",
     "invitation.revoked",
     "invitation.used",
+    "drill.started",
 ]
 
 KINDS: tuple[Kind, ...] = get_args(Kind)

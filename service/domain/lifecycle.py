@@ -102,62 +102,76 @@ async def activate(
         raise Forbidden(
             f"{principal.organisation} may not activate incidents in county {body.county}"
         )
+    async with pool.acquire() as conn, conn.transaction():
+        row = await activate_in(conn, principal, body, now, by=by)
+    return to_wire(row, now)
+
+
+async def activate_in(
+    conn: Conn,
+    principal: Principal,
+    body: IncidentCreate,
+    now: datetime,
+    *,
+    by: Origin | None = None,
+) -> IncidentRow:
+    """`activate` inside the caller's transaction (a drill writes its own row beside it);
+    the caller has checked that the principal may activate in the county."""
     incident_id = uuid.uuid4()
     schedule = body.schedule.model_dump(mode="json")
-    async with pool.acquire() as conn, conn.transaction():
-        if not await organisations.county_exists(conn, body.county):
-            raise ValidationFailed(errors=[(("county",), f"unknown county code {body.county!r}")])
-        participants = await _participants_known(conn, body.participants, "participants")
-        await incidents.insert(
-            conn,
-            incident_id=incident_id,
-            title=body.title,
-            description=body.description,
-            county=body.county,
-            owner=principal.organisation,
-            severity=body.severity,
-            exercise=body.exercise,
-            schedule=schedule,
-            activated_at=now,
-            activated_by=principal.organisation,
-            participants=body.participants,
-        )
-        due_at = deadline_at_or_after(body.schedule, now)
-        await _write_event(
-            conn,
-            incident_id,
-            kind="incident.activated",
-            at=now,
-            actor=principal.organisation,
-            data={
-                "incident": {
-                    "id": str(incident_id),
-                    "title": body.title,
-                    "description": body.description,
-                    "county": body.county,
-                    "owner": principal.organisation,
-                    "severity": body.severity,
-                    "exercise": body.exercise,
-                    "status": "active",
-                    "schedule": schedule,
-                    "activated_at": iso(now),
-                },
-                "participants": participants,
-                "due_at": iso(due_at),
+    if not await organisations.county_exists(conn, body.county):
+        raise ValidationFailed(errors=[(("county",), f"unknown county code {body.county!r}")])
+    participants = await _participants_known(conn, body.participants, "participants")
+    await incidents.insert(
+        conn,
+        incident_id=incident_id,
+        title=body.title,
+        description=body.description,
+        county=body.county,
+        owner=principal.organisation,
+        severity=body.severity,
+        exercise=body.exercise,
+        schedule=schedule,
+        activated_at=now,
+        activated_by=principal.organisation,
+        participants=body.participants,
+    )
+    due_at = deadline_at_or_after(body.schedule, now)
+    await _write_event(
+        conn,
+        incident_id,
+        kind="incident.activated",
+        at=now,
+        actor=principal.organisation,
+        data={
+            "incident": {
+                "id": str(incident_id),
+                "title": body.title,
+                "description": body.description,
+                "county": body.county,
+                "owner": principal.organisation,
+                "severity": body.severity,
+                "exercise": body.exercise,
+                "status": "active",
+                "schedule": schedule,
+                "activated_at": iso(now),
             },
-        )
-        await record(
-            conn,
-            "incident.activated",
-            by or Origin(actor=principal.actor, organisation=principal.organisation),
-            at=now,
-            incident_id=incident_id,
-            title=body.title,
-            exercise=body.exercise,
-        )
-        row = await incidents.get(conn, incident_id)
+            "participants": participants,
+            "due_at": iso(due_at),
+        },
+    )
+    await record(
+        conn,
+        "incident.activated",
+        by or Origin(actor=principal.actor, organisation=principal.organisation),
+        at=now,
+        incident_id=incident_id,
+        title=body.title,
+        exercise=body.exercise,
+    )
+    row = await incidents.get(conn, incident_id)
     assert row is not None
-    return to_wire(row, now)
+    return row
 
 
 async def _locked_for_change(

@@ -20,7 +20,7 @@ from typing import Any
 
 import asyncpg
 
-from schemas.report import Contact, ReportContent, ReportSubmission, StoredReport
+from schemas.report import Contact, Provenance, ReportContent, ReportSubmission, StoredReport
 from service.access.policy import can_see
 from service.access.principal import Principal
 from service.domain import reporting
@@ -101,8 +101,11 @@ async def submit_text(
     text: str,
     key: str,
     now: datetime,
+    *,
+    provenance: Provenance | None = None,
 ) -> Submitted:
-    """Submit a report written as text, for the principal's organisation.
+    """Submit a report written as text, for the principal's organisation (`provenance`
+    names the channel it came by).
 
     An incident the sender may not see is 404, as for a missing one and as
     `POST /reports` answers (docs/access.md); a participant removed later is told so."""
@@ -117,7 +120,9 @@ async def submit_text(
         )
     if hidden:
         raise NotFound(f"no incident {incident_id} that you may see")
-    return await reporting.submit(pool, principal, incident_id, submission, now)
+    return await reporting.submit(
+        pool, principal, incident_id, submission, now, provenance=provenance
+    )
 
 
 def template(incident: IncidentRow, previous: StoredReport | None, *, lang: str = "sv") -> str:

@@ -9,7 +9,7 @@ worst level at every closed round), every round with who was on time, late or mi
 (as known now: a late report moves its sender from missing to late), every need with
 how long it stayed open, the measures each organisation reported, the journal entries
 marked significant (`journal.entry`), the published summaries, the closing summary and
-the latest evaluation.
+the latest evaluation; for a reporting drill, each participant's response.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from schemas.common import IMPACT_SCALE, SECTORS
+from schemas.drill import DrillFigures, DrillParticipant
+from service.drills.log import DrillLog
+from service.drills.result import figures
 from service.picture.fold import Picture, apply, empty_picture
 from service.rounds.plan import ReportTimes, classify
 
@@ -33,6 +36,7 @@ _TIMELINE = {
     "summary.published": "Samlad lägesbild publicerad",
     "incident.closed": "Händelsen avslutades",
     "incident.evaluated": "Utvärdering registrerad",
+    "drill.started": "Rapporteringsövningen startades",
 }
 
 
@@ -91,6 +95,10 @@ class Document:
     evaluations: int
     ended_at: datetime | None
     participants: int
+    # A reporting drill's responses (service/drills/log.py), when the incident is one.
+    drill: list[DrillParticipant] | None = None
+    drill_figures: DrillFigures | None = None
+    drill_respond_by: datetime | None = None
 
     def name(self, code: str) -> str:
         return self.names.get(code) or code
@@ -114,8 +122,10 @@ class AfterAction:
     _evaluation: dict[str, Any] | None = None
     _evaluations: int = 0
     _ended: datetime | None = None
+    _drill: DrillLog = field(default_factory=DrillLog)
 
     def observe(self, event: dict[str, Any]) -> None:
+        self._drill.observe(event)
         before = self.picture
         self.picture, patch = apply(self.picture, event)
         kind = event.get("kind", "")
@@ -245,7 +255,18 @@ class AfterAction:
             evaluations=self._evaluations,
             ended_at=self._ended,
             participants=len(self.picture.get("organisations", {})),
+            **self._drill_part(),
         )
+
+    def _drill_part(self) -> dict[str, Any]:
+        found = self._drill.participants()
+        if found is None:
+            return {}
+        return {
+            "drill": found,
+            "drill_figures": figures(found),
+            "drill_respond_by": self._drill.respond_by(),
+        }
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ import asyncpg
 from schemas.incident import Incident
 from service.clock import iso
 from service.domain.labels import EXERCISE_MARK
+from service.drills.log import DrillLog
 from service.export import formats
 from service.export.afteraction import AfterAction
 from service.picture.fold import Picture, advance, empty_picture
@@ -73,7 +74,8 @@ class LatestEvaluation:
         return self._latest
 
 
-JSON_TAILS: list[Callable[[], JsonTail]] = [LatestEvaluation]
+# `"drill"`: a reporting drill's result as the log tells it (service/drills/log.py).
+JSON_TAILS: list[Callable[[], JsonTail]] = [LatestEvaluation, DrillLog]
 
 
 @dataclass(frozen=True)

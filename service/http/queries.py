@@ -28,6 +28,14 @@ class OrganisationsQuery(_Query):
     kind: Literal["municipality", "county_board", "region", "agency", "other"] | None = None
 
 
+class DrillQuery(_Query):
+    format: Literal["json", "csv"] = "json"
+
+
+class DrillsQuery(_Query):
+    county: Annotated[str, Field(pattern=r"^\d{2}$")] | None = None
+
+
 class ReportsQuery(_Query):
     organisation: Annotated[str, Field(max_length=64)] | None = None
     limit: Annotated[int, Field(ge=1, le=1000)] = 200

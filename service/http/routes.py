@@ -7,6 +7,7 @@ from aiohttp import web
 from service import keys
 from service.http import (
     deliveries,
+    drills,
     evaluation,
     incidents,
     invitations,
@@ -44,6 +45,7 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(invitations.routes)
     app.add_routes(journal.routes)
     app.add_routes(national.routes)
+    app.add_routes(drills.routes)
     app.add_routes(openapi.routes)
     app[keys.api_document] = openapi.ApiDocument()
     setup_web(app)

@@ -8,6 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from schemas.api import JsonSchema, SchemaList
+from schemas.drill import DrillResult, DrillStart
 from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPatch
 from schemas.organisation import Organisation
 from schemas.outbox import OutboxMessageView, OutboxOverview
@@ -43,6 +44,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "summary-publish": PublishBody,
     "summary": PublishedSummary,
     "outbox-message": OutboxMessageView,
+    "drill-start": DrillStart,
+    "drill": DrillResult,
 }
 
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from schemas.organisation import Organisation
-from schemas.report import ReportSubmission
+from schemas.report import Provenance, ReportSubmission
 from service.access.policy import can_invite
 from service.access.principal import Principal
 from service.audit.record import Origin, record
@@ -220,7 +220,14 @@ async def submit(
     """A report by a link (`open_link`): for its organisation in its incident only (403
     `wrong-organisation` for another, as for a reporter). The audit row names the link
     (`invitation 12 (isk@ale.se)`) and its organisation."""
-    submitted = await reporting.submit(pool, held.principal(), held.incident.id, submission, now)
+    submitted = await reporting.submit(
+        pool,
+        held.principal(),
+        held.incident.id,
+        submission,
+        now,
+        provenance=Provenance(via="link"),
+    )
     async with pool.acquire() as conn, conn.transaction():
         await repo.mark_used(conn, held.invitation.id, at=now)
         await record(

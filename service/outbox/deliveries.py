@@ -24,6 +24,7 @@ KIND_NAMES: Mapping[str, str] = {
     "reminder.due": "Lägesrapport saknas",
     "reminder.escalation": "Två missade rapporteringstider",
     "summary.published": "Samlad lägesbild",
+    "drill.started": "Rapporteringsövning",
 }
 COPY = "Kopia av händelse"
 # What the recipient of a system destination is called.

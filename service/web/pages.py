@@ -23,6 +23,7 @@ from service.access.principal import Principal
 from service.clock import iso
 from service.domain import lifecycle
 from service.domain.plaintext import incident_code
+from service.drills import repo as drill_repo
 from service.errors import Forbidden, NotFound
 from service.http import audit, guard
 from service.http.queries import incident_id, path_number
@@ -218,6 +219,8 @@ async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
     async with request.app[keys.pool].acquire() as conn:
         every = await organisations.list_all(conn)
         evaluation = None if row.active else await evaluations.latest(conn, row.id)
+        # an exercise that is a reporting drill links to the drill's result
+        drill = await drill_repo.of_incident(conn, row.id) if row.exercise else None
     names = {org.code: org.name for org in every}
     boards = [org for org in every if org.kind == "county_board"]
     return _page(
@@ -251,6 +254,7 @@ async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
             ),
             "can_manage": can_manage(principal, row.access) and row.status == "active",
             "can_see_deliveries": can_see_deliveries(principal, row.access),
+            "is_drill": drill is not None,
             "can_report": principal.role == "reporter"
             and principal.organisation in row.participants
             and row.status == "active",
