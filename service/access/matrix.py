@@ -232,6 +232,12 @@ ACTIVATE = Rule(
     _activate,
 )
 ADMIN = Rule("admin", "Admins only.", _role("admin"))
+TEMPLATES = Rule(
+    "templates",
+    "Duty officers; each sees and saves its own organisation's inject templates (saving "
+    "names an incident the caller must manage, checked after the body is read).",
+    _role("duty_officer"),
+)
 IMPORT = Rule(
     "import",
     "Reporters (for their own organisation) and adapters; the incident is named in the "
@@ -439,6 +445,14 @@ ROUTES: dict[str, Rule] = {
     "GET /api/v1/incidents/{id}/summaries/{n}/deliveries": READ,
     "GET /api/v1/incidents/{id}/journal": READ,
     "POST /api/v1/incidents/{id}/journal": JOURNAL,
+    # the script of an exercise (injects) and its templates
+    "GET /api/v1/incidents/{id}/injects": READ,
+    "POST /api/v1/incidents/{id}/injects": MANAGE,
+    "PUT /api/v1/incidents/{id}/injects/{inject}": MANAGE,
+    "POST /api/v1/incidents/{id}/injects/{inject}/withdraw": MANAGE,
+    "POST /api/v1/incidents/{id}/injects/from-template": MANAGE,
+    "GET /api/v1/inject-templates": TEMPLATES,
+    "POST /api/v1/inject-templates": TEMPLATES,
     # pages
     "GET /": PUBLIC,
     "GET /login": PUBLIC,

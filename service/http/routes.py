@@ -9,6 +9,7 @@ from service.http import (
     deliveries,
     evaluation,
     incidents,
+    injects,
     invitations,
     journal,
     national,
@@ -43,6 +44,7 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(evaluation.routes)
     app.add_routes(invitations.routes)
     app.add_routes(journal.routes)
+    app.add_routes(injects.routes)
     app.add_routes(national.routes)
     app.add_routes(openapi.routes)
     app[keys.api_document] = openapi.ApiDocument()
