@@ -164,6 +164,7 @@ REPOSITORIES = {
     "adapters/repo.py",
     "service/audit/repo.py",
     "service/db/migrate.py",
+    "service/injects/repo.py",
     "service/invitations/repo.py",
     "service/journal/repo.py",
     "service/outbox/repo.py",

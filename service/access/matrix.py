@@ -468,6 +468,13 @@ ROUTES: dict[str, Rule] = {
     "GET /incidents/{id}/invitations": PAGE_MANAGE,
     "POST /incidents/{id}/invitations": PAGE_MANAGE,
     "POST /incidents/{id}/invitations/{invitation}/revoke": PAGE_MANAGE,
+    # the script page of an exercise
+    "GET /incidents/{id}/injects": PAGE_MANAGE,
+    "POST /incidents/{id}/injects": PAGE_MANAGE,
+    "POST /incidents/{id}/injects/{inject}/change": PAGE_MANAGE,
+    "POST /incidents/{id}/injects/{inject}/withdraw": PAGE_MANAGE,
+    "POST /incidents/{id}/inject-templates": PAGE_MANAGE,
+    "POST /incidents/{id}/injects-from-template": PAGE_MANAGE,
     "GET /invite/{secret}": INVITED,
     "POST /invite/{secret}/reports": INVITED,
     "GET /incidents/{id}/report": PAGE_REPORT,

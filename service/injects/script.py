@@ -204,6 +204,19 @@ async def delivered_for(conn: Conn, principal: Principal, row: IncidentRow) -> l
     return [to_wire(found) for found in sorted(delivered, key=lambda r: r.deliver_at, reverse=True)]
 
 
+async def delivered_to(conn: Conn, row: IncidentRow, organisation: str) -> list[Inject]:
+    """The delivered injects meant for a participant, latest first (the report page a
+    link's holder opens, with no account)."""
+    found = [
+        r
+        for r in await repo.list_of(conn, row.id)
+        if r.delivered_at is not None
+        and organisation in row.participants
+        and r.reaches(organisation)
+    ]
+    return [to_wire(r) for r in sorted(found, key=lambda r: r.deliver_at, reverse=True)]
+
+
 # --- templates ---------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from aiohttp import web
 from service.domain.labels import EXERCISE_MARK, LABELS, LANGS, Lang
 from service.web.admin_texts import ADMIN_TEXTS
 from service.web.evaluation_texts import EVALUATION_TEXTS
+from service.web.inject_texts import INJECT_TEXTS
 from service.web.invitation_texts import INVITATION_TEXTS
 from service.web.national_texts import NATIONAL_TEXTS
 from service.web.readout_texts import READOUT_TEXTS
@@ -557,6 +558,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     **NATIONAL_TEXTS,
     **READOUT_TEXTS,
     **EVALUATION_TEXTS,
+    **INJECT_TEXTS,
     **API_DOC_TEXTS,
     **LABELS,
 }

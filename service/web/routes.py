@@ -10,6 +10,7 @@ from service.web import (
     api_docs,
     auth_pages,
     delivery_pages,
+    inject_pages,
     invitation_pages,
     journal_page,
     national_page,
@@ -45,5 +46,6 @@ def setup_web(app: web.Application) -> None:
     app.add_routes(journal_page.routes)
     app.add_routes(admin.routes)
     app.add_routes(invitation_pages.routes)
+    app.add_routes(inject_pages.routes)
     app.add_routes(national_page.routes)
     app.add_routes(api_docs.routes)
