@@ -201,7 +201,10 @@ async def delivered_for(conn: Conn, principal: Principal, row: IncidentRow) -> l
     report page)."""
     shown = seen_by(principal, row.access, await repo.list_of(conn, row.id))
     delivered = [found for found in shown if found.delivered_at is not None]
-    return [to_wire(found) for found in sorted(delivered, key=lambda r: r.deliver_at, reverse=True)]
+    return [
+        to_wire(found)
+        for found in sorted(delivered, key=lambda r: (r.deliver_at, r.number), reverse=True)
+    ]
 
 
 async def delivered_to(conn: Conn, row: IncidentRow, organisation: str) -> list[Inject]:
@@ -214,7 +217,7 @@ async def delivered_to(conn: Conn, row: IncidentRow, organisation: str) -> list[
         and organisation in row.participants
         and r.reaches(organisation)
     ]
-    return [to_wire(r) for r in sorted(found, key=lambda r: r.deliver_at, reverse=True)]
+    return [to_wire(r) for r in sorted(found, key=lambda r: (r.deliver_at, r.number), reverse=True)]
 
 
 # --- templates ---------------------------------------------------------------------------
