@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
+
+from service.access.principal import Principal
+from service.repo import organisations
 from tests.support import Api, Who
 
 OFFICER: Who = ("LST-14", "duty_officer")
@@ -28,3 +32,11 @@ async def injects_seen(api: Api, incident_id: str, who: Who) -> list[dict[str, A
     assert reply.status == 200, reply.body
     injects: list[dict[str, Any]] = reply.body["injects"]
     return injects
+
+
+async def board(pool: asyncpg.Pool) -> Principal:
+    """The county board's duty officer, as the demo acts."""
+    async with pool.acquire() as conn:
+        org = await organisations.get(conn, "LST-14")
+    assert org is not None
+    return Principal.acting_for(org, "duty_officer", name="TiB (demo)")

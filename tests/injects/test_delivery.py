@@ -4,13 +4,16 @@ withdrawn, only to their audience, and always marked ÖVNING."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import Counter
 
 from service import keys
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
-from tests.injects.support import OFFICER, add_inject, exercise, injects_seen
+from service.db.pool import create_pool
+from service.injects.demo import add_demo_script
+from tests.injects.support import OFFICER, add_inject, board, exercise, injects_seen
 from tests.rounds.support import add_contacts, at, log_of, outbox, z
 from tests.support import served
 
@@ -123,3 +126,29 @@ async def test_no_inject_appears_in_the_national_roll_up(
         assert national.status == 200, national.body
         assert "Inspel om elavbrott" not in str(national.body)
         assert "inject" not in str(national.body)
+
+
+async def test_the_demo_script_delivers_one_inject_at_once_and_one_later(
+    settings: Settings, dsn: str, clock: FixedClock
+) -> None:
+    async with served(create_app(settings, dsn=dsn, clock=clock), dsn) as api:
+        incident = await exercise(api, participants=["1440", "1442"])
+    clock.set(at("2026-11-22T16:00"))
+    pool = await create_pool(dsn, min_size=1, max_size=1)
+    try:
+        await add_demo_script(
+            pool,
+            await board(pool),
+            uuid.UUID(incident["id"]),
+            clock.now(),
+            written_at=at("2026-11-22T13:00"),
+        )
+    finally:
+        await pool.close()
+    async with served(create_app(settings, dsn=dsn, clock=clock), dsn) as api:
+        first = await log_of(api, incident["id"], "inject.delivered")
+        assert [e["data"]["number"] for e in first] == [1]
+    clock.set(at("2026-11-22T16:15"))
+    async with served(create_app(settings, dsn=dsn, clock=clock), dsn) as api:
+        both = await log_of(api, incident["id"], "inject.delivered")
+        assert [e["data"]["number"] for e in both] == [1, 2]
