@@ -1,6 +1,6 @@
 """An exercise's script in the browser: the duty officer adds injects (one for a chosen
-participant) and withdraws one; once delivered, the dashboard and the report page show
-each participant the injects meant for it, marked ÖVNING."""
+participant) and withdraws one; once delivered, the dashboard (live) and the report page
+show each participant the injects meant for it, marked ÖVNING."""
 
 from __future__ import annotations
 
@@ -39,7 +39,15 @@ async def test_a_script_is_written_and_its_injects_reach_their_audience(
     await assert_accessible(console)
     await shoot(console, "injects-script")
 
+    room = await people.make("LST-14", "viewer", "Länsstyrelsens stab")
+    live = await people.login(room, path=path)
+    await expect(live.locator("#injects-panel")).to_contain_text("Inga inspel har levererats.")
+    await expect(live.locator("#conn")).to_have_attribute("data-state", "live")
+
     await app[keys.rounds_job].run_due(app[keys.clock].now())
+    # Live on the open dashboard, without reloading it: both injects, the room sees all.
+    await expect(live.locator("#injects-panel li")).to_have_count(2)
+    await expect(live.locator("#injects-panel")).to_contain_text("Elnätet i Vårgårda är nere.")
     await console.reload()
     await expect(console.locator("#inject-1 .inject-state")).to_have_text("Levererat")
 
