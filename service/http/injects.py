@@ -17,12 +17,14 @@ from schemas.inject import (
     TemplateList,
 )
 from service import keys
+from service.domain import lifecycle
 from service.errors import NotFound
-from service.http.apidoc import describe
+from service.export import formats
+from service.http.apidoc import JSON, Body, describe
 from service.http.auth import authenticate
 from service.http.bodies import parse
 from service.http.middleware import json_response
-from service.http.queries import incident_id
+from service.http.queries import InjectsQuery, incident_id, parse_query
 from service.injects import script
 
 routes = web.RouteTableDef()
@@ -62,14 +64,35 @@ def _one(inject: Inject, status: int = 200) -> web.Response:
     "The exercise's injects: the whole script, or those delivered to the caller",
     description="Those who manage the incident see the whole script (scheduled, delivered "
     "and withdrawn injects); viewers and duty officers of the owner or county board every "
-    "delivered inject; a participant only the delivered injects meant for it.",
-    responses={200: InjectList},
+    "delivered inject; a participant only the delivered injects meant for it. "
+    "`format=csv`: the same injects, one row each (the inject timeline for the "
+    "evaluation), as a download.",
+    query=InjectsQuery,
+    responses={
+        200: Body(
+            model=InjectList,
+            media_types=(JSON, "text/csv"),
+            by_media_type={"text/csv": {"type": "string"}},
+        )
+    },
+    errors=(422,),
 )
 async def list_injects(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     target = incident_id(request)
+    query = parse_query(request, InjectsQuery)
     async with request.app[keys.pool].acquire() as conn:
+        row = await lifecycle.visible(conn, principal, target)
         found = await script.list_injects(conn, principal, target)
+    if query.format == "csv":
+        incident = lifecycle.to_wire(row, request.app[keys.clock].now())
+        name = f"lagesbild-{'ovning-' if row.exercise else ''}{target}-inspel.csv"
+        return web.Response(
+            body=formats.injects_csv(incident, found).encode(),
+            content_type="text/csv",
+            charset="utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     return json_response(InjectList(incident_id=str(target), injects=found).model_dump(mode="json"))
 
 

@@ -126,7 +126,10 @@ class InjectsJob:
             self._notify(incident_id, seq)
 
     async def _enqueue(self, conn: Conn, row: IncidentRow, inject: InjectRow, now: datetime) -> int:
-        audience = list(row.participants) if inject.audience is None else list(inject.audience)
+        # Those of its audience who still take part (one removed since is not written to).
+        audience = [
+            code for code in row.participants if inject.audience is None or code in inject.audience
+        ]
         found = await recipients(conn, audience)
         text = message(row, inject)
         sent = 0

@@ -50,3 +50,36 @@ async def test_delivered_injects_are_listed_with_their_times_and_audience(
         (2, z("2026-11-22T13:40")),
     ]
     assert exported.body["marking"] == "ÖVNING"
+
+
+async def test_the_inject_timeline_downloads_as_csv_marked_as_an_exercise(
+    api: Api, app: web.Application, clock: FixedClock
+) -> None:
+    incident = await exercise(api, participants=["1440", "1442"])
+    await add_inject(api, incident["id"], text="=Elen går", offset_minutes=20, audience=["1442"])
+    await add_inject(api, incident["id"], text="Struket", offset_minutes=40)
+    script = await api.call("GET", f"/api/v1/incidents/{incident['id']}/injects", as_=OFFICER)
+    second = script.body["injects"][1]["id"]
+    withdraw = f"/api/v1/incidents/{incident['id']}/injects/{second}/withdraw"
+    assert (await api.call("POST", withdraw, as_=OFFICER)).status == 200
+    clock.set(at("2026-11-22T13:30"))
+    await app[keys.rounds_job].run_due(clock.now())
+
+    reply = await api.call(
+        "GET", f"/api/v1/incidents/{incident['id']}/injects?format=csv", as_=OFFICER
+    )
+    assert reply.status == 200
+    assert reply.content_type == "text/csv"
+    lines = str(reply.body).lstrip("\ufeff").splitlines()
+    assert lines[0] == (
+        "marking,incident,number,state,scheduled_at,delivered_at,withdrawn_at,audience,text,"
+        "attachments"
+    )
+    assert lines[1].startswith("ÖVNING,Stormövning,1,delivered,2026-11-22T12:20:00+00:00,")
+    assert lines[1].endswith(",1442,'=Elen går,")
+    assert lines[2].startswith("ÖVNING,Stormövning,2,withdrawn,")
+    # A participant's download holds only what it may see.
+    theirs = await api.call(
+        "GET", f"/api/v1/incidents/{incident['id']}/injects?format=csv", as_=("1440", "reporter")
+    )
+    assert len(str(theirs.body).strip().splitlines()) == 1
