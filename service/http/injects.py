@@ -182,7 +182,9 @@ async def from_template(request: web.Request) -> web.Response:
 @routes.get("/api/v1/inject-templates")
 @describe(
     "The inject templates of the caller's organisation, newest first",
+    description="Duty officers (403 for other roles).",
     responses={200: TemplateList},
+    errors=(403,),
 )
 async def list_templates(request: web.Request) -> web.Response:
     principal = await authenticate(request)
