@@ -16,6 +16,10 @@ INJECT_TEXTS: Mapping[str, tuple[str, str]] = {
         "audience, and by e-mail. An inject can be changed or withdrawn until it is "
         "delivered; a withdrawn inject is kept, marked.",
     ),
+    "injects.not_exercise": (
+        "Inspel hör till övningar. Den här händelsen är verklig.",
+        "Injects belong to exercises. This incident is real.",
+    ),
     "injects.none": ("Inga inspel ännu.", "No injects yet."),
     "injects.none_delivered": ("Inga inspel har levererats.", "No injects have been delivered."),
     "injects.number": ("Inspel", "Inject"),

@@ -7,6 +7,8 @@ import asyncio
 import uuid
 from collections import Counter
 
+from yarl import URL
+
 from service import keys
 from service.app import create_app
 from service.clock import FixedClock
@@ -152,3 +154,28 @@ async def test_the_demo_script_delivers_one_inject_at_once_and_one_later(
     async with served(create_app(settings, dsn=dsn, clock=clock), dsn) as api:
         both = await log_of(api, incident["id"], "inject.delivered")
         assert [e["data"]["number"] for e in both] == [1, 2]
+
+
+async def test_a_links_report_page_shows_the_injects_meant_for_its_organisation(
+    settings: Settings, dsn: str, clock: FixedClock
+) -> None:
+    async with served(create_app(settings, dsn=dsn, clock=clock), dsn) as api:
+        incident = await exercise(api, participants=["1440", "1442"])
+        await add_inject(
+            api, incident["id"], text="Till Vårgårda", offset_minutes=5, audience=["1442"]
+        )
+        await add_inject(api, incident["id"], text="Till Ale", offset_minutes=5, audience=["1440"])
+        made = await api.call(
+            "POST",
+            f"/api/v1/incidents/{incident['id']}/invitations",
+            as_=OFFICER,
+            json_body={"organisation": "1442"},
+        )
+        assert made.status == 201, made.body
+    clock.set(at("2026-11-22T13:05"))
+    async with served(create_app(settings, dsn=dsn, clock=clock), dsn) as api:
+        page = await api.call("GET", URL(made.body["link"]).path)
+        assert page.status == 200
+        assert "Till Vårgårda" in str(page.body)
+        assert "Till Ale" not in str(page.body)
+        assert "ÖVNING" in str(page.body)
