@@ -36,6 +36,9 @@ async def test_a_script_is_written_and_its_injects_reach_their_audience(
     await console.click("form[action$='/injects'] button[type=submit]")
     await console.get_by_role("button", name="Dra tillbaka: Inspel 3").click()
     await expect(console.locator("#inject-3 .inject-state")).to_have_text("Tillbakadraget")
+    await console.fill("#template-name", "Kvartalsövning storm")
+    await console.get_by_role("button", name="Spara manuset som mall").click()
+    await expect(console.locator("#template-id")).to_contain_text("Kvartalsövning storm (2)")
     await assert_accessible(console)
     await shoot(console, "injects-script")
 
