@@ -45,8 +45,9 @@ def inject_id(request: web.Request) -> uuid.UUID:
         raise NotFound(f"no inject {raw[:40]!r}") from exc
 
 
-def _poke(request: web.Request) -> None:
-    """The inject may fall due before the timer would next wake."""
+def poke_timer(request: web.Request) -> None:
+    """An inject added or moved may fall due before this instance's timer would next
+    wake: wake it (other instances find it at their next run)."""
     poke = request.app.get(keys.rounds_poke)
     if poke is not None:
         poke()
@@ -115,7 +116,7 @@ async def add(request: web.Request) -> web.Response:
     added = await script.add(
         request.app[keys.pool], principal, target, body, request.app[keys.clock].now()
     )
-    _poke(request)
+    poke_timer(request)
     return _one(added, 201)
 
 
@@ -136,7 +137,7 @@ async def change(request: web.Request) -> web.Response:
     changed = await script.change(
         request.app[keys.pool], principal, target, which, body, request.app[keys.clock].now()
     )
-    _poke(request)
+    poke_timer(request)
     return _one(changed)
 
 
@@ -174,7 +175,7 @@ async def from_template(request: web.Request) -> web.Response:
     added = await script.from_template(
         request.app[keys.pool], principal, target, body, request.app[keys.clock].now()
     )
-    _poke(request)
+    poke_timer(request)
     listed = InjectList(incident_id=str(target), injects=added)
     return json_response(listed.model_dump(mode="json"), status=201)
 

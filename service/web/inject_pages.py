@@ -18,7 +18,7 @@ from service import keys
 from service.access.principal import Principal
 from service.domain import lifecycle
 from service.errors import Conflict, NotFound, ValidationFailed
-from service.http.injects import inject_id
+from service.http.injects import inject_id, poke_timer
 from service.http.queries import incident_id
 from service.injects import script
 from service.repo import organisations
@@ -100,12 +100,6 @@ def _back(request: web.Request) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"/incidents/{incident_id(request)}/injects?done=saved")
 
 
-def _poke(request: web.Request) -> None:
-    poke = request.app.get(keys.rounds_poke)
-    if poke is not None:
-        poke()
-
-
 @routes.get("/incidents/{id}/injects")
 @page
 async def script_page(request: web.Request, session: SessionRow) -> web.Response:
@@ -128,7 +122,7 @@ async def add_inject(request: web.Request, session: SessionRow) -> web.Response:
         )
     except REFUSALS:
         return await _script_page(request, session, refused=True, status=422)
-    _poke(request)
+    poke_timer(request)
     raise _back(request)
 
 
@@ -149,7 +143,7 @@ async def change_inject(request: web.Request, session: SessionRow) -> web.Respon
         )
     except REFUSALS:
         return await _script_page(request, session, refused=True, status=422)
-    _poke(request)
+    poke_timer(request)
     raise _back(request)
 
 
@@ -211,5 +205,5 @@ async def load_template(request: web.Request, session: SessionRow) -> web.Respon
         )
     except (*REFUSALS, NotFound):
         return await _script_page(request, session, refused=True, status=422)
-    _poke(request)
+    poke_timer(request)
     raise _back(request)
