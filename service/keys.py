@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import asyncpg
 
     from service.access.report_caps import ReportCaps
@@ -42,6 +44,8 @@ hub: web.AppKey[Hub] = web.AppKey("hub")
 listener: web.AppKey[Listener] = web.AppKey("listener")
 stream_sockets: web.AppKey[SocketLeases] = web.AppKey("stream_sockets")
 rounds_job: web.AppKey[RoundsJob] = web.AppKey("rounds_job")
+# Wakes this instance's rounds timer: an inject added or moved may fall due sooner.
+rounds_poke: web.AppKey[Callable[[], None]] = web.AppKey("rounds_poke")
 
 # Exchange adapters loaded at start (service/plugins.py) and the export formats they and
 # the core offer.

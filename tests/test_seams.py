@@ -165,6 +165,7 @@ REPOSITORIES = {
     "service/audit/repo.py",
     "service/db/migrate.py",
     "service/drills/repo.py",
+    "service/injects/repo.py",
     "service/invitations/repo.py",
     "service/journal/repo.py",
     "service/outbox/repo.py",

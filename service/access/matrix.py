@@ -232,6 +232,12 @@ ACTIVATE = Rule(
     _activate,
 )
 ADMIN = Rule("admin", "Admins only.", _role("admin"))
+TEMPLATES = Rule(
+    "templates",
+    "Duty officers; each sees and saves its own organisation's inject templates (saving "
+    "names an incident the caller must manage, checked after the body is read).",
+    _role("duty_officer"),
+)
 IMPORT = Rule(
     "import",
     "Reporters (for their own organisation) and adapters; the incident is named in the "
@@ -499,6 +505,14 @@ ROUTES: dict[str, Rule] = {
     "GET /drills/new": PAGE_DRILL_START,
     "POST /drills": PAGE_DRILL_START,
     "GET /incidents/{id}/drill": PAGE_DRILL,
+    # the script of an exercise (injects) and its templates
+    "GET /api/v1/incidents/{id}/injects": READ,
+    "POST /api/v1/incidents/{id}/injects": MANAGE,
+    "PUT /api/v1/incidents/{id}/injects/{inject}": MANAGE,
+    "POST /api/v1/incidents/{id}/injects/{inject}/withdraw": MANAGE,
+    "POST /api/v1/incidents/{id}/injects/from-template": MANAGE,
+    "GET /api/v1/inject-templates": TEMPLATES,
+    "POST /api/v1/inject-templates": TEMPLATES,
     # pages
     "GET /": PUBLIC,
     "GET /login": PUBLIC,
@@ -514,6 +528,13 @@ ROUTES: dict[str, Rule] = {
     "GET /incidents/{id}/invitations": PAGE_MANAGE,
     "POST /incidents/{id}/invitations": PAGE_MANAGE,
     "POST /incidents/{id}/invitations/{invitation}/revoke": PAGE_MANAGE,
+    # the script page of an exercise
+    "GET /incidents/{id}/injects": PAGE_MANAGE,
+    "POST /incidents/{id}/injects": PAGE_MANAGE,
+    "POST /incidents/{id}/injects/{inject}/change": PAGE_MANAGE,
+    "POST /incidents/{id}/injects/{inject}/withdraw": PAGE_MANAGE,
+    "POST /incidents/{id}/inject-templates": PAGE_MANAGE,
+    "POST /incidents/{id}/injects-from-template": PAGE_MANAGE,
     "GET /invite/{secret}": INVITED,
     "POST /invite/{secret}/reports": INVITED,
     "GET /incidents/{id}/report": PAGE_REPORT,

@@ -9,7 +9,9 @@ worst level at every closed round), every round with who was on time, late or mi
 (as known now: a late report moves its sender from missing to late), every need with
 how long it stayed open, the measures each organisation reported, the journal entries
 marked significant (`journal.entry`), the published summaries, the closing summary and
-the latest evaluation; for a reporting drill, each participant's response.
+the latest evaluation; for a reporting drill, each participant's response; and an
+exercise's inject timeline (`inject.delivered`: which inject reached whom, when; the
+texts are not in the log).
 """
 
 from __future__ import annotations
@@ -80,6 +82,26 @@ class Point:
     affected: tuple[int, ...]  # per sector, in SECTORS order
 
 
+@dataclass(frozen=True)
+class InjectLine:
+    """One delivered inject, as the log has it (number, times, audience; no text)."""
+
+    number: int
+    scheduled_at: datetime
+    delivered_at: datetime
+    audience: tuple[str, ...] | None  # None: every participant
+
+
+def inject_line(at: datetime, data: dict[str, Any]) -> InjectLine:
+    audience = data.get("audience")
+    return InjectLine(
+        number=int(data["number"]),
+        scheduled_at=_moment(data["scheduled_at"]),
+        delivered_at=at,
+        audience=None if audience is None else tuple(str(code) for code in audience),
+    )
+
+
 @dataclass
 class Document:
     picture: Picture
@@ -99,6 +121,8 @@ class Document:
     drill: list[DrillParticipant] | None = None
     drill_figures: DrillFigures | None = None
     drill_respond_by: datetime | None = None
+    # An exercise's delivered injects, in log order (`InjectLine`).
+    injects: list[InjectLine] = field(default_factory=list)
 
     def name(self, code: str) -> str:
         return self.names.get(code) or code
@@ -123,6 +147,7 @@ class AfterAction:
     _evaluations: int = 0
     _ended: datetime | None = None
     _drill: DrillLog = field(default_factory=DrillLog)
+    _injects: list[InjectLine] = field(default_factory=list)
 
     def observe(self, event: dict[str, Any]) -> None:
         self._drill.observe(event)
@@ -171,6 +196,8 @@ class AfterAction:
         elif kind == "incident.evaluated":
             self._evaluation = data
             self._evaluations += 1
+        elif kind == "inject.delivered":
+            self._injects.append(inject_line(at, data))
 
     def _detail(self, kind: str, data: dict[str, Any], event: Any) -> str:
         if kind == "incident.updated":
@@ -256,6 +283,7 @@ class AfterAction:
             ended_at=self._ended,
             participants=len(self.picture.get("organisations", {})),
             **self._drill_part(),
+            injects=self._injects,
         )
 
     def _drill_part(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import jinja2
 
 from schemas.common import SECTORS, worst_impact
 from schemas.incident import Incident
+from schemas.inject import Inject
 from schemas.report import StoredReport
 from service.domain.labels import EXERCISE_MARK, label, local_time
 from service.export import afteraction
@@ -122,6 +123,50 @@ def as_csv(incident: Incident, reports: Iterable[StoredReport], names: dict[str,
     writer.writerow(CSV_COLUMNS)
     for report in reports:
         writer.writerow(csv_row(incident, report, names))
+    return out.getvalue()
+
+
+# --- an exercise's injects as CSV ---------------------------------------------------------
+
+INJECT_CSV_COLUMNS = (
+    "marking",
+    "incident",
+    "number",
+    "state",
+    "scheduled_at",
+    "delivered_at",
+    "withdrawn_at",
+    "audience",
+    "text",
+    "attachments",
+)
+
+
+def injects_csv(incident: Incident, injects: Iterable[Inject]) -> str:
+    """The injects one caller sees, one row each, in script order (every cell through
+    the formula guard); `audience` empty for every participant."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(INJECT_CSV_COLUMNS)
+    for inject in injects:
+        writer.writerow(
+            [
+                _cell(value)
+                for value in [
+                    EXERCISE_MARK if incident.exercise else "",
+                    incident.title,
+                    inject.number,
+                    inject.state,
+                    inject.deliver_at.isoformat(),
+                    inject.delivered_at.isoformat() if inject.delivered_at else "",
+                    inject.withdrawn_at.isoformat() if inject.withdrawn_at else "",
+                    " ".join(inject.audience or []),
+                    inject.text,
+                    " | ".join(a.name for a in inject.attachments),
+                ]
+            ]
+        )
     return out.getvalue()
 
 

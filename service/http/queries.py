@@ -77,6 +77,10 @@ class SummaryQuery(_Query):
     format: Annotated[str, Field(max_length=32)] = "json"
 
 
+class InjectsQuery(_Query):
+    format: Literal["json", "csv"] = "json"
+
+
 class LogQuery(_Query):
     since: Annotated[int, Field(ge=0, le=MAX_SEQ)] = 0
     limit: Annotated[int, Field(ge=1, le=5000)] | None = None

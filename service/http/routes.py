@@ -10,6 +10,7 @@ from service.http import (
     drills,
     evaluation,
     incidents,
+    injects,
     invitations,
     journal,
     national,
@@ -44,6 +45,7 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(evaluation.routes)
     app.add_routes(invitations.routes)
     app.add_routes(journal.routes)
+    app.add_routes(injects.routes)
     app.add_routes(national.routes)
     app.add_routes(drills.routes)
     app.add_routes(openapi.routes)

@@ -27,6 +27,7 @@ from service.clock import iso
 from service.config import Settings
 from service.domain import past, text_reports
 from service.domain.schedule import next_deadline
+from service.injects.job import InjectsJob
 from service.metrics import Metrics
 from service.outbox.repo import enqueue
 from service.picture.fold import apply
@@ -56,6 +57,8 @@ class Progress:
 
     closed: list[tuple[uuid.UUID, int, datetime]] = field(default_factory=list)
     reminders: int = 0
+    # Injects delivered: (incident, the inject's number).
+    injects: list[tuple[uuid.UUID, int]] = field(default_factory=list)
     failed: list[uuid.UUID] = field(default_factory=list)
     # The earliest moment after the run at which more work falls due; None when no
     # active incident has any ahead.
@@ -81,11 +84,13 @@ class RoundsJob:
         self._reply_to = settings.mail_in_reply_to if settings.reports_by_mail else None
         self._metrics = metrics
         self._notify = notify
+        self._injects = InjectsJob(pool, notify=notify)
         # When work next falls due, as the last run found (`Progress.wake_at`).
         self.wake_at: datetime | None = None
 
     async def run_due(self, now: datetime) -> Progress:
-        """Do all work due at `now`: close passed rounds in order, send due reminders."""
+        """Do all work due at `now`: close passed rounds in order, send due reminders,
+        deliver due injects (`service/injects/job.py`)."""
         progress = Progress()
         async with self._pool.acquire() as conn:
             active = await incidents.list_active_ids(conn)
@@ -97,6 +102,10 @@ class RoundsJob:
             except Exception:  # one incident's bad data must not stop the others' rounds
                 log.exception("rounds.incident_failed", incident_id=str(incident_id))
                 progress.failed.append(incident_id)
+        delivered = await self._injects.deliver_due(now)
+        progress.injects.extend(delivered.injects)
+        if delivered.wake_at is not None:
+            progress.wake_no_later_than(delivered.wake_at)
         self.wake_at = progress.wake_at
         return progress
 

@@ -102,6 +102,7 @@ async def rounds_ctx(app: web.Application) -> AsyncIterator[None]:
     job = RoundsJob(app[keys.pool], settings, app[keys.metrics], notify=hub.notify)
     app[keys.rounds_job] = job
     timer = RoundsTimer(job, app[keys.clock], tick_seconds=settings.rounds_tick_seconds)
+    app[keys.rounds_poke] = timer.poke
     await timer.run_once()  # catch up with every deadline passed while no instance ran
     if not settings.rounds_timer:
         yield

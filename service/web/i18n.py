@@ -14,6 +14,7 @@ from service.domain.labels import EXERCISE_MARK, LABELS, LANGS, Lang
 from service.web.admin_texts import ADMIN_TEXTS
 from service.web.drill_texts import DRILL_TEXTS
 from service.web.evaluation_texts import EVALUATION_TEXTS
+from service.web.inject_texts import INJECT_TEXTS
 from service.web.invitation_texts import INVITATION_TEXTS
 from service.web.national_texts import NATIONAL_TEXTS
 from service.web.readout_texts import READOUT_TEXTS
@@ -559,6 +560,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     **READOUT_TEXTS,
     **EVALUATION_TEXTS,
     **DRILL_TEXTS,
+    **INJECT_TEXTS,
     **API_DOC_TEXTS,
     **LABELS,
 }

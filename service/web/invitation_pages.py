@@ -19,6 +19,7 @@ from service.http import audit
 from service.http.headers import secure_headers
 from service.http.invitations import base_url, invitation_number, wire
 from service.http.queries import incident_id
+from service.injects import script
 from service.invitations import operations
 from service.invitations.operations import Made
 from service.repo import organisations, reports
@@ -160,6 +161,7 @@ async def invited_report_page(request: web.Request) -> web.Response:
     organisation = held.organisation.code
     async with request.app[keys.pool].acquire() as conn:
         previous = await reports.latest(conn, row.id, organisation)
+        injects = await script.delivered_to(conn, row, organisation) if row.exercise else []
     incident = lifecycle.to_wire(row, now)
     picture = await request.app[keys.hub].current_picture(row.id) or {}
     entry = picture.get("organisations", {}).get(organisation, {})
@@ -191,6 +193,8 @@ async def invited_report_page(request: web.Request) -> web.Response:
             "overdue": bool(entry.get("overdue")),
             "org_name": held.organisation.name,
             "invited": True,
+            "injects": injects,
+            "can_manage": False,
             "boot": boot,
         },
         session=None,

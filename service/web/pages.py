@@ -27,6 +27,7 @@ from service.drills import repo as drill_repo
 from service.errors import Forbidden, NotFound
 from service.http import audit, guard
 from service.http.queries import incident_id, path_number
+from service.injects import script
 from service.repo import evaluations, incidents, organisations, reports
 from service.repo.incidents import IncidentRow
 from service.repo.users import SessionRow
@@ -221,6 +222,7 @@ async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
         evaluation = None if row.active else await evaluations.latest(conn, row.id)
         # an exercise that is a reporting drill links to the drill's result
         drill = await drill_repo.of_incident(conn, row.id) if row.exercise else None
+        injects = await script.delivered_for(conn, principal, row) if row.exercise else []
     names = {org.code: org.name for org in every}
     boards = [org for org in every if org.kind == "county_board"]
     return _page(
@@ -244,6 +246,8 @@ async def dashboard(request: web.Request, session: SessionRow) -> web.Response:
                 and may_share_with(b.kind, b.county, row.access) is None
             ],
             "exercise": row.exercise,
+            # The injects delivered to the caller (an exercise's; injects_panel.html).
+            "injects": injects,
             "sectors": SECTORS,
             # drawn off the event loop: the first map of a county takes a moment, then is kept
             "map": await asyncio.to_thread(maps.county_map, row.county, row.participants),
@@ -283,6 +287,7 @@ async def report_page(request: web.Request, session: SessionRow) -> web.Response
     now = request.app[keys.clock].now()
     async with request.app[keys.pool].acquire() as conn:
         previous = await reports.latest(conn, row.id, principal.organisation)
+        injects = await script.delivered_for(conn, principal, row) if row.exercise else []
     incident = lifecycle.to_wire(row, now)
     picture = await request.app[keys.hub].current_picture(row.id) or {}
     entry = picture.get("organisations", {}).get(principal.organisation, {})
@@ -297,6 +302,8 @@ async def report_page(request: web.Request, session: SessionRow) -> web.Response
             "previous": previous,
             "overdue": bool(entry.get("overdue")),
             "org_name": session.org_name,
+            "injects": injects,
+            "can_manage": False,
             "boot": _boot(
                 request,
                 session,

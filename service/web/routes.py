@@ -11,6 +11,7 @@ from service.web import (
     auth_pages,
     delivery_pages,
     drill_pages,
+    inject_pages,
     invitation_pages,
     journal_page,
     national_page,
@@ -46,6 +47,7 @@ def setup_web(app: web.Application) -> None:
     app.add_routes(journal_page.routes)
     app.add_routes(admin.routes)
     app.add_routes(invitation_pages.routes)
+    app.add_routes(inject_pages.routes)
     app.add_routes(national_page.routes)
     app.add_routes(drill_pages.routes)
     app.add_routes(api_docs.routes)

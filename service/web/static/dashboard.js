@@ -7,6 +7,7 @@ import { updateMap } from "./map.js";
 import { TimeControl } from "./moment.js";
 import { changesBetween, lastDeadline } from "./changes.js";
 import { renderJournal } from "./journal_panel.js";
+import { refreshInjects } from "./injects_panel.js";
 
 const SECTORS = boot.sectors;
 const LEVELS = ["critical", "serious", "significant", "moderate", "none", "unknown"];
@@ -223,6 +224,7 @@ function onPicture(next, patch, event) {
   // Viewing the past: the live picture is kept current, but the view does not jump.
   if (!moment.past) draw(next, patch);
   if (event && (event.kind === "round.closed" || (event.kind === "report.submitted" && event.data?.report?.late))) roundsSoon();
+  if (event && event.kind === "inject.delivered") refreshInjects(incidentId);
   if (event && patch?.sectors) {
     history.push({ seq: next.seq, at: event.at, sectors: next.sectors });
     drawCharts();

@@ -1,0 +1,1 @@
+"""Scripted injects of an exercise: the script, its delivery, and templates."""

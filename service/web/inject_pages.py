@@ -1,0 +1,209 @@
+"""The script page of an exercise (`/incidents/{id}/injects`): the injects with their
+state, a form to add one, each pending one's change and withdraw forms, and the
+templates (save the script as one, load one at new times). Plain forms, answered with
+the page again (or See Other after a change)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from multidict import MultiDictProxy
+from pydantic import ValidationError
+
+from schemas.inject import FromTemplate, InjectBody, TemplateCreate
+from service import keys
+from service.access.principal import Principal
+from service.domain import lifecycle
+from service.errors import Conflict, NotFound, ValidationFailed
+from service.http.injects import inject_id, poke_timer
+from service.http.queries import incident_id
+from service.injects import script
+from service.repo import organisations
+from service.repo.users import SessionRow
+from service.web.admin import form_checked
+from service.web.pages import page
+from service.web.render import render
+
+routes = web.RouteTableDef()
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+# What a refused form is answered with: the page again, saying so.
+REFUSALS = (ValidationError, ValidationFailed, Conflict)
+
+
+def local_input(value: str) -> datetime | None:
+    """A `datetime-local` field (Swedish time), or None when empty or unreadable."""
+    try:
+        moment = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=STOCKHOLM)
+    return moment
+
+
+def body_of(form: MultiDictProxy[Any]) -> InjectBody:
+    """The inject the form describes (refused as the API refuses its body)."""
+    text = str(form.get("text", ""))
+    name, attached = (
+        str(form.get("attachment_name", "")).strip(),
+        str(form.get("attachment_text", "")),
+    )
+    attachments = [{"name": name or "Bilaga", "text": attached}] if attached.strip() else []
+    audience = [str(code) for code in form.getall("audience", [])] or None
+    offset = str(form.get("offset_minutes", "")).strip()
+    at = local_input(str(form.get("at", "")).strip())
+    return InjectBody.model_validate(
+        {
+            "text": text,
+            "attachments": attachments,
+            "audience": audience,
+            "offset_minutes": int(offset) if offset.isdigit() else None,
+            "at": at,
+        }
+    )
+
+
+async def _script_page(
+    request: web.Request, session: SessionRow, *, refused: bool = False, status: int = 200
+) -> web.Response:
+    principal = Principal.for_session(session)
+    target = incident_id(request)
+    pool = request.app[keys.pool]
+    async with pool.acquire() as conn:
+        row = await lifecycle.visible(conn, principal, target)
+        found = await script.list_injects(conn, principal, target)
+        templates = await script.list_templates(conn, principal)
+        names = {
+            o.code: o.name for o in (await organisations.get_many(conn, row.participants)).values()
+        }
+    context: dict[str, Any] = {
+        "incident": {"id": str(row.id), "title": row.title, "exercise": row.exercise},
+        "exercise": row.exercise,
+        "injects": found,
+        "templates": templates,
+        "participants": sorted(
+            ((code, names.get(code, code)) for code in row.participants),
+            key=lambda item: item[1].casefold(),
+        ),
+        "names": names,
+        "refused": refused,
+        "done": request.query.get("done"),
+    }
+    return render(request, "injects.html", context, session=session, status=status)
+
+
+def _back(request: web.Request) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(f"/incidents/{incident_id(request)}/injects?done=saved")
+
+
+@routes.get("/incidents/{id}/injects")
+@page
+async def script_page(request: web.Request, session: SessionRow) -> web.Response:
+    return await _script_page(request, session)
+
+
+@routes.post("/incidents/{id}/injects")
+@page
+async def add_inject(request: web.Request, session: SessionRow) -> web.Response:
+    await form_checked(request, session)
+    principal = Principal.for_session(session)
+    try:
+        body = body_of(await request.post())
+        await script.add(
+            request.app[keys.pool],
+            principal,
+            incident_id(request),
+            body,
+            request.app[keys.clock].now(),
+        )
+    except REFUSALS:
+        return await _script_page(request, session, refused=True, status=422)
+    poke_timer(request)
+    raise _back(request)
+
+
+@routes.post("/incidents/{id}/injects/{inject}/change")
+@page
+async def change_inject(request: web.Request, session: SessionRow) -> web.Response:
+    await form_checked(request, session)
+    principal = Principal.for_session(session)
+    try:
+        body = body_of(await request.post())
+        await script.change(
+            request.app[keys.pool],
+            principal,
+            incident_id(request),
+            inject_id(request),
+            body,
+            request.app[keys.clock].now(),
+        )
+    except REFUSALS:
+        return await _script_page(request, session, refused=True, status=422)
+    poke_timer(request)
+    raise _back(request)
+
+
+@routes.post("/incidents/{id}/injects/{inject}/withdraw")
+@page
+async def withdraw_inject(request: web.Request, session: SessionRow) -> web.Response:
+    await form_checked(request, session)
+    principal = Principal.for_session(session)
+    try:
+        await script.withdraw(
+            request.app[keys.pool],
+            principal,
+            incident_id(request),
+            inject_id(request),
+            request.app[keys.clock].now(),
+        )
+    except REFUSALS:
+        return await _script_page(request, session, refused=True, status=409)
+    raise _back(request)
+
+
+@routes.post("/incidents/{id}/inject-templates")
+@page
+async def save_template(request: web.Request, session: SessionRow) -> web.Response:
+    await form_checked(request, session)
+    principal = Principal.for_session(session)
+    form = await request.post()
+    try:
+        body = TemplateCreate.model_validate(
+            {"name": str(form.get("name", "")), "incident_id": incident_id(request)}
+        )
+        await script.save_template(
+            request.app[keys.pool], principal, body, request.app[keys.clock].now()
+        )
+    except REFUSALS:
+        return await _script_page(request, session, refused=True, status=422)
+    raise _back(request)
+
+
+@routes.post("/incidents/{id}/injects-from-template")
+@page
+async def load_template(request: web.Request, session: SessionRow) -> web.Response:
+    await form_checked(request, session)
+    principal = Principal.for_session(session)
+    form = await request.post()
+    try:
+        body = FromTemplate.model_validate(
+            {
+                "template_id": str(form.get("template_id", "")),
+                "start": local_input(str(form.get("start", "")).strip()),
+            }
+        )
+        await script.from_template(
+            request.app[keys.pool],
+            principal,
+            incident_id(request),
+            body,
+            request.app[keys.clock].now(),
+        )
+    except (*REFUSALS, NotFound):
+        return await _script_page(request, session, refused=True, status=422)
+    poke_timer(request)
+    raise _back(request)
