@@ -1,4 +1,5 @@
-"""The demo county: an exercise in Västra Götaland with a handful of reports, and tokens.
+"""The demo county: an exercise in Västra Götaland with a handful of reports, a
+two-inject script, and tokens.
 
 Created only when the database has no incident, so it never touches real data.
 """
@@ -28,6 +29,7 @@ from service.db.pool import create_pool
 from service.domain import lifecycle, reporting, summaries
 from service.domain.schedule import Segment, deadlines_until
 from service.export.summary import for_recipients
+from service.injects.demo import EARLIER, add_demo_script
 from service.journal import entries as journal_entries
 from service.metrics import Metrics
 from service.repo import Conn, incidents, organisations
@@ -276,8 +278,11 @@ async def _demo_incident(pool: asyncpg.Pool, settings: Settings, clock: Clock) -
         ),
         activated_at,
     )
+    # The county board's script: inject 1 delivered two hours ago (the step below runs
+    # the rounds job then), inject 2 due a quarter of an hour into the demo, live.
+    await add_demo_script(pool, board, incident.id, now, written_at=activated_at)
     deadlines = deadlines_until([Segment(since=activated_at, schedule=schedule)], None, now)
-    steps: list[tuple[datetime, str, dict[str, Any]]] = []
+    steps: list[tuple[datetime, str, dict[str, Any]]] = [(now - EARLIER, "close", {})]
     for number, deadline in enumerate(deadlines, start=1):
         steps.append((deadline, "close", {}))
         for index, code in enumerate(codes):

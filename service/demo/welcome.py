@@ -48,6 +48,10 @@ class Welcome:
             + ", ".join(DEMO_CONTACTS),
             "Demo: the county board has published summary 1 (Sammanställningar on the "
             f"dashboard), sent to {DEMO_SUMMARY_RECIPIENT} and the mock WIS node",
+            "Demo: the exercise's script (Inspel) delivered inject 1 two hours ago; inject 2 "
+            "arrives 15 minutes from now",
+            "Demo: as the duty officer, start a reporting drill for the county under "
+            "Övningar (/drills); answer its mail with python -m adapters.mail.answer",
         ]
         if tokens.exists():
             lines.append(

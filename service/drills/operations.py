@@ -108,6 +108,9 @@ async def start(
         )
         await repo.insert(conn, drill)
         notified = await _notify(conn, drill, row, principal, channels, origin, now)
+        # The notice is the reminder before the drill's deadline: the rounds job, finding
+        # that work claimed, sends no second mail (a "Påminnelse") to every participant.
+        await rounds_repo.claim(conn, row.id, respond_by, "reminder.before", now)
         seq = await incidents.advance_seq(conn, row.id)
         await events.append(
             conn,

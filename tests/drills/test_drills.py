@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
+from service import keys
 from service.clock import FixedClock
 from service.domain.plaintext import incident_code
 from service.outbox import repo as outbox_repo
@@ -50,6 +51,8 @@ async def test_every_participant_gets_exactly_one_mail_per_address_with_the_link
     code = incident_code(uuid.UUID(drill["incident_id"]))
 
     clock.set(clock.now() + timedelta(seconds=20))
+    # The rounds job sends no reminder: the notice was the one before the deadline.
+    assert (await app[keys.rounds_job].run_due(clock.now())).reminders == 0
     await deliver(app)
     await deliver(app)  # a second pass sends nothing again
 
