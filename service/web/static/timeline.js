@@ -135,7 +135,7 @@ export function drawTimeline(container, all, sectors, deadlines = []) {
     const figure = document.createElement("figure");
     const caption = document.createElement("figcaption");
     caption.textContent = t(`sector.${sector}`);
-    figure.append(caption, chart, table(sector, points, start, end));
+    figure.append(caption, chart, table(sector, all, start, end)); // the table thins on its own
     return figure;
   });
   container.replaceChildren(...figures);
