@@ -146,6 +146,9 @@ class AfterAction:
     _evaluation: dict[str, Any] | None = None
     _evaluations: int = 0
     _ended: datetime | None = None
+    # Whether the reader may see a drill's results (`policy.can_see_drills`): the county
+    # board may, the participants may not (their readiness figures are the board's).
+    drill_results: bool = True
     _drill: DrillLog = field(default_factory=DrillLog)
     _injects: list[InjectLine] = field(default_factory=list)
 
@@ -288,7 +291,7 @@ class AfterAction:
 
     def _drill_part(self) -> dict[str, Any]:
         found = self._drill.participants()
-        if found is None:
+        if found is None or not self.drill_results:
             return {}
         return {
             "drill": found,

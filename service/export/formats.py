@@ -192,9 +192,11 @@ def as_html(
     events: Iterable[dict[str, Any]],
     names: dict[str, str],
     exported_at: datetime,
+    *,
+    drill_results: bool = True,
 ) -> str:
     """The after-action document: the log folded (`afteraction.AfterAction`), rendered."""
-    builder = AfterAction(names=dict(names))
+    builder = AfterAction(names=dict(names), drill_results=drill_results)
     for event in events:
         builder.observe(event)
     return render_after_action(incident, builder.document(), exported_at)

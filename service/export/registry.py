@@ -41,6 +41,7 @@ class IncidentExport:
     exported_at: datetime
     # The log's hash chain: {"head_seq", "head_hash", "unbroken"} (service/repo/chain.py).
     chain: dict[str, Any] | None = None
+    drill_results: bool = True  # see `AfterAction.drill_results`
 
     @property
     def file_stem(self) -> str:
@@ -97,8 +98,7 @@ def _json(export: IncidentExport) -> bytes:
     )
     if export.chain is not None:
         data["chain"] = export.chain
-    for make in stream.JSON_TAILS:
-        tail = make()
+    for tail in stream.json_tails(drill_results=export.drill_results):
         for event in export.events:
             tail.observe(event)
         value = tail.value()
@@ -113,7 +113,11 @@ def _csv(export: IncidentExport) -> bytes:
 
 def _html(export: IncidentExport) -> bytes:
     return formats.as_html(
-        export.incident, export.events, export.names, export.exported_at
+        export.incident,
+        export.events,
+        export.names,
+        export.exported_at,
+        drill_results=export.drill_results,
     ).encode()
 
 
@@ -127,7 +131,7 @@ def core_formats() -> list[ExportFormat]:
 
 @contextlib.asynccontextmanager
 async def streamed(
-    pool: asyncpg.Pool, incident_id: uuid.UUID, now: datetime
+    pool: asyncpg.Pool, incident_id: uuid.UUID, now: datetime, *, drill_results: bool = True
 ) -> AsyncIterator[ExportSource]:
     """A source for streamed formats: a connection of its own in a read-only,
     repeatable-read transaction, so every chunk comes from one snapshot of the incident.
@@ -142,10 +146,13 @@ async def streamed(
             incident=lifecycle.to_wire(row, now),
             names={code: org.name for code, org in known.items()},
             exported_at=now,
+            drill_results=drill_results,
         )
 
 
-async def gather(conn: Conn, row: IncidentRow, now: datetime) -> IncidentExport:
+async def gather(
+    conn: Conn, row: IncidentRow, now: datetime, *, drill_results: bool = True
+) -> IncidentExport:
     """Read the whole incident once, for any format."""
     found = list(reversed(await reports.history(conn, row.id, organisation=None, limit=None)))
     log = await chain.chained_since(conn, row.id, 0)  # each event with its hashes
@@ -158,4 +165,5 @@ async def gather(conn: Conn, row: IncidentRow, now: datetime) -> IncidentExport:
         names={code: org.name for code, org in known.items()},
         exported_at=now,
         chain=(await chain.of_events(conn, row.id, log)).as_json(),
+        drill_results=drill_results,
     )

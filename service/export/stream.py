@@ -78,6 +78,12 @@ class LatestEvaluation:
 JSON_TAILS: list[Callable[[], JsonTail]] = [LatestEvaluation, DrillLog]
 
 
+def json_tails(*, drill_results: bool) -> list[JsonTail]:
+    """A fresh tail of each kind the reader may see (`drill` for the county board only)."""
+    tails = [make() for make in JSON_TAILS]
+    return [tail for tail in tails if drill_results or tail.key != DrillLog.key]
+
+
 @dataclass(frozen=True)
 class ExportSource:
     """What a streamed export reads: a connection inside the export's transaction, the
@@ -88,6 +94,7 @@ class ExportSource:
     names: dict[str, str]
     exported_at: datetime
     chunk_rows: int = CHUNK_ROWS
+    drill_results: bool = True  # see `AfterAction.drill_results`
 
     @property
     def file_stem(self) -> str:
@@ -152,7 +159,7 @@ async def json_chunks(source: ExportSource) -> AsyncIterator[bytes]:
         yield await asyncio.to_thread(_report_items, rows, first)
         first = False
     yield b'],"events":['
-    tails = [make() for make in JSON_TAILS]
+    tails = json_tails(drill_results=source.drill_results)
     first = True
     async for rows in source.event_rows():
         yield await asyncio.to_thread(_event_items, rows, first, tails)
@@ -194,7 +201,7 @@ def _observe_chunk(builder: AfterAction, rows: list[asyncpg.Record]) -> None:
 async def html_chunks(source: ExportSource) -> AsyncIterator[bytes]:
     """The after-action document: the log folded a chunk at a time, then rendered (one
     piece; the document's size follows the rounds, needs and measures, not the reports)."""
-    builder = AfterAction(names=dict(source.names))
+    builder = AfterAction(names=dict(source.names), drill_results=source.drill_results)
     async for rows in source.event_rows():
         await asyncio.to_thread(_observe_chunk, builder, rows)
     page = await asyncio.to_thread(

@@ -13,6 +13,7 @@ from schemas.incident import Incident, IncidentClose, IncidentCreate, IncidentPa
 from schemas.report import ReportSubmission, StoredReport
 from service import keys
 from service.access import report_caps
+from service.access.policy import can_see_drills
 from service.access.principal import Principal
 from service.domain import lifecycle, past, reporting
 from service.errors import NotFound, ValidationFailed
@@ -289,10 +290,12 @@ async def export_incident(request: web.Request) -> web.StreamResponse:
         async with pool.acquire() as conn:
             row = await lifecycle.visible(conn, principal, incident_id(request))
         await _record_export(request, principal, row.id, export_format.name)
-        return await _stream_export(request, export_format, row.id, now)
+        return await _stream_export(
+            request, export_format, row.id, now, drill_results=can_see_drills(principal, row.county)
+        )
     async with pool.acquire() as conn:
         row = await lifecycle.visible(conn, principal, incident_id(request))
-        export = await gather(conn, row, now)
+        export = await gather(conn, row, now, drill_results=can_see_drills(principal, row.county))
     body = await asyncio.to_thread(export_format.render, export)
     await _record_export(request, principal, row.id, export_format.name)
     response = web.Response(
@@ -320,7 +323,12 @@ async def _record_export(
 
 
 async def _stream_export(
-    request: web.Request, export_format: ExportFormat, incident: uuid.UUID, now: datetime
+    request: web.Request,
+    export_format: ExportFormat,
+    incident: uuid.UUID,
+    now: datetime,
+    *,
+    drill_results: bool,
 ) -> web.StreamResponse:
     """Write a streamed format a chunk at a time, as the database gives them."""
     response = web.StreamResponse()
@@ -330,7 +338,9 @@ async def _stream_export(
     response.headers["Cache-Control"] = NO_STORE
     response.headers["X-Request-ID"] = request[audit.REQUEST_ID]
     assert export_format.stream is not None
-    async with streamed(request.app[keys.pool], incident, now) as source:
+    async with streamed(
+        request.app[keys.pool], incident, now, drill_results=drill_results
+    ) as source:
         filename = export_format.filename(source)
         if filename is not None:
             response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

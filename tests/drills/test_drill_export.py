@@ -55,3 +55,23 @@ async def test_the_after_action_document_has_a_drill_section_under_the_exercise_
     assert "1 av 2 svarade i tid" in page
     assert "Har inte svarat" in page
     assert "Rapporteringsövningen startades" in page
+
+
+async def test_a_participant_exports_the_drill_without_the_county_boards_results(
+    api: Api, clock: FixedClock
+) -> None:
+    """The readiness figures are the county board's: a participant's export of the same
+    incident (JSON, streamed or not, and the after-action document) leaves them out."""
+    drill = await start_drill(api)
+    clock.set(clock.now() + timedelta(minutes=3))
+    assert (await api.submit(drill["incident_id"], report("1442"))).status == 201
+    path = f"/api/v1/incidents/{drill['incident_id']}/export"
+    for who in (("1442", "reporter"), ("1440", "viewer")):
+        as_json = await api.call("GET", f"{path}?format=json", as_=who)
+        assert as_json.status == 200, as_json.body
+        assert "drill" not in as_json.body
+        as_html = await api.call("GET", f"{path}?format=html", as_=who)
+        assert as_html.status == 200
+        assert "<h2>Rapporteringsövning</h2>" not in str(as_html.body)
+    board = await api.call("GET", f"{path}?format=json", as_=VIEWER)
+    assert board.body["drill"]["drill_id"] == drill["id"]
