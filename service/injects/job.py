@@ -104,8 +104,8 @@ class InjectsJob:
             if row is None or not row.active or not row.exercise:
                 return
             inject = await repo.get(conn, incident_id, inject_id)
-            if inject is None or not inject.pending:
-                return  # delivered by another instance, or withdrawn meanwhile
+            if inject is None or not inject.pending or inject.deliver_at > now:
+                return  # delivered by another instance, or withdrawn or moved on meanwhile
             seq = await incidents.advance_seq(conn, incident_id)
             await events.append(
                 conn,

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from typing import Any
 
+import pytest
 from yarl import URL
 
 from service import keys
@@ -14,6 +16,7 @@ from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
 from service.db.pool import create_pool
+from service.injects import repo as inject_repo
 from service.injects.demo import add_demo_script
 from tests.injects.support import OFFICER, add_inject, board, exercise, injects_seen
 from tests.rounds.support import add_contacts, at, log_of, outbox, z
@@ -179,3 +182,34 @@ async def test_a_links_report_page_shows_the_injects_meant_for_its_organisation(
         assert "Till Vårgårda" in str(page.body)
         assert "Till Ale" not in str(page.body)
         assert "ÖVNING" in str(page.body)
+
+
+async def test_an_inject_moved_later_while_a_run_was_under_way_waits_for_its_new_time(
+    settings: Settings, dsn: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run read the inject as due; before it took the lock, the duty officer moved
+    it an hour on. It is delivered at the new time, not the old one."""
+    app = create_app(settings, dsn=dsn, clock=clock)
+    async with served(app, dsn) as api:
+        incident = await exercise(api, participants=["1440", "1442"])
+        inject = await add_inject(api, incident["id"], text="Elen går", offset_minutes=20)
+        path = f"/api/v1/incidents/{incident['id']}/injects/{inject['id']}"
+        read_due = inject_repo.due
+
+        async def due_then_moved(conn: Any, now: Any) -> Any:
+            found = await read_due(conn, now)
+            moved = await api.call(
+                "PUT", path, as_=OFFICER, json_body={"text": "Elen går", "offset_minutes": 80}
+            )
+            assert moved.status == 200, moved.body
+            return found
+
+        monkeypatch.setattr(inject_repo, "due", due_then_moved)
+        clock.set(at("2026-11-22T13:25"))
+        await app[keys.rounds_job].run_due(clock.now())
+        assert await log_of(api, incident["id"], "inject.delivered") == []
+        monkeypatch.setattr(inject_repo, "due", read_due)
+        clock.set(at("2026-11-22T14:20"))
+        await app[keys.rounds_job].run_due(clock.now())
+        [event] = await log_of(api, incident["id"], "inject.delivered")
+        assert event["at"] == z("2026-11-22T14:20")
