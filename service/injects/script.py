@@ -284,8 +284,8 @@ async def from_template(
 ) -> list[Inject]:
     """Copy a template of the caller's organisation into the incident's script, each
     inject at its offset after `body.start` (the activation by default). Participants
-    of an inject's audience who do not take part are left out; an inject left with no
-    audience goes to every participant."""
+    of an inject's audience who do not take part are left out; an inject none of whose
+    audience takes part is not copied (never widened to every participant)."""
     async with pool.acquire() as conn, conn.transaction():
         row = visible_row(principal, await incidents.lock(conn, incident_id), incident_id)
         _scripted(principal, row)
@@ -297,7 +297,9 @@ async def from_template(
         for item in template.injects:
             audience = item["audience"]
             if audience is not None:
-                audience = [code for code in audience if code in row.participants] or None
+                audience = [code for code in audience if code in row.participants]
+                if not audience:
+                    continue  # written for others: it must not reach everyone instead
             seconds = int(item["offset_minutes"]) * 60
             added.append(
                 await repo.insert(

@@ -77,3 +77,28 @@ async def test_an_empty_script_is_not_saved(api: Api) -> None:
         json_body={"name": "El", "incident_id": first["id"]},
     )
     assert_problem(saved, 409, "script-empty")
+
+
+async def test_an_inject_whose_audience_takes_no_part_is_not_copied_to_everyone(
+    api: Api, clock: FixedClock
+) -> None:
+    first = await exercise(api, participants=["1440", "1442"])
+    await add_inject(api, first["id"], text="Bara Ale", offset_minutes=20, audience=["1440"])
+    await add_inject(api, first["id"], text="Alla", offset_minutes=30)
+    saved = await api.call(
+        "POST",
+        "/api/v1/inject-templates",
+        as_=OFFICER,
+        json_body={"name": "Ale", "incident_id": first["id"]},
+    )
+    assert saved.status == 201, saved.body
+    second = await exercise(api, participants=["1442", "1443"])
+    copied = await api.call(
+        "POST",
+        f"/api/v1/incidents/{second['id']}/injects/from-template",
+        as_=OFFICER,
+        json_body={"template_id": saved.body["id"]},
+    )
+    assert copied.status == 201, copied.body
+    script = await injects_seen(api, second["id"], OFFICER)
+    assert [(i["text"], i["audience"]) for i in script] == [("Alla", None)]
