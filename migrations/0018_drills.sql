@@ -11,6 +11,9 @@ CREATE TABLE drills (
     started_at      timestamptz NOT NULL,
     started_by      text NOT NULL,
     started_by_actor text NOT NULL,
-    invitations     boolean NOT NULL DEFAULT false
+    invitations     boolean NOT NULL DEFAULT false,
+    -- who was asked to respond, as at the start: a participant added to the incident
+    -- later was never notified, one removed still counts (the figures cannot be mended)
+    participants    text[] NOT NULL
 );
 CREATE INDEX drills_county ON drills (county, started_at DESC);

@@ -68,6 +68,7 @@ class DrillLog:
             started_by=self._actor,
             started_by_actor=self._actor,
             invitations=False,
+            participants=[str(code) for code in data.get("participants") or []],
         )
         notified = data.get("notified") or {}
         return [
@@ -77,7 +78,7 @@ class DrillLog:
                 [Notification(code, channel, self._at, None) for channel in notified.get(code, [])],
                 self._first.get(code),
             )
-            for code in data.get("participants") or []
+            for code in drill.participants
         ]
 
     def value(self) -> dict[str, Any] | None:

@@ -105,6 +105,7 @@ async def start(
             started_by=principal.organisation,
             started_by_actor=principal.actor,
             invitations=body.invitations,
+            participants=participants,
         )
         await repo.insert(conn, drill)
         notified = await _notify(conn, drill, row, principal, channels, origin, now)
@@ -268,10 +269,11 @@ async def _title_and_organisations(
 ) -> tuple[IncidentRow, list[DrillOrganisation]]:
     row = await incidents.get(conn, drill.incident_id)
     assert row is not None  # drills.incident_id references incidents
-    known = await organisations.get_many(conn, row.participants)
+    # those asked at the start: the incident's participants may have changed since
+    known = await organisations.get_many(conn, drill.participants)
     orgs = [
         DrillOrganisation(code=code, name=known[code].name if code in known else code)
-        for code in row.participants
+        for code in drill.participants
     ]
     return row, orgs
 

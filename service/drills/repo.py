@@ -11,7 +11,7 @@ import asyncpg
 from service.repo import Conn, record_to
 
 _COLUMNS = """id, incident_id, county, message, respond_minutes, respond_by, started_at,
-    started_by, started_by_actor, invitations"""
+    started_by, started_by_actor, invitations, participants"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,7 @@ class DrillRow:
     started_by: str
     started_by_actor: str
     invitations: bool
+    participants: list[str]  # as at the start
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> DrillRow:
@@ -56,7 +57,7 @@ def message_id(drill_id: uuid.UUID, organisation: str, destination: str, address
 
 async def insert(conn: Conn, row: DrillRow) -> None:
     await conn.execute(
-        f"INSERT INTO drills ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",  # noqa: S608  # fixed column list
+        f"INSERT INTO drills ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",  # noqa: S608  # fixed column list
         row.id,
         row.incident_id,
         row.county,
@@ -67,6 +68,7 @@ async def insert(conn: Conn, row: DrillRow) -> None:
         row.started_by,
         row.started_by_actor,
         row.invitations,
+        row.participants,
     )
 
 

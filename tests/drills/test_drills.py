@@ -298,3 +298,28 @@ async def test_a_drill_is_counted_in_the_national_roll_up_under_exercise_only(
     assert reply.body["real"]["totals"]["incidents"] == 0
     assert list(reply.body["exercise"]["incidents"]) == [drill["incident_id"]]
     assert reply.body["exercise"]["incidents"][drill["incident_id"]]["exercise"] is True
+
+
+async def test_the_result_counts_those_asked_at_the_start_whatever_the_incident_becomes(
+    api: Api,
+) -> None:
+    """Removing a participant that did not respond cannot mend the figures, and one
+    added later, never notified, is not counted as failing to respond."""
+    drill = await start_drill(api)
+    changed = await api.call(
+        "PATCH",
+        f"/api/v1/incidents/{drill['incident_id']}",
+        as_=DUTY_OFFICER,
+        json_body={"participants": ["1440", "1480"]},
+    )
+    assert changed.status == 200, changed.body
+
+    result = await result_of(api, drill["id"])
+    assert sorted(by_code(result)) == THREE
+    assert result["figures"]["participants"] == 3
+    exported = await api.call(
+        "GET", f"/api/v1/incidents/{drill['incident_id']}/export?format=json", as_=VIEWER
+    )
+    assert (
+        sorted(p["organisation"]["code"] for p in exported.body["drill"]["participants"]) == THREE
+    )

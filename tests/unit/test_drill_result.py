@@ -21,6 +21,7 @@ DRILL = DrillRow(
     started_by="LST-14",
     started_by_actor="tib@lst14.example.se",
     invitations=False,
+    participants=["1440", "1442", "1443", "1480"],
 )
 ORGS = [
     DrillOrganisation(code="1440", name="Ale"),
