@@ -48,11 +48,15 @@ def local_input(value: str) -> datetime | None:
 def body_of(form: MultiDictProxy[Any]) -> InjectBody:
     """The inject the form describes (refused as the API refuses its body)."""
     text = str(form.get("text", ""))
-    name, attached = (
-        str(form.get("attachment_name", "")).strip(),
-        str(form.get("attachment_text", "")),
-    )
-    attachments = [{"name": name or "Bilaga", "text": attached}] if attached.strip() else []
+    # one name and one text per attachment, in order; an empty text drops that one
+    names = [str(name).strip() for name in form.getall("attachment_name", [])]
+    texts = [str(text) for text in form.getall("attachment_text", [])]
+    names += [""] * (len(texts) - len(names))
+    attachments = [
+        {"name": name or "Bilaga", "text": text}
+        for name, text in zip(names, texts, strict=False)
+        if text.strip()
+    ]
     audience = [str(code) for code in form.getall("audience", [])] or None
     offset = str(form.get("offset_minutes", "")).strip()
     at = local_input(str(form.get("at", "")).strip())
