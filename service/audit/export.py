@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 
 from service.audit.repo import AuditRow
-from service.export.formats import _cell as formula_guard
+from service.export.cells import formula_guard
 
 CSV_COLUMNS = ("id", "at", "kind", "actor", "organisation", "source", "request_id", "details")
 

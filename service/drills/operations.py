@@ -25,7 +25,7 @@ from service.audit.record import Origin, record
 from service.clock import iso
 from service.domain import lifecycle, text_reports
 from service.drills import messages, repo
-from service.drills.result import notify_channel, result, summary
+from service.drills.result import notify_channel, result
 from service.errors import Forbidden, NotFound, ValidationFailed
 from service.invitations import capability
 from service.invitations import repo as invitations_repo
@@ -264,6 +264,10 @@ async def _enqueue(
     )
 
 
+# What a drill's result adds to the drill as listed.
+_DETAIL = {"participants", "not_responded"}
+
+
 async def _title_and_organisations(
     conn: Conn, drill: repo.DrillRow
 ) -> tuple[IncidentRow, list[DrillOrganisation]]:
@@ -287,6 +291,7 @@ async def _result(conn: Conn, drill: repo.DrillRow, now: datetime) -> DrillResul
         notifications=await repo.notifications(conn, drill),
         first_reports=await repo.first_reports(conn, drill.incident_id),
         now=now,
+        closed=not row.active,
     )
 
 
@@ -332,5 +337,5 @@ async def of_county(
     async with pool.acquire() as conn:
         for drill in await repo.of_county(conn, county):
             full = await _result(conn, drill, now)
-            found.append(summary(drill, title=full.title, participants=full.participants, now=now))
+            found.append(Drill.model_validate(full.model_dump(exclude=_DETAIL)))
     return found

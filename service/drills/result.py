@@ -21,6 +21,7 @@ from schemas.drill import (
 )
 from service.domain.labels import EXERCISE_MARK
 from service.drills.repo import DrillRow, FirstReport, Notification
+from service.export.cells import formula_guard
 
 RESPONSE_CHANNELS: frozenset[str] = frozenset({"mail", "sms", "link", "edxl", "wis"})
 
@@ -82,8 +83,10 @@ def result(
     notifications: list[Notification],
     first_reports: list[FirstReport],
     now: datetime,
+    closed: bool = False,
 ) -> DrillResult:
-    """The result as of `now`, one entry per participant in the order given."""
+    """The result as of `now`, one entry per participant in the order given; `closed`
+    when the drill's incident has been closed (the drill has ended then)."""
     first = {r.organisation: r for r in first_reports}
     by_org: dict[str, list[Notification]] = {}
     for note in notifications:
@@ -93,14 +96,21 @@ def result(
         for org in organisations
     ]
     return DrillResult(
-        **summary(drill, title=title, participants=participants, now=now).model_dump(),
+        **summary(
+            drill, title=title, participants=participants, now=now, closed=closed
+        ).model_dump(),
         participants=participants,
         not_responded=[p.organisation.code for p in participants if p.responded_at is None],
     )
 
 
 def summary(
-    drill: DrillRow, *, title: str, participants: list[DrillParticipant], now: datetime
+    drill: DrillRow,
+    *,
+    title: str,
+    participants: list[DrillParticipant],
+    now: datetime,
+    closed: bool = False,
 ) -> Drill:
     return Drill(
         id=drill.id,
@@ -112,7 +122,7 @@ def summary(
         started_at=drill.started_at,
         started_by=drill.started_by,
         respond_by=drill.respond_by,
-        status="ended" if now >= drill.respond_by else "running",
+        status="ended" if closed or now >= drill.respond_by else "running",
         figures=figures(participants),
     )
 
@@ -143,7 +153,7 @@ def csv_rows(drill: DrillResult) -> list[Mapping[str, str]]:
         {
             "exercise": EXERCISE_MARK,
             "organisation": p.organisation.code,
-            "name": p.organisation.name,
+            "name": str(formula_guard(p.organisation.name)),  # the one text from outside
             "notified_at": _iso(p.notified_at),
             "channels": " ".join(c.channel for c in p.channels),
             "delivered": " ".join(_iso(c.delivered_at) or "-" for c in p.channels),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -25,6 +24,7 @@ from schemas.report import StoredReport
 from service.domain.labels import EXERCISE_MARK, label, local_time
 from service.export import afteraction
 from service.export.afteraction import AfterAction, Document
+from service.export.cells import formula_guard
 
 CSV_COLUMNS = [
     "exercise",
@@ -70,25 +70,11 @@ def as_json(
     }
 
 
-# Where a spreadsheet may start a cell: the start of the text, or after a separator (`,`,
-# or `;`, the list separator of Swedish Excel, which ignores the quotes around a field)
-# or a line break, past any spaces and quotes; and what it would run there as a formula.
-_FORMULA = re.compile(r"(^|[,;\r\n])([ \"]*)(?=[=+\-@\t\r])")
-
-
-def _cell(value: object) -> object:
-    """Text is defused wherever a spreadsheet could read a formula (=, +, -, @, tab, CR
-    at a cell's start), whether it splits the file on `,` or on `;`: `'` goes first."""
-    if isinstance(value, str):
-        return _FORMULA.sub(r"\1\2'", value)
-    return value
-
-
 def csv_row(incident: Incident, report: StoredReport, names: dict[str, str]) -> list[object]:
     """One report as a CSV row (`CSV_COLUMNS`), every cell through the formula guard."""
     sectors = {entry.sector: entry.status for entry in report.sectors}
     return [
-        _cell(value)
+        formula_guard(value)
         for value in [
             EXERCISE_MARK if incident.exercise else "",
             incident.title,
@@ -152,7 +138,7 @@ def injects_csv(incident: Incident, injects: Iterable[Inject]) -> str:
     for inject in injects:
         writer.writerow(
             [
-                _cell(value)
+                formula_guard(value)
                 for value in [
                     EXERCISE_MARK if incident.exercise else "",
                     incident.title,

@@ -323,3 +323,20 @@ async def test_the_result_counts_those_asked_at_the_start_whatever_the_incident_
     assert (
         sorted(p["organisation"]["code"] for p in exported.body["drill"]["participants"]) == THREE
     )
+
+
+async def test_a_drill_whose_incident_is_closed_has_ended_before_its_deadline(
+    api: Api,
+) -> None:
+    drill = await start_drill(api, respond_minutes=60)
+    assert (await result_of(api, drill["id"]))["status"] == "running"
+    closed = await api.call(
+        "POST",
+        f"/api/v1/incidents/{drill['incident_id']}/close",
+        as_=DUTY_OFFICER,
+        json_body={"summary": "Övningen avbröts."},
+    )
+    assert closed.status == 200, closed.body
+    assert (await result_of(api, drill["id"]))["status"] == "ended"
+    listed = await api.call("GET", "/api/v1/drills", as_=VIEWER)
+    assert [d["status"] for d in listed.body["drills"]] == ["ended"]
