@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from multidict import MultiDictProxy
@@ -17,6 +16,7 @@ from schemas.inject import FromTemplate, InjectBody, TemplateCreate
 from service import keys
 from service.access.principal import Principal
 from service.domain import lifecycle
+from service.domain.labels import STOCKHOLM
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.http.injects import inject_id, poke_timer
 from service.http.queries import incident_id
@@ -29,7 +29,6 @@ from service.web.render import render
 
 routes = web.RouteTableDef()
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # What a refused form is answered with: the page again, saying so.
 REFUSALS = (ValidationError, ValidationFailed, Conflict)
 
