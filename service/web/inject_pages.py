@@ -5,6 +5,7 @@ the page again (or See Other after a change)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +31,7 @@ from service.web.render import render
 routes = web.RouteTableDef()
 
 # What a refused form is answered with: the page again, saying so.
-REFUSALS = (ValidationError, ValidationFailed, Conflict)
+REFUSALS: tuple[type[Exception], ...] = (ValidationError, ValidationFailed, Conflict)
 
 
 def local_input(value: str) -> datetime | None:
@@ -109,104 +110,96 @@ async def script_page(request: web.Request, session: SessionRow) -> web.Response
     return await _script_page(request, session)
 
 
+# A form's action: what it does for the caller with the posted form (refused as the API
+# refuses it).
+Action = Callable[[Principal, MultiDictProxy[Any]], Awaitable[object]]
+
+
+async def _act(
+    request: web.Request,
+    session: SessionRow,
+    action: Action,
+    *,
+    refused: int = 422,
+    also: tuple[type[Exception], ...] = (),
+    poke: bool = True,
+) -> web.Response:
+    """Do one form's action; the page again (`refused` status) when it is refused, else
+    back to the page saying it was saved. `poke`: the script changed, so the timer
+    looks again at when the next inject falls due."""
+    await form_checked(request, session)
+    principal = Principal.for_session(session)
+    refusals = REFUSALS + also
+    try:
+        await action(principal, await request.post())
+    except refusals:
+        return await _script_page(request, session, refused=True, status=refused)
+    if poke:
+        poke_timer(request)
+    raise _back(request)
+
+
 @routes.post("/incidents/{id}/injects")
 @page
 async def add_inject(request: web.Request, session: SessionRow) -> web.Response:
-    await form_checked(request, session)
-    principal = Principal.for_session(session)
-    try:
-        body = body_of(await request.post())
-        await script.add(
-            request.app[keys.pool],
-            principal,
-            incident_id(request),
-            body,
-            request.app[keys.clock].now(),
-        )
-    except REFUSALS:
-        return await _script_page(request, session, refused=True, status=422)
-    poke_timer(request)
-    raise _back(request)
+    pool, now, target = request.app[keys.pool], request.app[keys.clock].now(), incident_id(request)
+
+    async def add(principal: Principal, form: MultiDictProxy[Any]) -> object:
+        return await script.add(pool, principal, target, body_of(form), now)
+
+    return await _act(request, session, add)
 
 
 @routes.post("/incidents/{id}/injects/{inject}/change")
 @page
 async def change_inject(request: web.Request, session: SessionRow) -> web.Response:
-    await form_checked(request, session)
-    principal = Principal.for_session(session)
-    try:
-        body = body_of(await request.post())
-        await script.change(
-            request.app[keys.pool],
-            principal,
-            incident_id(request),
-            inject_id(request),
-            body,
-            request.app[keys.clock].now(),
-        )
-    except REFUSALS:
-        return await _script_page(request, session, refused=True, status=422)
-    poke_timer(request)
-    raise _back(request)
+    pool, now, target = request.app[keys.pool], request.app[keys.clock].now(), incident_id(request)
+    inject = inject_id(request)
+
+    async def change(principal: Principal, form: MultiDictProxy[Any]) -> object:
+        return await script.change(pool, principal, target, inject, body_of(form), now)
+
+    return await _act(request, session, change)
 
 
 @routes.post("/incidents/{id}/injects/{inject}/withdraw")
 @page
 async def withdraw_inject(request: web.Request, session: SessionRow) -> web.Response:
-    await form_checked(request, session)
-    principal = Principal.for_session(session)
-    try:
-        await script.withdraw(
-            request.app[keys.pool],
-            principal,
-            incident_id(request),
-            inject_id(request),
-            request.app[keys.clock].now(),
-        )
-    except REFUSALS:
-        return await _script_page(request, session, refused=True, status=409)
-    raise _back(request)
+    pool, now, target = request.app[keys.pool], request.app[keys.clock].now(), incident_id(request)
+    inject = inject_id(request)
+
+    async def withdraw(principal: Principal, _form: MultiDictProxy[Any]) -> object:
+        return await script.withdraw(pool, principal, target, inject, now)
+
+    return await _act(request, session, withdraw, refused=409, poke=False)
 
 
 @routes.post("/incidents/{id}/inject-templates")
 @page
 async def save_template(request: web.Request, session: SessionRow) -> web.Response:
-    await form_checked(request, session)
-    principal = Principal.for_session(session)
-    form = await request.post()
-    try:
+    pool, now, target = request.app[keys.pool], request.app[keys.clock].now(), incident_id(request)
+
+    async def save(principal: Principal, form: MultiDictProxy[Any]) -> object:
         body = TemplateCreate.model_validate(
-            {"name": str(form.get("name", "")), "incident_id": incident_id(request)}
+            {"name": str(form.get("name", "")), "incident_id": target}
         )
-        await script.save_template(
-            request.app[keys.pool], principal, body, request.app[keys.clock].now()
-        )
-    except REFUSALS:
-        return await _script_page(request, session, refused=True, status=422)
-    raise _back(request)
+        return await script.save_template(pool, principal, body, now)
+
+    return await _act(request, session, save, poke=False)
 
 
 @routes.post("/incidents/{id}/injects-from-template")
 @page
 async def load_template(request: web.Request, session: SessionRow) -> web.Response:
-    await form_checked(request, session)
-    principal = Principal.for_session(session)
-    form = await request.post()
-    try:
+    pool, now, target = request.app[keys.pool], request.app[keys.clock].now(), incident_id(request)
+
+    async def load(principal: Principal, form: MultiDictProxy[Any]) -> object:
         body = FromTemplate.model_validate(
             {
                 "template_id": str(form.get("template_id", "")),
                 "start": local_input(str(form.get("start", "")).strip()),
             }
         )
-        await script.from_template(
-            request.app[keys.pool],
-            principal,
-            incident_id(request),
-            body,
-            request.app[keys.clock].now(),
-        )
-    except (*REFUSALS, NotFound):
-        return await _script_page(request, session, refused=True, status=422)
-    poke_timer(request)
-    raise _back(request)
+        return await script.from_template(pool, principal, target, body, now)
+
+    return await _act(request, session, load, also=(NotFound,))

@@ -3,15 +3,13 @@ registered contact, and a real SMTP sink the outbox sends the answers to."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from aiosmtpd.smtp import SMTP
 
 from service.config import Settings
 from tests.mail.support import CONTACT
-from tests.outbox.support import OUTBOX_LIMITS, SmtpSink
+from tests.outbox.support import OUTBOX_LIMITS, SmtpSink, smtp_server
 from tests.rounds.support import add_contacts
 from tests.settings import with_changes
 from tests.support import Api
@@ -19,12 +17,8 @@ from tests.support import Api
 
 @pytest.fixture
 async def smtp() -> AsyncIterator[tuple[SmtpSink, int]]:
-    sink = SmtpSink()
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(sink, hostname="sink.test"), "127.0.0.1", 0)
-    yield sink, server.sockets[0].getsockname()[1]
-    server.close()
-    await server.wait_closed()
+    async with smtp_server() as running:
+        yield running
 
 
 @pytest.fixture

@@ -6,30 +6,30 @@ pass at a time with `run_once()` and move the FixedClock instead of sleeping.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from aiosmtpd.smtp import SMTP
 
 from service.clock import FixedClock
 from service.config import Settings
 from service.demo.ports import free_port
-from tests.outbox.support import OUTBOX_LIMITS, Outbox, Receiver, SmtpSink, receiver_app
+from tests.outbox.support import (
+    OUTBOX_LIMITS,
+    Outbox,
+    Receiver,
+    SmtpSink,
+    receiver_app,
+    smtp_server,
+)
 from tests.settings import with_changes
 
 
 @pytest.fixture
 async def smtp() -> AsyncIterator[tuple[SmtpSink, int]]:
-    sink = SmtpSink()
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(sink, hostname="sink.test"), "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    yield sink, port
-    server.close()
-    await server.wait_closed()
+    async with smtp_server() as running:
+        yield running
 
 
 @pytest.fixture

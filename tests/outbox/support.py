@@ -4,7 +4,9 @@ the test's database with the app's worker."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -168,3 +170,19 @@ class Outbox:
 
 def payload_json(body: bytes) -> Any:
     return json.loads(body)
+
+
+@contextlib.asynccontextmanager
+async def smtp_server(**options: Any) -> AsyncIterator[tuple[SmtpSink, int]]:
+    """A real SMTP server on a free loopback port, keeping what it is sent: the sink and
+    the port (`options` go to aiosmtpd's `SMTP`, e.g. `data_size_limit`)."""
+    sink = SmtpSink()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(sink, hostname="sink.test", **options), "127.0.0.1", 0
+    )
+    try:
+        yield sink, server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+        await server.wait_closed()

@@ -4,7 +4,6 @@ SIZE is shortened, saying so, instead of becoming a dead letter."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 import re
 from collections.abc import AsyncIterator
@@ -13,14 +12,13 @@ from email.message import EmailMessage
 
 import pytest
 from aiohttp import web
-from aiosmtpd.smtp import SMTP
 
 from service import keys
 from service.clock import FixedClock
 from service.outbox.email_channel import EmailPayload, build, fitted, flatten
 from service.outbox.mail_text import clean_header
 from service.outbox.repo import OutboxMessage
-from tests.outbox.support import Outbox, SmtpSink
+from tests.outbox.support import Outbox, SmtpSink, smtp_server
 from tests.rounds.support import add_contacts, at
 from tests.support import T0, Api, report
 
@@ -30,14 +28,8 @@ SIZE = 48 * 1024
 
 @pytest.fixture
 async def smtp() -> AsyncIterator[tuple[SmtpSink, int]]:
-    sink = SmtpSink()
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(
-        lambda: SMTP(sink, hostname="sink.test", data_size_limit=SIZE), "127.0.0.1", 0
-    )
-    yield sink, server.sockets[0].getsockname()[1]
-    server.close()
-    await server.wait_closed()
+    async with smtp_server(data_size_limit=SIZE) as running:
+        yield running
 
 
 @pytest.mark.parametrize(
