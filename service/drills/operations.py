@@ -27,8 +27,7 @@ from service.domain import lifecycle, text_reports
 from service.drills import messages, repo
 from service.drills.result import notify_channel, result
 from service.errors import Forbidden, NotFound, ValidationFailed
-from service.invitations import capability
-from service.invitations import repo as invitations_repo
+from service.invitations import operations as invitations
 from service.outbox.repo import enqueue
 from service.repo import Conn, events, incidents, organisations
 from service.repo.incidents import IncidentRow
@@ -155,33 +154,22 @@ async def _invitation(
     respond_by: datetime,
 ) -> str:
     """A link for `code` in the drill's incident, to go in its mail."""
-    secret = capability.new_secret()
     expires = min(
         max(now + timedelta(days=channels.invitation_days), respond_by + timedelta(days=1)),
         now + _INVITATION_LIFETIME,
     )
-    made = await invitations_repo.insert(
+    _, link = await invitations.issue(
         conn,
         incident_id=row.id,
         organisation=code,
         email=None,
-        secret_digest=capability.digest(secret),
-        at=now,
-        by=principal.actor,
-        expires_at=expires,
+        expires=expires,
+        now=now,
+        actor=principal.actor,
+        by=origin,
+        base_url=channels.base_url,
     )
-    await record(
-        conn,
-        "invitation.created",
-        origin,
-        at=now,
-        invitation_id=made.id,
-        incident_id=str(row.id),
-        invited=code,
-        email=None,
-        expires_at=expires.isoformat(),
-    )
-    return channels.base_url.rstrip("/") + capability.LINK_PATH + secret
+    return link
 
 
 async def _notify(

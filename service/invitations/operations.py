@@ -81,8 +81,6 @@ async def create(
             "the link must expire after now and within 30 days",
             errors=[(("expires_at",), "must be after now and within 30 days")],
         )
-    secret = capability.new_secret()
-    link = base_url.rstrip("/") + capability.LINK_PATH + secret
     async with pool.acquire() as conn, conn.transaction():
         row = await _managed(conn, principal, incident_id)
         if row.status != "active":
@@ -95,26 +93,16 @@ async def create(
                 "only a participating organisation is invited: add it to the participants first",
                 errors=[(("organisation",), f"{organisation!r} does not take part")],
             )
-        made = await repo.insert(
+        made, link = await issue(
             conn,
             incident_id=incident_id,
             organisation=organisation,
             email=email,
-            secret_digest=capability.digest(secret),
-            at=now,
-            by=principal.actor,
-            expires_at=expires,
-        )
-        await record(
-            conn,
-            "invitation.created",
-            by,
-            at=now,
-            invitation_id=made.id,
-            incident_id=str(incident_id),
-            invited=organisation,
-            email=email,
-            expires_at=expires.isoformat(),
+            expires=expires,
+            now=now,
+            actor=principal.actor,
+            by=by,
+            base_url=base_url,
         )
         if email is not None:
             org = await organisations.get(conn, organisation)
@@ -130,6 +118,46 @@ async def create(
                 incident_id=incident_id,
             )
     return Made(made, link)
+
+
+async def issue(
+    conn: Conn,
+    *,
+    incident_id: uuid.UUID,
+    organisation: str,
+    email: str | None,
+    expires: datetime,
+    now: datetime,
+    actor: str,
+    by: Origin,
+    base_url: str,
+) -> tuple[Invitation, str]:
+    """A new link's row and its audit record, in the caller's transaction (the caller
+    has checked who may invite whom): the invitation and the link. The secret is in the
+    link only; the database keeps its digest."""
+    secret = capability.new_secret()
+    made = await repo.insert(
+        conn,
+        incident_id=incident_id,
+        organisation=organisation,
+        email=email,
+        secret_digest=capability.digest(secret),
+        at=now,
+        by=actor,
+        expires_at=expires,
+    )
+    await record(
+        conn,
+        "invitation.created",
+        by,
+        at=now,
+        invitation_id=made.id,
+        incident_id=str(incident_id),
+        invited=organisation,
+        email=email,
+        expires_at=expires.isoformat(),
+    )
+    return made, base_url.rstrip("/") + capability.LINK_PATH + secret
 
 
 def invitation_mail(
