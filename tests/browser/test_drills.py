@@ -39,8 +39,10 @@ async def test_a_duty_officer_starts_a_drill_and_reads_its_result(people: People
     await expect(page.locator(".exercise-banner")).to_contain_text("ÖVNING")
     await expect(page.locator("h1")).to_contain_text("ÖVNING")
     await expect(page.locator("table.drill-result tbody tr")).to_have_count(3)
+    await expect(page.locator("#participant-1442")).to_contain_text("Har inte svarat")
+    await expect(page.locator("#drill-live")).to_have_attribute("data-stream", "live")
     assert (await api.submit(incident_id, report("1442", situation="Lugnt"))).status == 201
-    await page.reload()
+    # The open page shows the answer without being reloaded.
     row = page.locator("#participant-1442")
     await expect(row).to_contain_text("webben")
     await expect(row).to_contain_text("e-post")
