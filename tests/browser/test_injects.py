@@ -70,3 +70,26 @@ async def test_a_script_is_written_and_its_injects_reach_their_audience(
     await expect(panel).to_contain_text("vattenverket")
     await expect(panel).not_to_contain_text("Vårgårda är nere")
     await assert_accessible(dashboard)
+
+
+async def test_an_inject_delivered_while_the_report_page_is_open_appears_on_it(
+    people: People, api: Api, app: web.Application
+) -> None:
+    incident = await api.activate(exercise=True, title="Stormövning")
+    added = await api.call(
+        "POST",
+        f"/api/v1/incidents/{incident['id']}/injects",
+        as_=("LST-14", "duty_officer"),
+        json_body={"text": "Vägen till Sollebrunn är avstängd.", "offset_minutes": 0},
+    )
+    assert added.status == 201, added.body
+    vargarda = await people.make("1442", "reporter", "Rapportör Vårgårda")
+    report = await people.login(vargarda, path=f"/incidents/{incident['id']}/report")
+    panel = report.locator("#injects-panel")
+    await expect(panel).to_contain_text("Inga inspel har levererats.")
+    await expect(panel).to_have_attribute("data-stream", "live")
+
+    await app[keys.rounds_job].run_due(app[keys.clock].now())
+    # On the open page, without reloading it (a draft being written stays as it is).
+    await expect(panel).to_contain_text("Vägen till Sollebrunn är avstängd.")
+    await assert_accessible(report)
