@@ -12,6 +12,7 @@ from service.access.report_caps import ReportCaps
 from service.clock import Clock, SystemClock
 from service.config import Settings
 from service.db.pool import database_ctx
+from service.domain.past import MomentIndex
 from service.http.guard import guard
 from service.http.middleware import problems, request_context
 from service.http.routes import setup_routes
@@ -44,6 +45,7 @@ def create_app(
     app[keys.dsn] = dsn
     app[keys.clock] = clock or SystemClock()
     app[keys.metrics] = Metrics()
+    app[keys.moments] = MomentIndex()
     app[keys.report_caps] = ReportCaps(
         RateLimit(rate=settings.report_rate_per_second, burst=settings.report_rate_burst)
     )

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
 
     log_page_limit: int = Field(default=1000, ge=1)
     checkpoint_every: int = Field(
-        default=100,
+        default=25,
         ge=1,
         description="Events between checkpoints of the picture (and one at every closed "
         "round); a past picture folds at most this many events after one",

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from service.access.report_caps import ReportCaps
     from service.clock import Clock
     from service.config import Settings
+    from service.domain.past import MomentIndex
     from service.export.registry import ExportFormats
     from service.export.summary import SummaryFormat
     from service.http.openapi import ApiDocument
@@ -41,6 +42,8 @@ metrics: web.AppKey[Metrics] = web.AppKey("metrics")
 offload: web.AppKey[Offload] = web.AppKey("offload")  # CPU-bound work off the loop
 report_caps: web.AppKey[ReportCaps] = web.AppKey("report_caps")  # per-organisation caps
 hub: web.AppKey[Hub] = web.AppKey("hub")
+# Which seq a moment is, per incident looked back at (`?at=`), kept in memory.
+moments: web.AppKey[MomentIndex] = web.AppKey("moments")
 listener: web.AppKey[Listener] = web.AppKey("listener")
 stream_sockets: web.AppKey[SocketLeases] = web.AppKey("stream_sockets")
 rounds_job: web.AppKey[RoundsJob] = web.AppKey("rounds_job")

@@ -227,7 +227,7 @@ async def picture(request: web.Request) -> web.Response:
         row = await lifecycle.visible(conn, principal, incident_id(request))
         seq = query.seq
         if query.at is not None:
-            seq = await past.seq_at(conn, row, query.at)
+            seq = await past.seq_at(conn, row, query.at, request.app[keys.moments])
         elif seq is not None and seq > row.last_seq:
             raise ValidationFailed(
                 errors=[(("query", "seq"), f"the log ends at seq {row.last_seq}")]

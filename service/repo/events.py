@@ -87,6 +87,18 @@ async def since(
     return [event_dict(row) for row in rows]
 
 
+async def stamped_after(
+    conn: Conn, incident_id: uuid.UUID, after: int
+) -> list[tuple[int, datetime]]:
+    """`(seq, at)` of the events after `after`, in seq order (the moments' index)."""
+    rows = await conn.fetch(
+        "SELECT seq, at FROM events WHERE incident_id = $1 AND seq > $2 ORDER BY seq",
+        incident_id,
+        after,
+    )
+    return [(row["seq"], row["at"]) for row in rows]
+
+
 async def schedule_history(conn: Conn, incident_id: uuid.UUID) -> list[Segment]:
     """The schedules the incident has had, from its log: activation, then each change."""
     rows = await conn.fetch(
