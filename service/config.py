@@ -50,7 +50,12 @@ class Settings(BaseSettings):
     )
     stream_heartbeat_seconds: float = Field(default=20.0, gt=0)
     stream_max_frame_bytes: int = Field(default=16 * 1024, ge=256)
-    stream_send_timeout_seconds: float = Field(default=10.0, gt=0)
+    stream_send_timeout_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        description="A socket whose peer reads nothing of what waits for it for this long "
+        "is closed with 4008 (one that reads, however slowly, is not)",
+    )
     stream_max_topics: int = Field(default=50, ge=1, description="Topics one socket may follow")
     stream_max_sockets_per_user: int = Field(
         default=10,
@@ -58,7 +63,11 @@ class Settings(BaseSettings):
         description="Open stream sockets of one user (or API token) over every instance",
     )
     stream_socket_send_buffer: int | None = Field(
-        default=None, ge=1024, description="SO_SNDBUF for stream sockets; OS default when unset"
+        default=128 * 1024,
+        ge=1024,
+        description="SO_SNDBUF for stream sockets (the kernel's buffer, which hides a peer "
+        "that stopped reading until it is full); the OS default (growing to megabytes) "
+        "when unset",
     )
     stream_replay_limit: int = Field(
         default=1000,

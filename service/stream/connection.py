@@ -6,9 +6,10 @@ every socket). The hub hands it to each subscriber without waiting. While the so
 transport buffer is at or under its high-water mark and nothing is queued, the bytes go
 straight to the transport: no task, no wake-up. Above the mark, frames wait in a
 bounded queue that one writer task (started then, ended once the queue is empty)
-writes out as the peer reads. A full queue, or a peer that has not read for the send
-timeout, closes the socket with 4008; it may reconnect with `since`, and the server's
-memory never grows for a slow client.
+writes out as the peer reads. A full queue, or a peer that has read nothing of what
+waits for it for the send timeout, closes the socket with 4008; it may reconnect with
+`since`, and the server's memory never grows for a slow client. A peer that reads,
+however slowly (a phone taking in a large snapshot), is not cut off for it.
 """
 
 from __future__ import annotations
@@ -69,7 +70,11 @@ class Connection:
         self._queue: deque[Frame] = deque()
         self._most = settings.stream_queue_size
         self._writer: asyncio.Task[None] | None = None
-        self._send_since: float | None = None  # loop time the writer began to wait
+        # While the writer waits for room: the loop time the peer last read something,
+        # and the transport's buffer then (while it waits nothing is added to it, so
+        # any less is the peer reading).
+        self._send_since: float | None = None
+        self._buffered = 0
         self._closer: asyncio.Task[None] | None = None
 
     @property
@@ -114,6 +119,7 @@ class Connection:
         transport = self._transport
         while self._queue and self.state is State.OPEN:
             if transport.get_write_buffer_size() > self._high_water:
+                self._buffered = transport.get_write_buffer_size()
                 self._send_since = loop.time()
                 try:
                     await self._wait_for_room()
@@ -135,10 +141,17 @@ class Connection:
             self._metrics.stream_frames_sent.inc(written)
 
     def check_send(self, now: float) -> None:
-        """Called now and then by the hub: a peer that has not made room in the send
-        timeout while frames wait for it is too slow."""
+        """Called now and then by the hub: a peer that has read nothing for the send
+        timeout while frames wait for it is too slow. One that has read some since the
+        last look starts the timeout again."""
         since = self._send_since
-        if since is not None and now - since > self._settings.stream_send_timeout_seconds:
+        if since is None:
+            return
+        buffered = self._transport.get_write_buffer_size()
+        if buffered < self._buffered:
+            self._buffered = buffered
+            self._send_since = now
+        elif now - since > self._settings.stream_send_timeout_seconds:
             self._too_slow("send timed out")
 
     def _too_slow(self, why: str) -> None:

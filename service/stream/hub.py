@@ -62,7 +62,7 @@ class Hub:
 
     async def _sweep(self) -> None:
         loop = asyncio.get_running_loop()
-        every = min(1.0, self._settings.stream_send_timeout_seconds / 2)
+        every = min(0.5, self._settings.stream_send_timeout_seconds / 4)
         while True:
             await asyncio.sleep(every)
             now = loop.time()
