@@ -58,13 +58,17 @@ async def backed_up(settings: Settings) -> tuple[Connection, Transport, Socket]:
     """A connection whose peer has fallen behind: frames queue, the writer waits."""
     room = asyncio.Event()
     transport, socket = Transport(room), Socket(room)
+
+    async def wait_for_room() -> None:
+        await room.wait()
+
     conn = Connection(
         socket,  # type: ignore[arg-type]
         Principal.described("6500", "county_board", "14", "viewer", person=True),
         with_changes(settings, stream_send_timeout_seconds=3.0),
         Metrics(),
         transport=transport,  # type: ignore[arg-type]
-        wait_for_room=room.wait,
+        wait_for_room=wait_for_room,
     )
     frame = frames.Frame('{"type":"event","text":"' + "x" * 8000 + '"}')
     while transport.buffered <= HIGH_WATER:
