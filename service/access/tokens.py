@@ -104,15 +104,19 @@ async def revoke_token(
     return revoked
 
 
-async def principal_for_token(
-    conn: Conn, token: str, *, now: datetime, by: Origin | None = None
-) -> Principal | None:
-    """The caller of a live token; None when it is unknown, revoked or expired. The first
-    use after expiry records "token expired" (once, whichever instance sees it), named
-    for the token, from where `by` says the request came."""
-    row = await tokens.unrevoked(conn, token_hash(token))
-    if row is None:
+async def admitted(
+    conn: Conn, token: str, limit: RateLimit, *, now: datetime, by: Origin | None = None
+) -> tuple[Principal, float | None] | None:
+    """The caller of a live token, and None when its request may go or the seconds
+    until it may (one request taken from the token's bucket, shared by every instance).
+    None when the token is unknown, revoked or expired. The first use after expiry
+    records "token expired" (once, whichever instance sees it), named for the token,
+    from where `by` says the request came. A live token's request is one statement."""
+    key = token_hash(token)
+    found = await tokens.use(conn, key, limit, now)
+    if found is None:
         return None
+    row = found.token
     if row.expires_at <= now:
         if not row.expiry_recorded:
             async with conn.transaction():
@@ -129,15 +133,10 @@ async def principal_for_token(
                         expired_at=row.expires_at.isoformat(),
                     )
         return None
-    await tokens.touch(conn, row.id, now)
-    return Principal.from_token_row(row)
-
-
-async def admit(conn: Conn, token: str, limit: RateLimit, now: datetime) -> float | None:
-    """Take one request from the token's bucket (shared by every instance); None when
-    it may go, or the seconds until it may."""
-    key = token_hash(token)
-    if await rate_repo.take(conn, key, limit, now) is not None:
-        return None
-    _, wait = take(limit, await rate_repo.peek(conn, key), now)
-    return wait if wait is not None else 1 / limit.rate  # refilled meanwhile: try again
+    principal = Principal.from_token_row(row)
+    if found.bucket is None:  # less than one left: nothing was taken
+        _, wait = take(limit, await rate_repo.peek(conn, key), now)
+        return principal, wait if wait is not None else 1 / limit.rate  # refilled meanwhile
+    if found.fresh_bucket:  # a new bucket (at most one per token and refill): forget full ones
+        await rate_repo.prune(conn, limit, now)
+    return principal, None

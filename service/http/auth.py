@@ -12,7 +12,7 @@ from service import keys
 from service.access import sessions
 from service.access.principal import Principal
 from service.access.rate import RateLimit, retry_after
-from service.access.tokens import admit, principal_for_token
+from service.access.tokens import admitted
 from service.errors import Forbidden, TooManyRequests, Unauthenticated
 from service.http import audit
 from service.repo.users import SessionRow
@@ -58,11 +58,12 @@ async def _caller(request: web.Request) -> Principal:
         return person
     settings = request.app[keys.settings]
     now = request.app[keys.clock].now()
+    limit = RateLimit.from_settings(settings)
     async with request.app[keys.pool].acquire() as conn:
-        principal = await principal_for_token(conn, token, now=now, by=audit.origin(request))
-        if principal is None:
-            raise Unauthenticated("the token is unknown, expired or revoked")
-        wait = await admit(conn, token, RateLimit.from_settings(settings), now)
+        found = await admitted(conn, token, limit, now=now, by=audit.origin(request))
+    if found is None:
+        raise Unauthenticated("the token is unknown, expired or revoked")
+    principal, wait = found
     request[audit.PRINCIPAL] = principal
     if wait is not None:
         seconds = retry_after(wait)

@@ -8,13 +8,17 @@ from service.access.rate import Bucket, RateLimit
 from service.repo import Conn
 
 
-async def take(conn: Conn, token_hash: bytes, limit: RateLimit, now: datetime) -> Bucket | None:
-    """Take one request from the token's bucket in one statement; the bucket after it,
-    or None when it held less than one (nothing taken: see `peek`)."""
-    row = await conn.fetchrow(
+def bucket_upsert(rows: str) -> str:
+    """The one statement that takes a request from a token's bucket: token hash $1,
+    `RateLimit` rate $2 and burst $3, at $4. `rows` gives the row of a new bucket (a
+    VALUES list, or a SELECT of one row or none: none takes nothing). Nothing is taken,
+    and no row returned, when the bucket holds less than one."""
+    return (
         """
         INSERT INTO api_rate_buckets AS b (token_hash, tokens, updated_at)
-        VALUES ($1, $3::float8 - 1, $4)
+        """
+        + rows
+        + """
         ON CONFLICT (token_hash) DO UPDATE SET
             tokens = least($3::float8, b.tokens + $2::float8
                            * greatest(0, extract(epoch FROM $4 - b.updated_at))) - 1,
@@ -22,12 +26,17 @@ async def take(conn: Conn, token_hash: bytes, limit: RateLimit, now: datetime) -
         WHERE least($3::float8, b.tokens + $2::float8
                     * greatest(0, extract(epoch FROM $4 - b.updated_at))) >= 1
         RETURNING tokens, updated_at, xmax = 0 AS fresh
-        """,
-        token_hash,
-        limit.rate,
-        limit.burst,
-        now,
+        """
     )
+
+
+_TAKE = bucket_upsert("VALUES ($1, $3::float8 - 1, $4)")
+
+
+async def take(conn: Conn, token_hash: bytes, limit: RateLimit, now: datetime) -> Bucket | None:
+    """Take one request from the token's bucket in one statement; the bucket after it,
+    or None when it held less than one (nothing taken: see `peek`)."""
+    row = await conn.fetchrow(_TAKE, token_hash, limit.rate, limit.burst, now)
     if row is None:
         return None
     if row["fresh"]:  # a new bucket (at most one per token and refill): forget full ones

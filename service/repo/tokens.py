@@ -8,7 +8,8 @@ from datetime import datetime
 import asyncpg
 
 from schemas.common import Role
-from service.repo import Conn, record_to
+from service.access.rate import Bucket, RateLimit
+from service.repo import Conn, rate, record_to
 
 # How stale `last_used_at` may be before a request writes it again: one write a minute
 # per token, not one per request.
@@ -87,33 +88,65 @@ async def insert(
     return token_id
 
 
-async def unrevoked(conn: Conn, token_hash: bytes) -> TokenRow | None:
-    """The token with this hash, unless it is unknown or revoked (expired or not)."""
-    row = await conn.fetchrow(
-        """
+# `use`, in three constant parts (no value is ever spliced in): the token, its touch,
+# then the bucket's statement as `rate` defines it, then the row.
+_USE_HEAD = """
+    WITH t AS (
         SELECT t.id, t.name, t.organisation, t.role, t.expires_at, t.last_used_at,
                t.expiry_recorded, o.kind AS org_kind, o.county AS org_county,
                t.scope_organisations, t.scope_county
         FROM api_tokens t JOIN organisations o ON o.code = t.organisation
         WHERE t.token_hash = $1 AND t.revoked_at IS NULL
-        """,
+    ), live AS (
+        SELECT id FROM t WHERE expires_at > $4::timestamptz
+    ), touched AS (
+        UPDATE api_tokens a SET last_used_at = $4::timestamptz
+        FROM live
+        WHERE a.id = live.id
+          AND (a.last_used_at IS NULL
+               OR a.last_used_at < $4::timestamptz - make_interval(secs => $5::int))
+        RETURNING a.id
+    ), taken AS ("""
+_USE_ROW = """)
+    SELECT t.*, taken.tokens AS bucket_tokens, taken.updated_at AS bucket_at,
+           coalesce(taken.fresh, false) AS bucket_fresh
+    FROM t LEFT JOIN taken ON true
+    """
+_USE = (
+    _USE_HEAD
+    + rate.bucket_upsert("SELECT $1::bytea, $3::float8 - 1, $4::timestamptz FROM live")
+    + _USE_ROW
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """One request with a token (`use`): the token, and its rate bucket after the
+    request was taken from it; `bucket` is None when the token has expired (nothing
+    taken) or its bucket held less than one (nothing taken: the request must wait)."""
+
+    token: TokenRow
+    bucket: Bucket | None
+    fresh_bucket: bool  # the bucket was made by this request
+
+
+async def use(conn: Conn, token_hash: bytes, limit: RateLimit, now: datetime) -> Use | None:
+    """The token with this hash unless it is unknown or revoked (None), and, when it
+    has not expired at `now`, one use of it in the same statement: its last use noted
+    (at most one write per `LAST_USED_GRAIN_SECONDS`) and one request taken from its
+    rate bucket (`rate.bucket_upsert`). One round trip where a request made three."""
+    row = await conn.fetchrow(
+        _USE,
         token_hash,
-    )
-    return None if row is None else TokenRow.from_row(row)
-
-
-async def touch(conn: Conn, token_id: int, at: datetime) -> None:
-    """Note a use of the token (at most one write per `LAST_USED_GRAIN_SECONDS`)."""
-    await conn.execute(
-        """
-        UPDATE api_tokens SET last_used_at = $2
-        WHERE id = $1 AND (last_used_at IS NULL
-                           OR last_used_at < $2::timestamptz - make_interval(secs => $3::int))
-        """,
-        token_id,
-        at,
+        limit.rate,
+        limit.burst,
+        now,
         LAST_USED_GRAIN_SECONDS,
     )
+    if row is None:
+        return None
+    bucket = None if row["bucket_at"] is None else Bucket(row["bucket_tokens"], row["bucket_at"])
+    return Use(TokenRow.from_row(row), bucket, row["bucket_fresh"])
 
 
 async def mark_expiry_recorded(conn: Conn, token_id: int) -> bool:

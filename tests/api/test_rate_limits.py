@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 
 from service.access.rate import Bucket, RateLimit, take
+from service.access.tokens import create_token
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
@@ -72,5 +73,56 @@ async def test_the_stored_bucket_follows_the_rule_and_full_ones_are_forgotten(ds
         await rate_repo.take(conn, b"other", limit, now)
         await rate_repo.take(conn, b"late", limit, now + timedelta(seconds=10))  # prunes
         assert await conn.fetchval("SELECT count(*) FROM api_rate_buckets") == 1
+    finally:
+        await conn.close()
+
+
+async def test_a_request_notes_the_tokens_last_use_once_a_minute_in_its_one_statement(
+    api: Api, clock: FixedClock, dsn: str
+) -> None:
+    token = await api.token(*VIEWER)
+    bearer = {"Authorization": f"Bearer {token}"}
+
+    async def last_used() -> object:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return await conn.fetchval(
+                "SELECT last_used_at FROM api_tokens WHERE name = $1", "viewer LST-14"
+            )
+        finally:
+            await conn.close()
+
+    assert await last_used() is None
+    assert (await api.call("GET", "/api/v1/incidents", headers=bearer)).status == 200
+    assert await last_used() == T0
+    clock.set(T0 + timedelta(seconds=30))  # within the minute: not written again
+    assert (await api.call("GET", "/api/v1/incidents", headers=bearer)).status == 200
+    assert await last_used() == T0
+    clock.set(T0 + timedelta(seconds=90))
+    assert (await api.call("GET", "/api/v1/incidents", headers=bearer)).status == 200
+    assert await last_used() == T0 + timedelta(seconds=90)
+
+
+async def test_an_expired_token_is_refused_without_taking_from_any_bucket(
+    api: Api, dsn: str
+) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        token = await create_token(
+            conn,
+            organisation="LST-14",
+            role="viewer",
+            name="kort",
+            lifetime=timedelta(seconds=1),
+            at=T0 - timedelta(seconds=10),
+        )
+        refused = await api.call(
+            "GET", "/api/v1/incidents", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert_problem(refused, 401, "unauthenticated")
+        assert await conn.fetchval("SELECT count(*) FROM api_rate_buckets") == 0
+        assert (
+            await conn.fetchval("SELECT last_used_at FROM api_tokens WHERE name = 'kort'") is None
+        )
     finally:
         await conn.close()
