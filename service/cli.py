@@ -38,6 +38,7 @@ from service.domain import text_reports
 from service.domain.phones import e164
 from service.export.registry import ExportFormats, UnknownFormat, gather, streamed
 from service.logs import configure_logging
+from service.loops import new_event_loop
 from service.outbox import cli as outbox_cli
 from service.plugins import (
     Adapter,
@@ -556,6 +557,7 @@ def _serve(
         app,
         host=settings.host,
         port=settings.port,
+        loop=new_event_loop(settings),
         access_log=None,
         print=announce if welcome is None else welcome.announcer(app, url),
         shutdown_timeout=settings.shutdown_timeout_seconds,

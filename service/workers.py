@@ -157,6 +157,7 @@ def _worker(
     os.setpgrp()
     _stop_with_parent()
     from service.logs import configure_logging
+    from service.loops import new_event_loop
 
     configure_logging(settings)
     app = app_factory(settings, dsn)
@@ -169,6 +170,7 @@ def _worker(
         app,
         host=settings.host,
         port=settings.port,
+        loop=new_event_loop(settings),
         reuse_port=True,
         access_log=None,
         print=listening,
