@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import expect
 
 from tests.browser.conftest import PHONE, People
 from tests.browser.support import assert_accessible, shoot
+
+# The page documents every route and schema: axe checks several thousand nodes, twice
+# in the first test, which alone takes most of the suite's default minute on a slow
+# machine.
+pytestmark = pytest.mark.timeout(180)
 
 
 async def test_the_api_page_is_accessible_in_swedish_and_on_a_phone(
