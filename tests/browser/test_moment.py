@@ -95,7 +95,12 @@ async def history(api: Api, app: web.Application, clock: ShiftedClock) -> dict[s
 
 
 async def drawn(page: Page) -> dict[str, str]:
-    """Each municipality's overall impact as the matrix shows it."""
+    """Each municipality's overall impact as the matrix shows it, once it shows the
+    picture the time control is on (out of view, it is drawn after the rest)."""
+    seq = await page.locator("#moment").get_attribute("data-seq")
+    if seq is not None:
+        await expect(page.locator("#matrix")).to_have_attribute("data-seq", seq)
+    await expect(page.locator("#matrix")).not_to_have_attribute("aria-busy", "true")
     rows = page.locator("#matrix tbody tr")
     codes = await rows.evaluate_all(
         "rows => rows.map(r => [r.dataset.code, r.children[1].textContent])"
@@ -437,3 +442,55 @@ async def test_changes_between_two_pictures_is_one_pure_function(people: People,
         ],
     )
     assert last == [None, "2026-11-22T13:00:00Z", "2026-11-22T13:00:00Z"]
+
+
+WATCH_STEP = """
+() => { window.nextStep = new Promise((resolve) => {
+  const root = document.getElementById("moment"), matrix = document.getElementById("matrix");
+  const watch = new MutationObserver(() => {
+    watch.disconnect();
+    resolve({ seq: root.dataset.seq, matrixSeq: matrix.dataset.seq ?? null,
+              busy: matrix.getAttribute("aria-busy") });
+  });
+  watch.observe(root, { attributes: true, attributeFilter: ["data-seq"] });
+}); }
+"""
+
+
+async def test_the_matrix_out_of_view_is_drawn_after_the_rest_and_in_view_at_once(
+    people: People, api: Api, app: web.Application, clock: ShiftedClock
+) -> None:
+    incident = await history(api, app, clock)
+    viewer = await people.make("LST-14", "viewer", "Lägesbild LST")
+    page = await people.login(viewer, path=f"/incidents/{incident['id']}")
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    matrix = page.locator("#matrix")
+    assert not await matrix.evaluate("m => m.getBoundingClientRect().top < innerHeight"), (
+        "the matrix should start below the first screen"
+    )
+    slider = page.locator("#moment-range")
+    await slider.focus()
+
+    # Out of view: when the moment is on screen the matrix is still busy, then drawn.
+    await page.evaluate(WATCH_STEP)
+    await page.keyboard.press("Home")
+    step = await page.evaluate("window.nextStep")
+    assert step["seq"] == "1"
+    assert step["busy"] == "true", step
+    await expect(matrix).to_have_attribute("data-seq", "1")
+    await expect(matrix).not_to_have_attribute("aria-busy", "true")
+    moment = await page.locator("#moment").get_attribute("data-at")
+    assert moment is not None
+    await assert_shows(page, await api_at(api, incident["id"], moment))
+
+    # In view: drawn in the same step as the rest, never busy.
+    await matrix.scroll_into_view_if_needed()
+    await slider.focus()
+    await page.evaluate(WATCH_STEP)
+    await page.keyboard.press("PageUp")
+    step = await page.evaluate("window.nextStep")
+    assert step["matrixSeq"] == step["seq"] != "1", step
+    assert step["busy"] is None, step
+    moment = await page.locator("#moment").get_attribute("data-at")
+    assert moment is not None
+    await assert_shows(page, await api_at(api, incident["id"], moment))

@@ -176,14 +176,32 @@ function renderNeeds(organisations) {
   document.getElementById("needs-count").textContent = `(${needs.length})`;
 }
 
-// Draw `next` (live or past): the rows `patch` touched, or all of them without one.
-function draw(next, patch) {
-  const before = picture;
-  picture = next;
-  const differ = patch ? null : rowsThatDiffer(before, next);
+// --- the matrix off screen is drawn after what is in view -------------------------------
+//
+// A moment on the time control changes most of the matrix's cells, and Chromium's style,
+// layout and paint of them is most of a step. When the matrix is out of view (on a wall
+// screen it starts below the map, the counts and the needs), a whole new picture is drawn
+// in the panels in view first and in the matrix when the browser is next idle; the
+// table says aria-busy meanwhile, and scrolling it into view draws it at once. Frames of
+// the live stream (a few rows each) are drawn as before.
+
+const matrix = document.getElementById("matrix");
+let matrixPicture = null; // the picture the matrix's rows show
+let matrixInView = true;  // until the observer has said otherwise
+let matrixLater = null;   // the idle callback that will draw it
+// Safari has no idle callbacks: there, the next task after this frame.
+const whenIdle = window.requestIdleCallback?.bind(window) ?? ((run) => setTimeout(run, 16));
+const notIdle = window.cancelIdleCallback?.bind(window) ?? clearTimeout;
+
+function drawMatrix(patch) {
+  const before = matrixPicture;
+  matrixPicture = picture;
+  if (matrixLater !== null) { notIdle(matrixLater); matrixLater = null; }
+  matrix.removeAttribute("aria-busy");
+  const differ = patch && before ? null : rowsThatDiffer(before, picture);
   if (differ) {
     renderRows(differ); // another whole picture (a past one, or live again): its changes only
-  } else if (!patch) {
+  } else if (!patch || !before) {
     rows.clear();
     tbody.replaceChildren();
     renderRows(Object.keys(picture.organisations || {}), { resort: true });
@@ -195,6 +213,26 @@ function draw(next, patch) {
     }
     renderRows(changed);
   }
+  matrix.dataset.seq = String(picture.seq);
+}
+
+function drawMatrixLater() {
+  matrix.setAttribute("aria-busy", "true");
+  if (matrixLater === null) matrixLater = whenIdle(() => { matrixLater = null; drawMatrix(null); }, { timeout: 500 });
+}
+
+new IntersectionObserver((seen) => {
+  matrixInView = seen[seen.length - 1].isIntersecting;
+  if (matrixInView && matrixLater !== null) drawMatrix(null);
+}).observe(matrix);
+
+// Draw `next` (live or past): the rows `patch` touched, or all of them without one.
+function draw(next, patch) {
+  const behind = matrixPicture !== picture; // the matrix still shows an earlier picture
+  picture = next;
+  if (matrixInView || matrixPicture === null) drawMatrix(behind ? null : patch);
+  else if (!patch || behind) drawMatrixLater();
+  else drawMatrix(patch);
   renderSummary();
   renderJournal(picture);
   updateMap(document.getElementById("map"), picture);
