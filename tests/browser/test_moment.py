@@ -94,6 +94,17 @@ async def history(api: Api, app: web.Application, clock: ShiftedClock) -> dict[s
     return incident
 
 
+async def live_dashboard(
+    people: People, api: Api, app: web.Application, clock: ShiftedClock
+) -> tuple[dict[str, Any], Page]:
+    """The three hours of `history`, and a county board viewer's dashboard of it, live."""
+    incident = await history(api, app, clock)
+    viewer = await people.make("LST-14", "viewer", "Lägesbild LST")
+    page = await people.login(viewer, path=f"/incidents/{incident['id']}")
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    return incident, page
+
+
 async def drawn(page: Page) -> dict[str, str]:
     """Each municipality's overall impact as the matrix shows it, once it shows the
     picture the time control is on (out of view, it is drawn after the rest)."""
@@ -142,10 +153,7 @@ async def assert_shows(page: Page, picture: dict[str, Any]) -> None:
 async def test_the_slider_shows_the_picture_at_a_moment_and_goes_back_to_live(
     people: People, api: Api, app: web.Application, clock: ShiftedClock
 ) -> None:
-    incident = await history(api, app, clock)
-    viewer = await people.make("LST-14", "viewer", "Lägesbild LST")
-    page = await people.login(viewer, path=f"/incidents/{incident['id']}")
-    await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    incident, page = await live_dashboard(people, api, app, clock)
     await expect(page.locator("#moment-marks .moment-mark")).to_have_count(2)
     slider = page.locator("#moment-range")
     await expect(slider).to_have_attribute("aria-valuetext", "Nu (live)")
@@ -206,10 +214,7 @@ async def test_the_slider_shows_the_picture_at_a_moment_and_goes_back_to_live(
 async def test_a_step_fetches_the_next_one_ahead_and_a_moment_seen_again_is_not_fetched(
     people: People, api: Api, app: web.Application, clock: ShiftedClock
 ) -> None:
-    incident = await history(api, app, clock)
-    viewer = await people.make("LST-14", "viewer", "Lägesbild LST")
-    page = await people.login(viewer, path=f"/incidents/{incident['id']}")
-    await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    incident, page = await live_dashboard(people, api, app, clock)
     asked: list[str] = []
     page.on(
         "request",
@@ -460,10 +465,7 @@ WATCH_STEP = """
 async def test_the_matrix_out_of_view_is_drawn_after_the_rest_and_in_view_at_once(
     people: People, api: Api, app: web.Application, clock: ShiftedClock
 ) -> None:
-    incident = await history(api, app, clock)
-    viewer = await people.make("LST-14", "viewer", "Lägesbild LST")
-    page = await people.login(viewer, path=f"/incidents/{incident['id']}")
-    await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    incident, page = await live_dashboard(people, api, app, clock)
     matrix = page.locator("#matrix")
     assert not await matrix.evaluate("m => m.getBoundingClientRect().top < innerHeight"), (
         "the matrix should start below the first screen"
