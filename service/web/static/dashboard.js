@@ -230,9 +230,9 @@ new IntersectionObserver((seen) => {
 function draw(next, patch) {
   const behind = matrixPicture !== picture; // the matrix still shows an earlier picture
   picture = next;
-  if (matrixInView || matrixPicture === null) drawMatrix(behind ? null : patch);
-  else if (!patch || behind) drawMatrixLater();
-  else drawMatrix(patch);
+  // Out of view, a whole picture (or one the matrix is behind) waits; a live frame does not.
+  if (!matrixInView && matrixPicture !== null && (!patch || behind)) drawMatrixLater();
+  else drawMatrix(behind ? null : patch);
   renderSummary();
   renderJournal(picture);
   updateMap(document.getElementById("map"), picture);
