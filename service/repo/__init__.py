@@ -11,6 +11,12 @@ Conn: TypeAlias = asyncpg.Connection | PoolConnectionProxy
 
 R = TypeVar("R")
 
+# No seq is larger (bigint's maximum). "No upper bound" is written `seq <= COALESCE($n,
+# LAST_SEQ)`, never `($n IS NULL OR seq <= $n)`: PostgreSQL soon plans a prepared
+# statement once for any parameters, and such a plan can use the bound in the index only
+# in the first form (in the second it reads the log on to its end, filtering).
+LAST_SEQ = 2**63 - 1
+
 
 def record_to(cls: type[R], row: asyncpg.Record, **converted: Any) -> R:
     """The one way a row becomes an object: each field of the dataclass `cls` from the

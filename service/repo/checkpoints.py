@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from service.repo import Conn
+from service.repo import LAST_SEQ, Conn
 
 
 async def latest(
@@ -17,12 +17,13 @@ async def latest(
     picture: dict[str, Any] | None = await conn.fetchval(
         """
         SELECT picture FROM picture_checkpoints
-        WHERE incident_id = $1 AND ($2::bigint IS NULL OR seq <= $2)
+        WHERE incident_id = $1 AND seq <= COALESCE($2::bigint, $3)
         ORDER BY seq DESC
         LIMIT 1
         """,
         incident_id,
         at_or_before,
+        LAST_SEQ,
     )
     return picture
 

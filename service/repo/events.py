@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 from schemas.incident import DailySchedule, IntervalSchedule, Schedule
 from service.clock import iso
 from service.domain.schedule import Segment, history
-from service.repo import Conn
+from service.repo import LAST_SEQ, Conn
 
 CHANNEL = "lagesbild_events"
 
@@ -75,7 +75,7 @@ async def since(
     rows = await conn.fetch(
         """
         SELECT seq, kind, at, actor, data FROM events
-        WHERE incident_id = $1 AND seq > $2 AND ($3::bigint IS NULL OR seq <= $3)
+        WHERE incident_id = $1 AND seq > $2 AND seq <= COALESCE($3::bigint, $5)
         ORDER BY seq
         LIMIT $4
         """,
@@ -83,6 +83,7 @@ async def since(
         after,
         until,
         limit,
+        LAST_SEQ,
     )
     return [event_dict(row) for row in rows]
 

@@ -449,6 +449,39 @@ async def test_changes_between_two_pictures_is_one_pure_function(people: People,
     assert last == [None, "2026-11-22T13:00:00Z", "2026-11-22T13:00:00Z"]
 
 
+async def test_a_list_redrawn_keeps_the_entries_that_did_not_change(
+    people: People, api: Api
+) -> None:
+    """keyedChildren (common.js), which the dashboard's lists of needs and of who has not
+    reported are drawn with: an entry whose key and signature are the same is the same
+    node afterwards (the browser lays out only what changed), in the order asked."""
+    incident = await api.activate()
+    viewer = await people.make("LST-14", "viewer")
+    page = await people.login(viewer, path=f"/incidents/{incident['id']}")
+    found = await page.evaluate(
+        """async () => {
+            const { keyedChildren, el } = await import("/static/common.js");
+            const list = document.createElement("ul");
+            const items = (pairs) => pairs.map(([key, signature]) =>
+              [key, signature, () => el("li", { text: `${key} ${signature}` })]);
+            keyedChildren(list, items([["a", "1"], ["b", "1"], ["c", "1"]]));
+            const [a, b] = list.children;
+            list.prepend(el("li", { text: "not keyed" }));
+            keyedChildren(list, items([["b", "1"], ["d", "1"], ["a", "2"]]));
+            const after = [...list.children];
+            keyedChildren(list, []);
+            return { texts: after.map((node) => node.textContent), bKept: after[0] === b,
+                     aRebuilt: after[2] !== a, emptied: list.children.length };
+        }"""
+    )
+    assert found == {
+        "texts": ["b 1", "d 1", "a 2"],
+        "bKept": True,
+        "aRebuilt": True,
+        "emptied": 0,
+    }
+
+
 WATCH_STEP = """
 () => { window.nextStep = new Promise((resolve) => {
   const root = document.getElementById("moment"), matrix = document.getElementById("matrix");

@@ -75,6 +75,29 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// Make `list`'s children the nodes of `items` ([key, signature, build]), in that order.
+// A child whose key and signature are unchanged is kept where it is, and the browser
+// neither styles nor lays it out again: a slider step or a report changes a few entries
+// of a long list, and rebuilding all of them would make it lay out every one.
+export function keyedChildren(list, items) {
+  const old = new Map();
+  for (const child of list.children) if (child.keyed) old.set(child.keyed.key, child);
+  const wanted = items.map(([key, signature, build]) => {
+    const found = old.get(key);
+    if (found && found.keyed.signature === signature) return found;
+    const node = build();
+    node.keyed = { key, signature };
+    return node;
+  });
+  const keep = new Set(wanted);
+  for (const child of [...list.children]) if (!keep.has(child)) child.remove();
+  let next = list.firstElementChild;
+  for (const node of wanted) {
+    if (node === next) next = next.nextElementSibling;
+    else list.insertBefore(node, next);
+  }
+}
+
 export class ApiError extends Error {
   constructor(status, problem) {
     // No problem+json (a proxy's error page, a portal's log-in page): say so in words.

@@ -1,6 +1,6 @@
 // The county board's live dashboard: one picture, kept current from the stream.
 
-import { boot, t, localTime, el } from "./common.js";
+import { boot, t, localTime, el, keyedChildren } from "./common.js";
 import { LiveTopic } from "./stream.js";
 import { drawTimeline } from "./timeline.js";
 import { updateMap } from "./map.js";
@@ -15,6 +15,8 @@ const RANK = Object.fromEntries(LEVELS.map((level, i) => [level, LEVELS.length -
 RANK.unknown = 0;
 const ARROWS = { improving: "↘", stable: "→", worsening: "↗", unknown: "?" };
 const incidentId = boot.incident.id;
+// Swedish order (å, ä, ö last); one collator, not one made for each comparison.
+const bySwedish = new Intl.Collator("sv").compare;
 
 const tbody = document.querySelector("#matrix tbody");
 const rows = new Map();
@@ -65,8 +67,8 @@ function buildRow(code, entry) {
 
 function compare(a, b) {
   const x = a.sortValues[sort.key], y = b.sortValues[sort.key];
-  if (x !== y) return (typeof x === "string" ? x.localeCompare(y, "sv") : x - y) * sort.direction;
-  return a.sortValues.name.localeCompare(b.sortValues.name, "sv");
+  if (x !== y) return (typeof x === "string" ? bySwedish(x, y) : x - y) * sort.direction;
+  return bySwedish(a.sortValues.name, b.sortValues.name);
 }
 
 // Rebuild the rows of `codes` and put each where the sort order wants it. Only rows
@@ -137,18 +139,20 @@ function renderSummary() {
   const organisations = picture.organisations || {};
   const missing = Object.entries(organisations)
     .filter(([, entry]) => !receivedFor(entry, reporting.due_at))
-    .sort((a, b) => (a[1].name || a[0]).localeCompare(b[1].name || b[0], "sv"));
+    .sort((a, b) => bySwedish(a[1].name || a[0], b[1].name || b[0]));
   const list = document.getElementById("missing");
-  // Rebuild the list only when who is on it (or how) has changed.
+  // Rebuild the list only when who is on it (or how) has changed (kept on the node, not
+  // as an attribute: writing a long attribute is work for the browser too).
   const signature = missing.map(([code, entry]) => `${code}:${entry.overdue ? 1 : 0}:${entry.name}`).join(",")
     + `|${(reporting.overdue || []).join(",")}`;
-  if (list.dataset.signature === signature) return renderNeeds(organisations);
-  list.dataset.signature = signature;
-  list.replaceChildren(...missing.map(([code, entry]) => {
-    const overdue = entry.overdue || (reporting.overdue || []).includes(code);
-    return el("li", { class: overdue ? "chip chip-overdue" : "chip" },
+  if (list.drawn === signature) return renderNeeds(organisations);
+  list.drawn = signature;
+  const overdueNow = new Set(reporting.overdue || []);
+  keyedChildren(list, missing.map(([code, entry]) => {
+    const overdue = Boolean(entry.overdue) || overdueNow.has(code);
+    return [code, `${overdue}:${entry.name}`, () => el("li", { class: overdue ? "chip chip-overdue" : "chip" },
       el("a", { href: `/incidents/${incidentId}/organisations/${code}` }, entry.name || code),
-      overdue ? el("span", { class: "badge badge-overdue", text: t("js.overdue") }) : null);
+      overdue ? el("span", { class: "badge badge-overdue", text: t("js.overdue") }) : null)];
   }));
   if (!missing.length) list.replaceChildren(el("li", { class: "muted", text: t("js.all_reported") }));
   document.getElementById("missing-count").textContent = `(${missing.length})`;
@@ -164,14 +168,17 @@ function renderNeeds(organisations) {
   // Rebuild the list only when what it shows has changed (a slider step often does not).
   const signature = JSON.stringify(needs.map(([key, need]) => [key, need.urgency, need.text, need.since,
     organisations[need.organisation]?.name, fresh.has(key)]));
-  if (needList.dataset.signature === signature) return;
-  needList.dataset.signature = signature;
-  needList.replaceChildren(...needs.map(([key, need]) => el("li", { class: `need need-${need.urgency}`, "data-key": key },
-    el("span", { class: `badge urgency-${need.urgency}`, text: t(`urgency.${need.urgency}`) }), " ",
-    fresh.has(key) ? [el("span", { class: "badge badge-changed", text: t("js.changes.new_need") }), " "] : null,
-    el("strong", { text: need.text }), " ",
-    el("span", { class: "muted", text: `${organisations[need.organisation]?.name || need.organisation}, ${t("js.since")} ${localTime(need.since)}` }),
-  )));
+  if (needList.drawn === signature) return;
+  needList.drawn = signature;
+  keyedChildren(needList, needs.map(([key, need]) => {
+    const by = organisations[need.organisation]?.name || need.organisation;
+    return [key, JSON.stringify([need.urgency, need.text, need.since, by, fresh.has(key)]),
+      () => el("li", { class: `need need-${need.urgency}`, "data-key": key },
+        el("span", { class: `badge urgency-${need.urgency}`, text: t(`urgency.${need.urgency}`) }), " ",
+        fresh.has(key) ? [el("span", { class: "badge badge-changed", text: t("js.changes.new_need") }), " "] : null,
+        el("strong", { text: need.text }), " ",
+        el("span", { class: "muted", text: `${by}, ${t("js.since")} ${localTime(need.since)}` }))];
+  }));
   if (!needs.length) needList.replaceChildren(el("li", { class: "muted", text: t("js.no_needs") }));
   document.getElementById("needs-count").textContent = `(${needs.length})`;
 }
@@ -233,10 +240,11 @@ function draw(next, patch) {
   // Out of view, a whole picture (or one the matrix is behind) waits; a live frame does not.
   if (!matrixInView && matrixPicture !== null && (!patch || behind)) drawMatrixLater();
   else drawMatrix(behind ? null : patch);
+  // What changed first: the needs list (drawn with the counts) marks the new ones.
+  refreshChanges();
   renderSummary();
   renderJournal(picture);
   updateMap(document.getElementById("map"), picture);
-  refreshChanges();
 }
 
 function same(a, b) {

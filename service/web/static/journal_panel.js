@@ -2,12 +2,14 @@
 
 import { t, el, localTime } from "./common.js";
 
-let drawn = null;
+let drawn = null; // what the panel shows, as JSON
 
 export function renderJournal(picture) {
   const journal = picture?.journal;
-  if (journal === drawn) return;
-  drawn = journal;
+  // A picture of another moment is a new object with, most often, the same entries.
+  const signature = JSON.stringify(journal ?? null);
+  if (signature === drawn) return;
+  drawn = signature;
   const list = document.getElementById("journal-significant");
   const count = document.getElementById("journal-count");
   if (!list) return;
