@@ -13,6 +13,7 @@ them to problems (`adapters/problems.py`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -86,17 +87,8 @@ def parse(
 def _check_depth(data: bytes, max_depth: int) -> None:
     """Walk the start and end tags without building a tree; refuse deep nesting early."""
     depth = 0
-    events = etree.iterparse(
-        _Reader(data),
-        events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-    )
     try:
-        for event, element in events:
+        for event, element in _events(data):
             if event == "start":
                 depth += 1
                 if depth > max_depth:
@@ -108,27 +100,6 @@ def _check_depth(data: bytes, max_depth: int) -> None:
         raise XmlMalformed(f"the body is not well-formed XML: {_short(exc)}") from exc
 
 
-class _Reader:
-    """A file-like view of bytes for iterparse, read in small pieces."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = memoryview(data)
-        self._at = 0
-
-    def read(self, size: int = -1) -> bytes:
-        if size < 0:
-            size = len(self._data) - self._at
-        size = min(size, 16 * 1024)
-        chunk = bytes(self._data[self._at : self._at + size])
-        self._at += len(chunk)
-        return chunk
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text if len(text) <= 200 else text[:200] + "…"
-
-
 def first_text(
     data: bytes, tag: str, *, within: int = 32, max_depth: int = DEFAULT_MAX_DEPTH
 ) -> str | None:
@@ -137,18 +108,9 @@ def first_text(
     the document is refused or broken before it (the full `parse` then says why)."""
     if _DOCTYPE.search(data):
         return None
-    events = etree.iterparse(
-        _Reader(data),
-        events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-    )
     seen = depth = 0
     try:
-        for event, element in events:
+        for event, element in _events(data):
             if event == "start":
                 seen += 1
                 depth += 1
@@ -164,3 +126,42 @@ def first_text(
     except etree.XMLSyntaxError:
         return None
     return None
+
+
+CHUNK = 16 * 1024  # bytes fed to the parser at a time
+
+
+def _events(data: bytes) -> Iterator[tuple[str, etree._Element]]:
+    """The document's start and end events, parsed a piece at a time as they are asked
+    for: every event before a syntax error comes first, then the error
+    (`XMLSyntaxError`). A pull parser gives them in that order. `iterparse` in lxml 6.2
+    raises a piece's error before that piece's events, which would hide how deep the
+    document went, or its sender, behind libxml2's own message."""
+    parser = etree.XMLPullParser(
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+    )
+    view = memoryview(data)
+    for at in range(0, len(data) + 1, CHUNK):
+        failure: etree.XMLSyntaxError | None = None
+        try:
+            if at < len(data):
+                parser.feed(bytes(view[at : at + CHUNK]))
+            else:
+                parser.close()
+        except etree.XMLSyntaxError as exc:
+            failure = exc
+        for event, element in parser.read_events():
+            if isinstance(element, etree._Element):  # "start" and "end" only, as asked
+                yield event, element
+        if failure is not None:
+            raise failure
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 200 else text[:200] + "…"
