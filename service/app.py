@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Sequence
 from aiohttp import web
 
 from service import keys
-from service.access.rate import RateLimit
 from service.access.report_caps import ReportCaps
 from service.clock import Clock, SystemClock
 from service.config import Settings
@@ -46,9 +45,7 @@ def create_app(
     app[keys.clock] = clock or SystemClock()
     app[keys.metrics] = Metrics()
     app[keys.moments] = MomentIndex()
-    app[keys.report_caps] = ReportCaps(
-        RateLimit(rate=settings.report_rate_per_second, burst=settings.report_rate_burst)
-    )
+    app[keys.report_caps] = ReportCaps.from_settings(settings)
     app[keys.adapters] = plugged
     app[keys.export_formats] = export_formats_of(plugged)
     app[keys.summary_formats] = summary_formats_of(plugged)

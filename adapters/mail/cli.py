@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from adapters.mail.server import on_mail_for, port_of, start_server
+from service.access.report_caps import ReportCaps
 from service.clock import SystemClock
 from service.config import Settings
 from service.db.pool import create_pool, prepare_database
@@ -72,7 +73,10 @@ async def _serve(settings: Settings, context: CliContext) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
     try:
-        server = await start_server(settings, on_mail_for(lambda: pool, settings, SystemClock()))
+        server = await start_server(
+            settings,
+            on_mail_for(lambda: pool, settings, SystemClock(), ReportCaps.from_settings(settings)),
+        )
         print(
             f"Lägesbild tar emot rapporter med e-post på {settings.mail_in_host}:"
             f"{port_of(server)}  (Ctrl+C stoppar)",

@@ -16,6 +16,9 @@ The order of the checks, each ending with an answer when it fails (nothing store
    as one read within `LAGESBILD_MAIL_IN_DUPLICATE_WINDOW_MINUTES` takes the earlier
    mail's key, so it too stores nothing new. The sender's lock (`repo.lock_sender`)
    makes two copies arriving at once wait for each other.
+
+Before 5, the organisation's report caps (`service/access/report_caps.py`): past them
+the mail is deferred in the SMTP session (451), with no answer and nothing stored.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from adapters.mail import replies, repo
 from adapters.mail.reading import ReadMail, codes_in_subject, read
 from schemas.report import Provenance
 from service.access.principal import Principal
+from service.access.report_caps import ReportCaps
 from service.config import Settings
 from service.domain import text_reports
 from service.domain.plaintext import ParseErrors, incident_code, parse
@@ -76,13 +80,16 @@ async def receive(
     *,
     envelope_sender: str | None,
     now: datetime,
+    caps: ReportCaps | None = None,
 ) -> Received:
-    """Read one received message and act on it (the module's doc says how)."""
+    """Read one received message and act on it (the module's doc says how). Past the
+    sender's organisation's report caps, `TooManyRequests`: the SMTP session defers the
+    mail (451) and the sender's server sends it again later; nothing is stored."""
     try:
         mail = read(raw, envelope_sender=envelope_sender)
     except Exception as exc:  # a message the email package cannot take apart
         raise MailUnreadable(type(exc).__name__) from None
-    received = await _receive(pool, settings, mail, now)
+    received = await _receive(pool, settings, mail, now, caps)
     log.info(
         "mail_in.received",
         outcome=received.outcome,
@@ -92,7 +99,7 @@ async def receive(
 
 
 async def _receive(
-    pool: asyncpg.Pool, settings: Settings, mail: ReadMail, now: datetime
+    pool: asyncpg.Pool, settings: Settings, mail: ReadMail, now: datetime, caps: ReportCaps | None
 ) -> Received:
     own = {settings.smtp_from.lower(), settings.mail_in_reply_to.lower()}
     if mail.automatic or mail.sender is None or mail.sender in own:
@@ -122,6 +129,8 @@ async def _receive(
             pool, mail, sender, replies.several_organisations(mail, sender, participating), now
         )
         return Received("ambiguous-sender", incident.id)
+    if caps is not None:
+        caps.check(participating[0], now)
     return await _submit(pool, settings, mail, sender, incident, participating[0], now)
 
 

@@ -23,8 +23,10 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from adapters.mail.inbound import MailUnreadable, Received, receive
 from service import keys
+from service.access.report_caps import ReportCaps
 from service.clock import Clock
 from service.config import Settings
+from service.errors import TooManyRequests
 
 log = structlog.get_logger(__name__)
 
@@ -71,6 +73,9 @@ class Handler:
         except MailUnreadable:
             log.warning("mail_in.unreadable_message")
             return "554 5.6.0 The message cannot be read"
+        except TooManyRequests:  # the organisation's report caps: its server sends it later
+            log.warning("mail_in.deferred_by_caps")
+            return "451 4.7.1 Too many reports from this organisation; try again later"
         except Exception as exc:  # the database is away, say: the sender tries again later
             log.warning("mail_in.failed", error=type(exc).__name__)
             return "451 4.3.0 Lägesbild cannot take the mail now; try again later"
@@ -81,13 +86,20 @@ def on_mail_for(
     pool_of: Callable[[], asyncpg.Pool],
     settings: Settings,
     clock: Clock,
+    caps: ReportCaps,
     after: Callable[[Received], None] | None = None,
 ) -> OnMail:
-    """The `on_mail` of a server: read the mail with the pool `pool_of()` gives."""
+    """The `on_mail` of a server: read the mail with the pool `pool_of()` gives, within
+    the organisations' report caps `caps`."""
 
     async def on_mail(content: bytes, envelope_sender: str | None) -> Received:
         received = await receive(
-            pool_of(), settings, content, envelope_sender=envelope_sender, now=clock.now()
+            pool_of(),
+            settings,
+            content,
+            envelope_sender=envelope_sender,
+            now=clock.now(),
+            caps=caps,
         )
         if after is not None:
             after(received)
@@ -133,7 +145,10 @@ async def mail_in_ctx(app: web.Application) -> AsyncIterator[None]:
             app[keys.hub].notify(received.incident_id, received.seq)
 
     server = await start_server(
-        settings, on_mail_for(lambda: app[keys.pool], settings, app[keys.clock], after)
+        settings,
+        on_mail_for(
+            lambda: app[keys.pool], settings, app[keys.clock], app[keys.report_caps], after
+        ),
     )
     app[keys.mail_in_port] = port_of(server)
     log.info("mail_in.listening", host=settings.mail_in_host, port=port_of(server))

@@ -59,7 +59,7 @@ RECEIVED: dict[str, Any] = {
     "within LAGESBILD_SMS_REPEAT_WINDOW_SECONDS, stores one report.",
     request=inbound.Sms,
     responses={200: Body(schema=RECEIVED)},
-    errors=(401, 404),
+    errors=(401, 404, 429),
     auth=False,
 )
 async def receive(request: web.Request) -> web.Response:
@@ -78,7 +78,12 @@ async def receive(request: web.Request) -> web.Response:
     if sender is None:
         raise ValidationFailed(errors=[(("from",), "not a phone number")])
     received = await inbound.receive(
-        app[keys.pool], sms, sender, now, window=settings.sms_repeat_window_seconds
+        app[keys.pool],
+        sms,
+        sender,
+        now,
+        window=settings.sms_repeat_window_seconds,
+        caps=app[keys.report_caps],
     )
     if received.seq is not None and received.report is not None:
         app[keys.hub].notify(received.report.incident_id, received.seq)

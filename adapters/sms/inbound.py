@@ -22,6 +22,7 @@ from adapters import repo
 from adapters.sms import texts
 from schemas.report import Provenance, StoredReport
 from service.access.principal import Principal
+from service.access.report_caps import ReportCaps
 from service.domain import text_reports
 from service.domain.labels import local_time
 from service.domain.plaintext import ParseErrors, incident_code, parse
@@ -64,9 +65,17 @@ class Received:
 
 
 async def receive(
-    pool: asyncpg.Pool, sms: Sms, sender: str, now: datetime, *, window: float
+    pool: asyncpg.Pool,
+    sms: Sms,
+    sender: str,
+    now: datetime,
+    *,
+    window: float,
+    caps: ReportCaps | None = None,
 ) -> Received:
-    """Store the report an SMS carries (or nothing) and say what to reply."""
+    """Store the report an SMS carries (or nothing) and say what to reply. Past the
+    organisation's report caps, `TooManyRequests` (429 to the gateway, which sends the
+    message again later; nothing is stored or answered)."""
     async with pool.acquire() as conn:
         codes = await contacts.organisations_of_phone(conn, sender)
         if not codes:
@@ -76,6 +85,8 @@ async def receive(
     if isinstance(found, str):
         return Received("refused", found)
     organisation, incident = found
+    if caps is not None:
+        caps.check(organisation, now)
     async with pool.acquire() as conn, conn.transaction():
         key, _seen = await repo.sms_key(
             conn,

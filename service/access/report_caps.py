@@ -7,8 +7,11 @@ The rate is a token bucket per organisation and instance (`service/access/rate.p
 rule), kept in memory: it protects this instance's loop, so it is this instance's
 count, and it costs no database round trip. Every request that submits reports takes
 one (a JSON report, an EDXL envelope whatever it carries), for the caller's
-organisation. Settings: `report_max_bytes`, `report_rate_per_second`,
-`report_rate_burst` (docs/design.md).
+organisation. The text channels take one per message once they know whose it is (an
+e-mail is deferred with SMTP 451, an SMS call is 429 to the gateway, which sends it
+again later), and a report by invitation link takes one as a JSON report does.
+Settings: `report_max_bytes`, `report_rate_per_second`, `report_rate_burst`
+(docs/design.md).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from aiohttp import web
 from service import keys
 from service.access.principal import Principal
 from service.access.rate import Bucket, RateLimit, retry_after, take
+from service.config import Settings
 from service.errors import PayloadTooLarge, TooManyRequests
 
 # Buckets kept at most; the fullest are forgotten first (a full bucket changes nothing).
@@ -31,6 +35,12 @@ class ReportCaps:
         self.limit = limit
         self._buckets: dict[str, Bucket] = {}
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReportCaps:
+        return cls(
+            RateLimit(rate=settings.report_rate_per_second, burst=settings.report_rate_burst)
+        )
+
     def take(self, organisation: str, now: datetime) -> float | None:
         """Take one report from the organisation's bucket: None when it may go, or the
         seconds to wait (nothing taken)."""
@@ -39,6 +49,16 @@ class ReportCaps:
         if len(self._buckets) > MAX_BUCKETS:
             self._forget_full(now)
         return wait
+
+    def check(self, organisation: str, now: datetime) -> None:
+        """Take one report for the organisation, or refuse it: 429 (`TooManyRequests`,
+        with the seconds to wait as `retry_after`) when it has sent too many lately."""
+        wait = self.take(organisation, now)
+        if wait is not None:
+            raise TooManyRequests(
+                f"{organisation} has sent too many reports; try again shortly",
+                retry_after=retry_after(wait),
+            )
 
     def _forget_full(self, now: datetime) -> None:
         full = self.limit.seconds_to_full()
@@ -63,12 +83,7 @@ async def admit(request: web.Request, principal: Principal, *, max_bytes: int) -
         raise PayloadTooLarge(f"the body may be at most {body_limit} bytes")
     if request.content_length is not None and request.content_length > max_bytes:
         raise too_large(max_bytes)
-    wait = request.app[keys.report_caps].take(principal.organisation, request.app[keys.clock].now())
-    if wait is not None:
-        raise TooManyRequests(
-            f"{principal.organisation} has sent too many reports; try again shortly",
-            retry_after=retry_after(wait),
-        )
+    request.app[keys.report_caps].check(principal.organisation, request.app[keys.clock].now())
 
 
 async def read_capped(request: web.Request, max_bytes: int) -> bytes:

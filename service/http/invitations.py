@@ -11,6 +11,7 @@ from aiohttp import web
 from schemas.invitation import InvitationCreate, InvitationList, InvitationMade, InvitationOut
 from schemas.report import ReportSubmission
 from service import keys
+from service.access import report_caps
 from service.errors import NotFound
 from service.http import audit
 from service.http.apidoc import describe
@@ -127,9 +128,13 @@ async def revoke(request: web.Request) -> web.Response:
 async def submit_by_link(request: web.Request) -> web.Response:
     """A report by the holder of a live link, for its organisation in its incident: as
     `POST /api/v1/incidents/{id}/reports` answers (201, 200 for a repeat, 403
-    `wrong-organisation`, 409 …); 404 for an unknown, expired or revoked link."""
+    `wrong-organisation`, 409 …, and the same caps: 413 `report-too-large`, 429); 404
+    for an unknown, expired or revoked link."""
     now = request.app[keys.clock].now()
     held = await operations.open_link(request.app[keys.pool], request.match_info["secret"], now)
+    max_bytes = request.app[keys.settings].report_max_bytes
+    await report_caps.admit(request, held.principal(), max_bytes=max_bytes)  # before the body
+    await report_caps.read_capped(request, max_bytes)
     body = await parse(request, ReportSubmission)
     result = await operations.submit(
         request.app[keys.pool], held, body, now, by=audit.origin(request, actor="invitation link")

@@ -17,6 +17,8 @@ from adapters.refusals import CodecError
 from service.clock import FixedClock
 from service.config import Settings
 from service.offload import Offload
+from tests.adapters.sms_support import PHONE_1442, SECRET, deliver, register_phone, sms
+from tests.api.test_invitations import invite, send
 from tests.settings import suite_settings, with_changes
 from tests.support import Api, assert_problem, report
 
@@ -30,6 +32,7 @@ def settings(tmp_path: Path) -> Settings:
         report_rate_per_second=1.0,
         report_rate_burst=2,
         report_max_bytes=4096,
+        sms_secret=SECRET,
     )
 
 
@@ -76,6 +79,43 @@ async def test_an_organisation_past_its_burst_waits_and_others_do_not(
     assert await stored(api, incident) == 3
     clock.set(clock.now() + timedelta(seconds=1))
     assert (await api.submit(incident["id"], report("1442"))).status == 201
+
+
+async def test_a_report_by_invitation_link_is_held_to_the_same_caps(
+    api: Api, clock: FixedClock
+) -> None:
+    incident = await api.activate()
+    link = (await invite(api, incident["id"]))["link"]
+    assert_problem(
+        await send(api, link, report("1442", situation="å" * 3000)), 413, "report-too-large"
+    )
+    assert [(await send(api, link, report("1442"))).status for _ in range(2)] == [201, 201]
+    refused = await send(api, link, report("1442"))
+    assert_problem(refused, 429, "too-many-requests")
+    assert refused.headers["Retry-After"] == "1"
+    assert await stored(api, incident) == 2
+    clock.set(clock.now() + timedelta(seconds=1))
+    assert (await send(api, link, report("1442"))).status == 201
+
+
+async def test_an_sms_past_the_organisations_rate_is_429_to_the_gateway_and_stores_nothing(
+    api: Api, dsn: str, clock: FixedClock
+) -> None:
+    incident = await api.activate()
+    await register_phone(dsn, "1442", PHONE_1442)
+    texts = [sms(f"Läge: Rapport {n}.", message_id=f"m-{n}") for n in range(3)]
+    for text in texts[:2]:
+        answer = await deliver(api, text, at=clock.now())
+        assert answer.body["outcome"] == "stored", answer.body
+    refused = await deliver(api, texts[2], at=clock.now())
+    assert_problem(refused, 429, "too-many-requests")
+    assert refused.headers["Retry-After"] == "1"
+    assert await stored(api, incident) == 2
+    # The gateway sends it again later: stored then, once.
+    clock.set(clock.now() + timedelta(seconds=1))
+    again = await deliver(api, texts[2], at=clock.now())
+    assert again.body["outcome"] == "stored", again.body
+    assert await stored(api, incident) == 3
 
 
 async def test_an_envelope_for_another_sender_is_refused_before_it_is_parsed(api: Api) -> None:
