@@ -196,10 +196,11 @@ async def import_envelope(
         relayed = await _relayed_organisations(conn, sender, envelope)
         speaker = Principal.acting_for(sender, "reporter", name=caller.name)
         targets = await _targets(conn, speaker, envelope, incident, now)
-        for target in sorted(set(targets.values())):  # one lock order for every importer
-            await incidents.lock(conn, target)
-        results: list[Submitted] = []
-        for item in envelope.reports:
+        # Everything but the writes is done before the incidents' locks are taken: an
+        # envelope of many reports holds them for one read and one write per incident.
+        key = await reporting.import_key(conn)
+        batches: dict[uuid.UUID, list[tuple[int, reporting.Submission]]] = {}
+        for index, item in enumerate(envelope.reports):
             org = relayed.get(item.organisation, sender)
             relay = org.code != sender.code
             name = f"{caller.name} (EDXL via {sender.code})" if relay else f"{caller.name} (EDXL)"
@@ -213,19 +214,27 @@ async def import_envelope(
                 else None,
                 distribution_id=envelope.distribution_id or None,
             )
-            report_id = await reporting.import_report_id(
-                conn, "edxl", envelope.sender, item.message_id
-            )
-            results.append(
-                await reporting.submit(
-                    conn,
-                    Principal.acting_for(org, "reporter", name=name),
-                    targets[item.incident_id],
-                    item.submission.model_copy(update={"report_id": report_id}),
-                    now,
-                    provenance=provenance,
+            report_id = reporting.keyed_report_id(key, "edxl", envelope.sender, item.message_id)
+            batches.setdefault(targets[item.incident_id], []).append(
+                (
+                    index,
+                    reporting.Submission(
+                        Principal.acting_for(org, "reporter", name=name),
+                        item.submission.model_copy(update={"report_id": report_id}),
+                        provenance,
+                    ),
                 )
             )
+        for target in sorted(batches):  # one lock order for every importer
+            await incidents.lock(conn, target)
+        stored: dict[int, Submitted] = {}
+        for target in sorted(batches):
+            indexed = batches[target]
+            submitted = await reporting.submit_all(
+                conn, target, [submission for _, submission in indexed], now
+            )
+            stored.update(zip([index for index, _ in indexed], submitted, strict=True))
+        results = [stored[index] for index in range(len(envelope.reports))]
     relayed_by = sender.code if relayed else None
     return Imported(results, envelope.skipped, relayed_by)
 

@@ -95,7 +95,16 @@ async def import_report_id(
     """The report id of a message imported from `source` (`edxl`, `wis`): stable, so a
     repeat is a repeat, but keyed with this installation's secret, so nobody can work
     it out beforehand and take it with a report of their own (the import would be 409)."""
-    key = await installation_secret(conn, IMPORT_IDS)
+    return keyed_report_id(await import_key(conn), source, organisation, external_id)
+
+
+async def import_key(conn: Conn) -> bytes:
+    """The installation's secret that `keyed_report_id` keys imported reports' ids with
+    (read once for a whole envelope)."""
+    return await installation_secret(conn, IMPORT_IDS)
+
+
+def keyed_report_id(key: bytes, source: str, organisation: str, external_id: str) -> uuid.UUID:
     name = "\x1f".join((source, organisation, external_id)).encode()
     return uuid.UUID(bytes=hmac.new(key, name, hashlib.sha256).digest()[:16], version=4)
 
@@ -137,28 +146,62 @@ async def submit(
     connection, inside the caller's transaction, so that several reports are stored all
     or none. Either way it is answered only once what it says is committed (or will be,
     with the caller's transaction)."""
+    if not isinstance(db, asyncpg.Pool):
+        (stored,) = await submit_all(
+            db, incident_id, [Submission(principal, submission, provenance)], now
+        )
+        return stored
     _authorise(principal, submission)
     item = Pending(principal, submission, fingerprint(incident_id, submission), now, provenance)
-    if isinstance(db, asyncpg.Pool):
-        group_commit.queue(db, incident_id, item, write_batch)
-        return await item.answer
-    for attempt in range(OPTIMISTIC_TRIES + 1):
-        if attempt == OPTIMISTIC_TRIES:
-            # Another writer kept coming first: wait for the row lock, held until the
-            # caller's transaction ends (as every change to the incident takes it).
-            await incidents.lock(db, incident_id)
-        try:
-            async with db.transaction():  # a savepoint: a failed write leaves the caller's
-                outcome = await _attempt(db, incident_id, [item])
-        except asyncpg.UniqueViolationError:
-            continue  # a report_id taken meanwhile in another incident: read it and decide
-        if outcome is not None:
-            return _answer(outcome[0])
-    raise ServiceUnavailable("the incident is being written too busily; try again")
+    group_commit.queue(db, incident_id, item, write_batch)
+    return await item.answer
 
 
 # Attempts that read, decide and write without the row lock, before one that waits for it.
 OPTIMISTIC_TRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One report of several stored together (`submit_all`): who sends it, and how."""
+
+    principal: Principal
+    submission: ReportSubmission
+    provenance: Provenance | None = None
+
+
+async def submit_all(
+    conn: Conn, incident_id: uuid.UUID, items: list[Submission], now: datetime
+) -> list[Submitted]:
+    """Store several reports to one incident inside the caller's transaction, all or
+    none, as one batch: one read and one write however many there are, decided in order
+    (a later one sees what an earlier one stored). The first refusal is raised; the
+    caller's transaction then stores none of them (an imported envelope)."""
+    for item in items:
+        _authorise(item.principal, item.submission)
+    batch = [
+        Pending(
+            item.principal,
+            item.submission,
+            fingerprint(incident_id, item.submission),
+            now,
+            item.provenance,
+        )
+        for item in items
+    ]
+    for attempt in range(OPTIMISTIC_TRIES + 1):
+        if attempt == OPTIMISTIC_TRIES:
+            # Another writer kept coming first: wait for the row lock, held until the
+            # caller's transaction ends (as every change to the incident takes it).
+            await incidents.lock(conn, incident_id)
+        try:
+            async with conn.transaction():  # a savepoint: a failed write leaves the caller's
+                outcomes = await _attempt(conn, incident_id, batch)
+        except asyncpg.UniqueViolationError:
+            continue  # a report_id taken meanwhile in another incident: read it and decide
+        if outcomes is not None:
+            return [_answer(outcome) for outcome in outcomes]
+    raise ServiceUnavailable("the incident is being written too busily; try again")
 
 
 async def write_batch(pool: asyncpg.Pool, incident_id: uuid.UUID, batch: list[Pending]) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import uuid
 
+from adapters.edxl import codec, exchange
+from schemas.incident import Incident
+from schemas.report import StoredReport
 from service.domain import reporting
 from tests.ingest.support import counting_pool, reporter, sent, submission, written_down
-from tests.support import T0, Api
+from tests.support import T0, Api, report
 
 ENERGY = [{"sector": "energy", "status": "serious", "text": "1 200 hushåll utan ström"}]
 
@@ -82,3 +85,71 @@ async def test_a_connection_back_in_the_pool_has_no_transaction_left_open(dsn: s
             assert await conn.fetchval("SELECT to_regclass('pg_temp.scratch')") is None
     finally:
         await pool.close()
+
+
+async def test_an_envelope_of_many_reports_holds_the_incidents_lock_for_one_read_and_one_write(
+    api: Api, dsn: str
+) -> None:
+    """An EDXL envelope is stored all or none under its incidents' row locks; its report
+    ids, the secret that keys them and every other look-up come before the lock. It used
+    to take each report in turn under it: a savepoint, the secret (2), a read and a
+    write, so that 70 reports held the lock for some 400 statements."""
+    incident = uuid.UUID((await api.activate())["id"])
+    who = await reporter(dsn, "1442")
+    shown = await api.call("GET", f"/api/v1/incidents/{incident}", as_=("LST-14", "viewer"))
+    base = StoredReport.model_validate(
+        (await api.submit(str(incident), report("1442", situation="Läget"))).body
+    )
+
+    def envelope(situations: list[str]) -> bytes:
+        contents = [
+            codec.Content(
+                description="Lägesrapport",
+                keyword=codec.KEYWORD_REPORT,
+                sitrep=codec.report_sitrep(
+                    Incident.model_validate(shown.body),
+                    base.model_copy(update={"report_id": uuid.uuid4(), "situation": situation}),
+                    organisation_name="Vårgårda kommun",
+                    originating=None,
+                    final=False,
+                ),
+            )
+            for situation in situations
+        ]
+        return codec.envelope(
+            distribution_id="lagesbild:test",
+            sender="1442",
+            sent=T0,
+            exercise=False,
+            kind="Report",
+            incident=Incident.model_validate(shown.body),
+            contents=contents,
+        )
+
+    document = envelope([f"Läget {n}" for n in range(5)])
+    pool = await counting_pool(dsn)
+    try:
+        # The connection's first import also prepares its statements; count the second.
+        await exchange.import_envelope(
+            pool, who, envelope(["Först"]), T0, max_bytes=1 << 20, max_depth=64
+        )
+        before = len(await sent(pool))
+        imported = await exchange.import_envelope(
+            pool, who, document, T0, max_bytes=1 << 20, max_depth=64
+        )
+        statements = (await sent(pool))[before:]
+    finally:
+        await pool.close()
+    assert [result.report.version for result in imported.results] == [3, 4, 5, 6, 7]
+    assert [result.report.situation for result in imported.results] == [
+        f"Läget {n}" for n in range(5)
+    ]
+    locked = next(i for i, s in enumerate(statements) if "FOR UPDATE" in s)
+    assert [s.split()[0] for s in statements[locked:]] == [
+        "SELECT",  # the row lock
+        "SAVEPOINT",
+        "SELECT",  # what the batch needs: earlier reports, the latest of each, schedules
+        "WITH",  # the seqs, the reports, their events, the notify
+        "RELEASE",
+        "COMMIT;",
+    ], [s[:60] for s in statements[locked:]]
