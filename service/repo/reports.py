@@ -54,18 +54,24 @@ async def history(
     organisation: str | None,
     limit: int | None,
 ) -> list[StoredReport]:
-    rows = await conn.fetch(
-        f"""
-        SELECT {_COLUMNS} FROM reports
-        WHERE incident_id = $1 AND ($2::text IS NULL OR organisation = $2)
-        ORDER BY received_at DESC, version DESC
-        LIMIT $3
-        """,  # noqa: S608  # fixed column list
-        incident_id,
-        organisation,
-        limit,
-    )
+    # Two statements, not `($2 IS NULL OR organisation = $2)`: a prepared statement's
+    # generic plan could not use the organisation in the index, and would read every
+    # report of the incident for one organisation's history.
+    if organisation is None:
+        rows = await conn.fetch(_HISTORY.format(where=""), incident_id, limit)
+    else:
+        rows = await conn.fetch(
+            _HISTORY.format(where="AND organisation = $3"), incident_id, limit, organisation
+        )
     return [_validated(row) for row in rows]
+
+
+_HISTORY = f"""
+    SELECT {_COLUMNS} FROM reports
+    WHERE incident_id = $1 {{where}}
+    ORDER BY received_at DESC, version DESC
+    LIMIT $2
+    """  # noqa: S608  # fixed column list and conditions
 
 
 # --- the write path: one statement reads what a batch needs, one writes it ----------------

@@ -4,7 +4,8 @@ that stretch and no more, however PostgreSQL plans the statement.
 PostgreSQL plans a prepared statement for any parameters after a few runs (a generic
 plan). `seq <= $n` with "no bound" written as `($n IS NULL OR seq <= $n)` then cannot
 bound the index scan: it reads the log on to its end, filtering. These tests force the
-generic plan and look at the scan: the range must be in the index condition.
+generic plan and look at the scan: the range must be in the index condition. The same
+holds for one organisation's reports (its history page).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import asyncpg
 
 from service.db.pool import create_pool
-from service.repo import checkpoints, events
+from service.repo import checkpoints, events, reports
 from tests.support import Api, report
 
 
@@ -126,3 +127,23 @@ async def test_the_checkpoint_before_a_seq_is_found_by_the_index(api: Api, dsn: 
     _, last = await _statements_of(dsn, newest)
     assert last is not None
     assert last["seq"] == 3
+
+
+async def test_one_organisations_history_is_read_by_the_organisation_in_the_index(
+    api: Api, dsn: str
+) -> None:
+    incident = await _incident_with_reports(api, 2)
+
+    async def read(conn: Any) -> Any:
+        return await reports.history(conn, incident, organisation="1442", limit=10)
+
+    plans, found = await _statements_of(dsn, read)
+    assert [report.version for report in found] == [2, 1]
+    (scan,) = [scan for plan in plans for scan in _scans(plan)]
+    assert "organisation = " in scan["Index Cond"], scan
+
+    async def everyone(conn: Any) -> Any:
+        return await reports.history(conn, incident, organisation=None, limit=10)
+
+    _, every = await _statements_of(dsn, everyone)
+    assert len(every) == 2
