@@ -12,6 +12,7 @@ them to problems (`adapters/problems.py`).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -146,13 +147,14 @@ def _events(data: bytes) -> Iterator[tuple[str, etree._Element]]:
         huge_tree=False,
     )
     view = memoryview(data)
-    for at in range(0, len(data) + 1, CHUNK):
+    pieces = (bytes(view[at : at + CHUNK]) for at in range(0, len(data), CHUNK))
+    for piece in itertools.chain(pieces, [None]):  # None: the end of the document
         failure: etree.XMLSyntaxError | None = None
         try:
-            if at < len(data):
-                parser.feed(bytes(view[at : at + CHUNK]))
+            if piece is None:
+                parser.close()  # a document cut short is an error here
             else:
-                parser.close()
+                parser.feed(piece)
         except etree.XMLSyntaxError as exc:
             failure = exc
         for event, element in parser.read_events():

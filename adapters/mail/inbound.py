@@ -17,8 +17,9 @@ The order of the checks, each ending with an answer when it fails (nothing store
    mail's key, so it too stores nothing new. The sender's lock (`repo.lock_sender`)
    makes two copies arriving at once wait for each other.
 
-Before 5, the organisation's report caps (`service/access/report_caps.py`): past them
-the mail is deferred in the SMTP session (451), with no answer and nothing stored.
+After 2, the report caps (`service/access/report_caps.py`) of the sender's
+organisations: past them the mail is deferred in the SMTP session (451), with no answer
+and nothing stored.
 """
 
 from __future__ import annotations
@@ -110,6 +111,9 @@ async def _receive(
     if not candidates:
         await _answer(pool, mail, sender, replies.unknown_sender(mail, sender), now)
         return Received("unknown-sender")
+    if caps is not None:  # before anything is stored or answered
+        for organisation in candidates:
+            caps.check(organisation, now)
     parsed = parse(mail.text)
     if isinstance(parsed, ParseErrors):
         await _answer(pool, mail, sender, replies.unreadable(mail, parsed), now)
@@ -129,8 +133,6 @@ async def _receive(
             pool, mail, sender, replies.several_organisations(mail, sender, participating), now
         )
         return Received("ambiguous-sender", incident.id)
-    if caps is not None:
-        caps.check(participating[0], now)
     return await _submit(pool, settings, mail, sender, incident, participating[0], now)
 
 

@@ -81,12 +81,13 @@ async def receive(
         if not codes:
             log.info("sms.unknown_sender")
             return Received("unknown-sender", None)
+        if caps is not None:  # before anything is stored or answered
+            for code in codes:
+                caps.check(code, now)
         found = await _incident(conn, codes, sms.text)
     if isinstance(found, str):
         return Received("refused", found)
     organisation, incident = found
-    if caps is not None:
-        caps.check(organisation, now)
     async with pool.acquire() as conn, conn.transaction():
         key, _seen = await repo.sms_key(
             conn,

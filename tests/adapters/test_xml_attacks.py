@@ -194,3 +194,31 @@ def test_parse_accepts_ordinary_documents_within_the_limits() -> None:
     assert root.tag == "a"
     with pytest.raises(xml_safety.XmlUnsafe):
         xml_safety.parse(_deep(11), max_depth=10)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        b"<a><b>t</b>",  # cut short, well under one piece
+        b"<r><s>" + b"x" * (xml_safety.CHUNK - 6),  # cut short at exactly one piece
+        b"<r><s>" + b"x" * (3 * xml_safety.CHUNK) + b"</r>",  # a wrong end tag, pieces later
+    ],
+    ids=["short", "one-piece", "later-piece"],
+)
+def test_a_document_cut_short_or_broken_is_refused_as_malformed_by_the_depth_walk(
+    document: bytes,
+) -> None:
+    """The walk that bounds the depth reads the document to its end, and says when it is
+    not well-formed, whatever the length (the parse after it would too)."""
+    with pytest.raises(xml_safety.XmlMalformed):
+        xml_safety._check_depth(document, 64)
+    assert xml_safety.first_text(document, "nothing") is None
+
+
+def test_deep_nesting_is_refused_by_depth_before_the_parser_gives_up_on_it() -> None:
+    """libxml2 stops at 256 levels on its own; the walk refuses at the limit first, with
+    its own reason, and reads the sender of an envelope broken further on."""
+    with pytest.raises(xml_safety.XmlUnsafe, match="deeper than 64"):
+        xml_safety.parse(_deep(300))
+    broken = b"<e><id>x</id><senderID>1443</senderID><content><broken></content>"
+    assert xml_safety.first_text(broken, "senderID") == "1443"

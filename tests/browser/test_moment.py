@@ -469,15 +469,20 @@ async def test_a_list_redrawn_keeps_the_entries_that_did_not_change(
             list.prepend(el("li", { text: "not keyed" }));
             keyedChildren(list, items([["b", "1"], ["d", "1"], ["a", "2"]]));
             const after = [...list.children];
+            keyedChildren(list, items([["b", "1"], ["b", "1"]]));
+            const twice = [...list.children];
             keyedChildren(list, []);
             return { texts: after.map((node) => node.textContent), bKept: after[0] === b,
-                     aRebuilt: after[2] !== a, emptied: list.children.length };
+                     aRebuilt: after[2] !== a, twice: twice.length,
+                     twiceApart: twice[0] !== twice[1], emptied: list.children.length };
         }"""
     )
     assert found == {
         "texts": ["b 1", "d 1", "a 2"],
         "bKept": True,
         "aRebuilt": True,
+        "twice": 2,
+        "twiceApart": True,
         "emptied": 0,
     }
 

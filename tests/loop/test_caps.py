@@ -110,6 +110,11 @@ async def test_an_sms_past_the_organisations_rate_is_429_to_the_gateway_and_stor
     refused = await deliver(api, texts[2], at=clock.now())
     assert_problem(refused, 429, "too-many-requests")
     assert refused.headers["Retry-After"] == "1"
+    # One that would only be answered (it names no active incident) is held back too.
+    nowhere = await deliver(
+        api, sms("Händelse: XXX-XXX\nLäge: Lugnt", message_id="m-x"), at=clock.now()
+    )
+    assert_problem(nowhere, 429, "too-many-requests")
     assert await stored(api, incident) == 2
     # The gateway sends it again later: stored then, once.
     clock.set(clock.now() + timedelta(seconds=1))

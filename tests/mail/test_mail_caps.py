@@ -1,6 +1,6 @@
 """A mail past its organisation's report caps is deferred in the SMTP session (451):
-nothing is stored and nobody is answered, and the sender's server sending it again
-later stores it."""
+nothing is stored and nobody is answered (not even a mail that would only be answered),
+and the sender's server sending it again later stores it."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ async def test_a_mail_past_the_organisations_rate_is_deferred_and_stored_when_se
     assert await send(app, second) == 250
 
     assert await send(app, third) == 451
+    # A mail that would only be answered (it cannot be read) is held back as well.
+    assert await send(app, mail("Det här är ingen rapport", message_id=new_id())) == 451
     assert len(await log_of(api, incident["id"], "report.submitted")) == 2
     assert len(await answers(dsn)) == 2
     # Another organisation's reports are not held back by Vårgårda's.

@@ -78,12 +78,14 @@ export function el(tag, attrs = {}, ...children) {
 // Make `list`'s children the nodes of `items` ([key, signature, build]), in that order.
 // A child whose key and signature are unchanged is kept where it is, and the browser
 // neither styles nor lays it out again: a slider step or a report changes a few entries
-// of a long list, and rebuilding all of them would make it lay out every one.
+// of a long list, and rebuilding all of them would make it lay out every one. Keys are
+// meant to be unique; a key given twice gets a node of its own each time.
 export function keyedChildren(list, items) {
   const old = new Map();
   for (const child of list.children) if (child.keyed) old.set(child.keyed.key, child);
   const wanted = items.map(([key, signature, build]) => {
     const found = old.get(key);
+    old.delete(key);
     if (found && found.keyed.signature === signature) return found;
     const node = build();
     node.keyed = { key, signature };
