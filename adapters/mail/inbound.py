@@ -81,7 +81,7 @@ async def receive(
     *,
     envelope_sender: str | None,
     now: datetime,
-    caps: ReportCaps | None = None,
+    caps: ReportCaps,
 ) -> Received:
     """Read one received message and act on it (the module's doc says how). Past the
     sender's organisation's report caps, `TooManyRequests`: the SMTP session defers the
@@ -100,7 +100,7 @@ async def receive(
 
 
 async def _receive(
-    pool: asyncpg.Pool, settings: Settings, mail: ReadMail, now: datetime, caps: ReportCaps | None
+    pool: asyncpg.Pool, settings: Settings, mail: ReadMail, now: datetime, caps: ReportCaps
 ) -> Received:
     own = {settings.smtp_from.lower(), settings.mail_in_reply_to.lower()}
     if mail.automatic or mail.sender is None or mail.sender in own:
@@ -111,9 +111,8 @@ async def _receive(
     if not candidates:
         await _answer(pool, mail, sender, replies.unknown_sender(mail, sender), now)
         return Received("unknown-sender")
-    if caps is not None:  # before anything is stored or answered
-        for organisation in candidates:
-            caps.check(organisation, now)
+    for organisation in candidates:  # before anything is stored or answered
+        caps.check(organisation, now)
     parsed = parse(mail.text)
     if isinstance(parsed, ParseErrors):
         await _answer(pool, mail, sender, replies.unreadable(mail, parsed), now)

@@ -71,7 +71,7 @@ async def receive(
     now: datetime,
     *,
     window: float,
-    caps: ReportCaps | None = None,
+    caps: ReportCaps,
 ) -> Received:
     """Store the report an SMS carries (or nothing) and say what to reply. Past the
     organisation's report caps, `TooManyRequests` (429 to the gateway, which sends the
@@ -81,9 +81,8 @@ async def receive(
         if not codes:
             log.info("sms.unknown_sender")
             return Received("unknown-sender", None)
-        if caps is not None:  # before anything is stored or answered
-            for code in codes:
-                caps.check(code, now)
+        for code in codes:  # before anything is stored or answered
+            caps.check(code, now)
         found = await _incident(conn, codes, sms.text)
     if isinstance(found, str):
         return Received("refused", found)
