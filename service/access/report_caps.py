@@ -86,6 +86,15 @@ async def admit(request: web.Request, principal: Principal, *, max_bytes: int) -
     request.app[keys.report_caps].check(principal.organisation, request.app[keys.clock].now())
 
 
+async def admit_json_report(request: web.Request, principal: Principal) -> None:
+    """`admit` and `read_capped` for a JSON report body (`report_max_bytes`): refused
+    before a byte of it is read when it says it is too large, or the organisation has
+    sent too many; then read, and refused if it turns out too large."""
+    max_bytes = request.app[keys.settings].report_max_bytes
+    await admit(request, principal, max_bytes=max_bytes)
+    await read_capped(request, max_bytes)
+
+
 async def read_capped(request: web.Request, max_bytes: int) -> bytes:
     """The body, refused (413 `report-too-large`) when larger than `max_bytes`. A body
     without `Content-Length` is read first, never beyond the service's `max_body_bytes`

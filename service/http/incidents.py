@@ -178,9 +178,7 @@ async def close_incident(request: web.Request) -> web.Response:
 async def submit_report(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     target = incident_id(request)
-    max_bytes = request.app[keys.settings].report_max_bytes
-    await report_caps.admit(request, principal, max_bytes=max_bytes)  # before the body
-    await report_caps.read_capped(request, max_bytes)
+    await report_caps.admit_json_report(request, principal)  # before the body is parsed
     body = await parse(request, ReportSubmission)
     result = await reporting.submit(
         request.app[keys.pool], principal, target, body, request.app[keys.clock].now()

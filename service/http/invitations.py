@@ -132,9 +132,7 @@ async def submit_by_link(request: web.Request) -> web.Response:
     for an unknown, expired or revoked link."""
     now = request.app[keys.clock].now()
     held = await operations.open_link(request.app[keys.pool], request.match_info["secret"], now)
-    max_bytes = request.app[keys.settings].report_max_bytes
-    await report_caps.admit(request, held.principal(), max_bytes=max_bytes)  # before the body
-    await report_caps.read_capped(request, max_bytes)
+    await report_caps.admit_json_report(request, held.principal())  # before the body is parsed
     body = await parse(request, ReportSubmission)
     result = await operations.submit(
         request.app[keys.pool], held, body, now, by=audit.origin(request, actor="invitation link")
