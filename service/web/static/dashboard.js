@@ -141,22 +141,27 @@ function renderSummary() {
     .filter(([, entry]) => !receivedFor(entry, reporting.due_at))
     .sort((a, b) => bySwedish(a[1].name || a[0], b[1].name || b[0]));
   const list = document.getElementById("missing");
-  // Rebuild the list only when who is on it (or how) has changed (kept on the node, not
-  // as an attribute: writing a long attribute is work for the browser too).
-  const signature = missing.map(([code, entry]) => `${code}:${entry.overdue ? 1 : 0}:${entry.name}`).join(",")
-    + `|${(reporting.overdue || []).join(",")}`;
-  if (list.drawn === signature) return renderNeeds(organisations);
-  list.drawn = signature;
   const overdueNow = new Set(reporting.overdue || []);
-  keyedChildren(list, missing.map(([code, entry]) => {
+  const entries = missing.map(([code, entry]) => {
     const overdue = Boolean(entry.overdue) || overdueNow.has(code);
     return [code, `${overdue}:${entry.name}`, () => el("li", { class: overdue ? "chip chip-overdue" : "chip" },
       el("a", { href: `/incidents/${incidentId}/organisations/${code}` }, entry.name || code),
       overdue ? el("span", { class: "badge badge-overdue", text: t("js.overdue") }) : null)];
-  }));
+  });
+  // Rebuild the list only when who is on it (or how) has changed (kept on the node, not
+  // as an attribute: writing a long attribute is work for the browser too).
+  const signature = listSignature(entries);
+  if (list.drawn === signature) return renderNeeds(organisations);
+  list.drawn = signature;
+  keyedChildren(list, entries);
   if (!missing.length) list.replaceChildren(el("li", { class: "muted", text: t("js.all_reported") }));
   document.getElementById("missing-count").textContent = `(${missing.length})`;
   renderNeeds(organisations);
+}
+
+// What a list drawn with keyedChildren shows, as one string: its keys and signatures.
+function listSignature(entries) {
+  return JSON.stringify(entries.map(([key, signature]) => [key, signature]));
 }
 
 function renderNeeds(organisations) {
@@ -165,12 +170,7 @@ function renderNeeds(organisations) {
     (urgency[b[1].urgency] || 0) - (urgency[a[1].urgency] || 0) || Date.parse(b[1].since) - Date.parse(a[1].since));
   const needList = document.getElementById("needs");
   const fresh = new Set(changes?.newNeeds || []);
-  // Rebuild the list only when what it shows has changed (a slider step often does not).
-  const signature = JSON.stringify(needs.map(([key, need]) => [key, need.urgency, need.text, need.since,
-    organisations[need.organisation]?.name, fresh.has(key)]));
-  if (needList.drawn === signature) return;
-  needList.drawn = signature;
-  keyedChildren(needList, needs.map(([key, need]) => {
+  const entries = needs.map(([key, need]) => {
     const by = organisations[need.organisation]?.name || need.organisation;
     return [key, JSON.stringify([need.urgency, need.text, need.since, by, fresh.has(key)]),
       () => el("li", { class: `need need-${need.urgency}`, "data-key": key },
@@ -178,7 +178,12 @@ function renderNeeds(organisations) {
         fresh.has(key) ? [el("span", { class: "badge badge-changed", text: t("js.changes.new_need") }), " "] : null,
         el("strong", { text: need.text }), " ",
         el("span", { class: "muted", text: `${by}, ${t("js.since")} ${localTime(need.since)}` }))];
-  }));
+  });
+  // Rebuild the list only when what it shows has changed (a slider step often does not).
+  const signature = listSignature(entries);
+  if (needList.drawn === signature) return;
+  needList.drawn = signature;
+  keyedChildren(needList, entries);
   if (!needs.length) needList.replaceChildren(el("li", { class: "muted", text: t("js.no_needs") }));
   document.getElementById("needs-count").textContent = `(${needs.length})`;
 }
