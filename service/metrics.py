@@ -69,6 +69,11 @@ class Metrics:
             "Frames written to sockets",
             registry=self.registry,
         )
+        self.stream_writes = Counter(
+            "lagesbild_stream_writes_total",
+            "Writes to sockets (frames that follow each other go out in one write)",
+            registry=self.registry,
+        )
         self.stream_frames_queued = Counter(
             "lagesbild_stream_frames_queued_total",
             "Frames that waited in a socket's queue because its peer was behind",

@@ -20,7 +20,7 @@ import enum
 import itertools
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
 from aiohttp import WSCloseCode, web
@@ -91,27 +91,35 @@ class Connection:
         """Hand a frame over without waiting, and count it."""
         if self.deliver(frame):
             self._metrics.stream_frames_sent.inc()
+            self._metrics.stream_writes.inc()
 
     def deliver(self, frame: Frame) -> bool:
         """Hand a frame over without waiting. True when it went straight to the transport
         (the caller counts those, once for many sockets); queued frames are counted as
         the writer writes them. A full queue closes the socket with 4008."""
+        return self.deliver_run((frame,), frame.wire) == 1
+
+    def deliver_run(self, run: Sequence[Frame], wire: bytes) -> int:
+        """Hand over frames that follow each other (`wire`: their bytes, joined) without
+        waiting: one write for all of them while the peer keeps up, each to the queue
+        otherwise. Returns how many went straight to the transport."""
         if self.state is not State.OPEN:
-            return False
+            return 0
         transport = self._transport
         if not self._queue and transport.get_write_buffer_size() <= self._high_water:
             if transport.is_closing() or self.ws.closed:
-                return False  # the socket is ending; the reader loop notices
-            transport.write(frame.wire)
-            return True
-        if len(self._queue) >= self._most:
-            self._too_slow("outbound queue full")
-            return False
-        self._queue.append(frame)
-        self._metrics.stream_frames_queued.inc()
+                return 0  # the socket is ending; the reader loop notices
+            transport.write(wire)
+            return len(run)
+        for frame in run:
+            if len(self._queue) >= self._most:
+                self._too_slow("outbound queue full")
+                return 0
+            self._queue.append(frame)
+            self._metrics.stream_frames_queued.inc()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_queue(), name=f"stream-writer-{self.id}")
-        return False
+        return 0
 
     async def _write_queue(self) -> None:
         """Write what is queued as the peer makes room; end when nothing is left."""
@@ -139,6 +147,7 @@ class Connection:
                 if transport.get_write_buffer_size() > self._high_water:
                     break
             self._metrics.stream_frames_sent.inc(written)
+            self._metrics.stream_writes.inc(written)
 
     def check_send(self, now: float) -> None:
         """Called now and then by the hub: a peer that has read nothing for the send

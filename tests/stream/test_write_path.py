@@ -5,16 +5,26 @@ written straight out while a socket keeps up, queued in order while it is behind
 from __future__ import annotations
 
 import asyncio
+import uuid
 
+from service import keys
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
 from service.stream import frames
 from tests.settings import with_changes
 from tests.stream.rawws import RawSocket
-from tests.stream.test_stream import VIEWER, metric, subscribed, topic_of, varied_report
+from tests.stream.test_stream import (
+    VIEWER,
+    assert_consecutive,
+    assert_patches_lead_to_the_log,
+    metric,
+    subscribed,
+    topic_of,
+    varied_report,
+)
 from tests.stream.wsclient import Frame, Streams
-from tests.support import Api, served
+from tests.support import PARTICIPANTS, Api, served
 
 
 async def test_every_socket_gets_the_same_bytes_for_an_event_frame_uncompressed(
@@ -113,3 +123,54 @@ async def test_a_backed_up_socket_queues_frames_and_gets_every_one_in_order_when
             assert await metric(api, "lagesbild_stream_frames_queued_total") == queued
         finally:
             await behind.close()
+
+
+async def test_events_read_together_go_to_each_socket_in_one_write_cut_where_access_changes(
+    settings: Settings, dsn: str, clock: FixedClock
+) -> None:
+    app = create_app(settings, dsn=dsn, clock=clock)
+    async with served(app, dsn) as api, Streams(api) as streams:
+        incident = await api.activate()
+        topic = topic_of(incident)
+        viewer = await streams.open(*VIEWER)
+        removed = await streams.open("1442", "reporter")
+        snapshot = await subscribed(viewer, topic)
+        await subscribed(removed, topic)
+        feed = await app[keys.hub].feed(uuid.UUID(incident["id"]))
+        assert feed is not None
+        writes = await metric(api, "lagesbild_stream_writes_total")
+        sent = await metric(api, "lagesbild_stream_frames_sent_total")
+
+        # While the hub cannot read the log, eight events are written: its next read
+        # takes all of them at once, as when reports come faster than a fan-out.
+        async with feed.lock:
+            for index in (0, 1, 2, 3):
+                assert (await api.submit(incident["id"], varied_report(index))).status == 201
+            reply = await api.call(
+                "PATCH",
+                f"/api/v1/incidents/{incident['id']}",
+                as_=("LST-14", "duty_officer"),
+                json_body={"participants": [code for code in PARTICIPANTS if code != "1442"]},
+            )
+            assert reply.status == 200, reply.body
+            for index in (5, 6, 8):  # not by 1442, no longer a participant
+                assert (await api.submit(incident["id"], varied_report(index))).status == 201
+
+        frames = await viewer.events(8, topic)
+        assert_consecutive(frames, snapshot["seq"] + 1)
+        kinds = [frame["event"]["kind"] for frame in frames]
+        assert kinds == ["report.submitted"] * 4 + ["incident.updated"] + ["report.submitted"] * 3
+        await assert_patches_lead_to_the_log(api, incident, snapshot["picture"], frames)
+        before = await removed.events(4, topic)
+        assert before == frames[:4]
+        error = await removed.expect("error", topic)
+        assert error["code"] == "forbidden"
+        # The viewer: the four reports in one write, the update, the three reports in
+        # one; the removed participant: the four reports in one write, then the error.
+        assert await metric(api, "lagesbild_stream_writes_total") - writes == 3 + 2
+        assert await metric(api, "lagesbild_stream_frames_sent_total") - sent == 8 + 5
+        other = await api.activate(title="Annan händelse")
+        await subscribed(removed, topic_of(other))
+        assert (await api.submit(other["id"], varied_report(2))).status == 201
+        next_frame = await removed.expect("event")
+        assert next_frame["topic"] == topic_of(other), next_frame  # nothing more of the first
