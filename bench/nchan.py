@@ -881,7 +881,11 @@ def _goals(
 
 def _write_doc(text: str) -> None:
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    measured = f"Measured {stamp} on {machine()} (a shared machine, busy with other work)."
+    one, five, _ = os.getloadavg()
+    measured = (
+        f"Measured {stamp} on {machine()}; load average at the end {one:.2f} (1 min), "
+        f"{five:.2f} (5 min), the bench's own work included."
+    )
     section = f"{BEGIN}\n{measured}\n{text}\n{END}"
     current = DOC.read_text()
     if BEGIN in current and END in current:
