@@ -30,20 +30,6 @@ def bucket_upsert(rows: str) -> str:
     )
 
 
-_TAKE = bucket_upsert("VALUES ($1, $3::float8 - 1, $4)")
-
-
-async def take(conn: Conn, token_hash: bytes, limit: RateLimit, now: datetime) -> Bucket | None:
-    """Take one request from the token's bucket in one statement; the bucket after it,
-    or None when it held less than one (nothing taken: see `peek`)."""
-    row = await conn.fetchrow(_TAKE, token_hash, limit.rate, limit.burst, now)
-    if row is None:
-        return None
-    if row["fresh"]:  # a new bucket (at most one per token and refill): forget full ones
-        await prune(conn, limit, now)
-    return Bucket(row["tokens"], row["updated_at"])
-
-
 async def peek(conn: Conn, token_hash: bytes) -> Bucket | None:
     row = await conn.fetchrow(
         "SELECT tokens, updated_at FROM api_rate_buckets WHERE token_hash = $1", token_hash

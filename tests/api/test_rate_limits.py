@@ -11,11 +11,12 @@ import asyncpg
 import pytest
 
 from service.access.rate import Bucket, RateLimit, take
-from service.access.tokens import create_token
+from service.access.tokens import admitted, create_token, token_hash
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
 from service.repo import rate as rate_repo
+from service.repo import tokens as tokens_repo
 from tests.settings import suite_settings, with_changes
 from tests.support import T0, Api, Who, assert_problem, served
 
@@ -59,19 +60,27 @@ async def test_the_stored_bucket_follows_the_rule_and_full_ones_are_forgotten(ds
     rng = random.Random(7)
     conn = await asyncpg.connect(dsn)
     try:
+
+        async def new_token(name: str) -> str:
+            return await create_token(conn, organisation="LST-14", role="viewer", name=name, at=T0)
+
+        key = token_hash(await new_token("bucket"))
         expected: Bucket | None = None
         now = T0
         for _ in range(200):
             now += timedelta(seconds=rng.choice([0, 0, 0.1, 0.3, 0.5, 2]))
-            stored = await rate_repo.take(conn, b"token", limit, now)
+            # The statement every request with a token makes (its look-up and bucket).
+            found = await tokens_repo.use(conn, key, limit, now)
+            assert found is not None
             expected, wait = take(limit, expected, now)
-            assert (stored is None) == (wait is not None)
-            if stored is not None:
-                assert stored.tokens == pytest.approx(expected.tokens)
+            assert (found.bucket is None) == (wait is not None)
+            if found.bucket is not None:
+                assert found.bucket.tokens == pytest.approx(expected.tokens)
             else:
-                expected = await rate_repo.peek(conn, b"token")
-        await rate_repo.take(conn, b"other", limit, now)
-        await rate_repo.take(conn, b"late", limit, now + timedelta(seconds=10))  # prunes
+                expected = await rate_repo.peek(conn, key)
+        assert await admitted(conn, await new_token("other"), limit, now=now) is not None
+        late = now + timedelta(seconds=10)  # both buckets full again by then: forgotten
+        assert await admitted(conn, await new_token("late"), limit, now=late) is not None
         assert await conn.fetchval("SELECT count(*) FROM api_rate_buckets") == 1
     finally:
         await conn.close()
