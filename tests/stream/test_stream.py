@@ -86,6 +86,17 @@ async def assert_patches_lead_to_the_log(
     return picture
 
 
+async def remove_participant(api: Api, incident: dict[str, Any], code: str) -> None:
+    """The duty officer takes `code` off the incident's participants."""
+    reply = await api.call(
+        "PATCH",
+        f"/api/v1/incidents/{incident['id']}",
+        as_=("LST-14", "duty_officer"),
+        json_body={"participants": [other for other in PARTICIPANTS if other != code]},
+    )
+    assert reply.status == 200, reply.body
+
+
 async def subscribed(client: StreamClient, topic: str) -> Frame:
     """Subscribe without `since`; the snapshot that starts the subscription."""
     await client.subscribe(topic)
@@ -498,13 +509,7 @@ async def test_removed_participant_loses_the_subscription_with_forbidden(
     await subscribed(reporter, topic_of(other))
     await subscribed(viewer, topic)
 
-    reply = await api.call(
-        "PATCH",
-        f"/api/v1/incidents/{incident['id']}",
-        as_=("LST-14", "duty_officer"),
-        json_body={"participants": [code for code in PARTICIPANTS if code != "1442"]},
-    )
-    assert reply.status == 200, reply.body
+    await remove_participant(api, incident, "1442")
     error = await reporter.expect("error", topic)
     assert error["code"] == "forbidden"
     (updated,) = await viewer.events(1, topic)
