@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -47,14 +48,20 @@ class Submitted:
 
 
 @dataclass
-class Pending:
-    """A submission waiting in its incident's lane (service.domain.group_commit)."""
+class Candidate:
+    """A submission as its decision reads it: who sends what, when, by which way."""
 
     principal: Principal
     submission: ReportSubmission
     fingerprint: bytes
     now: datetime
     provenance: Provenance | None
+
+
+@dataclass
+class Pending(Candidate):
+    """A submission waiting in its incident's lane (service.domain.group_commit)."""
+
     answer: asyncio.Future[Submitted] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -180,7 +187,7 @@ async def submit_all(
     for item in items:
         _authorise(item.principal, item.submission)
     batch = [
-        Pending(
+        Candidate(
             item.principal,
             item.submission,
             fingerprint(incident_id, item.submission),
@@ -266,7 +273,7 @@ def _answer(outcome: Outcome) -> Submitted:
 
 
 async def _attempt(
-    conn: Conn, incident_id: uuid.UUID, batch: list[Pending]
+    conn: Conn, incident_id: uuid.UUID, batch: Sequence[Candidate]
 ) -> list[Outcome] | None:
     """Read what the batch needs, decide each submission in order, write the accepted
     ones with consecutive seqs. None when the incident moved on in between (nothing is
@@ -307,7 +314,7 @@ class Decided:
     new: reports.NewReport | None  # what to write; None for a repeat
 
 
-def decide(context: reports.Context, item: Pending, seq: int) -> Decided:
+def decide(context: reports.Context, item: Candidate, seq: int) -> Decided:
     """One submission against the incident as the batch has left it so far (`context`,
     which it updates with what it stores): the report to store at `seq`, a repeat, or
     the problem that refuses it."""
