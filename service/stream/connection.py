@@ -94,15 +94,16 @@ class Connection:
             self._metrics.stream_writes.inc()
 
     def deliver(self, frame: Frame) -> bool:
-        """Hand a frame over without waiting. True when it went straight to the transport
-        (the caller counts those, once for many sockets); queued frames are counted as
-        the writer writes them. A full queue closes the socket with 4008."""
+        """Hand a frame over without waiting: True when it went straight to the
+        transport (`send` counts it), False when it was queued (counted as the writer
+        writes it) or the socket is ending. A full queue closes the socket with 4008."""
         return self.deliver_run((frame,), frame.wire) == 1
 
     def deliver_run(self, run: Sequence[Frame], wire: bytes) -> int:
         """Hand over frames that follow each other (`wire`: their bytes, joined) without
         waiting: one write for all of them while the peer keeps up, each to the queue
-        otherwise. Returns how many went straight to the transport."""
+        otherwise, in order behind what waits there. Returns how many went straight to
+        the transport (the hub counts those, once for all sockets)."""
         if self.state is not State.OPEN:
             return 0
         transport = self._transport

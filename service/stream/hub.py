@@ -2,7 +2,8 @@
 
 Every instance keeps the picture of each active incident it has seen, advances it by
 reading the log after each notification (NOTIFY carries only `incident:seq`), and
-puts each event's frame, serialised once, into the queue of every subscribed socket.
+hands each event's frame, serialised once, to every subscribed socket (several that
+follow each other in one write).
 Reading the log rather than trusting notifications makes the hub exact: a lost or
 coalesced notification only delays events, never drops or reorders them.
 """
@@ -37,9 +38,35 @@ from service.stream.watchers import IncidentWatchers, announcement
 
 log = structlog.get_logger(__name__)
 
-# The most frames, and about the most bytes, one write to a socket carries (a run).
+# The most frames, and the most bytes (unless one frame alone is more), one write to a
+# socket carries (a run).
 RUN_FRAMES = 16
 RUN_BYTES = 64 * 1024
+
+
+class _Run:
+    """Frames that follow each other, waiting to go to every subscriber in one write."""
+
+    __slots__ = ("frames", "size")
+
+    def __init__(self) -> None:
+        self.frames: list[frames.Frame] = []
+        self.size = 0
+
+    def has_room(self, frame: frames.Frame) -> bool:
+        """Whether `frame` may join the run (an empty run takes any frame)."""
+        return not self.frames or (
+            len(self.frames) < RUN_FRAMES and self.size + len(frame.wire) <= RUN_BYTES
+        )
+
+    def add(self, frame: frames.Frame) -> None:
+        self.frames.append(frame)
+        self.size += len(frame.wire)
+
+    def take(self) -> list[frames.Frame]:
+        """The frames so far; the run starts again empty."""
+        taken, self.frames, self.size = self.frames, [], 0
+        return taken
 
 
 class Hub:
@@ -235,40 +262,42 @@ class Hub:
     def _publish(self, feed: Feed, new_events: Sequence[dict[str, Any]]) -> list[Picture]:
         """Fold and fan out `new_events`, in order; return the pictures at checkpoints.
 
-        Frames that follow each other go to each socket as one write, a run of at most
-        RUN_FRAMES (or RUN_BYTES): when reports come faster than one fan-out takes, a
-        catch-up reads several events and costs one send per socket, not one per event.
-        A run ends before an event that changes who may follow (who may no longer gets
-        nothing after it) and after a lifecycle event (announced once its frame is out).
+        Frames that follow each other go to each socket as one write, a run (`_Run`):
+        when reports come faster than one fan-out takes, a catch-up reads several events
+        and costs one send per socket, not one per event. A run ends before an event that
+        changes who may follow (who may no longer gets nothing after it) and after a
+        lifecycle event (announced once its frame is out). Whatever was folded goes out
+        even if a later step fails: the feed has moved past it, and the next read starts
+        after it.
         """
         every = self._settings.checkpoint_every
         kept: list[Picture] = []
-        run: list[frames.Frame] = []
-        size = 0
-        for event in new_events:
-            frame = feed.advance(event)
-            self._national.update(feed.picture, event)
-            if feed.checked_access is not feed.access:
-                # Who may follow changed (an update, share or unshare): look at everyone once.
-                self._fan_out(feed, run)
-                run, size = [], 0
-                for conn in list(feed.subscribers):
-                    if not may_follow(conn.principal, feed.access):
-                        self._revoke(conn, feed)
-                feed.checked_access = feed.access
-            run.append(frame)
-            size += len(frame.wire)
-            if is_checkpoint(event, every):
-                kept.append(feed.picture)
-            if event["seq"] in feed.lifecycle:
-                self._fan_out(feed, run)
-                run, size = [], 0
-                self._announce(feed, event)
-            elif len(run) >= RUN_FRAMES or size >= RUN_BYTES:
-                self._fan_out(feed, run)
-                run, size = [], 0
-        self._fan_out(feed, run)
-        self._metrics.events_fanned_out.inc(len(new_events))
+        run = _Run()
+        folded = 0
+        try:
+            for event in new_events:
+                frame = feed.advance(event)
+                folded += 1
+                if feed.checked_access is not feed.access:
+                    # Who may follow changed (an update, share or unshare): those before
+                    # it go out first, then everyone is looked at once.
+                    self._fan_out(feed, run.take())
+                    for conn in list(feed.subscribers):
+                        if not may_follow(conn.principal, feed.access):
+                            self._revoke(conn, feed)
+                    feed.checked_access = feed.access
+                if not run.has_room(frame):
+                    self._fan_out(feed, run.take())
+                run.add(frame)
+                self._national.update(feed.picture, event)
+                if is_checkpoint(event, every):
+                    kept.append(feed.picture)
+                if event["seq"] in feed.lifecycle:
+                    self._fan_out(feed, run.take())
+                    self._announce(feed, event)
+        finally:
+            self._fan_out(feed, run.take())
+            self._metrics.events_fanned_out.inc(folded)
         return kept
 
     def _fan_out(self, feed: Feed, run: list[frames.Frame]) -> None:

@@ -144,7 +144,8 @@ async def test_events_read_together_go_to_each_socket_in_one_write_cut_where_acc
 
         # While the hub cannot read the log, eight events are written: its next read
         # takes all of them at once, as when reports come faster than a fan-out.
-        async with feed.lock:
+        # (A timeout: should the report path ever wait for the hub, fail, not hang.)
+        async with asyncio.timeout(30), feed.lock:
             for index in (0, 1, 2, 3):
                 assert (await api.submit(incident["id"], varied_report(index))).status == 201
             await remove_participant(api, incident, "1442")
