@@ -127,10 +127,13 @@ async def test_a_run_that_fills_the_queue_half_way_closes_the_socket_with_4008(
 # -- the hub -----------------------------------------------------------------------------
 
 
+Journal = list[tuple[str, list[int]]]
+
+
 class Viewer:
     """A subscriber as the fan-out sees it: it may follow, and keeps what it is given."""
 
-    def __init__(self, journal: list[tuple[str, list[int]]]) -> None:
+    def __init__(self, journal: Journal) -> None:
         self.principal = Principal.described("6500", "county_board", "14", "viewer", person=True)
         self.journal = journal
 
@@ -140,11 +143,17 @@ class Viewer:
         return len(run)
 
 
-def hub_and_feed(settings: Settings, clock: FixedClock) -> tuple[Hub, Feed]:
-    hub = Hub(None, settings, Metrics(), clock)  # type: ignore[arg-type]  # no reads here
+def hub_and_feed(
+    settings: Settings, clock: FixedClock, viewers: int = 1
+) -> tuple[Hub, Feed, Journal]:
+    """A hub (no database: these tests only publish) and a feed with `viewers`
+    subscribers that write what they are given, in order, into one journal."""
+    hub = Hub(None, settings, Metrics(), clock)  # type: ignore[arg-type]
     feed = Feed(uuid.uuid4(), empty_picture(), deque(maxlen=100))
     feed.checked_access = feed.access
-    return hub, feed
+    journal: Journal = []
+    feed.subscribers.update(Viewer(journal) for _ in range(viewers))  # type: ignore[misc]
+    return hub, feed, journal
 
 
 def event(seq: int, kind: str = "note.added", size: int = 100) -> dict[str, Any]:
@@ -161,9 +170,7 @@ def event(seq: int, kind: str = "note.added", size: int = 100) -> dict[str, Any]
 async def test_events_read_together_go_out_in_runs_of_at_most_run_frames(
     settings: Settings, clock: FixedClock
 ) -> None:
-    hub, feed = hub_and_feed(settings, clock)
-    journal: list[tuple[str, list[int]]] = []
-    feed.subscribers.update({Viewer(journal), Viewer(journal)})  # type: ignore[arg-type]
+    hub, feed, journal = hub_and_feed(settings, clock, viewers=2)
     hub._publish(feed, [event(seq) for seq in range(1, RUN_FRAMES + 2)])
     first = list(range(1, RUN_FRAMES + 1))
     assert journal == [("write", first)] * 2 + [("write", [RUN_FRAMES + 1])] * 2
@@ -173,9 +180,7 @@ async def test_events_read_together_go_out_in_runs_of_at_most_run_frames(
 async def test_a_run_ends_before_it_would_pass_run_bytes(
     settings: Settings, clock: FixedClock
 ) -> None:
-    hub, feed = hub_and_feed(settings, clock)
-    journal: list[tuple[str, list[int]]] = []
-    feed.subscribers.add(Viewer(journal))  # type: ignore[arg-type]
+    hub, feed, journal = hub_and_feed(settings, clock)
     big = RUN_BYTES // 3  # two fit in a run, a third does not
     hub._publish(feed, [event(seq, size=big) for seq in range(1, 6)])
     assert journal == [("write", [1, 2]), ("write", [3, 4]), ("write", [5])]
@@ -184,9 +189,7 @@ async def test_a_run_ends_before_it_would_pass_run_bytes(
 async def test_a_lifecycle_event_is_announced_after_its_frame_is_out(
     settings: Settings, clock: FixedClock
 ) -> None:
-    hub, feed = hub_and_feed(settings, clock)
-    journal: list[tuple[str, list[int]]] = []
-    feed.subscribers.add(Viewer(journal))  # type: ignore[arg-type]
+    hub, feed, journal = hub_and_feed(settings, clock)
     hub.on_lifecycle(lambda _incident: journal.append(("announced", [])))
     hub._publish(feed, [event(1), event(2, "incident.closed"), event(3)])
     assert journal == [("write", [1, 2]), ("announced", []), ("write", [3])]
@@ -195,9 +198,7 @@ async def test_a_lifecycle_event_is_announced_after_its_frame_is_out(
 async def test_what_was_folded_goes_out_when_a_later_step_fails(
     settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    hub, feed = hub_and_feed(settings, clock)
-    journal: list[tuple[str, list[int]]] = []
-    feed.subscribers.add(Viewer(journal))  # type: ignore[arg-type]
+    hub, feed, journal = hub_and_feed(settings, clock)
     national = hub._national.update
 
     def breaks_at_three(picture: dict[str, Any], event: dict[str, Any] | None = None) -> object:
