@@ -111,8 +111,7 @@ async def _receive(
     if not candidates:
         await _answer(pool, mail, sender, replies.unknown_sender(mail, sender), now)
         return Received("unknown-sender")
-    for organisation in candidates:  # before anything is stored or answered
-        caps.check(organisation, now)
+    caps.check(candidates, now)  # before anything is stored or answered
     parsed = parse(mail.text)
     if isinstance(parsed, ParseErrors):
         await _answer(pool, mail, sender, replies.unreadable(mail, parsed), now)

@@ -81,8 +81,7 @@ async def receive(
         if not codes:
             log.info("sms.unknown_sender")
             return Received("unknown-sender", None)
-        for code in codes:  # before anything is stored or answered
-            caps.check(code, now)
+        caps.check(codes, now)  # before anything is stored or answered
         found = await _incident(conn, codes, sms.text)
     if isinstance(found, str):
         return Received("refused", found)

@@ -16,6 +16,7 @@ Settings: `report_max_bytes`, `report_rate_per_second`, `report_rate_burst`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from aiohttp import web
@@ -41,24 +42,24 @@ class ReportCaps:
             RateLimit(rate=settings.report_rate_per_second, burst=settings.report_rate_burst)
         )
 
-    def take(self, organisation: str, now: datetime) -> float | None:
-        """Take one report from the organisation's bucket: None when it may go, or the
-        seconds to wait (nothing taken)."""
-        bucket, wait = take(self.limit, self._buckets.get(organisation), now)
-        self._buckets[organisation] = bucket
+    def check(self, organisations: Iterable[str], now: datetime) -> None:
+        """Take one report from each organisation's bucket, or from none: 429
+        (`TooManyRequests`, with the seconds to wait as `retry_after`) when any of them
+        has sent too many lately, and then nothing is taken from the others either (a
+        message deferred for one of a sender's organisations costs the rest nothing)."""
+        taken: dict[str, Bucket] = {}
+        for organisation in organisations:
+            bucket, wait = take(self.limit, self._buckets.get(organisation), now)
+            if wait is not None:
+                self._buckets[organisation] = bucket  # refilled to now, nothing taken
+                raise TooManyRequests(
+                    f"{organisation} has sent too many reports; try again shortly",
+                    retry_after=retry_after(wait),
+                )
+            taken[organisation] = bucket
+        self._buckets.update(taken)
         if len(self._buckets) > MAX_BUCKETS:
             self._forget_full(now)
-        return wait
-
-    def check(self, organisation: str, now: datetime) -> None:
-        """Take one report for the organisation, or refuse it: 429 (`TooManyRequests`,
-        with the seconds to wait as `retry_after`) when it has sent too many lately."""
-        wait = self.take(organisation, now)
-        if wait is not None:
-            raise TooManyRequests(
-                f"{organisation} has sent too many reports; try again shortly",
-                retry_after=retry_after(wait),
-            )
 
     def _forget_full(self, now: datetime) -> None:
         full = self.limit.seconds_to_full()
@@ -83,7 +84,7 @@ async def admit(request: web.Request, principal: Principal, *, max_bytes: int) -
         raise PayloadTooLarge(f"the body may be at most {body_limit} bytes")
     if request.content_length is not None and request.content_length > max_bytes:
         raise too_large(max_bytes)
-    request.app[keys.report_caps].check(principal.organisation, request.app[keys.clock].now())
+    request.app[keys.report_caps].check([principal.organisation], request.app[keys.clock].now())
 
 
 async def admit_json_report(request: web.Request, principal: Principal) -> None:

@@ -14,13 +14,16 @@ import pytest
 from adapters import xml_safety
 from adapters.edxl import codec, exchange
 from adapters.refusals import CodecError
+from service.access.rate import RateLimit
+from service.access.report_caps import ReportCaps
 from service.clock import FixedClock
 from service.config import Settings
+from service.errors import TooManyRequests
 from service.offload import Offload
 from tests.adapters.sms_support import PHONE_1442, SECRET, deliver, register_phone, sms
 from tests.api.test_invitations import invite, send
 from tests.settings import suite_settings, with_changes
-from tests.support import Api, assert_problem, report
+from tests.support import T0, Api, assert_problem, report
 
 DE = "urn:oasis:names:tc:emergency:EDXL:DE:2.0"
 
@@ -184,3 +187,15 @@ async def test_offloaded_work_runs_in_another_process_and_its_refusals_come_back
         await offload.run(exchange.read_document, b"<x/>", 1024, 8)
     assert refused.value.errors
     assert await Offload(0).run(os.getpid) == os.getpid()
+
+
+def test_a_message_for_several_organisations_takes_from_each_or_from_none() -> None:
+    # A sender who reports for two organisations (one e-mail address, one phone).
+    caps = ReportCaps(RateLimit(rate=1.0, burst=1))
+    now = T0
+    caps.check(["1440"], now)  # 1440's one report is taken
+    with pytest.raises(TooManyRequests):
+        caps.check(["1441", "1440"], now)
+    caps.check(["1441"], now)  # the refused message took nothing from 1441
+    with pytest.raises(TooManyRequests):
+        caps.check(["1441"], now)
