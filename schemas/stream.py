@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, TypeAdapter
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, TypeAdapter
 
 from schemas.common import WireModel
 
@@ -49,8 +49,28 @@ class Unsubscribe(WireModel):
     topic: Topic
 
 
-ClientFrame = Annotated[Subscribe | Unsubscribe, Field(discriminator="type")]
-client_frame: TypeAdapter[Subscribe | Unsubscribe] = TypeAdapter(ClientFrame)
+def _incident_topic(topic: str) -> str:
+    """Only an incident's topic has a past to look back at."""
+    if topic == NATIONAL or parse_topic(topic) is None:
+        raise ValueError("a look back is of one incident: 'incident:<id>'")
+    return topic
+
+
+# A reference the client chooses, given back with the answer (a JavaScript number).
+Ref = Annotated[int, Field(ge=0, le=2**53 - 1)]
+
+
+class Moment(WireModel):
+    """The picture of a followed incident as it stood at `at` (as `GET …/picture?at=`)."""
+
+    type: Literal["moment"]
+    topic: Annotated[str, Field(max_length=100), AfterValidator(_incident_topic)]
+    at: AwareDatetime
+    ref: Ref
+
+
+ClientFrame = Annotated[Subscribe | Unsubscribe | Moment, Field(discriminator="type")]
+client_frame: TypeAdapter[Subscribe | Unsubscribe | Moment] = TypeAdapter(ClientFrame)
 
 
 class EventBody(BaseModel):
@@ -75,8 +95,21 @@ class EventFrame(BaseModel):
     patch: dict[str, Any]
 
 
+class MomentFrame(BaseModel):
+    """The answer to a `moment` frame: its `ref`, the moment asked and the picture then."""
+
+    type: Literal["moment"] = "moment"
+    topic: str
+    ref: int
+    at: str
+    seq: int
+    picture: dict[str, Any]
+
+
 class ErrorFrame(BaseModel):
     type: Literal["error"] = "error"
     code: ErrorCode
     message: str
     topic: str | None = None
+    # Set when the error answers one request (a `moment` frame): the topic goes on.
+    ref: int | None = None

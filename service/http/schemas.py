@@ -15,7 +15,7 @@ from schemas.outbox import OutboxMessageView, OutboxOverview
 from schemas.problem import Problem
 from schemas.report import ReportSubmission, StoredReport
 from schemas.round import ContactCreate, ContactList, RoundList
-from schemas.stream import ErrorFrame, EventFrame, SnapshotFrame, client_frame
+from schemas.stream import ErrorFrame, EventFrame, MomentFrame, SnapshotFrame, client_frame
 from schemas.summary import Draft, PublishBody, PublishedSummary, SummaryContent
 from service.errors import NotFound
 from service.http.apidoc import describe
@@ -35,6 +35,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "stream-snapshot": SnapshotFrame,
     "stream-event": EventFrame,
     "stream-error": ErrorFrame,
+    "stream-moment": MomentFrame,
     "round-list": RoundList,
     "contact-create": ContactCreate,
     "contact-list": ContactList,

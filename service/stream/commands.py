@@ -7,17 +7,21 @@ import uuid
 
 from pydantic import ValidationError
 
-from schemas.stream import NATIONAL, Subscribe, Unsubscribe, client_frame, parse_topic
+from schemas.stream import NATIONAL, Moment, Subscribe, Unsubscribe, client_frame, parse_topic
 from service.stream import frames
 from service.stream.connection import Connection
 from service.stream.hub import Hub
+from service.stream.lookback import LookBack
 
 
-async def handle(hub: Hub, conn: Connection, text: str) -> None:
+async def handle(hub: Hub, conn: Connection, look_back: LookBack, text: str) -> None:
     try:
         command = client_frame.validate_python(json.loads(text))
     except (ValueError, RecursionError, ValidationError) as exc:
-        conn.send(frames.error_frame("bad_request", _explain(exc)))
+        conn.send(frames.error_frame("bad_request", _explain(exc), ref=_ref_of(text)))
+        return
+    if isinstance(command, Moment):
+        look_back.ask(command)  # answered by its own task: reading goes on meanwhile
         return
     if command.topic == NATIONAL:
         await _national(hub, conn, command)
@@ -53,6 +57,18 @@ async def _national(hub: Hub, conn: Connection, command: Subscribe | Unsubscribe
         return
     if not await hub.watch_national(conn, command.since):
         conn.send(frames.error_frame("not_found", "no such topic that you may see", NATIONAL))
+
+
+def _ref_of(text: str) -> int | None:
+    """The `ref` of a refused `moment` frame, so that the client knows which it was."""
+    try:
+        frame = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(frame, dict) or frame.get("type") != "moment":
+        return None
+    ref = frame.get("ref")
+    return ref if type(ref) is int and 0 <= ref < 2**53 else None
 
 
 def _explain(exc: Exception) -> str:

@@ -20,6 +20,7 @@ from service.http.apidoc import describe
 from service.http.auth import authenticate
 from service.stream import commands, frames
 from service.stream.connection import Connection
+from service.stream.lookback import LookBack
 
 log = structlog.get_logger(__name__)
 
@@ -92,12 +93,15 @@ async def _serve(
     )
     structlog.contextvars.bind_contextvars(conn_id=conn.id)
     log.info("stream.open", organisation=principal.organisation, role=principal.role)
+    look_back = LookBack(
+        conn, request.app[keys.pool], request.app[keys.moments], settings.checkpoint_every
+    )
     hub.register(conn)
     try:
         async for message in ws:
             if message.type is WSMsgType.TEXT:
                 try:
-                    await commands.handle(hub, conn, message.data)
+                    await commands.handle(hub, conn, look_back, message.data)
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                     # The database is away: say so with 1011 and let the client come back
                     # with `since`, rather than leave it subscribed to nothing.
@@ -106,6 +110,7 @@ async def _serve(
             elif message.type is WSMsgType.BINARY:
                 conn.send(frames.error_frame("bad_request", "frames are JSON text"))
     finally:
+        await look_back.close()
         hub.drop(conn)
         await conn.finish()
         log.info("stream.closed", code=ws.close_code)

@@ -64,8 +64,25 @@ def snapshot_frame(topic: str, seq: int, picture: dict[str, Any]) -> Frame:
     return dumps({"type": "snapshot", "topic": topic, "seq": seq, "picture": picture})
 
 
-def error_frame(code: ErrorCode, message: str, topic: str | None = None) -> Frame:
+def moment_frame(topic: str, ref: int, at: str, picture: dict[str, Any]) -> Frame:
+    return dumps(
+        {
+            "type": "moment",
+            "topic": topic,
+            "ref": ref,
+            "at": at,
+            "seq": picture["seq"],
+            "picture": picture,
+        }
+    )
+
+
+def error_frame(
+    code: ErrorCode, message: str, topic: str | None = None, *, ref: int | None = None
+) -> Frame:
     frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
     if topic is not None:
         frame["topic"] = topic
+    if ref is not None:
+        frame["ref"] = ref
     return dumps(frame)

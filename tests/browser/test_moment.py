@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import urllib.parse
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from aiohttp import web
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, WebSocketRoute, expect
 
 from service import keys
 from service.clock import Clock
@@ -211,19 +212,36 @@ async def test_the_slider_shows_the_picture_at_a_moment_and_goes_back_to_live(
     await shoot(page, "dashboard-live-again")
 
 
-async def test_a_step_fetches_the_next_one_ahead_and_a_moment_seen_again_is_not_fetched(
-    people: People, api: Api, app: web.Application, clock: ShiftedClock
-) -> None:
-    incident, page = await live_dashboard(people, api, app, clock)
-    asked: list[str] = []
+def moments_asked(page: Page) -> tuple[list[str], list[str]]:
+    """The moments the page asks for from now on: over the stream (`moment` frames) and
+    over HTTP (`GET …/picture?at=`). The stream's socket must open after this is called."""
+    streamed: list[str] = []
+    fetched: list[str] = []
+
+    def sent(payload: str | bytes) -> None:
+        frame = json.loads(payload)
+        if frame.get("type") == "moment":
+            streamed.append(frame["at"])
+
+    page.on("websocket", lambda socket: socket.on("framesent", sent))
     page.on(
         "request",
         lambda request: (
-            asked.append(urllib.parse.unquote(request.url.split("?at=")[1]))
+            fetched.append(urllib.parse.unquote(request.url.split("?at=")[1]))
             if "/picture?at=" in request.url
             else None
         ),
     )
+    return streamed, fetched
+
+
+async def test_a_step_fetches_the_next_one_ahead_and_a_moment_seen_again_is_not_fetched(
+    people: People, api: Api, app: web.Application, clock: ShiftedClock
+) -> None:
+    incident, page = await live_dashboard(people, api, app, clock)
+    asked, fetched = moments_asked(page)
+    await page.reload()  # the stream's socket again, now watched
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
     slider = page.locator("#moment-range")
     await slider.focus()
     await page.keyboard.press("Home")
@@ -254,6 +272,49 @@ async def test_a_step_fetches_the_next_one_ahead_and_a_moment_seen_again_is_not_
         code: IMPACT_SV[entry["impact"]]
         for code, entry in (await api_at(api, incident["id"], second))["organisations"].items()
     }
+    # Live, every moment of the slider was asked over the stream (what fetched is the
+    # baseline of "what changed", the last deadline's picture).
+    assert not set(asked) & set(fetched), (asked, fetched)
+
+
+async def test_a_moment_the_stream_does_not_answer_is_asked_over_http(
+    people: People, api: Api, app: web.Application, clock: ShiftedClock
+) -> None:
+    incident = await history(api, app, clock)
+    viewer = await people.make("LST-14", "viewer", "Lägesbild LST")
+    page = await people.login(viewer, path=f"/incidents/{incident['id']}")
+    _, fetched = moments_asked(page)
+    streamed: list[str] = []
+
+    async def no_look_backs(socket: WebSocketRoute) -> None:
+        # As a server that does not know look backs and says nothing of them.
+        server = socket.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("type") == "moment":
+                streamed.append(frame["at"])
+            else:
+                server.send(message)
+
+        socket.on_message(from_page)
+
+    await page.route_web_socket("**/api/v1/stream", no_look_backs)
+    await page.reload()  # the stream's socket again, now through the route
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    slider = page.locator("#moment-range")
+    await slider.focus()
+    await page.keyboard.press("Home")
+    await page.keyboard.press("PageUp")  # the first deadline, two hours ago
+    root = page.locator("#moment")
+    await expect(root).to_have_attribute("aria-busy", "true")
+    await expect(root).not_to_have_attribute("aria-busy", "true", timeout=10_000)
+    moment = await root.get_attribute("data-at")
+    assert moment is not None
+    assert moment in streamed, streamed
+    assert moment in fetched, fetched
+    await assert_shows(page, await api_at(api, incident["id"], moment))
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
 
 
 async def test_what_changed_since_the_last_deadline_is_marked_and_filters_the_matrix(

@@ -380,6 +380,7 @@ changesForm.addEventListener("change", (change) => {
 const moment = new TimeControl(document.getElementById("moment"), {
   incident: boot.incident,
   onShow: (past) => draw(past || live, null),
+  lookBack: (at, signal) => stream.lookBack(at, signal),
 });
 
 function onState(state, info) {
@@ -443,6 +444,6 @@ function roundsSoon() {
   roundsTimer = setTimeout(loadRounds, 1000);
 }
 
-new LiveTopic(`incident:${incidentId}`, { onPicture, onState, probe: `/api/v1/incidents/${incidentId}` });
+const stream = new LiveTopic(`incident:${incidentId}`, { onPicture, onState, probe: `/api/v1/incidents/${incidentId}` });
 loadTimeline();
 loadRounds();

@@ -1,5 +1,7 @@
 // The dashboard's time control: a slider over the incident's life, deadlines marked,
-// that shows the picture as it stood at a moment (GET …/picture?at=) until "back to live".
+// that shows the picture as it stood at a moment until "back to live". Each moment is
+// asked over the live stream's socket (a `moment` frame) and, when that cannot answer,
+// with GET …/picture?at=: the same picture either way.
 //
 // Keys on the slider: arrows move 5 minutes, Page Up / Page Down to the next / previous
 // deadline, Home to the activation, End back to live. While a past moment is shown the
@@ -15,8 +17,9 @@ const KEPT = 16; // pictures of past moments kept, the latest used last to go
 const SETTLED = 5 * MINUTE;
 
 export class TimeControl {
-  constructor(root, { incident, onShow }) {
+  constructor(root, { incident, onShow, lookBack }) {
     this.root = root;
+    this.lookBack = lookBack; // (ISO time, signal) → Promise of the picture, over the stream
     this.incidentId = incident.id;
     // A millisecond after the activation: the time is kept in microseconds, and the
     // picture of a moment before the activation does not exist.
@@ -135,12 +138,14 @@ export class TimeControl {
       return known;
     }
     const at = new Date(moment).toISOString();
-    const found = fetch(`/api/v1/incidents/${this.incidentId}/picture?at=${encodeURIComponent(at)}`,
-      { credentials: "same-origin", signal, headers: { Accept: "application/json" } })
+    const overHttp = () => fetch(`/api/v1/incidents/${this.incidentId}/picture?at=${encodeURIComponent(at)}`,
+      { credentials: "same-origin", cache: "no-store", signal, headers: { Accept: "application/json" } })
       .then((response) => {
         if (!response.ok) throw new Error(String(response.status));
         return response.json();
       });
+    const found = (this.lookBack ? this.lookBack(at, signal) : Promise.reject(new Error("no stream")))
+      .catch((error) => { if (error.name === "AbortError") throw error; return overHttp(); });
     if (this.end() - moment >= SETTLED) {
       this.kept.set(moment, found);
       found.catch(() => { if (this.kept.get(moment) === found) this.kept.delete(moment); });

@@ -4,6 +4,8 @@
 
 import { mergePatch } from "./common.js";
 
+const LOOK_BACK_WAIT = 3000; // ms a look back may take before it is asked over HTTP
+
 export class LiveTopic {
   constructor(topic, { onPicture, onState, probe }) {
     this.probe = probe;         // a URL that answers 401 once the session has ended
@@ -15,6 +17,8 @@ export class LiveTopic {
     this.stopped = false;
     this.lastLive = null;
     this.asked = false;         // asked again after a gap; what was missed is on its way
+    this.refs = 0;              // the last `ref` given to a look back
+    this.looking = new Map();   // ref → { resolve, reject } of the look backs unanswered
     this.connect();
     window.addEventListener("online", () => this.retryNow());
   }
@@ -41,8 +45,55 @@ export class LiveTopic {
     socket.addEventListener("close", (close) => this.closed(close));
   }
 
+  // The picture as it stood at `at` (an ISO time), asked over this socket: the server's
+  // answer to `GET …/picture?at=`, without a request of its own. Rejects when the socket
+  // is not live or closes first, on an error, or when a later look back is answered
+  // first (the server passed this one over); the caller can then ask over HTTP.
+  lookBack(at, signal) {
+    if (!this.picture || this.stopped || this.socket?.readyState !== WebSocket.OPEN) {
+      return Promise.reject(new Error("not live"));
+    }
+    const ref = ++this.refs;
+    const start = performance.now();
+    return new Promise((resolve, reject) => {
+      const settle = (outcome) => (value) => {
+        clearTimeout(timer);
+        outcome(value);
+      };
+      // A server that does not answer (one that does not know look backs, while an
+      // upgrade is under way) must not leave the slider waiting: ask over HTTP instead.
+      const timer = setTimeout(() => {
+        if (this.looking.delete(ref)) reject(new Error("not answered"));
+      }, LOOK_BACK_WAIT);
+      this.looking.set(ref, { resolve: settle(resolve), reject: settle(reject), at, start });
+      signal?.addEventListener("abort", () => {
+        if (this.looking.delete(ref)) settle(reject)(new DOMException("aborted", "AbortError"));
+      });
+      this.socket.send(JSON.stringify({ type: "moment", topic: this.topic, at, ref }));
+    });
+  }
+
+  // The answer to look back `ref`: the ones before it still waiting were passed over.
+  answered(ref, settle) {
+    for (const [waiting, { reject }] of this.looking) {
+      if (waiting < ref) { this.looking.delete(waiting); reject(new Error("passed over")); }
+    }
+    const found = this.looking.get(ref);
+    this.looking.delete(ref);
+    if (found) settle(found);
+  }
+
   receive(frame) {
-    if (frame.type === "snapshot" && frame.topic === this.topic) {
+    if (frame.type === "moment" && frame.topic === this.topic) {
+      this.answered(frame.ref, ({ resolve, at, start }) => {
+        // Asked → answered, for the browser's performance tools (and the benchmark).
+        performance.measure("look-back", { start, detail: { at } });
+        resolve(frame.picture);
+      });
+    } else if (frame.type === "error" && frame.ref !== undefined) {
+      // An error that answers one look back: the topic goes on.
+      this.answered(frame.ref, ({ reject }) => reject(new Error(frame.message)));
+    } else if (frame.type === "snapshot" && frame.topic === this.topic) {
       this.picture = frame.picture;
       this.asked = false;
       this.live();
@@ -55,7 +106,9 @@ export class LiveTopic {
       this.picture.seq = frame.seq;
       this.live();
       this.onPicture(this.picture, frame.patch, frame.event);
-    } else if (frame.type === "error" && frame.code !== "resync") {
+    } else if (frame.type === "error" && frame.code !== "resync" && frame.topic === this.topic) {
+      // An error without a topic is about a frame the server could not read (one that a
+      // later version sends): that frame was lost, the subscription goes on.
       this.stopped = true;
       this.onState("ended", frame.message);
     }
@@ -77,6 +130,8 @@ export class LiveTopic {
   }
 
   closed(close) {
+    for (const { reject } of this.looking.values()) reject(new Error("closed"));
+    this.looking.clear();
     if (this.stopped) return;
     if (close.code === 4001 || close.code === 1008) {
       this.stopped = true;

@@ -1,0 +1,221 @@
+"""Looking back over the stream (`moment` frames): the picture `GET …/picture?at=` gives,
+for a topic the socket follows, each answer carrying the client's `ref`, in the order
+asked, a newer request taking the place of one still waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.parse
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from schemas.stream import Moment
+from service.clock import FixedClock
+from service.stream import frames
+from service.stream.lookback import LookBack
+from tests.stream.test_stream import VIEWER, remove_participant, subscribed, topic_of
+from tests.stream.wsclient import Frame, StreamClient, Streams
+from tests.support import T0, Api, report
+
+
+async def over_http(api: Api, incident: dict[str, Any], moment: datetime) -> Any:
+    query = urllib.parse.quote(moment.isoformat())
+    return await api.call(
+        "GET", f"/api/v1/incidents/{incident['id']}/picture?at={query}", as_=VIEWER
+    )
+
+
+async def look_back(client: StreamClient, topic: str, moment: datetime | str, ref: int) -> None:
+    at = moment if isinstance(moment, str) else moment.isoformat()
+    await client.send({"type": "moment", "topic": topic, "at": at, "ref": ref})
+
+
+async def answer(client: StreamClient) -> Frame:
+    """The next answer to a look back (a `moment` frame, or an error with its `ref`)."""
+    while True:
+        frame = await client.next_frame()
+        if frame["type"] == "moment" or (frame["type"] == "error" and "ref" in frame):
+            return frame
+
+
+async def a_morning(api: Api, clock: FixedClock) -> dict[str, Any]:
+    """Activated at T0, then a report every 10 minutes that changes the picture."""
+    clock.set(T0)
+    incident = await api.activate()
+    for minutes, (code, level) in enumerate(
+        [("1440", "serious"), ("1441", "moderate"), ("1440", "critical"), ("1442", "none")],
+        start=1,
+    ):
+        clock.set(T0 + timedelta(minutes=10 * minutes))
+        body = report(code, sectors=[{"sector": "energy", "status": level}])
+        assert (await api.submit(incident["id"], body)).status == 201
+    return incident
+
+
+async def test_a_look_back_answers_with_the_picture_the_http_route_gives_for_that_moment(
+    api: Api, streams: Streams, clock: FixedClock
+) -> None:
+    incident = await a_morning(api, clock)
+    topic = topic_of(incident)
+    viewer = await streams.open(*VIEWER)
+    now = await subscribed(viewer, topic)
+
+    for ref, minutes in enumerate([5, 15, 25, 31, 0, 45, 24 * 60]):
+        moment = T0 + timedelta(minutes=minutes)
+        await look_back(viewer, topic, moment, ref)
+        got = await answer(viewer)
+        expected = await over_http(api, incident, moment)
+        assert expected.status == 200, expected.body
+        assert got == {
+            "type": "moment",
+            "topic": topic,
+            "ref": ref,
+            "at": moment.isoformat(),
+            "seq": expected.body["seq"],
+            "picture": expected.body,
+        }
+    # A day later is the picture now; before the first report, the activation's.
+    assert got["picture"] == now["picture"]
+    await look_back(viewer, topic, T0, 99)
+    assert (await answer(viewer))["seq"] == 1
+
+
+async def test_a_look_back_is_refused_with_its_ref_and_the_topic_goes_on(
+    api: Api, streams: Streams, clock: FixedClock
+) -> None:
+    incident = await a_morning(api, clock)
+    topic = topic_of(incident)
+    viewer = await streams.open(*VIEWER)
+
+    # Not (yet) followed on this socket, though the viewer may see it.
+    await look_back(viewer, topic, T0, 1)
+    refused = await answer(viewer)
+    assert (refused["code"], refused["ref"], refused["topic"]) == ("not_found", 1, topic)
+
+    await subscribed(viewer, topic)
+    cases: list[tuple[datetime | str, str, str]] = [
+        (T0 - timedelta(seconds=1), "bad_request", "2026-11-22T12:00:00Z"),  # before it began
+        ("2026-11-22T13:05:00", "bad_request", "timezone"),  # no offset
+        ("i morgon", "bad_request", "datetime"),
+    ]
+    for ref, (moment, code, said) in enumerate(cases, start=2):
+        await look_back(viewer, topic, moment, ref)
+        refused = await answer(viewer)
+        assert (refused["code"], refused["ref"]) == (code, ref), refused
+        assert said in refused["message"], refused
+    await viewer.send({"type": "moment", "topic": "national", "at": T0.isoformat(), "ref": 7})
+    assert (await answer(viewer))["ref"] == 7
+    await viewer.send({"type": "moment", "topic": topic, "at": T0.isoformat(), "ref": -1})
+    refused = await viewer.expect("error")
+    assert refused["code"] == "bad_request"
+    assert "ref" not in refused  # no ref to give back
+
+    # The subscription is untouched: the next report arrives, and a look back answers.
+    clock.set(T0 + timedelta(hours=1))
+    assert (await api.submit(incident["id"], report("1443"))).status == 201
+    event = await viewer.expect("event", topic)
+    assert event["seq"] == 6
+    await look_back(viewer, topic, T0 + timedelta(hours=2), 8)
+    assert (await answer(viewer))["seq"] == 6
+
+
+async def test_a_participant_taken_off_the_incident_can_no_longer_look_back(
+    api: Api, streams: Streams, clock: FixedClock
+) -> None:
+    incident = await a_morning(api, clock)
+    topic = topic_of(incident)
+    reporter = await streams.open("1440", "viewer")
+    await subscribed(reporter, topic)
+    await look_back(reporter, topic, T0 + timedelta(minutes=15), 1)
+    assert (await answer(reporter))["type"] == "moment"
+
+    await remove_participant(api, incident, "1440")
+    forbidden = await reporter.expect("error", topic)
+    assert forbidden["code"] == "forbidden"
+    await look_back(reporter, topic, T0 + timedelta(minutes=15), 2)
+    refused = await answer(reporter)
+    assert (refused["code"], refused["ref"]) == ("not_found", 2)
+
+
+async def test_answers_come_in_the_order_asked_and_the_last_request_is_always_answered(
+    api: Api, streams: Streams, clock: FixedClock
+) -> None:
+    incident = await a_morning(api, clock)
+    topic = topic_of(incident)
+    viewer = await streams.open(*VIEWER)
+    await subscribed(viewer, topic)
+    moments = [T0 + timedelta(minutes=minute) for minute in range(1, 60, 3)]
+    for ref, moment in enumerate(moments):
+        await look_back(viewer, topic, moment, ref)
+    refs: list[int] = []
+    while not refs or refs[-1] != len(moments) - 1:
+        got = await answer(viewer)
+        refs.append(got["ref"])
+        expected = await over_http(api, incident, moments[got["ref"]])
+        assert got["picture"] == expected.body
+    assert refs == sorted(set(refs)), refs  # in the order asked, none twice
+
+
+# -- one running, one waiting: the newest takes the waiting place --------------------------
+
+
+class _Recorder:
+    """What a socket was sent, and the topics it follows (a look back needs the topic)."""
+
+    def __init__(self, topic: uuid.UUID) -> None:
+        self.id = "c-test"
+        self.topics = {topic}
+        self.sent: asyncio.Queue[int] = asyncio.Queue()
+
+    def send(self, frame: frames.Frame) -> None:
+        self.sent.put_nowait(json.loads(frame.text)["ref"])
+
+
+class _GatedLookBack(LookBack):
+    """Answers without the database, each only when the test lets it."""
+
+    def __init__(self, conn: _Recorder) -> None:
+        super().__init__(conn, None, None, 25)  # type: ignore[arg-type]
+        self.gate = asyncio.Event()
+        self.started: asyncio.Queue[int] = asyncio.Queue()
+
+    async def _answer(self, command: Moment) -> frames.Frame:
+        self.started.put_nowait(command.ref)
+        await self.gate.wait()
+        self.gate.clear()
+        return frames.moment_frame(command.topic, command.ref, "", {"seq": command.ref})
+
+
+async def _next(queue: asyncio.Queue[int]) -> int:
+    async with asyncio.timeout(5):
+        return await queue.get()
+
+
+@pytest.mark.parametrize("asked", [2, 5])
+async def test_a_newer_look_back_takes_the_place_of_the_one_waiting(asked: int) -> None:
+    incident_id = uuid.uuid4()
+    conn = _Recorder(incident_id)
+    looking = _GatedLookBack(conn)
+
+    def ask(ref: int) -> None:
+        looking.ask(Moment(type="moment", topic=f"incident:{incident_id}", at=T0, ref=ref))
+
+    ask(0)
+    assert await _next(looking.started) == 0  # running
+    for ref in range(1, asked):
+        ask(ref)  # each takes the waiting place of the one before
+    looking.gate.set()
+    assert await _next(conn.sent) == 0
+    assert await _next(looking.started) == asked - 1  # the newest; the others passed over
+    looking.gate.set()
+    assert await _next(conn.sent) == asked - 1
+    # Idle again: the next request runs at once, and closing stops it.
+    ask(asked)
+    assert await _next(looking.started) == asked
+    await looking.close()
+    assert looking.started.empty()
+    assert conn.sent.empty()
