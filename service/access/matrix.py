@@ -380,7 +380,9 @@ PAGE_REPORT = Rule(
 )
 FOLLOW = Rule(
     "follow",
-    "As `read`; refused with an error frame `not_found` (the socket stays open).",
+    "As `read`; refused with an error frame `not_found` (the socket stays open). A look "
+    "back (a `moment` frame) needs the topic followed on that socket and is asked the same "
+    "rule again; refused, it gets `not_found` with its `ref`.",
     _follow,
     incident=True,
 )

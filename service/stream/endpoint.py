@@ -110,8 +110,8 @@ async def _serve(
             elif message.type is WSMsgType.BINARY:
                 conn.send(frames.error_frame("bad_request", "frames are JSON text"))
     finally:
-        await look_back.close()
         hub.drop(conn)
+        await look_back.close()
         await conn.finish()
         log.info("stream.closed", code=ws.close_code)
     return ws

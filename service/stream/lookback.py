@@ -8,7 +8,8 @@ the same checkpoints; the HTTP route stays for everything else.
 One look back runs at a time per socket. A request that comes while one runs waits in
 the one place there is, and a newer request takes that place: the slider has moved on.
 Answers go out in the order asked and carry the client's `ref`, so a client that sees
-the answer to `ref` knows that every earlier request it still waits for was passed over.
+the answer to `ref` knows that every earlier request it still waits for was passed over
+(a frame that cannot be read at all is refused at once, before any running look back).
 """
 
 from __future__ import annotations
@@ -67,6 +68,12 @@ class LookBack:
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                     # As for a subscribe: the database is away, the client comes back.
                     log.warning("stream.lookback_failed", error=str(exc))
+                    self._conn.close_soon(WSCloseCode.INTERNAL_ERROR, "try again shortly")
+                    return
+                except Exception:
+                    # Not the client's doing, and no request may be left unanswered: the
+                    # socket closes (1011), which tells the client to ask over HTTP.
+                    log.exception("stream.lookback_broke", ref=command.ref)
                     self._conn.close_soon(WSCloseCode.INTERNAL_ERROR, "try again shortly")
                     return
         finally:

@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 
 from schemas.stream import Moment
@@ -141,6 +142,29 @@ async def test_a_participant_taken_off_the_incident_can_no_longer_look_back(
     assert (refused["code"], refused["ref"]) == ("not_found", 2)
 
 
+async def test_a_look_back_asks_the_database_who_may_see_the_incident_each_time(
+    api: Api, streams: Streams, clock: FixedClock, dsn: str
+) -> None:
+    incident = await a_morning(api, clock)
+    topic = topic_of(incident)
+    reporter = await streams.open("1440", "viewer")
+    await subscribed(reporter, topic)
+    # Taken off behind the hub's back (as on another instance, before its notice comes):
+    # the socket still follows the topic, and the look back must still be refused.
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "DELETE FROM incident_participants WHERE incident_id = $1 AND organisation = $2",
+            uuid.UUID(incident["id"]),
+            "1440",
+        )
+    finally:
+        await conn.close()
+    await look_back(reporter, topic, T0 + timedelta(minutes=15), 1)
+    refused = await answer(reporter)
+    assert (refused["code"], refused["ref"]) == ("not_found", 1)
+
+
 async def test_answers_come_in_the_order_asked_and_the_last_request_is_always_answered(
     api: Api, streams: Streams, clock: FixedClock
 ) -> None:
@@ -170,9 +194,13 @@ class _Recorder:
         self.id = "c-test"
         self.topics = {topic}
         self.sent: asyncio.Queue[int] = asyncio.Queue()
+        self.closed: list[int] = []
 
     def send(self, frame: frames.Frame) -> None:
         self.sent.put_nowait(json.loads(frame.text)["ref"])
+
+    def close_soon(self, code: int, message: str) -> None:
+        self.closed.append(code)
 
 
 class _GatedLookBack(LookBack):
@@ -182,11 +210,19 @@ class _GatedLookBack(LookBack):
         super().__init__(conn, None, None, 25)  # type: ignore[arg-type]
         self.gate = asyncio.Event()
         self.started: asyncio.Queue[int] = asyncio.Queue()
+        self.cancelled: list[int] = []
+        self.broken: set[int] = set()  # refs whose look back fails unexpectedly
 
     async def _answer(self, command: Moment) -> frames.Frame:
         self.started.put_nowait(command.ref)
-        await self.gate.wait()
+        try:
+            await self.gate.wait()
+        except asyncio.CancelledError:
+            self.cancelled.append(command.ref)
+            raise
         self.gate.clear()
+        if command.ref in self.broken:
+            raise RuntimeError("a bug")
         return frames.moment_frame(command.topic, command.ref, "", {"seq": command.ref})
 
 
@@ -217,5 +253,24 @@ async def test_a_newer_look_back_takes_the_place_of_the_one_waiting(asked: int) 
     ask(asked)
     assert await _next(looking.started) == asked
     await looking.close()
+    assert looking.cancelled == [asked]
     assert looking.started.empty()
     assert conn.sent.empty()
+
+
+async def test_a_look_back_that_breaks_closes_the_socket_rather_than_leave_it_waiting() -> None:
+    incident_id = uuid.uuid4()
+    conn = _Recorder(incident_id)
+    looking = _GatedLookBack(conn)
+    looking.broken.add(1)
+    looking.ask(Moment(type="moment", topic=f"incident:{incident_id}", at=T0, ref=1))
+    assert await _next(looking.started) == 1
+    looking.ask(Moment(type="moment", topic=f"incident:{incident_id}", at=T0, ref=2))
+    looking.gate.set()
+    for _ in range(100):
+        if conn.closed:
+            break
+        await asyncio.sleep(0.01)
+    assert conn.closed == [1011]  # the client asks over HTTP, both 1 and 2
+    assert conn.sent.empty()
+    assert looking.started.empty()  # 2 was not tried on a socket that is closing
