@@ -57,7 +57,8 @@ def _incident_topic(topic: str) -> str:
 
 
 # A reference the client chooses, given back with the answer (a JavaScript number).
-Ref = Annotated[int, Field(ge=0, le=2**53 - 1)]
+MAX_REF = 2**53 - 1
+Ref = Annotated[int, Field(ge=0, le=MAX_REF)]
 
 
 class Moment(WireModel):

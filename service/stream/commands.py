@@ -7,7 +7,15 @@ import uuid
 
 from pydantic import ValidationError
 
-from schemas.stream import NATIONAL, Moment, Subscribe, Unsubscribe, client_frame, parse_topic
+from schemas.stream import (
+    MAX_REF,
+    NATIONAL,
+    Moment,
+    Subscribe,
+    Unsubscribe,
+    client_frame,
+    parse_topic,
+)
 from service.stream import frames
 from service.stream.connection import Connection
 from service.stream.hub import Hub
@@ -68,7 +76,7 @@ def _ref_of(text: str) -> int | None:
     if not isinstance(frame, dict) or frame.get("type") != "moment":
         return None
     ref = frame.get("ref")
-    return ref if type(ref) is int and 0 <= ref < 2**53 else None
+    return ref if type(ref) is int and 0 <= ref <= MAX_REF else None
 
 
 def _explain(exc: Exception) -> str:

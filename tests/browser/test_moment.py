@@ -280,9 +280,7 @@ async def test_a_step_fetches_the_next_one_ahead_and_a_moment_seen_again_is_not_
 async def test_a_moment_the_stream_does_not_answer_is_asked_over_http(
     people: People, api: Api, app: web.Application, clock: ShiftedClock
 ) -> None:
-    incident = await history(api, app, clock)
-    viewer = await people.make("LST-14", "viewer", "Lägesbild LST")
-    page = await people.login(viewer, path=f"/incidents/{incident['id']}")
+    incident, page = await live_dashboard(people, api, app, clock)
     _, fetched = moments_asked(page)
     streamed: list[str] = []
 

@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from schemas.common import Role
 from schemas.stream import Moment
 from service.clock import FixedClock
 from service.stream import frames
@@ -57,13 +58,21 @@ async def a_morning(api: Api, clock: FixedClock) -> dict[str, Any]:
     return incident
 
 
+async def following_a_morning(
+    api: Api, streams: Streams, clock: FixedClock, who: tuple[str, Role] = VIEWER
+) -> tuple[dict[str, Any], str, StreamClient, Frame]:
+    """`a_morning`, and a socket of `who` subscribed to it: the incident, its topic, the
+    socket and the snapshot it began with."""
+    incident = await a_morning(api, clock)
+    topic = topic_of(incident)
+    client = await streams.open(*who)
+    return incident, topic, client, await subscribed(client, topic)
+
+
 async def test_a_look_back_answers_with_the_picture_the_http_route_gives_for_that_moment(
     api: Api, streams: Streams, clock: FixedClock
 ) -> None:
-    incident = await a_morning(api, clock)
-    topic = topic_of(incident)
-    viewer = await streams.open(*VIEWER)
-    now = await subscribed(viewer, topic)
+    incident, topic, viewer, now = await following_a_morning(api, streams, clock)
 
     for ref, minutes in enumerate([5, 15, 25, 31, 0, 45, 24 * 60]):
         moment = T0 + timedelta(minutes=minutes)
@@ -127,10 +136,9 @@ async def test_a_look_back_is_refused_with_its_ref_and_the_topic_goes_on(
 async def test_a_participant_taken_off_the_incident_can_no_longer_look_back(
     api: Api, streams: Streams, clock: FixedClock
 ) -> None:
-    incident = await a_morning(api, clock)
-    topic = topic_of(incident)
-    reporter = await streams.open("1440", "viewer")
-    await subscribed(reporter, topic)
+    incident, topic, reporter, _ = await following_a_morning(
+        api, streams, clock, ("1440", "viewer")
+    )
     await look_back(reporter, topic, T0 + timedelta(minutes=15), 1)
     assert (await answer(reporter))["type"] == "moment"
 
@@ -145,10 +153,9 @@ async def test_a_participant_taken_off_the_incident_can_no_longer_look_back(
 async def test_a_look_back_asks_the_database_who_may_see_the_incident_each_time(
     api: Api, streams: Streams, clock: FixedClock, dsn: str
 ) -> None:
-    incident = await a_morning(api, clock)
-    topic = topic_of(incident)
-    reporter = await streams.open("1440", "viewer")
-    await subscribed(reporter, topic)
+    incident, topic, reporter, _ = await following_a_morning(
+        api, streams, clock, ("1440", "viewer")
+    )
     # Taken off behind the hub's back (as on another instance, before its notice comes):
     # the socket still follows the topic, and the look back must still be refused.
     conn = await asyncpg.connect(dsn)
@@ -168,10 +175,7 @@ async def test_a_look_back_asks_the_database_who_may_see_the_incident_each_time(
 async def test_answers_come_in_the_order_asked_and_the_last_request_is_always_answered(
     api: Api, streams: Streams, clock: FixedClock
 ) -> None:
-    incident = await a_morning(api, clock)
-    topic = topic_of(incident)
-    viewer = await streams.open(*VIEWER)
-    await subscribed(viewer, topic)
+    incident, topic, viewer, _ = await following_a_morning(api, streams, clock)
     moments = [T0 + timedelta(minutes=minute) for minute in range(1, 60, 3)]
     for ref, moment in enumerate(moments):
         await look_back(viewer, topic, moment, ref)

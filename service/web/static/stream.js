@@ -18,7 +18,7 @@ export class LiveTopic {
     this.lastLive = null;
     this.asked = false;         // asked again after a gap; what was missed is on its way
     this.refs = 0;              // the last `ref` given to a look back
-    this.looking = new Map();   // ref → { resolve, reject } of the look backs unanswered
+    this.looking = new Map();   // ref → { resolve, reject, at, start } of those unanswered
     this.connect();
     window.addEventListener("online", () => this.retryNow());
   }
@@ -62,21 +62,25 @@ export class LiveTopic {
       };
       // A server that does not answer (one that does not know look backs, while an
       // upgrade is under way) must not leave the slider waiting: ask over HTTP instead.
-      const timer = setTimeout(() => {
-        if (this.looking.delete(ref)) reject(new Error("not answered"));
-      }, LOOK_BACK_WAIT);
+      const timer = setTimeout(() => this.refuse(ref, new Error("not answered")), LOOK_BACK_WAIT);
       this.looking.set(ref, { resolve: settle(resolve), reject: settle(reject), at, start });
-      signal?.addEventListener("abort", () => {
-        if (this.looking.delete(ref)) settle(reject)(new DOMException("aborted", "AbortError"));
-      }, { once: true });
+      signal?.addEventListener("abort",
+        () => this.refuse(ref, new DOMException("aborted", "AbortError")), { once: true });
       this.socket.send(JSON.stringify({ type: "moment", topic: this.topic, at, ref }));
     });
   }
 
+  // Look back `ref` fails with `error`, if it still waits.
+  refuse(ref, error) {
+    const found = this.looking.get(ref);
+    this.looking.delete(ref);
+    found?.reject(error);
+  }
+
   // The answer to look back `ref`: the ones before it still waiting were passed over.
   answered(ref, settle) {
-    for (const [waiting, { reject }] of this.looking) {
-      if (waiting < ref) { this.looking.delete(waiting); reject(new Error("passed over")); }
+    for (const waiting of [...this.looking.keys()]) {
+      if (waiting < ref) this.refuse(waiting, new Error("passed over"));
     }
     const found = this.looking.get(ref);
     this.looking.delete(ref);
@@ -131,8 +135,7 @@ export class LiveTopic {
   }
 
   closed(close) {
-    for (const { reject } of this.looking.values()) reject(new Error("closed"));
-    this.looking.clear();
+    for (const ref of [...this.looking.keys()]) this.refuse(ref, new Error("closed"));
     if (this.stopped) return;
     if (close.code === 4001 || close.code === 1008) {
       this.stopped = true;
