@@ -102,6 +102,12 @@ class ServiceUnavailable(ProblemError):
     default_slug = "unavailable"
     title = "Service unavailable"
 
+    def __init__(
+        self, detail: str = "", *, slug: str | None = None, retry_after: int | None = None
+    ) -> None:
+        super().__init__(detail, slug=slug)
+        self.retry_after = retry_after  # seconds, sent as `Retry-After`
+
 
 class TooManyRequests(ProblemError):
     status = 429

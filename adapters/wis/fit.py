@@ -10,9 +10,10 @@ never touched. Pure.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
+
+from service import jsontext
 
 # The node's free-text fields (docs/exchange.md): what may be shortened.
 TEXT_FIELDS = frozenset(
@@ -34,7 +35,7 @@ MIN_KEPT = 200
 
 def encoded(body: Mapping[str, Any]) -> bytes:
     """The body as sent: JSON in UTF-8 (Swedish letters as themselves, not `\\u00e5`)."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return jsontext.dumps_bytes(body)
 
 
 def _capped(value: Any, cap: int, key: str | None = None) -> Any:

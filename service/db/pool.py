@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from service import keys
+from service import jsontext, keys
 from service.db.migrate import migrate
 from service.db.roles import service_dsn
 from service.repo import organisations
@@ -31,7 +31,7 @@ async def _no_reset_query(_conn: asyncpg.Connection) -> None:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return jsontext.dumps(value)
 
 
 async def create_pool(

@@ -8,7 +8,6 @@ formats themselves.
 from __future__ import annotations
 
 import contextlib
-import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import asyncpg
 
 from schemas.incident import Incident
 from schemas.report import StoredReport
+from service import jsontext
 from service.clock import iso
 from service.domain import lifecycle
 from service.export import formats, stream
@@ -104,7 +104,7 @@ def _json(export: IncidentExport) -> bytes:
         value = tail.value()
         if value is not None:
             data[tail.key] = value
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return jsontext.dumps_bytes(data)
 
 
 def _csv(export: IncidentExport) -> bytes:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +28,7 @@ from typing import Any, Protocol
 import asyncpg
 
 from schemas.incident import Incident
+from service import jsontext
 from service.clock import iso
 from service.domain.labels import EXERCISE_MARK
 from service.drills.log import DrillLog
@@ -43,7 +43,7 @@ CHUNK_ROWS = 1000
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return jsontext.dumps(value)
 
 
 class JsonTail(Protocol):

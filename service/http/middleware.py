@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import time
 from typing import Any
@@ -15,7 +14,7 @@ from pydantic import ValidationError
 
 from schemas.problem import Problem
 from schemas.problem import ProblemError as ProblemErrorModel
-from service import keys
+from service import jsontext, keys
 from service.errors import (
     Forbidden,
     MethodNotAllowed,
@@ -48,7 +47,7 @@ def problem_response(error: ProblemError) -> web.Response:
         body=problem.model_dump_json(exclude_none=True),
         content_type=PROBLEM_JSON,
     )
-    if isinstance(error, TooManyRequests) and error.retry_after is not None:
+    if isinstance(error, TooManyRequests | ServiceUnavailable) and error.retry_after is not None:
         response.headers["Retry-After"] = str(error.retry_after)
     return response
 
@@ -150,4 +149,4 @@ def json_response(data: Any, status: int = 200) -> web.Response:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return jsontext.dumps(value)

@@ -9,11 +9,10 @@ and any network error or timeout, is retried.
 
 from __future__ import annotations
 
-import json
-
 import aiohttp
 import asyncpg
 
+from service import jsontext
 from service.clock import Clock
 from service.outbox import repo, webhooks
 from service.outbox.channel import DeliveryFailed
@@ -21,7 +20,7 @@ from service.outbox.repo import OutboxMessage
 
 
 def body_bytes(payload: object) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return jsontext.dumps_bytes(payload)
 
 
 def classify(status: int) -> DeliveryFailed | None:

@@ -8,11 +8,11 @@ holds them, made once when the frame is made.
 
 from __future__ import annotations
 
-import json
 import struct
 from typing import Any
 
 from schemas.stream import ErrorCode
+from service import jsontext
 
 _FIN_TEXT = 0x81  # FIN, no RSV bits, opcode 1 (text)
 _SHORT = struct.Struct("!BB")
@@ -50,7 +50,7 @@ def header_of(length: int) -> bytes:
 
 
 def dumps(frame: dict[str, Any]) -> Frame:
-    return Frame(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+    return Frame(jsontext.dumps(frame))
 
 
 def event_frame(topic: str, event: dict[str, Any], patch: dict[str, Any]) -> Frame:
