@@ -6,9 +6,15 @@ work is not the server's. Each scenario runs for a while with three things going
 once: a probe that asks `/healthz` every 20 ms, a duty officer who writes a journal
 entry every 250 ms while a viewer follows the incident on the stream (delivery: from
 sending the entry to its frame reaching the viewer), and (under load) 12 clients that
-post one ~1 MiB envelope of SitReps after another. It is measured with the XML parsed
-in a thread of the service (`cpu_workers` 0, the way it used to be) and in worker
-processes (`cpu_workers` 2); the baseline is the same server with no envelopes posted.
+post one ~1 MiB envelope of SitReps after another (the same envelope: after the first,
+each is a repeat, answered with its 71 stored reports). Five servers, each against its
+own idle baseline (the same server with no envelopes posted): the XML parsed in a
+thread of the service (`cpu_workers` 0, otherwise as shipped); in worker processes
+(`cpu_workers` 2) with every envelope imported as it comes and the heap left to the
+garbage collector (as before 2026-12-04); with one envelope imported at a time
+(`edxl_imports_at_once` 1); with two at a time and the heap frozen before start-up;
+and with one at a time and the heap frozen (as `lagesbild serve` runs,
+service/heap.py). Every server runs on the event loop `serve` runs on.
 Goal: p99 under load ≤ 2× the idle p99 and ≤ 50 ms.
 """
 
@@ -59,11 +65,10 @@ class Figures:
 
 
 @contextlib.asynccontextmanager
-async def _server(dsn: str, workers: int) -> Any:
+async def _server(dsn: str, workers: int, lane: int, frozen: bool) -> Any:
     port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.loop_server", dsn, str(port), str(workers)
-    )
+    args = [dsn, str(port), str(workers), str(lane)] + ([] if frozen else ["thaw"])
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.loop_server", *args)
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as session:
@@ -219,13 +224,25 @@ async def _scenario(
     return Figures(summarise(healthz), summarise(delivery), count, answers)
 
 
+# (parse workers, envelopes imported at once, heap frozen before start-up, label): the
+# parse in a thread (otherwise as shipped); as before the import lane and the frozen
+# heap; the lane alone; the frozen heap with two at a time; as shipped.
+CONFIGS = (
+    (0, 1, True, "thread, one at a time, frozen"),
+    (2, POSTERS, False, "2 processes, all at once, not frozen"),
+    (2, 1, False, "2 processes, one at a time, not frozen"),
+    (2, 2, True, "2 processes, two at a time, frozen"),
+    (2, 1, True, "2 processes, one at a time, frozen (as shipped)"),
+)
+
+
 async def run(pg: Postgres, *, quick: bool) -> None:
     seconds = 6.0 if quick else 15.0
     dsn = await pg.new_database("loop")
     rows: list[list[str]] = []
     prepared: tuple[str, bytes, dict[str, str]] | None = None
-    for workers, label in ((0, "thread"), (2, "2 processes")):
-        async with _server(dsn, workers) as base:
+    for workers, lane, frozen, label in CONFIGS:
+        async with _server(dsn, workers, lane, frozen) as base:
             if prepared is None:
                 prepared = await _setup(base, dsn)
             incident, envelope, tokens = prepared

@@ -37,6 +37,7 @@ from service.demo.welcome import Welcome
 from service.domain import text_reports
 from service.domain.phones import e164
 from service.export.registry import ExportFormats, UnknownFormat, gather, streamed
+from service.heap import freeze_heap
 from service.logs import configure_logging
 from service.loops import new_event_loop
 from service.outbox import cli as outbox_cli
@@ -548,6 +549,7 @@ def _serve(
     app = create_app(settings, dsn=dsn, adapters=adapters)
     for hook in attach:
         hook(app)
+    freeze_heap()  # the app made, not yet started
     url = f"http://{settings.host}:{settings.port}"
 
     def announce(_: str) -> None:

@@ -230,6 +230,20 @@ class Settings(BaseSettings):
         description="Worker processes that parse and validate foreign XML off the event loop "
         "(0: a thread of the service's own process)",
     )
+    edxl_imports_at_once: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="EDXL envelopes one process imports at once; the others wait, their "
+        "bodies read, so that a flood of envelopes leaves the event loop to everyone else",
+    )
+    edxl_import_wait_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="How long an envelope waits for its turn before it is refused (503 "
+        "`unavailable` with `Retry-After`; nothing stored)",
+    )
     report_max_bytes: int = Field(
         default=256 * 1024,
         ge=1024,

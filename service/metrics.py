@@ -141,3 +141,9 @@ class Metrics:
             ["source", "outcome"],
             registry=self.registry,
         )
+        self.exchange_waiting = Gauge(
+            "lagesbild_exchange_imports_waiting",
+            "EDXL envelopes read and waiting for their turn to be imported",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )

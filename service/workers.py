@@ -156,11 +156,13 @@ def _worker(
     """One worker: its own process group, stopped with the parent, serving until SIGTERM."""
     os.setpgrp()
     _stop_with_parent()
+    from service.heap import freeze_heap
     from service.logs import configure_logging
     from service.loops import new_event_loop
 
     configure_logging(settings)
     app = app_factory(settings, dsn)
+    freeze_heap()  # the app made, not yet started
 
     def listening(_: str) -> None:
         ready.send(os.getpid())

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import structlog
 from aiohttp import web
+from prometheus_client import Gauge
 from pydantic import BaseModel, ConfigDict
 
 from adapters.edxl import codec, exchange
 from schemas.api import ImportedReports
 from service import keys
 from service.access import report_caps
-from service.errors import PayloadTooLarge, UnsupportedMediaType
+from service.errors import PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType
 from service.http.apidoc import Body, describe
 from service.http.auth import authenticate
 from service.http.middleware import json_response
@@ -23,6 +27,53 @@ routes = web.RouteTableDef()
 log = structlog.get_logger(__name__)
 
 XML_TYPES = frozenset({"application/xml", "text/xml"})
+
+# How long a refused envelope's sender is asked to wait before sending it again.
+RETRY_AFTER_SECONDS = 5
+
+
+class ImportLane:
+    """Envelopes this process imports at once (`LAGESBILD_EDXL_IMPORTS_AT_ONCE`); the
+    others wait, their bodies read, at most `wait` seconds (then 503 with `Retry-After`,
+    nothing stored). An envelope's import keeps the event loop busy for tens of ms in
+    steps of a few ms (its reports checked, stored and answered), and a dozen at once fill
+    the loop's queue: every request of the dashboards, the stream and the reporters waits
+    behind all of them. One at a time, a request waits behind one step at most."""
+
+    def __init__(self, at_once: int, wait: float, waiting: Gauge) -> None:
+        self._turns = asyncio.Semaphore(at_once)
+        self._wait = wait
+        self._waiting = waiting
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        self._waiting.inc()
+        try:
+            async with asyncio.timeout(self._wait):
+                await self._turns.acquire()
+        except TimeoutError:
+            raise ServiceUnavailable(
+                f"other envelopes are being imported: send it again in {RETRY_AFTER_SECONDS} s",
+                retry_after=RETRY_AFTER_SECONDS,
+            ) from None
+        finally:
+            self._waiting.dec()
+        try:
+            yield
+        finally:
+            self._turns.release()
+
+
+LANE: web.AppKey[ImportLane] = web.AppKey("edxl_import_lane")
+
+
+def setup_lane(app: web.Application) -> None:
+    settings = app[keys.settings]
+    app[LANE] = ImportLane(
+        settings.edxl_imports_at_once,
+        settings.edxl_import_wait_seconds,
+        app[keys.metrics].exchange_waiting,
+    )
 
 
 async def read_xml(request: web.Request) -> bytes:
@@ -70,12 +121,14 @@ def not_imported(skipped: codec.Skipped) -> dict[str, Any]:
         media_types=tuple(sorted(XML_TYPES)),
     ),
     responses={201: ImportedReports, 200: ImportedReports},
-    errors=(400, 403, 404, 409, 413, 422, 429),
+    errors=(400, 403, 404, 409, 413, 422, 429, 503),
     notes={
         200: "Every report was stored before: nothing new",
         400: "XML that is not well-formed, or unsafe (`unsafe-xml`)",
         422: "Not an envelope this service reads (`validation`, `exercise-mismatch`)",
         429: "The sending organisation has sent too many reports lately (`Retry-After`)",
+        503: "Other envelopes are being imported and this one waited too long "
+        "(`Retry-After`; nothing stored)",
     },
 )
 async def import_edxl(request: web.Request) -> web.Response:
@@ -84,17 +137,18 @@ async def import_edxl(request: web.Request) -> web.Response:
     settings = request.app[keys.settings]
     limit = min(settings.xml_max_bytes, settings.max_body_bytes)
     await report_caps.admit(request, principal, max_bytes=limit)  # before the body is read
-    data = await read_xml(request)
-    imported = await exchange.import_envelope(
-        request.app[keys.pool],
-        principal,
-        data,
-        request.app[keys.clock].now(),
-        max_bytes=settings.xml_max_bytes,
-        max_depth=settings.xml_max_depth,
-        incident=query.incident,
-        offload=request.app[keys.offload],
-    )
+    data = await read_xml(request)  # before the lane: a slow upload holds nobody up
+    async with request.app[LANE].turn():
+        imported = await exchange.import_envelope(
+            request.app[keys.pool],
+            principal,
+            data,
+            request.app[keys.clock].now(),
+            max_bytes=settings.xml_max_bytes,
+            max_depth=settings.xml_max_depth,
+            incident=query.incident,
+            offload=request.app[keys.offload],
+        )
     results = imported.results
     imports = request.app[keys.metrics].exchange_imports
     for result in results:

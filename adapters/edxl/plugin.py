@@ -37,6 +37,7 @@ class EdxlAdapter:
 
     def setup(self, app: web.Application) -> None:
         app.add_routes(http.routes)
+        http.setup_lane(app)
         # Published summaries to the national installation, when one is configured.
         app.cleanup_ctx.append(national.national_ctx)
 
