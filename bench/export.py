@@ -75,7 +75,7 @@ _STORED = frozenset(
 )
 
 
-async def _fill(pool: asyncpg.Pool, incident_id: uuid.UUID, count: int) -> None:
+async def fill(pool: asyncpg.Pool, incident_id: uuid.UUID, count: int) -> None:
     """`count` reports, each a row in `reports` and a `report.submitted` event, inserted
     as the service stores them (in one batch: no notification, the hub is not told)."""
     codes = [code for code, _name in municipalities("14")]
@@ -225,7 +225,7 @@ async def run(pg: Postgres, *, quick: bool) -> None:
                 ids[QUICK_LARGE] = uuid.UUID(middle["id"])
             for count, incident_id in ids.items():
                 began = time.perf_counter()
-                await _fill(pool, incident_id, count)
+                await fill(pool, incident_id, count)
                 print(
                     f"filled {count:,} reports in {time.perf_counter() - began:.1f} s", flush=True
                 )

@@ -13,7 +13,7 @@ from bench.common import bench_settings
 from service.app import create_app
 from service.heap import freeze_heap
 from service.logs import configure_logging
-from service.loops import new_event_loop
+from service.loops import favour_the_loop, new_event_loop
 
 
 def main(argv: list[str]) -> None:
@@ -23,6 +23,7 @@ def main(argv: list[str]) -> None:
     app = create_app(settings, dsn=dsn)
     if argv[4:] != ["thaw"]:
         freeze_heap()  # as `lagesbild serve` does
+    favour_the_loop()
     web.run_app(app, host="127.0.0.1", port=port, loop=new_event_loop(settings), print=None)
 
 

@@ -39,7 +39,7 @@ from service.domain.phones import e164
 from service.export.registry import ExportFormats, UnknownFormat, gather, streamed
 from service.heap import freeze_heap
 from service.logs import configure_logging
-from service.loops import new_event_loop
+from service.loops import favour_the_loop, new_event_loop
 from service.outbox import cli as outbox_cli
 from service.plugins import (
     Adapter,
@@ -550,6 +550,7 @@ def _serve(
     for hook in attach:
         hook(app)
     freeze_heap()  # the app made, not yet started
+    favour_the_loop()
     url = f"http://{settings.host}:{settings.port}"
 
     def announce(_: str) -> None:

@@ -11,6 +11,7 @@ one.
 from __future__ import annotations
 
 import asyncio
+import sys
 
 import structlog
 
@@ -29,3 +30,17 @@ def new_event_loop(settings: Settings) -> asyncio.AbstractEventLoop:
         else:
             return uvloop.new_event_loop()
     return asyncio.new_event_loop()
+
+
+# How long a thread that holds the interpreter may keep it while another waits (Python's
+# default is 5 ms). The loop thread shares the interpreter with the threads that encode
+# an export's chunks and read worker processes' results: each time it wants the
+# interpreter back it waits up to this long, and a journal entry's way to its viewers
+# takes a dozen such turns (measured in `bench loop`: delivery p99 during an export
+# download 87–142 ms at 5 ms, 41–50 ms at 0.5 ms).
+SWITCH_INTERVAL_SECONDS = 0.0005
+
+
+def favour_the_loop() -> None:
+    """A served process hands the interpreter to a waiting thread after 0.5 ms, not 5."""
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)

@@ -158,11 +158,12 @@ def _worker(
     _stop_with_parent()
     from service.heap import freeze_heap
     from service.logs import configure_logging
-    from service.loops import new_event_loop
+    from service.loops import favour_the_loop, new_event_loop
 
     configure_logging(settings)
     app = app_factory(settings, dsn)
     freeze_heap()  # the app made, not yet started
+    favour_the_loop()
 
     def listening(_: str) -> None:
         ready.send(os.getpid())

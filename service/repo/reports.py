@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +24,7 @@ _COLUMNS = """report_id, incident_id, organisation, version, fingerprint, conten
     as_of, received_at, due_at, late, submitted_by, supersedes, provenance"""
 
 
-def _validated(row: asyncpg.Record) -> StoredReport:
+def _validated(row: Mapping[str, Any] | asyncpg.Record) -> StoredReport:
     """The wire model validated from the row, as every schema model a repository returns
     is; the content column (one jsonb) is spread into the report's fields."""
     fields = {key: value for key, value in row.items() if key not in _NOT_FIELDS}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 import uvloop
 
-from service.loops import new_event_loop
+from service.loops import SWITCH_INTERVAL_SECONDS, favour_the_loop, new_event_loop
 from tests.settings import suite_settings, with_changes
 
 
@@ -23,3 +24,12 @@ def test_a_served_instance_runs_on_uvloop_unless_asked_for_pythons_loop(tmp_path
     finally:
         chosen.close()
         python.close()
+
+
+def test_a_served_process_hands_the_interpreter_to_a_waiting_thread_sooner() -> None:
+    default = sys.getswitchinterval()
+    try:
+        favour_the_loop()
+        assert sys.getswitchinterval() == SWITCH_INTERVAL_SECONDS < default
+    finally:
+        sys.setswitchinterval(default)
