@@ -404,9 +404,19 @@ document.querySelector("#matrix thead").addEventListener("click", (click) => {
   renderRows([], { resort: true });
 });
 
+// The charts end at "now", so they are drawn again as time passes: when the next deadline
+// comes into their span, and at least each minute so the right edge moves on a wall screen.
+let chartsTimer = null;
 function drawCharts() {
   const due = live?.reporting?.due_at;
-  drawTimeline(document.getElementById("timeline"), history, SECTORS, due ? [...deadlines, due] : deadlines);
+  const marks = due ? [...deadlines, due] : deadlines;
+  drawTimeline(document.getElementById("timeline"), history, SECTORS, marks);
+  clearTimeout(chartsTimer);
+  if (!history.length) return;
+  const now = Date.now();
+  const coming = marks.map(Date.parse).filter((at) => at > now);
+  const next = Math.min(now + 60_000, ...coming);
+  chartsTimer = setTimeout(drawCharts, next - now + 50);
 }
 
 async function loadTimeline() {
