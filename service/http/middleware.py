@@ -85,7 +85,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     except asyncio.CancelledError:
         status = 499  # the client went away before the answer (as nginx counts it)
         raise
-    except ConnectionResetError:  # the client went away while the body was being read
+    except ConnectionError:  # the client went away (`problems` answers any other reset)
         status = 499
         return web.Response(status=499, reason="Client Closed Request")  # to nobody
     finally:
@@ -101,6 +101,11 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
             status=status,
             ms=round(elapsed * 1000, 1),
         )
+
+
+def _client_gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
 
 
 def _route_name(request: web.Request) -> str:
@@ -134,8 +139,17 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
         if "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]
         return response
-    except ConnectionResetError:
-        raise  # the client is gone: nobody to answer (request_context counts it as 499)
+    except ConnectionError as exc:
+        if _client_gone(request):
+            raise  # nobody to answer (request_context counts it as 499)
+        # The client is still there: a connection the service needed (the database's,
+        # most likely) broke. Nothing of the request can be relied on: send it again.
+        log.warning("http.connection_lost", error=type(exc).__name__)
+        return problem_response(
+            ServiceUnavailable(
+                "a connection the service needs was lost; try again", slug="connection-lost"
+            )
+        )
     except TimeoutError:
         log.warning("http.timeout")
         return problem_response(ServiceUnavailable("the database did not answer in time"))

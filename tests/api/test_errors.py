@@ -25,6 +25,7 @@ from schemas.common import Role
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
+from service.http import auth
 from tests.settings import with_changes
 from tests.support import (
     PARTICIPANTS,
@@ -857,3 +858,23 @@ async def test_a_client_that_disconnects_in_the_middle_of_the_body_is_no_500(
             assert await _requests_with_status(api, "499") == 1
     finally:
         await runner.cleanup()
+
+
+async def test_a_database_connection_reset_under_a_live_client_is_503_not_499(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reset of the database's connection is not the client going away: the client,
+    still there, is told to send it again (it was answered 499, and gave up)."""
+    incident = await api.activate()
+
+    async def reset(*_args: object, **_kwargs: object) -> None:
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    monkeypatch.setattr(auth, "admitted", reset)
+    reply = await api.submit(incident["id"], report("1442"))
+    monkeypatch.undo()
+    assert_problem(reply, 503, "connection-lost")
+    history = await api.call(
+        "GET", f"/api/v1/incidents/{incident['id']}/reports", as_=("LST-14", "viewer")
+    )
+    assert history.body["reports"] == []
