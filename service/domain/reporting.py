@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 import asyncpg
 import structlog
@@ -41,10 +42,15 @@ AS_OF_TOLERANCE = timedelta(minutes=5)
 class Submitted:
     report: StoredReport
     seq: int | None  # the event's seq; None for an idempotent repeat (nothing new stored)
+    dumped: dict[str, Any] | None = None  # the report as JSON, when its event made it
 
     @property
     def created(self) -> bool:
         return self.seq is not None
+
+    def as_json(self) -> dict[str, Any]:
+        """The stored report as the API answers it (`model_dump(mode="json")`)."""
+        return self.dumped if self.dumped is not None else self.report.model_dump(mode="json")
 
 
 @dataclass
@@ -58,10 +64,25 @@ class Candidate:
     provenance: Provenance | None
 
 
+class Follower(Protocol):
+    """Told of the events a batch wrote, once they are committed and the batch's callers
+    answered (`written`: the incident, the events as the log gives them back, in seq
+    order; none when the database failed the write and it may or may not have been
+    committed). Its `origin` marks the batch's notification, so that the follower can
+    tell it from another process's: the hub (service/stream/hub.py) folds and fans the
+    events out from here without reading them back."""
+
+    @property
+    def origin(self) -> str: ...
+
+    def written(self, incident_id: uuid.UUID, new_events: list[dict[str, Any]]) -> None: ...
+
+
 @dataclass
 class Pending(Candidate):
     """A submission waiting in its incident's lane (service.domain.group_commit)."""
 
+    follower: Follower | None = None
     answer: asyncio.Future[Submitted] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -147,19 +168,23 @@ async def submit(
     now: datetime,
     *,
     provenance: Provenance | None = None,
+    follower: Follower | None = None,
 ) -> Submitted:
     """Store one report. On a pool, with the submissions to the same incident waiting
     beside it in this process, in one statement that commits (group commit); on a
     connection, inside the caller's transaction, so that several reports are stored all
     or none. Either way it is answered only once what it says is committed (or will be,
-    with the caller's transaction)."""
+    with the caller's transaction). On a pool, `follower` hears of the batch's events
+    once they are committed and the batch's callers answered."""
     if not isinstance(db, asyncpg.Pool):
         (stored,) = await submit_all(
             db, incident_id, [Submission(principal, submission, provenance)], now
         )
         return stored
     _authorise(principal, submission)
-    item = Pending(principal, submission, fingerprint(incident_id, submission), now, provenance)
+    item = Pending(
+        principal, submission, fingerprint(incident_id, submission), now, provenance, follower
+    )
     group_commit.queue(db, incident_id, item, write_batch)
     return await item.answer
 
@@ -203,11 +228,11 @@ async def submit_all(
             await incidents.lock(conn, incident_id)
         try:
             async with conn.transaction():  # a savepoint: a failed write leaves the caller's
-                outcomes = await _attempt(conn, incident_id, batch)
+                attempted = await _attempt(conn, incident_id, batch)
         except asyncpg.UniqueViolationError:
             continue  # a report_id taken meanwhile in another incident: read it and decide
-        if outcomes is not None:
-            return [_answer(outcome) for outcome in outcomes]
+        if attempted is not None:
+            return [_answer(outcome) for outcome in attempted.outcomes]
     raise ServiceUnavailable("the incident is being written too busily; try again")
 
 
@@ -215,9 +240,14 @@ async def write_batch(pool: asyncpg.Pool, incident_id: uuid.UUID, batch: list[Pe
     """Decide and write a batch of submissions to one incident, then answer each: its
     stored report, or its own problem (which does not spoil the others). When the
     database fails the write, nothing is stored and every caller is told so (503: the
-    same report_id may be sent again)."""
+    same report_id may be sent again). Then the batch's follower (`Pending.follower`)
+    hears of the events written, after the answers: a 2xx never waits for a fan-out."""
+    followers = {id(p.follower): p.follower for p in batch if p.follower is not None}
+    # One follower (one app's hub, as a lane is one pool's): its notification is marked.
+    origin = next(iter(followers.values())).origin if len(followers) == 1 else None
+    failed = False
     try:
-        outcomes = await _decided_and_written(pool, incident_id, batch)
+        attempted = await _decided_and_written(pool, incident_id, batch, origin)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         log.warning(
             "reports.batch_not_stored",
@@ -225,9 +255,15 @@ async def write_batch(pool: asyncpg.Pool, incident_id: uuid.UUID, batch: list[Pe
             reports=len(batch),
             error=str(exc),
         )
-        outcomes = [_not_stored() for _ in batch]
-    for pending, outcome in zip(batch, outcomes, strict=True):
+        attempted = Attempted([_not_stored() for _ in batch], [])
+        failed = True
+    for pending, outcome in zip(batch, attempted.outcomes, strict=True):
         pending.give(outcome)
+    if attempted.new or failed:
+        logged = reports.logged_events(attempted.new)
+        loop = asyncio.get_running_loop()
+        for follower in followers.values():
+            loop.call_soon(follower.written, incident_id, logged)
 
 
 def _not_stored() -> ServiceUnavailable:
@@ -238,8 +274,8 @@ def _not_stored() -> ServiceUnavailable:
 
 
 async def _decided_and_written(
-    pool: asyncpg.Pool, incident_id: uuid.UUID, batch: list[Pending]
-) -> list[Outcome]:
+    pool: asyncpg.Pool, incident_id: uuid.UUID, batch: list[Pending], origin: str | None
+) -> Attempted:
     """Read, decide and write are two statements outside any transaction, the write
     conditional on the incident standing where the read found it; when another
     instance's write comes first, read and decide again, and at last do it all under
@@ -248,22 +284,33 @@ async def _decided_and_written(
         try:
             async with pool.acquire() as conn:
                 if attempt < OPTIMISTIC_TRIES:
-                    outcome = await _attempt(conn, incident_id, batch)
+                    outcome = await _attempt(conn, incident_id, batch, origin)
                 else:
                     async with conn.transaction():
                         await incidents.lock(conn, incident_id)
-                        outcome = await _attempt(conn, incident_id, batch)
+                        outcome = await _attempt(conn, incident_id, batch, origin)
         except asyncpg.UniqueViolationError:
             continue  # a report_id taken meanwhile in another incident: read and decide again
         if outcome is not None:
             return outcome
-    return [
-        ServiceUnavailable("the incident is being written too busily; try again", slug="busy")
-        for _ in batch
-    ]
+    return Attempted(
+        [
+            ServiceUnavailable("the incident is being written too busily; try again", slug="busy")
+            for _ in batch
+        ],
+        [],
+    )
 
 
 Outcome = Submitted | ProblemError
+
+
+@dataclass(frozen=True, slots=True)
+class Attempted:
+    """A batch decided and written: each submission's outcome, and what was written."""
+
+    outcomes: list[Outcome]
+    new: list[reports.NewReport]
 
 
 def _answer(outcome: Outcome) -> Submitted:
@@ -273,8 +320,8 @@ def _answer(outcome: Outcome) -> Submitted:
 
 
 async def _attempt(
-    conn: Conn, incident_id: uuid.UUID, batch: Sequence[Candidate]
-) -> list[Outcome] | None:
+    conn: Conn, incident_id: uuid.UUID, batch: Sequence[Candidate], origin: str | None = None
+) -> Attempted | None:
     """Read what the batch needs, decide each submission in order, write the accepted
     ones with consecutive seqs. None when the incident moved on in between (nothing is
     written)."""
@@ -283,9 +330,10 @@ async def _attempt(
         incident_id,
         {item.submission.report_id for item in batch},
         {item.submission.organisation for item in batch},
+        {item.submission.organisation for item in batch if item.submission.unchanged},
     )
     if context is None:
-        return [NotFound(f"no incident {incident_id}") for _ in batch]
+        return Attempted([NotFound(f"no incident {incident_id}") for _ in batch], [])
     last_seq = context.incident.last_seq
     outcomes: list[Outcome] = []
     new: list[reports.NewReport] = []
@@ -303,9 +351,11 @@ async def _attempt(
         outcomes.append(decided.submitted)
         if decided.new is not None:
             new.append(decided.new)
-    if new and not await reports.write(conn, incident_id, last_seq=last_seq, new=new):
+    if new and not await reports.write(
+        conn, incident_id, last_seq=last_seq, new=new, origin=origin
+    ):
         return None
-    return outcomes
+    return Attempted(outcomes, new)
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,18 +418,19 @@ def decide(context: reports.Context, item: Candidate, seq: int) -> Decided:
         provenance=item.provenance,
     )
     context.earlier[report.report_id] = (report, item.fingerprint)
-    context.latest[report.organisation] = report
+    context.latest[report.organisation] = reports.Latest.of(report)
+    dumped = report.model_dump(mode="json")
     new = reports.NewReport(
         report=report,
         fingerprint=item.fingerprint,
         seq=seq,
-        event={"report": report.model_dump(mode="json")},
+        event={"report": dumped},
         actor=item.principal.organisation,
     )
-    return Decided(Submitted(report, seq=seq), new)
+    return Decided(Submitted(report, seq=seq, dumped=dumped), new)
 
 
-def _content(submission: ReportSubmission, previous: StoredReport | None) -> ReportContent:
+def _content(submission: ReportSubmission, previous: reports.Latest | None) -> ReportContent:
     if not submission.unchanged:
         return submission.content()
     if previous is None:
@@ -387,4 +438,5 @@ def _content(submission: ReportSubmission, previous: StoredReport | None) -> Rep
             "there is no earlier report to repeat: send a full report first",
             slug="no-earlier-report",
         )
+    assert previous.content is not None, "read for every organisation that repeats"
     return previous.content()

@@ -181,16 +181,18 @@ async def submit_report(request: web.Request) -> web.Response:
     await report_caps.admit_json_report(request, principal)  # before the body is parsed
     body = await parse(request, ReportSubmission)
     result = await reporting.submit(
-        request.app[keys.pool], principal, target, body, request.app[keys.clock].now()
+        request.app[keys.pool],
+        principal,
+        target,
+        body,
+        request.app[keys.clock].now(),
+        follower=request.app[keys.hub],
     )
     if result.seq is not None:
-        request.app[keys.hub].notify(target, result.seq)
         request.app[keys.metrics].reports_submitted.labels(
             "unchanged" if body.unchanged else "full"
         ).inc()
-    response = json_response(
-        result.report.model_dump(mode="json"), status=201 if result.created else 200
-    )
+    response = json_response(result.as_json(), status=201 if result.created else 200)
     response.headers["Location"] = f"/api/v1/incidents/{target}/reports/{result.report.report_id}"
     return response
 

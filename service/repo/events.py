@@ -19,6 +19,13 @@ CHANNEL = "lagesbild_events"
 _schedule: TypeAdapter[IntervalSchedule | DailySchedule] = TypeAdapter(Schedule)
 
 
+def notification(payload: str) -> tuple[uuid.UUID, int, str | None]:
+    """A notification on `CHANNEL`: the incident, the seq its log has reached, and the
+    origin that marked it (`reports.write`), if one did. ValueError if it is none."""
+    incident, seq, *origin = payload.split(":", 2)
+    return uuid.UUID(incident), int(seq), origin[0] if origin else None
+
+
 def event_dict(row: asyncpg.Record) -> dict[str, Any]:
     """An event as the log, the fold and the stream see it (JSON-typed values)."""
     return {

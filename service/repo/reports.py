@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -13,6 +14,7 @@ from pydantic import TypeAdapter
 
 from schemas.incident import DailySchedule, IntervalSchedule, Schedule
 from schemas.report import ReportContent, StoredReport
+from service.clock import iso
 from service.domain import schedule
 from service.domain.schedule import Segment
 from service.repo import Conn, events
@@ -86,7 +88,22 @@ class Context:
     incident: IncidentRow
     schedules: list[Segment]
     earlier: dict[uuid.UUID, tuple[StoredReport, bytes]]
-    latest: dict[str, StoredReport]
+    latest: dict[str, Latest]
+
+
+@dataclass(frozen=True, slots=True)
+class Latest:
+    """An organisation's latest report, as far as the next one needs it: its id and
+    version, and its content (read only for an organisation that repeats it, `unchanged`;
+    None when not read)."""
+
+    report_id: uuid.UUID
+    version: int
+    content: Callable[[], ReportContent] | None
+
+    @classmethod
+    def of(cls, report: StoredReport) -> Latest:
+        return cls(report.report_id, report.version, report.content)
 
 
 _TIMES = ("as_of", "received_at", "due_at")
@@ -101,6 +118,15 @@ def _from_json(row: dict[str, Any]) -> tuple[StoredReport, bytes]:
             fields[key] = datetime.fromisoformat(fields[key]).astimezone(UTC)
     report = StoredReport.model_validate({**row["content"], **fields})
     return report, bytes.fromhex(row["fingerprint"].removeprefix("\\x"))
+
+
+def _latest(found: dict[str, Any]) -> Latest:
+    content = found["content"]
+    return Latest(
+        uuid.UUID(found["report_id"]),
+        found["version"],
+        None if content is None else partial(ReportContent.model_validate, content),
+    )
 
 
 _NOT_JSON = frozenset({"content", "fingerprint", "seq"})
@@ -122,7 +148,10 @@ _CONTEXT = (
     ) AS schedules,
     ARRAY(SELECT to_jsonb(r) FROM reports r WHERE r.report_id = ANY($2::uuid[])) AS earlier,
     ARRAY(
-        SELECT DISTINCT ON (r.organisation) to_jsonb(r) FROM reports r
+        SELECT DISTINCT ON (r.organisation) jsonb_build_object(
+            'organisation', r.organisation, 'report_id', r.report_id, 'version', r.version,
+            'content', CASE WHEN r.organisation = ANY($4::text[]) THEN r.content END)
+        FROM reports r
         WHERE r.incident_id = i.id AND r.organisation = ANY($3::text[])
         ORDER BY r.organisation, r.version DESC
     ) AS latest
@@ -137,9 +166,13 @@ async def context(
     incident_id: uuid.UUID,
     report_ids: Iterable[uuid.UUID],
     organisations: Iterable[str],
+    repeating: Iterable[str] = (),
 ) -> Context | None:
-    """Everything the batch's decisions read, in one round trip; None: no such incident."""
-    row = await conn.fetchrow(_CONTEXT, incident_id, list(report_ids), list(organisations))
+    """Everything the batch's decisions read, in one round trip; None: no such incident.
+    The latest report's content is read for the organisations `repeating` it."""
+    row = await conn.fetchrow(
+        _CONTEXT, incident_id, list(report_ids), list(organisations), list(repeating)
+    )
     if row is None:
         return None
     earlier = [_from_json(found) for found in row["earlier"]]
@@ -153,7 +186,7 @@ async def context(
             for change in row["schedules"]
         ),
         earlier={report.report_id: (report, print_) for report, print_ in earlier},
-        latest={report.organisation: report for report, _ in map(_from_json, row["latest"])},
+        latest={found["organisation"]: _latest(found) for found in row["latest"]},
     )
 
 
@@ -191,17 +224,24 @@ WITH advanced AS (
         seq bigint, at timestamptz, actor text, data jsonb)
     ORDER BY e.seq
 )
-SELECT last_seq, pg_notify($6, $1::text || ':' || last_seq::text) FROM advanced
+SELECT last_seq, pg_notify($6, $1::text || ':' || last_seq::text || $7) FROM advanced
 """
 
 
 async def write(
-    conn: Conn, incident_id: uuid.UUID, *, last_seq: int, new: Sequence[NewReport]
+    conn: Conn,
+    incident_id: uuid.UUID,
+    *,
+    last_seq: int,
+    new: Sequence[NewReport],
+    origin: str | None = None,
 ) -> bool:
     """Write the reports and their events, seq `last_seq + 1` on in order, advance the
     incident's `last_seq` and queue one notification, in one statement (so, outside a
     transaction, one round trip that commits). Only while the incident still stands at
-    `last_seq`: False, and nothing written, when another change came first."""
+    `last_seq`: False, and nothing written, when another change came first. The
+    notification is `incident:seq`, and `incident:seq:origin` with an `origin`
+    (`events.notification`)."""
     rows = [
         {
             "report_id": str(item.report.report_id),
@@ -234,9 +274,31 @@ async def write(
         for item in new
     ]
     advanced = await conn.fetchrow(
-        _WRITE, incident_id, last_seq, last_seq + len(new), rows, logged, events.CHANNEL
+        _WRITE,
+        incident_id,
+        last_seq,
+        last_seq + len(new),
+        rows,
+        logged,
+        events.CHANNEL,
+        "" if origin is None else f":{origin}",
     )
     return advanced is not None
+
+
+def logged_events(new: Sequence[NewReport]) -> list[dict[str, Any]]:
+    """The events `write` wrote, as `events.since` reads them back (`events.event_dict`):
+    for whoever folds them in this process without a round trip."""
+    return [
+        {
+            "seq": item.seq,
+            "kind": "report.submitted",
+            "at": iso(item.report.received_at),
+            "actor": item.actor,
+            "data": item.event,
+        }
+        for item in new
+    ]
 
 
 _CONTENT = frozenset(ReportContent.model_fields)

@@ -11,6 +11,7 @@ coalesced notification only delays events, never drops or reorders them.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
@@ -84,6 +85,9 @@ class Hub:
         self._national = NationalFeed(settings.stream_replay_limit)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lifecycle_listeners: list[Callable[[uuid.UUID], None]] = []
+        # Marks the notifications of the reports this hub's process writes
+        # (`reporting.Follower`), unique among the processes on one database.
+        self.origin = secrets.token_hex(8)
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -170,18 +174,46 @@ class Hub:
         feed = Feed.from_log(incident_id, log[cut:], ring, start=folded)
         self._feeds[incident_id] = feed
         self._national.update(feed.picture, log[-1] if log else None)
-        if kept:
-            self._spawn(self._keep(incident_id, kept), name=f"checkpoint-{incident_id}")
+        self._keep_soon(incident_id, kept)
         return feed
 
-    def notify(self, incident_id: uuid.UUID, seq: int) -> None:
-        """Event `seq` is in the log (from LISTEN): catch the feed up soon."""
+    def notify(self, incident_id: uuid.UUID, seq: int, *, origin: str | None = None) -> None:
+        """Event `seq` is in the log (from LISTEN, or from whoever wrote it here): catch
+        the feed up soon. A notification marked with this hub's `origin` is of a batch
+        this process wrote: `written` brings its events, or reads the log itself."""
+        if origin == self.origin:
+            return
+        self._heard(incident_id, seq)
+
+    def _heard(self, incident_id: uuid.UUID, seq: int | None) -> None:
+        """The log has reached `seq` (None: may have moved on): read it soon."""
         feed = self._feeds.get(incident_id)
         if feed is None:
             self._spawn(self._load_then_announce(incident_id, seq), name=f"load-{incident_id}")
             return
+        if seq is None:
+            self._schedule_catch_up(feed)
+            return
         self._announce_folded(feed, seq)
-        self._schedule_catch_up(feed)
+        if seq > feed.seq:  # else folded already (`written`, or a read that came first)
+            self._schedule_catch_up(feed)
+
+    def written(self, incident_id: uuid.UUID, new_events: list[dict[str, Any]]) -> None:
+        """Events this process has just written and committed (`new_events`, in seq
+        order, as the log gives them back): folded and fanned out now, without reading
+        them back, when the feed stands right before them and no read is under way;
+        otherwise, and with none (a write the database failed, which may or may not
+        have been committed), the feed reads the log as for a notification."""
+        feed = self._feeds.get(incident_id)
+        if (
+            feed is None
+            or feed.lock.locked()
+            or not new_events
+            or new_events[0]["seq"] != feed.seq + 1
+        ):
+            self._heard(incident_id, new_events[-1]["seq"] if new_events else None)
+            return
+        self._keep_soon(incident_id, self._publish(feed, new_events))
 
     def notify_all(self) -> None:
         """After the listener reconnected: anything may have been missed."""
@@ -189,10 +221,11 @@ class Hub:
             self._schedule_catch_up(feed)
         self._spawn(self.start(), name="hub-resync")
 
-    async def _load_then_announce(self, incident_id: uuid.UUID, seq: int) -> None:
+    async def _load_then_announce(self, incident_id: uuid.UUID, seq: int | None) -> None:
         feed = await self.feed(incident_id)
         if feed is not None:
-            self._announce_folded(feed, seq)
+            if seq is not None:
+                self._announce_folded(feed, seq)
             self._schedule_catch_up(feed)
 
     def _announce_folded(self, feed: Feed, seq: int) -> None:
@@ -247,8 +280,11 @@ class Hub:
             new_events = await events.since(conn, feed.incident_id, feed.seq)
         kept = self._publish(feed, new_events)
         feed.reads_done = began
-        if kept:
-            self._spawn(self._keep(feed.incident_id, kept), name=f"checkpoint-{feed.incident_id}")
+        self._keep_soon(feed.incident_id, kept)
+
+    def _keep_soon(self, incident_id: uuid.UUID, pictures: list[Picture]) -> None:
+        if pictures:
+            self._spawn(self._keep(incident_id, pictures), name=f"checkpoint-{incident_id}")
 
     async def _keep(self, incident_id: uuid.UUID, pictures: list[Picture]) -> None:
         """Write checkpoints after the events are out: never on the report's path, and

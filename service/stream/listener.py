@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 
 import asyncpg
 import structlog
@@ -12,7 +11,7 @@ import structlog
 from service.access import sessions
 from service.metrics import Metrics
 from service.repo import Conn
-from service.repo.events import CHANNEL
+from service.repo.events import CHANNEL, notification
 from service.repo.tokens import TOKEN_PAYLOAD_PREFIX
 from service.stream.hub import Hub
 
@@ -70,11 +69,12 @@ class Listener:
         _channel: str,
         payload: object,
     ) -> None:
-        incident, _, seq = str(payload).partition(":")
         try:
-            self._hub.notify(uuid.UUID(incident), int(seq))
+            incident, seq, origin = notification(str(payload))
         except ValueError:
             log.warning("listener.bad_payload", payload=str(payload)[:100])
+            return
+        self._hub.notify(incident, seq, origin=origin)
 
     def _on_session_ended(
         self,

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
+
+import pytest
 
 from service import keys
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
+from service.repo import events as log
 from service.stream import frames
 from tests.settings import with_changes
 from tests.stream.rawws import RawSocket
@@ -170,3 +174,57 @@ async def test_events_read_together_go_to_each_socket_in_one_write_cut_where_acc
         assert (await api.submit(other["id"], varied_report(2))).status == 201
         next_frame = await removed.expect("event")
         assert next_frame["topic"] == topic_of(other), next_frame  # nothing more of the first
+
+
+async def test_a_report_written_here_is_fanned_out_without_reading_the_log_back(
+    settings: Settings, dsn: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The events of a batch this process wrote go from the write to the hub as they
+    were written; the picture they make is the one the log makes (patch by patch)."""
+    app = create_app(settings, dsn=dsn, clock=clock)
+    async with served(app, dsn) as api, Streams(api) as streams:
+        incident = await api.activate()
+        topic = topic_of(incident)
+        viewer = await streams.open(*VIEWER)
+        snapshot = await subscribed(viewer, topic)
+        reads: list[int] = []
+        read_log = log.since
+
+        async def counted(conn: Any, incident_id: uuid.UUID, after: int, **kw: Any) -> Any:
+            reads.append(after)
+            return await read_log(conn, incident_id, after, **kw)
+
+        monkeypatch.setattr(log, "since", counted)
+        for index in range(4):
+            assert (await api.submit(incident["id"], varied_report(index))).status == 201
+        frames = await viewer.events(4, topic)
+        monkeypatch.undo()
+
+        assert reads == []
+        assert_consecutive(frames, snapshot["seq"] + 1)
+        assert [frame["event"]["kind"] for frame in frames] == ["report.submitted"] * 4
+        await assert_patches_lead_to_the_log(api, incident, snapshot["picture"], frames)
+
+
+async def test_a_report_written_while_the_hub_reads_the_log_comes_by_the_read(
+    settings: Settings, dsn: str, clock: FixedClock
+) -> None:
+    """While a read of the log is under way the hub does not fold beside it: the write
+    asks for another read, which brings the event, once."""
+    app = create_app(settings, dsn=dsn, clock=clock)
+    async with served(app, dsn) as api, Streams(api) as streams:
+        incident = await api.activate()
+        topic = topic_of(incident)
+        viewer = await streams.open(*VIEWER)
+        snapshot = await subscribed(viewer, topic)
+        feed = await app[keys.hub].feed(uuid.UUID(incident["id"]))
+        assert feed is not None
+        async with asyncio.timeout(30), feed.lock:
+            assert (await api.submit(incident["id"], varied_report(0))).status == 201
+            await asyncio.sleep(0.05)  # the hub has been told; nothing goes out yet
+            assert feed.seq == snapshot["seq"]
+        (frame,) = await viewer.events(1, topic)
+        assert frame["seq"] == snapshot["seq"] + 1
+        assert (await api.submit(incident["id"], varied_report(1))).status == 201
+        (after,) = await viewer.events(1, topic)
+        assert after["seq"] == snapshot["seq"] + 2
