@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 import os
@@ -16,6 +17,7 @@ import platform
 import random
 import resource
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -33,6 +35,7 @@ from service.app import create_app
 from service.config import Settings
 from service.db.embedded import embedded_server, with_database
 from service.db.pool import prepare_database
+from service.demo.ports import free_port
 from service.logs import configure_logging
 from service.repo.organisations import seed_rows
 from tests.settings import settings_from
@@ -135,6 +138,32 @@ async def running_app(dsn: str, settings: Settings | None = None) -> AsyncIterat
         yield str(server.make_url("")).rstrip("/")
     finally:
         await server.close()
+
+
+@contextlib.asynccontextmanager
+async def served_app(
+    dsn: str, cpu_workers: int, imports_at_once: int, frozen: bool = True
+) -> AsyncIterator[str]:
+    """Serve the app in a process of its own, as `lagesbild serve` does (bench/loop_server.py:
+    its event loop, its heap frozen unless not `frozen`); yield its base URL once ready."""
+    port = free_port()
+    args = [dsn, str(port), str(cpu_workers), str(imports_at_once)] + ([] if frozen else ["thaw"])
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.loop_server", *args)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(300):
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with session.get(f"{base}/readyz") as r:
+                        if r.status == 200:
+                            break
+                await asyncio.sleep(0.1)
+            else:
+                raise SystemExit("the service did not start")
+        yield base
+    finally:
+        process.terminate()
+        await process.wait()
 
 
 async def make_tokens(dsn: str, wanted: Sequence[tuple[str, Role]]) -> dict[tuple[str, Role], str]:

@@ -18,7 +18,10 @@ against the same server and database:
   least a design with "row lock, event row, NOTIFY after commit" can cost.
 
 Everything runs in one process on one event loop (the server, the clients, the
-listener), as the tests do; the floors share that handicap.
+listener), as the tests do; the floors share that handicap. Beside it, in the same
+rounds, **Lägesbild served**: the service in a process of its own as `lagesbild serve`
+runs it (its event loop, its heap frozen before start-up; bench/loop_server.py), on a
+database of its own, with the same clients in this process.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from bench.common import (
     Postgres,
     activate,
     bearer,
+    bench_settings,
     make_tokens,
     ms,
     municipalities,
@@ -49,6 +53,7 @@ from bench.common import (
     ratio,
     report_body,
     running_app,
+    served_app,
     summarise,
 )
 from schemas.common import Role
@@ -210,12 +215,18 @@ async def run(pg: Postgres, *, quick: bool) -> None:
     tokens = await make_tokens(dsn, wanted)
     reporters = {code: tokens[(code, "reporter")] for code in codes}
 
+    served_dsn = await pg.new_database("bench_ingest_served")
+    served_tokens = await make_tokens(served_dsn, wanted)
+    served_reporters = {code: served_tokens[(code, "reporter")] for code in codes}
+
     rng = random.Random(SEED)
     total = len(CONCURRENCY) * (count + WARMUP)
     prepared = [report_body(rng, codes[index % len(codes)]) for index in range(total)]
-    encoded = iter([(body["organisation"], json.dumps(body).encode()) for body in prepared])
+    wire = [(body["organisation"], json.dumps(body).encode()) for body in prepared]
+    encoded, served_encoded = iter(wire), iter(wire)
     payloads = iter(prepared)
     raw_payloads = iter(prepared)
+    shipped = bench_settings()
 
     print(f"\n## ingest: {count} reports per run, 49 participants, concurrency {CONCURRENCY}")
     async with contextlib.AsyncExitStack() as stack:
@@ -223,6 +234,13 @@ async def run(pg: Postgres, *, quick: bool) -> None:
         admin = await stack.enter_async_context(aiohttp.ClientSession())
         incident = await activate(admin, base, tokens[(BOARD, "duty_officer")], codes)
         url = f"{base}/api/v1/incidents/{incident['id']}/reports"
+        served = await stack.enter_async_context(
+            served_app(served_dsn, shipped.cpu_workers, shipped.edxl_imports_at_once)
+        )
+        served_incident = await activate(
+            admin, served, served_tokens[(BOARD, "duty_officer")], codes
+        )
+        served_url = f"{served}/api/v1/incidents/{served_incident['id']}/reports"
 
         setup = await asyncpg.connect(dsn)
         stack.push_async_callback(setup.close)
@@ -236,13 +254,9 @@ async def run(pg: Postgres, *, quick: bool) -> None:
         verdicts: list[str] = []
 
         for concurrency in CONCURRENCY:
-            sessions = [
-                await stack.enter_async_context(
-                    aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1))
-                )
-                for _ in range(concurrency)
-            ]
-            http_floor, db_floor, raw_insert, reports = await measure(
+            sessions = await _sessions(stack, concurrency)
+            served_sessions = await _sessions(stack, concurrency)
+            http_floor, db_floor, raw_insert, reports, served_reports = await measure(
                 count,
                 concurrency,
                 [
@@ -250,12 +264,25 @@ async def run(pg: Postgres, *, quick: bool) -> None:
                     floor_op(pool, lambda: next(payloads)),
                     raw_op(raw, lambda: next(raw_payloads)),
                     report_op(sessions, url, lambda: next(encoded), reporters),
+                    report_op(
+                        served_sessions, served_url, lambda: next(served_encoded), served_reporters
+                    ),
                 ],
             )
-            _table(count, concurrency, reports, raw_insert, http_floor, db_floor)
-            verdicts += _verdicts(concurrency, reports, raw_insert)
+            _table(
+                count,
+                concurrency,
+                {"in process": reports, "served": served_reports},
+                raw_insert,
+                http_floor,
+                db_floor,
+            )
+            verdicts += _verdicts(concurrency, reports, served_reports, raw_insert)
 
         await _check_log(setup, incident["id"], expected=1 + total)
+        served_setup = await asyncpg.connect(served_dsn)
+        stack.push_async_callback(served_setup.close)
+        await _check_log(served_setup, served_incident["id"], expected=1 + total)
         board = bearer(tokens[(BOARD, "duty_officer")])
         async with admin.get(
             f"{base}/api/v1/incidents/{incident['id']}/picture", headers=board
@@ -267,63 +294,71 @@ async def run(pg: Postgres, *, quick: bool) -> None:
         print("\n".join(verdicts), flush=True)
 
 
-def _verdicts(concurrency: int, reports: Run, raw: Run) -> list[str]:
-    times = reports.throughput / raw.throughput
+async def _sessions(stack: contextlib.AsyncExitStack, count: int) -> list[aiohttp.ClientSession]:
+    """`count` clients, each with one keep-alive connection."""
+    return [
+        await stack.enter_async_context(
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1))
+        )
+        for _ in range(count)
+    ]
+
+
+def _verdicts(concurrency: int, reports: Run, served: Run, raw: Run) -> list[str]:
+    times = [run.throughput / raw.throughput for run in (reports, served)]
     said = [
         f"goal: reports/s ≥ 1.0× raw INSERT at {concurrency}: "
-        f"{'met' if times >= 1.0 else 'not met'} (×{times:.2f})"
+        f"{'met' if min(times) >= 1.0 else 'not met'} "
+        f"(×{times[0]:.2f} in process, ×{times[1]:.2f} served)"
     ]
     if concurrency == 16:
-        p99 = summarise(reports.latencies).p99
+        p99s = [summarise(run.latencies).p99 for run in (reports, served)]
         said.append(
-            f"goal: p99 ≤ 20 ms at 16: {'met' if p99 <= GOAL_P99_AT_16 else 'not met'} ({ms(p99)})"
+            f"goal: p99 ≤ 20 ms at 16: {'met' if max(p99s) <= GOAL_P99_AT_16 else 'not met'} "
+            f"({ms(p99s[0])} in process, {ms(p99s[1])} served)"
         )
     return said
 
 
 def _table(
-    count: int, concurrency: int, reports: Run, raw: Run, http_floor: Run, db_floor: Run
+    count: int,
+    concurrency: int,
+    lagesbild: dict[str, Run],
+    raw: Run,
+    http_floor: Run,
+    db_floor: Run,
 ) -> None:
-    lag, r, http, db = (summarise(run.latencies) for run in (reports, raw, http_floor, db_floor))
-    rows = [
-        [
-            "throughput",
-            f"{reports.throughput:.0f} /s",
-            f"{raw.throughput:.0f} /s",
-            # Throughput ratios are turned over so that every ratio reads "times the cost".
-            ratio(raw.throughput, reports.throughput),
-            f"{db_floor.throughput:.0f} /s",
-            ratio(db_floor.throughput, reports.throughput),
-            f"{http_floor.throughput:.0f} /s",
-            ratio(http_floor.throughput, reports.throughput),
-        ]
+    """Each way Lägesbild ran against the raw INSERT; the floors against the first."""
+    runs = list(lagesbild.values())
+    mine = [summarise(run.latencies) for run in runs]
+    r, http, db = (summarise(run.latencies) for run in (raw, http_floor, db_floor))
+    # Throughput ratios are turned over so that every ratio reads "times the cost".
+    row = ["throughput", f"{raw.throughput:.0f} /s"]
+    for run in runs:
+        row += [f"{run.throughput:.0f} /s", ratio(raw.throughput, run.throughput)]
+    row += [
+        f"{db_floor.throughput:.0f} /s",
+        ratio(db_floor.throughput, runs[0].throughput),
+        f"{http_floor.throughput:.0f} /s",
+        ratio(http_floor.throughput, runs[0].throughput),
     ]
+    rows = [row]
     for name in ("p50", "p95", "p99"):
-        mine, rr, d, h = (getattr(summary, name) for summary in (lag, r, db, http))
-        rows.append(
-            [
-                f"latency {name}",
-                ms(mine),
-                ms(rr),
-                ratio(mine, rr),
-                ms(d),
-                ratio(mine, d),
-                ms(h),
-                ratio(mine, h),
-            ]
-        )
+        theirs = getattr(r, name)
+        row = [f"latency {name}", ms(theirs)]
+        for summary in mine:
+            row += [ms(getattr(summary, name)), ratio(getattr(summary, name), theirs)]
+        first, d, h = getattr(mine[0], name), getattr(db, name), getattr(http, name)
+        row += [ms(d), ratio(first, d), ms(h), ratio(first, h)]
+        rows.append(row)
+    header = ["figure", f"raw INSERT ({RAW_CONNECTIONS} conns)"]
+    for label in lagesbild:
+        header += [f"Lägesbild {label}", "× raw"]
+    first = next(iter(lagesbild))
+    header += ["DB floor", f"{first} ×", "HTTP floor", f"{first} ×"]
     print_table(
         f"ingest, {concurrency} client{'s' if concurrency > 1 else ''}, {count} requests each",
-        [
-            "figure",
-            "Lägesbild",
-            f"raw INSERT ({RAW_CONNECTIONS} conns)",
-            "cost ×",
-            "DB floor",
-            "cost ×",
-            "HTTP floor",
-            "cost ×",
-        ],
+        header,
         rows,
     )
 

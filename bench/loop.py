@@ -28,7 +28,6 @@ import asyncio
 import contextlib
 import json
 import random
-import sys
 import time
 import uuid
 from collections.abc import Callable, Coroutine
@@ -51,13 +50,13 @@ from bench.common import (
     print_table,
     ratio,
     report_body,
+    served_app,
     summarise,
 )
 from bench.export import fill
 from schemas.incident import Incident
 from schemas.report import StoredReport
 from service.db.pool import create_pool
-from service.demo.ports import free_port
 
 POSTERS = 12
 TARGET_BYTES = 1024 * 1024 - 8 * 1024  # just under the default xml_max_bytes (1 MiB)
@@ -70,28 +69,6 @@ class Figures:
     delivery: Summary
     units: int  # envelopes answered, or bytes downloaded, while measured
     answers: dict[int, int]
-
-
-@contextlib.asynccontextmanager
-async def _server(dsn: str, workers: int, lane: int, frozen: bool) -> Any:
-    port = free_port()
-    args = [dsn, str(port), str(workers), str(lane)] + ([] if frozen else ["thaw"])
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.loop_server", *args)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(300):
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with session.get(f"{base}/readyz") as r:
-                        if r.status == 200:
-                            break
-                await asyncio.sleep(0.1)
-            else:
-                raise SystemExit("the service did not start")
-        yield base
-    finally:
-        process.terminate()
-        await process.wait()
 
 
 def _envelope(incident: Incident, report: StoredReport) -> bytes:
@@ -333,11 +310,11 @@ async def run(pg: Postgres, *, quick: bool) -> None:
     exported = EXPORT_REPORTS_QUICK if quick else EXPORT_REPORTS
     dsn = await pg.new_database("loop")
     rows: list[list[str]] = []
-    async with _server(dsn, *SHIPPED) as base:  # the data, before any server is measured
+    async with served_app(dsn, *SHIPPED) as base:  # the data, before any server is measured
         incident, envelope, tokens = prepared = await _setup(base, dsn)
         export_id = await _export_incident(base, dsn, tokens, exported)
     for workers, lane, frozen, label in CONFIGS:
-        async with _server(dsn, workers, lane, frozen) as base:
+        async with served_app(dsn, workers, lane, frozen) as base:
             idle = await _scenario(base, incident, tokens, load=None, seconds=seconds)
             flood = edxl_flood(base, envelope, tokens["reporter"])
             busy = await _scenario(base, incident, tokens, load=flood, seconds=seconds)
