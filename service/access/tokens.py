@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import replace
+import uuid
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from schemas.common import Role
+from service.access.policy import IncidentAccess
 from service.access.principal import Principal, Scope
 from service.access.rate import RateLimit, take
 from service.audit.record import Origin, command_line, record
@@ -104,16 +106,33 @@ async def revoke_token(
     return revoked
 
 
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A live token's request: who calls, None when it may go or the seconds until it
+    may, and the access facts of the incident asked for (None: none, or no such one)."""
+
+    principal: Principal
+    wait: float | None
+    incident: IncidentAccess | None = None
+
+
 async def admitted(
-    conn: Conn, token: str, limit: RateLimit, *, now: datetime, by: Origin | None = None
-) -> tuple[Principal, float | None] | None:
+    conn: Conn,
+    token: str,
+    limit: RateLimit,
+    *,
+    now: datetime,
+    by: Origin | None = None,
+    incident_id: uuid.UUID | None = None,
+) -> Admitted | None:
     """The caller of a live token, and None when its request may go or the seconds
     until it may (one request taken from the token's bucket, shared by every instance).
     None when the token is unknown, revoked or expired. The first use after expiry
     records "token expired" (once, whichever instance sees it), named for the token,
-    from where `by` says the request came. A live token's request is one statement."""
+    from where `by` says the request came. A live token's request is one statement,
+    which also reads the access facts of `incident_id` when given."""
     key = token_hash(token)
-    found = await tokens.use(conn, key, limit, now)
+    found = await tokens.use(conn, key, limit, now, incident_id=incident_id)
     if found is None:
         return None
     row = found.token
@@ -136,7 +155,8 @@ async def admitted(
     principal = Principal.from_token_row(row)
     if found.bucket is None:  # less than one left: nothing was taken
         _, wait = take(limit, await rate_repo.peek(conn, key), now)
-        return principal, wait if wait is not None else 1 / limit.rate  # refilled meanwhile
+        # (A bucket refilled meanwhile: wait for one request's worth.)
+        return Admitted(principal, wait if wait is not None else 1 / limit.rate)
     if found.fresh_bucket:  # a new bucket (at most one per token and refill): forget full ones
         await rate_repo.prune(conn, limit, now)
-    return principal, None
+    return Admitted(principal, None, found.incident)

@@ -4,12 +4,15 @@ session cookie itself. The HTTP side of `service/access/` (tokens, sessions)."""
 from __future__ import annotations
 
 import hmac
+import uuid
+from typing import Literal
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from service import keys
 from service.access import sessions
+from service.access.policy import IncidentAccess
 from service.access.principal import Principal
 from service.access.rate import RateLimit, retry_after
 from service.access.tokens import admitted
@@ -27,20 +30,33 @@ def bearer_token(request: web.BaseRequest) -> str | None:
     return token
 
 
-async def authenticate(request: web.Request) -> Principal:
+async def authenticate(request: web.Request, *, incident: uuid.UUID | None = None) -> Principal:
     """The caller: an API token (`Authorization: Bearer …`) or a web session cookie.
 
     A session must also pass the CSRF check on every state-changing request. 401
     without either. Asked once per request: the access guard asks first, handlers again.
+    The guard names the route's `incident`: a token's statement then reads its access
+    facts too (`prefetched_access`), so the access check needs no round trip of its own.
     """
     if _PRINCIPAL in request:
         return request[_PRINCIPAL]
-    principal = await _caller(request)
+    principal = await _caller(request, incident)
     request[_PRINCIPAL] = principal
     return principal
 
 
-async def _caller(request: web.Request) -> Principal:
+def prefetched_access(
+    request: web.Request, incident: uuid.UUID
+) -> IncidentAccess | Literal[False] | None:
+    """The access facts of `incident` as the caller's authentication read them (None:
+    there is no such incident), or False when they were not read with it."""
+    if _INCIDENT not in request:
+        return False
+    read, access = request[_INCIDENT]
+    return access if read == incident else False
+
+
+async def _caller(request: web.Request, incident: uuid.UUID | None = None) -> Principal:
     token = bearer_token(request)
     if token is None:
         session = await current_session(request)
@@ -60,10 +76,14 @@ async def _caller(request: web.Request) -> Principal:
     now = request.app[keys.clock].now()
     limit = RateLimit.from_settings(settings)
     async with request.app[keys.pool].acquire() as conn:
-        found = await admitted(conn, token, limit, now=now, by=audit.origin(request))
+        found = await admitted(
+            conn, token, limit, now=now, by=audit.origin(request), incident_id=incident
+        )
     if found is None:
         raise Unauthenticated("the token is unknown, expired or revoked")
-    principal, wait = found
+    principal, wait = found.principal, found.wait
+    if incident is not None and wait is None:
+        request[_INCIDENT] = (incident, found.incident)
     request[audit.PRINCIPAL] = principal
     if wait is not None:
         seconds = retry_after(wait)
@@ -85,6 +105,8 @@ async def _caller(request: web.Request) -> Principal:
 
 # The request's caller, once authenticated.
 _PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal")
+# The route's incident and its access facts, read with the caller's token (`authenticate`).
+_INCIDENT: web.RequestKey[tuple[uuid.UUID, IncidentAccess | None]] = web.RequestKey("incident")
 # The request's session, looked up once (None: no live session).
 _SESSION: web.RequestKey[SessionRow | None] = web.RequestKey("session")
 

@@ -9,6 +9,7 @@ and logged; tests/access/test_matrix.py names it first.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 
 import structlog
@@ -20,7 +21,7 @@ from service.access import matrix
 from service.access.policy import IncidentAccess, can_see
 from service.access.principal import Principal
 from service.errors import Forbidden, NotFound, ProblemError
-from service.http.auth import authenticate
+from service.http.auth import authenticate, prefetched_access
 from service.http.queries import incident_id
 from service.repo import incidents
 
@@ -34,8 +35,18 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     rule = _rule(request, resource.canonical)
     if rule is not None and not (rule.public or rule.page):
-        await check(request, await authenticate(request), rule)
+        incident = _incident_named(request) if rule.incident else None
+        await check(request, await authenticate(request, incident=incident), rule)
     return await handler(request)
+
+
+def _incident_named(request: web.Request) -> uuid.UUID | None:
+    """The route's incident, for authentication to read with the token; None for an id
+    that is no UUID (answered 404 by the check, after a 401 if there is one)."""
+    try:
+        return uuid.UUID(request.match_info["id"])
+    except (KeyError, ValueError):
+        return None
 
 
 def _rule(request: web.Request, canonical: str) -> matrix.Rule | None:
@@ -68,14 +79,17 @@ async def _access(request: web.Request, principal: Principal) -> IncidentAccess 
     """The incident's access facts (None: no such incident); for a caller who may not
     see it, whether its organisation was a participant removed by a change."""
     target = incident_id(request)
-    async with request.app[keys.pool].acquire() as conn:
-        row = await incidents.get(conn, target)
-        if row is None:
-            return None
-        access = row.access
-        if not can_see(principal, access) and principal.organisation:
+    access = prefetched_access(request, target)
+    if access is False:  # not read with the caller's authentication (a session's, say)
+        async with request.app[keys.pool].acquire() as conn:
+            row = await incidents.get(conn, target)
+        access = None if row is None else row.access
+    if access is None:
+        return None
+    if not can_see(principal, access) and principal.organisation:
+        async with request.app[keys.pool].acquire() as conn:
             removed = await incidents.was_removed(conn, target, principal.organisation)
-            access = replace(access, removed=removed)
+        access = replace(access, removed=removed)
     return access
 
 

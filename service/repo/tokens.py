@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
 from schemas.common import Role
+from service.access.policy import IncidentAccess
 from service.access.rate import Bucket, RateLimit
 from service.repo import Conn, rate, record_to
 
@@ -109,8 +111,14 @@ _USE_HEAD = """
     ), taken AS ("""
 _USE_ROW = """)
     SELECT t.*, taken.tokens AS bucket_tokens, taken.updated_at AS bucket_at,
-           coalesce(taken.fresh, false) AS bucket_fresh
-    FROM t LEFT JOIN taken ON true
+           coalesce(taken.fresh, false) AS bucket_fresh,
+           i.id IS NOT NULL AS incident_found, i.county AS incident_county,
+           i.owner AS incident_owner,
+           ARRAY(SELECT p.organisation FROM incident_participants p
+                 WHERE p.incident_id = i.id) AS incident_participants,
+           ARRAY(SELECT s.organisation FROM incident_shares s
+                 WHERE s.incident_id = i.id) AS incident_shared_with
+    FROM t LEFT JOIN taken ON true LEFT JOIN incidents i ON i.id = $6::uuid
     """
 _USE = (
     _USE_HEAD
@@ -128,13 +136,25 @@ class Use:
     token: TokenRow
     bucket: Bucket | None
     fresh_bucket: bool  # the bucket was made by this request
+    # The access facts of the incident asked for (`use(incident_id=…)`), read in the
+    # same statement; None when none was asked for or there is no such incident.
+    incident: IncidentAccess | None = None
 
 
-async def use(conn: Conn, token_hash: bytes, limit: RateLimit, now: datetime) -> Use | None:
+async def use(
+    conn: Conn,
+    token_hash: bytes,
+    limit: RateLimit,
+    now: datetime,
+    *,
+    incident_id: uuid.UUID | None = None,
+) -> Use | None:
     """The token with this hash unless it is unknown or revoked (None), and, when it
     has not expired at `now`, one use of it in the same statement: its last use noted
     (at most one write per `LAST_USED_GRAIN_SECONDS`) and one request taken from its
-    rate bucket (`rate.bucket_upsert`). One round trip where a request made three."""
+    rate bucket (`rate.bucket_upsert`). With `incident_id`, the same statement reads
+    that incident's access facts (the route's access check needs them next). One round
+    trip where a request made four."""
     row = await conn.fetchrow(
         _USE,
         token_hash,
@@ -142,11 +162,22 @@ async def use(conn: Conn, token_hash: bytes, limit: RateLimit, now: datetime) ->
         limit.burst,
         now,
         LAST_USED_GRAIN_SECONDS,
+        incident_id,
     )
     if row is None:
         return None
     bucket = None if row["bucket_at"] is None else Bucket(row["bucket_tokens"], row["bucket_at"])
-    return Use(TokenRow.from_row(row), bucket, row["bucket_fresh"])
+    incident = (
+        IncidentAccess(
+            county=row["incident_county"],
+            owner=row["incident_owner"],
+            participants=frozenset(row["incident_participants"]),
+            shared_with=frozenset(row["incident_shared_with"]),
+        )
+        if row["incident_found"]
+        else None
+    )
+    return Use(TokenRow.from_row(row), bucket, row["bucket_fresh"], incident)
 
 
 async def mark_expiry_recorded(conn: Conn, token_id: int) -> bool:
