@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -122,15 +123,15 @@ async def admitted(
     limit: RateLimit,
     *,
     now: datetime,
-    by: Origin | None = None,
+    by: Callable[[], Origin] | None = None,
     incident_id: uuid.UUID | None = None,
 ) -> Admitted | None:
     """The caller of a live token, and None when its request may go or the seconds
     until it may (one request taken from the token's bucket, shared by every instance).
     None when the token is unknown, revoked or expired. The first use after expiry
     records "token expired" (once, whichever instance sees it), named for the token,
-    from where `by` says the request came. A live token's request is one statement,
-    which also reads the access facts of `incident_id` when given."""
+    from where `by` (asked only then) says the request came. A live token's request is
+    one statement, which also reads the access facts of `incident_id` when given."""
     key = token_hash(token)
     found = await tokens.use(conn, key, limit, now, incident_id=incident_id)
     if found is None:
@@ -144,7 +145,9 @@ async def admitted(
                         conn,
                         "token.expired",
                         replace(
-                            by or Origin(actor=""), actor=row.name, organisation=row.organisation
+                            by() if by else Origin(actor=""),
+                            actor=row.name,
+                            organisation=row.organisation,
                         ),
                         at=now,
                         token_id=row.id,

@@ -77,7 +77,7 @@ async def _caller(request: web.Request, incident: uuid.UUID | None = None) -> Pr
     limit = RateLimit.from_settings(settings)
     async with request.app[keys.pool].acquire() as conn:
         found = await admitted(
-            conn, token, limit, now=now, by=audit.origin(request), incident_id=incident
+            conn, token, limit, now=now, by=lambda: audit.origin(request), incident_id=incident
         )
     if found is None:
         raise Unauthenticated("the token is unknown, expired or revoked")
