@@ -304,16 +304,19 @@ class Hub:
         changes who may follow (who may no longer gets nothing after it) and after a
         lifecycle event (announced once its frame is out). Whatever was folded goes out
         even if a later step fails: the feed has moved past it, and the next read starts
-        after it.
+        after it. The national roll-up takes the picture once, after the incident's
+        viewers have their frames: one national frame for what was folded together.
         """
         every = self._settings.checkpoint_every
         kept: list[Picture] = []
         run = _Run()
         folded = 0
+        last: dict[str, Any] | None = None
         try:
             for event in new_events:
                 frame = feed.advance(event)
                 folded += 1
+                last = event
                 if feed.checked_access is not feed.access:
                     # Who may follow changed (an update, share or unshare): those before
                     # it go out first, then everyone is looked at once.
@@ -325,7 +328,6 @@ class Hub:
                 if not run.has_room(frame):
                     self._fan_out(feed, run.take())
                 run.add(frame)
-                self._national.update(feed.picture, event)
                 if is_checkpoint(event, every):
                     kept.append(feed.picture)
                 if event["seq"] in feed.lifecycle:
@@ -334,6 +336,8 @@ class Hub:
         finally:
             self._fan_out(feed, run.take())
             self._metrics.events_fanned_out.inc(folded)
+            if last is not None:
+                self._national.update(feed.picture, last)
         return kept
 
     def _fan_out(self, feed: Feed, run: list[frames.Frame]) -> None:

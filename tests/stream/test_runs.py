@@ -21,8 +21,10 @@ from service.access.principal import Principal
 from service.clock import FixedClock
 from service.config import Settings
 from service.metrics import Metrics
+from service.picture.checkpoints import is_checkpoint
 from service.picture.fold import empty_picture
 from service.stream import frames
+from service.stream import hub as hub_module
 from service.stream.connection import SLOW_CONSUMER, Connection, State
 from service.stream.feed import Feed
 from service.stream.hub import RUN_BYTES, RUN_FRAMES, Hub
@@ -199,14 +201,14 @@ async def test_what_was_folded_goes_out_when_a_later_step_fails(
     settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hub, feed, journal = hub_and_feed(settings, clock)
-    national = hub._national.update
+    checkpoint = is_checkpoint
 
-    def breaks_at_three(picture: dict[str, Any], event: dict[str, Any] | None = None) -> object:
-        if event is not None and event["seq"] == 3:
+    def breaks_at_three(event: dict[str, Any], every: int) -> bool:
+        if event["seq"] == 3:
             raise RuntimeError("a bug")
-        return national(picture, event)
+        return checkpoint(event, every)
 
-    monkeypatch.setattr(hub._national, "update", breaks_at_three)
+    monkeypatch.setattr(hub_module, "is_checkpoint", breaks_at_three)
     with pytest.raises(RuntimeError):
         hub._publish(feed, [event(seq) for seq in range(1, 6)])
     # The feed is at 3 (the next read starts at 4): 1 to 3 must not be lost.
