@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import asyncpg
 import structlog
 from aiohttp import web
 
 from service import keys
 from service.demo.county import DEMO_CONTACTS, DEMO_SUMMARY_RECIPIENT, DEMO_TITLE
+from service.repo import DATABASE_ERRORS
 
 log = structlog.get_logger(__name__)
 
@@ -83,7 +83,7 @@ class Welcome:
                     await app[keys.outbox_worker].settled()
             except TimeoutError:
                 log.info("demo.outbox_still_busy", waited_seconds=SETTLE_LIMIT_SECONDS)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except DATABASE_ERRORS as exc:
                 log.warning("demo.outbox_unreadable", error=str(exc))
         # One write, so a line from the mail sink's thread cannot land inside the block.
         print("\n".join(self.lines(url)) + "\n", end="", flush=True)

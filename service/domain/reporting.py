@@ -29,7 +29,7 @@ from service.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
-from service.repo import Conn, incidents, reports
+from service.repo import DATABASE_ERRORS, Conn, incidents, reports
 from service.repo.secrets import installation_secret
 
 log = structlog.get_logger(__name__)
@@ -248,7 +248,7 @@ async def write_batch(pool: asyncpg.Pool, incident_id: uuid.UUID, batch: list[Pe
     failed = False
     try:
         attempted = await _decided_and_written(pool, incident_id, batch, origin)
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except DATABASE_ERRORS as exc:
         log.warning(
             "reports.batch_not_stored",
             incident_id=str(incident_id),

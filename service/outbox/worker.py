@@ -31,7 +31,7 @@ from service.outbox.backoff import Breakers, BreakerState, backoff_delay
 from service.outbox.channel import DeliveryFailed
 from service.outbox.registry import Channels
 from service.outbox.repo import OutboxMessage
-from service.repo import Conn
+from service.repo import DATABASE_ERRORS, Conn
 
 log = structlog.get_logger(__name__)
 
@@ -142,7 +142,7 @@ class Worker:
                 if loop_time - self._depth_at >= poll:  # at most once per poll interval
                     self._depth_at = loop_time
                     await self.refresh_depth()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except DATABASE_ERRORS as exc:
                 log.warning("outbox.pass_failed", error=str(exc))
             except Exception:
                 log.exception("outbox.pass_error")  # keep delivering; the next pass retries
@@ -243,7 +243,7 @@ class Worker:
                 failure = DeliveryFailed(f"channel error: {type(exc).__name__}")
         try:
             return await self._record(message, failure, probe=probe)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except DATABASE_ERRORS as exc:
             # The lease makes the row due again: it will be delivered (again) later.
             log.warning("outbox.record_failed", id=message.id, error=str(exc))
             return False
@@ -311,7 +311,7 @@ class Worker:
             async with self._pool.acquire() as conn:
                 for message in messages:
                     await repo.release(conn, message, at=now)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except DATABASE_ERRORS as exc:
             log.warning("outbox.release_failed", error=str(exc))  # due after their lease
 
     # Metrics -------------------------------------------------------------------------

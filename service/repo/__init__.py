@@ -11,6 +11,14 @@ Conn: TypeAlias = asyncpg.Connection | PoolConnectionProxy
 
 R = TypeVar("R")
 
+# What a failed or unreachable database raises: code that carries on without it (logs,
+# answers 503, tries again later) catches these, and nothing else, in one place.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
+
 # No seq is larger (bigint's maximum). "No upper bound" is written `seq <= COALESCE($n,
 # LAST_SEQ)`, never `($n IS NULL OR seq <= $n)`: PostgreSQL soon plans a prepared
 # statement once for any parameters, and such a plan can use the bound in the index only

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import socket
 
-import asyncpg
 import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -18,6 +17,7 @@ from service.errors import Forbidden, TooManyRequests
 from service.http import auth
 from service.http.apidoc import describe
 from service.http.auth import authenticate
+from service.repo import DATABASE_ERRORS
 from service.stream import commands, frames
 from service.stream.connection import Connection
 from service.stream.lookback import LookBack
@@ -102,7 +102,7 @@ async def _serve(
             if message.type is WSMsgType.TEXT:
                 try:
                     await commands.handle(hub, conn, look_back, message.data)
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                except DATABASE_ERRORS as exc:
                     # The database is away: say so with 1011 and let the client come back
                     # with `since`, rather than leave it subscribed to nothing.
                     log.warning("stream.command_failed", error=str(exc))

@@ -30,7 +30,7 @@ from service.metrics import Metrics
 from service.national.rollup import Rollup
 from service.picture.checkpoints import fold_after, is_checkpoint
 from service.picture.fold import Picture
-from service.repo import checkpoints, events, incidents, tokens, users
+from service.repo import DATABASE_ERRORS, checkpoints, events, incidents, tokens, users
 from service.stream import frames
 from service.stream.connection import SESSION_ENDED, Connection
 from service.stream.feed import Feed
@@ -247,7 +247,7 @@ class Hub:
             feed.dirty = False
             try:
                 await self.catch_up(feed)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except DATABASE_ERRORS as exc:
                 log.warning(
                     "hub.catch_up_failed", incident_id=str(feed.incident_id), error=str(exc)
                 )
@@ -292,7 +292,7 @@ class Hub:
         try:
             async with self._pool.acquire() as conn:
                 await checkpoints.write(conn, incident_id, pictures)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except DATABASE_ERRORS as exc:
             log.warning("hub.checkpoint_failed", incident_id=str(incident_id), error=str(exc))
 
     def _publish(self, feed: Feed, new_events: Sequence[dict[str, Any]]) -> list[Picture]:

@@ -10,12 +10,15 @@ import structlog
 
 from service.access import sessions
 from service.metrics import Metrics
-from service.repo import Conn
+from service.repo import DATABASE_ERRORS, Conn
 from service.repo.events import CHANNEL, notification
 from service.repo.tokens import TOKEN_PAYLOAD_PREFIX
 from service.stream.hub import Hub
 
 log = structlog.get_logger(__name__)
+
+# The listening connection is lost, or could not be made in time.
+_LOST: tuple[type[Exception], ...] = (TimeoutError, *DATABASE_ERRORS)
 
 
 class Listener:
@@ -103,7 +106,7 @@ class Listener:
             try:
                 async with asyncio.timeout(self._check_every):
                     await conn.fetchval("SELECT 1")
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            except _LOST:
                 log.warning("listener.check_failed")
                 conn.terminate()
                 self._lost.set()
@@ -114,7 +117,7 @@ class Listener:
     async def _recheck_sessions(self) -> None:
         try:
             await self._hub.recheck_sessions()
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except _LOST as exc:
             log.warning("listener.session_check_failed", error=str(exc))
 
     async def _supervise(self) -> None:

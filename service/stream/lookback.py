@@ -24,6 +24,7 @@ from aiohttp import WSCloseCode
 from schemas.stream import Moment, parse_topic
 from service.domain import lifecycle, past
 from service.errors import NotFound, ValidationFailed
+from service.repo import DATABASE_ERRORS
 from service.stream import frames
 from service.stream.connection import Connection
 
@@ -65,7 +66,7 @@ class LookBack:
                 command, self._waiting = self._waiting, None
                 try:
                     self._conn.send(await self._answer(command))
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                except DATABASE_ERRORS as exc:
                     # As for a subscribe: the database is away, the client comes back.
                     log.warning("stream.lookback_failed", error=str(exc))
                     self._conn.close_soon(WSCloseCode.INTERNAL_ERROR, "try again shortly")

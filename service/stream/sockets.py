@@ -15,6 +15,7 @@ import asyncpg
 import structlog
 
 from service.clock import Clock
+from service.repo import DATABASE_ERRORS
 from service.repo import stream_sockets as repo
 
 log = structlog.get_logger(__name__)
@@ -71,5 +72,5 @@ class SocketLeases:
             await asyncio.sleep(self._every)
             try:
                 await self.renew()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except DATABASE_ERRORS as exc:
                 log.warning("stream.leases_not_renewed", error=str(exc))
