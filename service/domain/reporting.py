@@ -65,17 +65,17 @@ class Candidate:
 
 
 class Follower(Protocol):
-    """Told of the events a batch wrote, once they are committed and the batch's callers
-    answered (`written`: the incident, the events as the log gives them back, in seq
-    order; none when the database failed the write and it may or may not have been
-    committed). Its `origin` marks the batch's notification, so that the follower can
-    tell it from another process's: the hub (service/stream/hub.py) folds and fans the
-    events out from here without reading them back."""
+    """Told of a batch's write: `writing` before it begins (a notification of the
+    incident heard meanwhile may be of this very write), and `written` once after it,
+    when the write is committed and the batch's callers are answered: the events as the
+    log gives them back, in seq order; none when nothing was written; None when the
+    database failed the write, which may or may not have been committed. The hub
+    (service/stream/hub.py) folds and fans the events out from here without reading
+    them back."""
 
-    @property
-    def origin(self) -> str: ...
+    def writing(self, incident_id: uuid.UUID) -> None: ...
 
-    def written(self, incident_id: uuid.UUID, new_events: list[dict[str, Any]]) -> None: ...
+    def written(self, incident_id: uuid.UUID, new_events: list[dict[str, Any]] | None) -> None: ...
 
 
 @dataclass
@@ -240,29 +240,31 @@ async def write_batch(pool: asyncpg.Pool, incident_id: uuid.UUID, batch: list[Pe
     """Decide and write a batch of submissions to one incident, then answer each: its
     stored report, or its own problem (which does not spoil the others). When the
     database fails the write, nothing is stored and every caller is told so (503: the
-    same report_id may be sent again). Then the batch's follower (`Pending.follower`)
-    hears of the events written, after the answers: a 2xx never waits for a fan-out."""
-    followers = {id(p.follower): p.follower for p in batch if p.follower is not None}
-    # One follower (one app's hub, as a lane is one pool's): its notification is marked.
-    origin = next(iter(followers.values())).origin if len(followers) == 1 else None
-    failed = False
+    same report_id may be sent again). The batch's follower (`Pending.follower`) is told
+    before the write and after the answers, whatever happens: a 2xx never waits for a
+    fan-out, and the hub never waits for a write that is over."""
+    followers = list({id(p.follower): p.follower for p in batch if p.follower}.values())
+    for follower in followers:
+        follower.writing(incident_id)
+    logged: list[dict[str, Any]] | None = None  # None: what was written is not known
     try:
-        attempted = await _decided_and_written(pool, incident_id, batch, origin)
-    except DATABASE_ERRORS as exc:
-        log.warning(
-            "reports.batch_not_stored",
-            incident_id=str(incident_id),
-            reports=len(batch),
-            error=str(exc),
-        )
-        attempted = Attempted([_not_stored() for _ in batch], [])
-        failed = True
-    for pending, outcome in zip(batch, attempted.outcomes, strict=True):
-        pending.give(outcome)
-    if attempted.new or failed:
-        logged = reports.logged_events(attempted.new)
+        try:
+            attempted = await _decided_and_written(pool, incident_id, batch)
+        except DATABASE_ERRORS as exc:
+            log.warning(
+                "reports.batch_not_stored",
+                incident_id=str(incident_id),
+                reports=len(batch),
+                error=str(exc),
+            )
+            attempted = Attempted([_not_stored() for _ in batch], [])
+        else:
+            logged = reports.logged_events(attempted.new)
+        for pending, outcome in zip(batch, attempted.outcomes, strict=True):
+            pending.give(outcome)
+    finally:
         loop = asyncio.get_running_loop()
-        for follower in followers.values():
+        for follower in followers:
             loop.call_soon(follower.written, incident_id, logged)
 
 
@@ -274,7 +276,7 @@ def _not_stored() -> ServiceUnavailable:
 
 
 async def _decided_and_written(
-    pool: asyncpg.Pool, incident_id: uuid.UUID, batch: list[Pending], origin: str | None
+    pool: asyncpg.Pool, incident_id: uuid.UUID, batch: list[Pending]
 ) -> Attempted:
     """Read, decide and write are two statements outside any transaction, the write
     conditional on the incident standing where the read found it; when another
@@ -284,11 +286,11 @@ async def _decided_and_written(
         try:
             async with pool.acquire() as conn:
                 if attempt < OPTIMISTIC_TRIES:
-                    outcome = await _attempt(conn, incident_id, batch, origin)
+                    outcome = await _attempt(conn, incident_id, batch)
                 else:
                     async with conn.transaction():
                         await incidents.lock(conn, incident_id)
-                        outcome = await _attempt(conn, incident_id, batch, origin)
+                        outcome = await _attempt(conn, incident_id, batch)
         except asyncpg.UniqueViolationError:
             continue  # a report_id taken meanwhile in another incident: read and decide again
         if outcome is not None:
@@ -320,7 +322,7 @@ def _answer(outcome: Outcome) -> Submitted:
 
 
 async def _attempt(
-    conn: Conn, incident_id: uuid.UUID, batch: Sequence[Candidate], origin: str | None = None
+    conn: Conn, incident_id: uuid.UUID, batch: Sequence[Candidate]
 ) -> Attempted | None:
     """Read what the batch needs, decide each submission in order, write the accepted
     ones with consecutive seqs. None when the incident moved on in between (nothing is
@@ -351,9 +353,7 @@ async def _attempt(
         outcomes.append(decided.submitted)
         if decided.new is not None:
             new.append(decided.new)
-    if new and not await reports.write(
-        conn, incident_id, last_seq=last_seq, new=new, origin=origin
-    ):
+    if new and not await reports.write(conn, incident_id, last_seq=last_seq, new=new):
         return None
     return Attempted(outcomes, new)
 

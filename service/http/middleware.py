@@ -143,11 +143,14 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
         if _client_gone(request):
             raise  # nobody to answer (request_context counts it as 499)
         # The client is still there: a connection the service needed (the database's,
-        # most likely) broke. Nothing of the request can be relied on: send it again.
+        # most likely) broke. What was asked may or may not have been done.
         log.warning("http.connection_lost", error=type(exc).__name__)
         return problem_response(
             ServiceUnavailable(
-                "a connection the service needs was lost; try again", slug="connection-lost"
+                "a connection the service needed was lost before the answer: what was asked "
+                "may or may not have been done (a report may be sent again with the same "
+                "report_id)",
+                slug="connection-lost",
             )
         )
     except TimeoutError:

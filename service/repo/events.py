@@ -19,11 +19,13 @@ CHANNEL = "lagesbild_events"
 _schedule: TypeAdapter[IntervalSchedule | DailySchedule] = TypeAdapter(Schedule)
 
 
-def notification(payload: str) -> tuple[uuid.UUID, int, str | None]:
-    """A notification on `CHANNEL`: the incident, the seq its log has reached, and the
-    origin that marked it (`reports.write`), if one did. ValueError if it is none."""
-    incident, seq, *origin = payload.split(":", 2)
-    return uuid.UUID(incident), int(seq), origin[0] if origin else None
+def notification(payload: str) -> tuple[uuid.UUID, int]:
+    """A notification on `CHANNEL`, `<incident>:<seq>`: the incident, and the seq its
+    log has reached. Anything after a further `:` is passed over, so that a later
+    version may add to it without its notifications being lost to this one during a
+    rolling upgrade. ValueError if it is none."""
+    incident, seq, *_later = payload.split(":", 2)
+    return uuid.UUID(incident), int(seq)
 
 
 def event_dict(row: asyncpg.Record) -> dict[str, Any]:

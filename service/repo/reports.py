@@ -224,7 +224,7 @@ WITH advanced AS (
         seq bigint, at timestamptz, actor text, data jsonb)
     ORDER BY e.seq
 )
-SELECT last_seq, pg_notify($6, $1::text || ':' || last_seq::text || $7) FROM advanced
+SELECT last_seq, pg_notify($6, $1::text || ':' || last_seq::text) FROM advanced
 """
 
 
@@ -234,14 +234,12 @@ async def write(
     *,
     last_seq: int,
     new: Sequence[NewReport],
-    origin: str | None = None,
 ) -> bool:
     """Write the reports and their events, seq `last_seq + 1` on in order, advance the
     incident's `last_seq` and queue one notification, in one statement (so, outside a
     transaction, one round trip that commits). Only while the incident still stands at
     `last_seq`: False, and nothing written, when another change came first. The
-    notification is `incident:seq`, and `incident:seq:origin` with an `origin`
-    (`events.notification`)."""
+    notification is `incident:seq` (`events.notification`), as for every change."""
     rows = [
         {
             "report_id": str(item.report.report_id),
@@ -281,7 +279,6 @@ async def write(
         rows,
         logged,
         events.CHANNEL,
-        "" if origin is None else f":{origin}",
     )
     return advanced is not None
 

@@ -11,7 +11,6 @@ coalesced notification only delays events, never drops or reorders them.
 from __future__ import annotations
 
 import asyncio
-import secrets
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
@@ -85,9 +84,10 @@ class Hub:
         self._national = NationalFeed(settings.stream_replay_limit)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lifecycle_listeners: list[Callable[[uuid.UUID], None]] = []
-        # Marks the notifications of the reports this hub's process writes
-        # (`reporting.Follower`), unique among the processes on one database.
-        self.origin = secrets.token_hex(8)
+        # Incidents this process is writing reports to (`writing`, `written`: batches
+        # under way), and the highest seq heard of each meanwhile.
+        self._writing: dict[uuid.UUID, int] = {}
+        self._heard_while_writing: dict[uuid.UUID, int] = {}
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -177,11 +177,14 @@ class Hub:
         self._keep_soon(incident_id, kept)
         return feed
 
-    def notify(self, incident_id: uuid.UUID, seq: int, *, origin: str | None = None) -> None:
+    def notify(self, incident_id: uuid.UUID, seq: int) -> None:
         """Event `seq` is in the log (from LISTEN, or from whoever wrote it here): catch
-        the feed up soon. A notification marked with this hub's `origin` is of a batch
-        this process wrote: `written` brings its events, or reads the log itself."""
-        if origin == self.origin:
+        the feed up soon. While this process writes reports to the incident, what is
+        heard waits for the write to end (`written`): it is most likely that write's own
+        notification, whose events the write brings without a read."""
+        if incident_id in self._writing:
+            held = self._heard_while_writing.get(incident_id, seq)
+            self._heard_while_writing[incident_id] = max(held, seq)
             return
         self._heard(incident_id, seq)
 
@@ -198,22 +201,47 @@ class Hub:
         if seq > feed.seq:  # else folded already (`written`, or a read that came first)
             self._schedule_catch_up(feed)
 
-    def written(self, incident_id: uuid.UUID, new_events: list[dict[str, Any]]) -> None:
-        """Events this process has just written and committed (`new_events`, in seq
-        order, as the log gives them back): folded and fanned out now, without reading
+    def writing(self, incident_id: uuid.UUID) -> None:
+        """This process begins to write a batch of reports to the incident."""
+        self._writing[incident_id] = self._writing.get(incident_id, 0) + 1
+
+    def written(self, incident_id: uuid.UUID, new_events: list[dict[str, Any]] | None) -> None:
+        """A batch begun with `writing` is over: `new_events` it wrote and committed (in
+        seq order, as the log gives them back; none: it wrote nothing; None: not known,
+        the database failed it). They are folded and fanned out now, without reading
         them back, when the feed stands right before them and no read is under way;
-        otherwise, and with none (a write the database failed, which may or may not
-        have been committed), the feed reads the log as for a notification."""
+        otherwise the feed reads the log. Then what was heard during the write is read
+        if the feed has not reached it (another instance's change, say)."""
+        left = self._writing.pop(incident_id, 1) - 1
+        held = None
+        if left > 0:
+            self._writing[incident_id] = left
+        else:
+            held = self._heard_while_writing.pop(incident_id, None)
+        try:
+            self._take(incident_id, new_events)
+        finally:
+            if held is not None:
+                self._heard(incident_id, held)
+
+    def _take(self, incident_id: uuid.UUID, new_events: list[dict[str, Any]] | None) -> None:
+        if new_events == []:
+            return
         feed = self._feeds.get(incident_id)
         if (
-            feed is None
+            new_events is None
+            or feed is None
             or feed.lock.locked()
-            or not new_events
             or new_events[0]["seq"] != feed.seq + 1
         ):
-            self._heard(incident_id, new_events[-1]["seq"] if new_events else None)
+            self._heard(incident_id, None if new_events is None else new_events[-1]["seq"])
             return
-        self._keep_soon(incident_id, self._publish(feed, new_events))
+        try:
+            self._keep_soon(incident_id, self._publish(feed, new_events))
+        except Exception:
+            # A bug, not the database: what was folded went out; the log has the rest.
+            log.exception("hub.publish_failed", incident_id=str(incident_id))
+            self._heard(incident_id, new_events[-1]["seq"])
 
     def notify_all(self) -> None:
         """After the listener reconnected: anything may have been missed."""

@@ -73,11 +73,11 @@ class Listener:
         payload: object,
     ) -> None:
         try:
-            incident, seq, origin = notification(str(payload))
+            incident, seq = notification(str(payload))
         except ValueError:
             log.warning("listener.bad_payload", payload=str(payload)[:100])
             return
-        self._hub.notify(incident, seq, origin=origin)
+        self._hub.notify(incident, seq)
 
     def _on_session_ended(
         self,

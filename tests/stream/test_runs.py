@@ -214,3 +214,32 @@ async def test_what_was_folded_goes_out_when_a_later_step_fails(
     # The feed is at 3 (the next read starts at 4): 1 to 3 must not be lost.
     assert feed.seq == 3
     assert journal == [("write", [1, 2, 3])]
+
+
+async def test_what_is_heard_while_a_batch_is_written_waits_for_its_end_and_is_then_read(
+    settings: Settings, clock: FixedClock
+) -> None:
+    """A notification heard during this process's own write is most likely that write's:
+    it waits. When the write brings its events, nothing is read; what the events do not
+    reach (another instance's change, heard meanwhile) is read then."""
+    hub, feed, journal = hub_and_feed(settings, clock)
+    hub._feeds[feed.incident_id] = feed
+    reads: list[int] = []
+    hub._schedule_catch_up = lambda f: reads.append(f.seq)  # type: ignore[method-assign, assignment]
+
+    hub.writing(feed.incident_id)
+    hub.notify(feed.incident_id, 2)  # the write's own notification
+    assert reads == []
+    hub.written(feed.incident_id, [event(1), event(2)])
+    assert reads == []  # folded from the write, nothing to read
+    assert journal == [("write", [1, 2])]
+
+    hub.writing(feed.incident_id)
+    hub.notify(feed.incident_id, 5)  # beyond what this write brings: another's change
+    hub.written(feed.incident_id, [event(3)])
+    assert feed.seq == 3
+    assert reads == [3]  # read from 3 on: 4 and 5 come from the log
+
+    hub.writing(feed.incident_id)
+    hub.written(feed.incident_id, None)  # the database failed it: it may have committed
+    assert reads == [3, 3]

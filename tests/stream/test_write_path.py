@@ -8,6 +8,7 @@ import asyncio
 import uuid
 from typing import Any
 
+import asyncpg
 import pytest
 
 from service import keys
@@ -228,3 +229,20 @@ async def test_a_report_written_while_the_hub_reads_the_log_comes_by_the_read(
         assert (await api.submit(incident["id"], varied_report(1))).status == 201
         (after,) = await viewer.events(1, topic)
         assert after["seq"] == snapshot["seq"] + 2
+
+
+async def test_a_batchs_notification_keeps_the_incident_colon_seq_form(api: Api, dsn: str) -> None:
+    """Every instance reads `<incident>:<seq>` (an older one during a rolling upgrade
+    too): a batch of reports notifies in that form, like every other change."""
+    incident = await api.activate()
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.add_listener(log.CHANNEL, lambda *args: heard.put_nowait(args[-1]))
+        reply = await api.submit(incident["id"], varied_report(0))
+        assert reply.status == 201
+        async with asyncio.timeout(10):
+            payload = await heard.get()
+    finally:
+        await conn.close()
+    assert payload == f"{incident['id']}:2"  # the activation is 1
