@@ -178,14 +178,13 @@ async def test_events_read_together_go_to_each_socket_in_one_write_cut_where_acc
 
 
 async def test_a_report_written_here_is_fanned_out_without_reading_the_log_back(
-    settings: Settings, dsn: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+    api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The events of a batch this process wrote go from the write to the hub as they
     were written; the picture they make is the one the log makes (patch by patch)."""
-    app = create_app(settings, dsn=dsn, clock=clock)
-    async with served(app, dsn) as api, Streams(api) as streams:
-        incident = await api.activate()
-        topic = topic_of(incident)
+    incident = await api.activate()
+    topic = topic_of(incident)
+    async with Streams(api) as streams:
         viewer = await streams.open(*VIEWER)
         snapshot = await subscribed(viewer, topic)
         reads: list[int] = []
