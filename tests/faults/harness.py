@@ -169,16 +169,22 @@ class Reporter:
         pause = 0.02
         while True:
             self._ledger.attempts += 1
+            told: float | None = None  # Retry-After of a 429: the organisation's report cap
             try:
                 async with session.post(self._url() + path, json=body, headers=headers) as r:
                     await r.read()
                     if r.status in (200, 201):
                         return r.status
-                    if r.status not in RETRY_STATUSES:
+                    if r.status == 429:
+                        told = float(r.headers["Retry-After"])
+                    elif r.status not in RETRY_STATUSES:
                         raise AssertionError(f"{r.status} for {body['report_id']}")
                     self._ledger.failures[f"http {r.status}"] += 1
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                 self._ledger.failures[type(exc).__name__] += 1
+            if told is not None:  # as a client should: the same report, when told
+                await asyncio.sleep(told)
+                continue
             await asyncio.sleep(pause * (0.5 + self._rng.random()))
             pause = min(pause * 2, 0.5)
 
