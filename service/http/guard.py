@@ -44,8 +44,8 @@ def _incident_named(request: web.Request) -> uuid.UUID | None:
     """The route's incident, for authentication to read with the token; None for an id
     that is no UUID (answered 404 by the check, after a 401 if there is one)."""
     try:
-        return uuid.UUID(request.match_info["id"])
-    except (KeyError, ValueError):
+        return incident_id(request)
+    except NotFound:
         return None
 
 

@@ -30,13 +30,13 @@ def notification(payload: str) -> tuple[uuid.UUID, int]:
 
 def event_dict(row: asyncpg.Record) -> dict[str, Any]:
     """An event as the log, the fold and the stream see it (JSON-typed values)."""
-    return {
-        "seq": row["seq"],
-        "kind": row["kind"],
-        "at": iso(row["at"]),
-        "actor": row["actor"],
-        "data": row["data"],
-    }
+    return event_of(row["seq"], row["kind"], row["at"], row["actor"], row["data"])
+
+
+def event_of(seq: int, kind: str, at: datetime, actor: str, data: Any) -> dict[str, Any]:
+    """The event with these fields as `event_dict` makes it of its row: what an event
+    written in this process is handed on as, without reading it back."""
+    return {"seq": seq, "kind": kind, "at": iso(at), "actor": actor, "data": data}
 
 
 async def append(

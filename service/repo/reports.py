@@ -14,7 +14,6 @@ from pydantic import TypeAdapter
 
 from schemas.incident import DailySchedule, IntervalSchedule, Schedule
 from schemas.report import ReportContent, StoredReport
-from service.clock import iso
 from service.domain import schedule
 from service.domain.schedule import Segment
 from service.repo import Conn, events
@@ -287,13 +286,9 @@ def logged_events(new: Sequence[NewReport]) -> list[dict[str, Any]]:
     """The events `write` wrote, as `events.since` reads them back (`events.event_dict`):
     for whoever folds them in this process without a round trip."""
     return [
-        {
-            "seq": item.seq,
-            "kind": "report.submitted",
-            "at": iso(item.report.received_at),
-            "actor": item.actor,
-            "data": item.event,
-        }
+        events.event_of(
+            item.seq, "report.submitted", item.report.received_at, item.actor, item.event
+        )
         for item in new
     ]
 
