@@ -3,11 +3,16 @@ takes, the less it holds the incident's row lock."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Callable
+
+import asyncpg
 
 from adapters.edxl import codec, exchange
 from schemas.incident import Incident
 from schemas.report import StoredReport
+from service.access.principal import Principal
 from service.domain import reporting
 from tests.ingest.support import counting_pool, reporter, sent, submission, written_down
 from tests.support import T0, Api, report
@@ -87,19 +92,18 @@ async def test_a_connection_back_in_the_pool_has_no_transaction_left_open(dsn: s
         await pool.close()
 
 
-async def test_an_envelope_of_many_reports_holds_the_incidents_lock_for_one_read_and_one_write(
-    api: Api, dsn: str
-) -> None:
-    """An EDXL envelope is stored all or none under its incidents' row locks; its report
-    ids, the secret that keys them and every other look-up come before the lock. It used
-    to take each report in turn under it: a savepoint, the secret (2), a read and a
-    write, so that 70 reports held the lock for some 400 statements."""
+async def _envelope_maker(api: Api, dsn: str) -> tuple[Principal, Callable[[list[str]], bytes]]:
+    """A reporter of 1442 with a report stored, and envelopes of its reports, one SitRep
+    for each situation given (each its own message id, so its own report id)."""
     incident = uuid.UUID((await api.activate())["id"])
     who = await reporter(dsn, "1442")
-    shown = await api.call("GET", f"/api/v1/incidents/{incident}", as_=("LST-14", "viewer"))
+    shown = Incident.model_validate(
+        (await api.call("GET", f"/api/v1/incidents/{incident}", as_=("LST-14", "viewer"))).body
+    )
     base = StoredReport.model_validate(
         (await api.submit(str(incident), report("1442", situation="Läget"))).body
     )
+    ids: dict[str, uuid.UUID] = {}
 
     def envelope(situations: list[str]) -> bytes:
         contents = [
@@ -107,8 +111,13 @@ async def test_an_envelope_of_many_reports_holds_the_incidents_lock_for_one_read
                 description="Lägesrapport",
                 keyword=codec.KEYWORD_REPORT,
                 sitrep=codec.report_sitrep(
-                    Incident.model_validate(shown.body),
-                    base.model_copy(update={"report_id": uuid.uuid4(), "situation": situation}),
+                    shown,
+                    base.model_copy(
+                        update={
+                            "report_id": ids.setdefault(situation, uuid.uuid4()),
+                            "situation": situation,
+                        }
+                    ),
                     organisation_name="Vårgårda kommun",
                     originating=None,
                     final=False,
@@ -122,34 +131,75 @@ async def test_an_envelope_of_many_reports_holds_the_incidents_lock_for_one_read
             sent=T0,
             exercise=False,
             kind="Report",
-            incident=Incident.model_validate(shown.body),
+            incident=shown,
             contents=contents,
         )
 
-    document = envelope([f"Läget {n}" for n in range(5)])
+    return who, envelope
+
+
+async def _import_counted(
+    dsn: str, who: Principal, warm_up: bytes, document: bytes
+) -> tuple[exchange.Imported, list[str]]:
+    """`document` imported on a connection that counts, after `warm_up` (a connection's
+    first import also prepares its statements): what it sent."""
     pool = await counting_pool(dsn)
     try:
-        # The connection's first import also prepares its statements; count the second.
-        await exchange.import_envelope(
-            pool, who, envelope(["Först"]), T0, max_bytes=1 << 20, max_depth=64
-        )
+        await exchange.import_envelope(pool, who, warm_up, T0, max_bytes=1 << 20, max_depth=64)
         before = len(await sent(pool))
         imported = await exchange.import_envelope(
             pool, who, document, T0, max_bytes=1 << 20, max_depth=64
         )
-        statements = (await sent(pool))[before:]
+        return imported, (await sent(pool))[before:]
     finally:
         await pool.close()
+
+
+async def test_an_envelope_of_many_reports_holds_the_incidents_lock_for_its_write_alone(
+    api: Api, dsn: str
+) -> None:
+    """An EDXL envelope is stored all or none; its report ids, the secret that keys them
+    and every other look-up come first, then one read and one write per incident, the
+    write taking the incident's row lock (held to the commit). It used to take each
+    report in turn under the lock: a savepoint, the secret (2), a read and a write, so
+    that 70 reports held it for some 400 statements."""
+    who, envelope = await _envelope_maker(api, dsn)
+    imported, statements = await _import_counted(
+        dsn, who, envelope(["Först"]), envelope([f"Läget {n}" for n in range(5)])
+    )
     assert [result.report.version for result in imported.results] == [3, 4, 5, 6, 7]
     assert [result.report.situation for result in imported.results] == [
         f"Läget {n}" for n in range(5)
     ]
-    locked = next(i for i, s in enumerate(statements) if "FOR UPDATE" in s)
-    assert [s.split()[0] for s in statements[locked:]] == [
-        "SELECT",  # the row lock
+    assert not any("FOR UPDATE" in s for s in statements), statements
+    assert [s.split()[0] for s in statements[-5:]] == [
         "SAVEPOINT",
         "SELECT",  # what the batch needs: earlier reports, the latest of each, schedules
-        "WITH",  # the seqs, the reports, their events, the notify
+        "WITH",  # the seqs (taking the row lock), the reports, their events, the notify
         "RELEASE",
         "COMMIT;",
-    ], [s[:60] for s in statements[locked:]]
+    ], [s[:60] for s in statements]
+
+
+async def test_an_envelope_sent_again_writes_nothing_and_takes_no_lock(api: Api, dsn: str) -> None:
+    """A gateway that sends an envelope again (its answer was lost) is answered with the
+    stored reports after one read: no write, no row lock, so nothing else waits for it
+    and it waits for nothing, not even a change holding the incident's lock."""
+    who, envelope = await _envelope_maker(api, dsn)
+    document = envelope([f"Läget {n}" for n in range(12)])
+    first, _ = await _import_counted(dsn, who, envelope(["Först"]), document)
+    incident = first.results[0].report.incident_id
+    holder = await asyncpg.connect(dsn)
+    try:
+        async with holder.transaction():
+            await holder.execute("SELECT 1 FROM incidents WHERE id = $1 FOR UPDATE", incident)
+            again, statements = await asyncio.wait_for(
+                _import_counted(dsn, who, envelope(["Först"]), document), timeout=30
+            )
+    finally:
+        await holder.close()
+    assert [r.created for r in first.results] == [True] * 12
+    assert [r.created for r in again.results] == [False] * 12
+    assert [r.report for r in again.results] == [r.report for r in first.results]
+    assert not any("FOR UPDATE" in s or s.startswith("WITH") for s in statements), statements
+    assert [s.split()[0] for s in statements[-4:]] == ["SAVEPOINT", "SELECT", "RELEASE", "COMMIT;"]
