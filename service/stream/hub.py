@@ -88,6 +88,9 @@ class Hub:
         # under way), and the highest seq heard of each meanwhile.
         self._writing: dict[uuid.UUID, int] = {}
         self._heard_while_writing: dict[uuid.UUID, int] = {}
+        # Set by `stop`: what is heard after (a write's hand-off, a late notification)
+        # starts nothing, for nothing would cancel it.
+        self._stopped = False
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -117,13 +120,18 @@ class Hub:
         await self.close_all(WSCloseCode.GOING_AWAY, "")
 
     async def stop(self) -> None:
-        """Stop background work (and close any socket still open, with 1001)."""
+        """Stop background work (and close any socket still open, with 1001); what the
+        hub hears after that starts no more."""
+        self._stopped = True
         await self.close_sockets()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None] | None:
+        if self._stopped:
+            coro.close()
+            return None
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

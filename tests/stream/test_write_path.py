@@ -15,8 +15,11 @@ from service import keys
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
+from service.db.pool import create_pool
+from service.metrics import Metrics
 from service.repo import events as log
 from service.stream import frames
+from service.stream.hub import Hub
 from tests.settings import with_changes
 from tests.stream.rawws import RawSocket
 from tests.stream.test_stream import (
@@ -30,7 +33,7 @@ from tests.stream.test_stream import (
     varied_report,
 )
 from tests.stream.wsclient import Frame, Streams
-from tests.support import Api, served
+from tests.support import T0, Api, served
 
 
 async def test_every_socket_gets_the_same_bytes_for_an_event_frame_uncompressed(
@@ -245,3 +248,22 @@ async def test_a_batchs_notification_keeps_the_incident_colon_seq_form(api: Api,
     finally:
         await conn.close()
     assert payload == f"{incident['id']}:2"  # the activation is 1
+
+
+async def test_a_stopped_hub_starts_no_work_for_what_it_hears_after(dsn: str) -> None:
+    """A write's hand-off (`written`) or a notification can arrive after the hub has
+    stopped (the app shutting down): it starts no task, for nothing would cancel it."""
+    pool = await create_pool(dsn, min_size=1, max_size=1)
+    hub = Hub(pool, Settings(), Metrics(), FixedClock(T0))
+    try:
+        await hub.stop()
+        before = asyncio.all_tasks()
+        incident = uuid.uuid4()
+        hub.notify(incident, 5)
+        hub.writing(incident)
+        hub.written(incident, None)
+        hub.notify_all()
+        started = asyncio.all_tasks() - before
+    finally:
+        await pool.close()
+    assert started == set(), [task.get_name() for task in started]
