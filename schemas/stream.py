@@ -9,7 +9,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, TypeAdapte
 
 from schemas.common import WireModel
 
-ErrorCode = Literal["forbidden", "not_found", "bad_request", "resync"]
+ErrorCode = Literal["forbidden", "not_found", "bad_request", "resync", "unavailable"]
 
 
 def parse_topic(topic: str) -> uuid.UUID | None:

@@ -15,6 +15,7 @@ from service.domain.past import MomentIndex
 from service.http.guard import guard
 from service.http.middleware import problems, request_context
 from service.http.routes import setup_routes
+from service.lanes import Lane
 from service.metrics import Metrics
 from service.offload import offload_ctx
 from service.outbox.registry import Channels
@@ -24,6 +25,9 @@ from service.rounds.scheduler import rounds_ctx
 from service.stream.hub import Hub
 from service.stream.listener import Listener
 from service.stream.sockets import SocketLeases
+
+# How long a refused look back's client is asked to wait before asking again.
+LOOKBACK_RETRY_AFTER_SECONDS = 1
 
 
 def create_app(
@@ -45,6 +49,14 @@ def create_app(
     app[keys.clock] = clock or SystemClock()
     app[keys.metrics] = Metrics()
     app[keys.moments] = MomentIndex()
+    app[keys.lookbacks] = Lane(
+        settings.lookbacks_at_once,
+        settings.lookback_wait_seconds,
+        app[keys.metrics].lookbacks_waiting,
+        busy=f"other looks at the past are being answered: ask again in "
+        f"{LOOKBACK_RETRY_AFTER_SECONDS} s",
+        retry_after=LOOKBACK_RETRY_AFTER_SECONDS,
+    )
     app[keys.report_caps] = ReportCaps.from_settings(settings)
     app[keys.adapters] = plugged
     app[keys.export_formats] = export_formats_of(plugged)

@@ -244,6 +244,21 @@ class Settings(BaseSettings):
         description="How long an envelope waits for its turn before it is refused (503 "
         "`unavailable` with `Retry-After`; nothing stored)",
     )
+    lookbacks_at_once: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Look backs (past pictures: the time slider over the stream, `GET "
+        "…/picture?at=` or `?seq=`) one process answers at once; the others wait their "
+        "turn, so that they never hold all of the pool's connections",
+    )
+    lookback_wait_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="How long a look back waits for its turn before it is refused (503 "
+        "`unavailable` with `Retry-After`; over the stream an `unavailable` error)",
+    )
     report_max_bytes: int = Field(
         default=256 * 1024,
         ge=1024,

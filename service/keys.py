@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from service.export.registry import ExportFormats
     from service.export.summary import SummaryFormat
     from service.http.openapi import ApiDocument
+    from service.lanes import Lane
     from service.metrics import Metrics
     from service.offload import Offload
     from service.outbox.registry import Channels
@@ -44,6 +45,8 @@ report_caps: web.AppKey[ReportCaps] = web.AppKey("report_caps")  # per-organisat
 hub: web.AppKey[Hub] = web.AppKey("hub")
 # Which seq a moment is, per incident looked back at (`?at=`), kept in memory.
 moments: web.AppKey[MomentIndex] = web.AppKey("moments")
+# Look backs take turns (`LAGESBILD_LOOKBACKS_AT_ONCE`): the pool stays for everyone else.
+lookbacks: web.AppKey[Lane] = web.AppKey("lookbacks")
 listener: web.AppKey[Listener] = web.AppKey("listener")
 stream_sockets: web.AppKey[SocketLeases] = web.AppKey("stream_sockets")
 rounds_job: web.AppKey[RoundsJob] = web.AppKey("rounds_job")

@@ -141,6 +141,12 @@ class Metrics:
             ["source", "outcome"],
             registry=self.registry,
         )
+        self.lookbacks_waiting = Gauge(
+            "lagesbild_lookbacks_waiting",
+            "Look backs (past pictures) waiting for their turn",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
         self.exchange_waiting = Gauge(
             "lagesbild_exchange_imports_waiting",
             "EDXL envelopes read and waiting for their turn to be imported",

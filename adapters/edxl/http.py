@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import structlog
@@ -17,10 +15,11 @@ from adapters.edxl import codec, exchange
 from schemas.api import ImportedReports
 from service import jsontext, keys
 from service.access import report_caps
-from service.errors import PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType
+from service.errors import PayloadTooLarge, UnsupportedMediaType
 from service.http.apidoc import Body, describe
 from service.http.auth import authenticate
 from service.http.queries import parse_query
+from service.lanes import Lane
 
 routes = web.RouteTableDef()
 log = structlog.get_logger(__name__)
@@ -31,7 +30,7 @@ XML_TYPES = frozenset({"application/xml", "text/xml"})
 RETRY_AFTER_SECONDS = 5
 
 
-class ImportLane:
+class ImportLane(Lane):
     """Envelopes this process imports at once (`LAGESBILD_EDXL_IMPORTS_AT_ONCE`); the
     others wait, their bodies read, at most `wait` seconds (then 503 with `Retry-After`,
     nothing stored). An envelope's import keeps the event loop busy for tens of ms in
@@ -40,27 +39,13 @@ class ImportLane:
     behind all of them. One at a time, a request waits behind one step at most."""
 
     def __init__(self, at_once: int, wait: float, waiting: Gauge) -> None:
-        self._turns = asyncio.Semaphore(at_once)
-        self._wait = wait
-        self._waiting = waiting
-
-    @contextlib.asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        self._waiting.inc()
-        try:
-            async with asyncio.timeout(self._wait):
-                await self._turns.acquire()
-        except TimeoutError:
-            raise ServiceUnavailable(
-                f"other envelopes are being imported: send it again in {RETRY_AFTER_SECONDS} s",
-                retry_after=RETRY_AFTER_SECONDS,
-            ) from None
-        finally:
-            self._waiting.dec()
-        try:
-            yield
-        finally:
-            self._turns.release()
+        super().__init__(
+            at_once,
+            wait,
+            waiting,
+            busy=f"other envelopes are being imported: send it again in {RETRY_AFTER_SECONDS} s",
+            retry_after=RETRY_AFTER_SECONDS,
+        )
 
 
 LANE: web.AppKey[ImportLane] = web.AppKey("edxl_import_lane")

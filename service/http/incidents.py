@@ -239,7 +239,7 @@ async def picture(request: web.Request) -> web.Response:
         if seq is None or current["seq"] == seq:
             return json_response(current)
     every = request.app[keys.settings].checkpoint_every
-    async with request.app[keys.pool].acquire() as conn:
+    async with request.app[keys.lookbacks].turn(), request.app[keys.pool].acquire() as conn:
         return json_response(await past.picture_at_seq(conn, row.id, seq, every))
 
 

@@ -94,7 +94,11 @@ async def _serve(
     structlog.contextvars.bind_contextvars(conn_id=conn.id)
     log.info("stream.open", organisation=principal.organisation, role=principal.role)
     look_back = LookBack(
-        conn, request.app[keys.pool], request.app[keys.moments], settings.checkpoint_every
+        conn,
+        request.app[keys.pool],
+        request.app[keys.lookbacks],
+        request.app[keys.moments],
+        settings.checkpoint_every,
     )
     hub.register(conn)
     try:

@@ -23,7 +23,8 @@ from aiohttp import WSCloseCode
 
 from schemas.stream import Moment, parse_topic
 from service.domain import lifecycle, past
-from service.errors import NotFound, ValidationFailed
+from service.errors import NotFound, ServiceUnavailable, ValidationFailed
+from service.lanes import Lane
 from service.repo import DATABASE_ERRORS
 from service.stream import frames
 from service.stream.connection import Connection
@@ -35,10 +36,16 @@ class LookBack:
     """The look backs of one socket: at most one running and one waiting."""
 
     def __init__(
-        self, conn: Connection, pool: asyncpg.Pool, index: past.MomentIndex, every: int
+        self,
+        conn: Connection,
+        pool: asyncpg.Pool,
+        lane: Lane,
+        index: past.MomentIndex,
+        every: int,
     ) -> None:
         self._conn = conn
         self._pool = pool
+        self._lane = lane  # shared by every socket and `GET …/picture` of the process
         self._index = index
         self._every = every
         self._waiting: Moment | None = None
@@ -88,7 +95,7 @@ class LookBack:
                 "not_found", "subscribe to the topic before looking back", topic, ref=ref
             )
         try:
-            async with self._pool.acquire() as db:
+            async with self._lane.turn(), self._pool.acquire() as db:
                 # Asked again: a share withdrawn since the subscribe ends the look backs too.
                 row = await lifecycle.visible(db, self._conn.principal, incident_id)
                 seq = await past.seq_at(db, row, command.at, self._index)
@@ -98,4 +105,6 @@ class LookBack:
         except ValidationFailed as exc:
             message = exc.errors[0][1] if exc.errors else exc.detail
             return frames.error_frame("bad_request", message, topic, ref=ref)
+        except ServiceUnavailable as exc:  # no turn in time (`LAGESBILD_LOOKBACKS_AT_ONCE`)
+            return frames.error_frame("unavailable", exc.detail, topic, ref=ref)
         return frames.moment_frame(topic, ref, command.at.isoformat(), picture)

@@ -16,12 +16,16 @@ import pytest
 
 from schemas.common import Role
 from schemas.stream import Moment
+from service import keys
+from service.app import create_app
 from service.clock import FixedClock
+from service.config import Settings
 from service.stream import frames
 from service.stream.lookback import LookBack
+from tests.settings import with_changes
 from tests.stream.test_stream import VIEWER, remove_participant, subscribed, topic_of
 from tests.stream.wsclient import Frame, StreamClient, Streams
-from tests.support import T0, Api, report
+from tests.support import T0, Api, assert_problem, report, served
 
 
 async def over_http(api: Api, incident: dict[str, Any], moment: datetime) -> Any:
@@ -211,7 +215,7 @@ class _GatedLookBack(LookBack):
     """Answers without the database, each only when the test lets it."""
 
     def __init__(self, conn: _Recorder) -> None:
-        super().__init__(conn, None, None, 25)  # type: ignore[arg-type]
+        super().__init__(conn, None, None, None, 25)  # type: ignore[arg-type]
         self.gate = asyncio.Event()
         self.started: asyncio.Queue[int] = asyncio.Queue()
         self.cancelled: list[int] = []
@@ -278,3 +282,40 @@ async def test_a_look_back_that_breaks_closes_the_socket_rather_than_leave_it_wa
     assert conn.closed == [1011]  # the client asks over HTTP, both 1 and 2
     assert conn.sent.empty()
     assert looking.started.empty()  # 2 was not tried on a socket that is closing
+
+
+async def test_look_backs_take_turns_across_sockets_and_http_and_one_without_a_turn_is_refused(
+    settings: Settings, dsn: str, clock: FixedClock
+) -> None:
+    """Each look back holds a pooled connection: however many sockets and requests ask,
+    a process answers `lookbacks_at_once` at a time, and one that finds no turn within
+    `lookback_wait_seconds` is refused (503 over HTTP, an `unavailable` error with its
+    ref over the stream, the topic going on), so the reports keep their connections."""
+    one = with_changes(settings, lookbacks_at_once=1, lookback_wait_seconds=0.2)
+    app = create_app(one, dsn=dsn, clock=clock)
+    async with served(app, dsn) as api, Streams(api) as streams:
+        incident, topic, viewer, _ = await following_a_morning(api, streams, clock)
+        moment = T0 + timedelta(minutes=15)
+        async with app[keys.lookbacks].turn():  # another look back holds the only turn
+            refused = await over_http(api, incident, moment)
+            await look_back(viewer, topic, moment, 1)
+            frame = await answer(viewer)
+            # A report does not wait for a turn.
+            assert (await api.submit(incident["id"], report("1443"))).status == 201
+        assert_problem(refused, 503, "unavailable")
+        assert refused.headers["Retry-After"] == "1"
+        assert (frame["type"], frame["code"], frame["ref"], frame["topic"]) == (
+            "error",
+            "unavailable",
+            1,
+            topic,
+        )
+        # With the turn free again, both answer, and the topic went on meanwhile.
+        again = await over_http(api, incident, moment)
+        assert again.status == 200, again.body
+        await look_back(viewer, topic, moment, 2)
+        got = await answer(viewer)
+        assert (got["type"], got["ref"], got["picture"]) == ("moment", 2, again.body)
+        assert (await api.submit(incident["id"], report("1444"))).status == 201
+        (event,) = await viewer.events(1, topic)
+        assert (event["event"]["kind"], event["event"]["actor"]) == ("report.submitted", "1444")
