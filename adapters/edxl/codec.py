@@ -8,6 +8,7 @@ module), because the official SitRep schema is not available to the project.
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -397,9 +398,20 @@ def summary_sitrep(summary: PublishedSummary) -> etree._Element:
 # --- reading ---------------------------------------------------------------------------------
 
 
-@cache
 def sitrep_schema() -> etree.XMLSchema:
-    """Lägesbild's SitRep profile (a local file of the package; nothing is fetched)."""
+    """Lägesbild's SitRep profile (a local file of the package; nothing is fetched), made
+    once per process. Envelopes parsed in threads at once (`LAGESBILD_CPU_WORKERS` 0)
+    ask for it together on first use: libxml2 fails a schema made in two threads at
+    the same time ("Document is not valid XML Schema"), so one thread makes it."""
+    with _SCHEMA_LOCK:
+        return _sitrep_schema()
+
+
+_SCHEMA_LOCK = threading.Lock()
+
+
+@cache
+def _sitrep_schema() -> etree.XMLSchema:
     text = resources.files("adapters.edxl").joinpath("sitrep-profile.xsd").read_bytes()
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     return etree.XMLSchema(etree.fromstring(text, parser=parser))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
@@ -223,3 +227,50 @@ def test_a_correction_carries_every_sitrep_field_in_the_specifications_order() -
     assert sitrep.findtext(f"{{{codec.SR}}}precedingMessageID") == str(first.report_id)
     assert sitrep.tag == f"{{{codec.SR}}}sitRep"
     assert codec.SR == "urn:oasis:names:tc:emergency:EDXL:SitRep:1.0"
+
+
+# Four threads ask for the SitRep schema at once, and validate with it, on its first
+# use in a fresh interpreter; prints how many failed.
+_FIRST_USE = """
+import threading
+from lxml import etree
+from adapters.edxl import codec
+document = etree.fromstring(b"<x/>")
+barrier = threading.Barrier(4)
+failed = []
+def ask():
+    barrier.wait()
+    try:
+        codec.sitrep_schema().validate(document)
+    except Exception as exc:
+        failed.append(exc)
+threads = [threading.Thread(target=ask) for _ in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(len(failed), failed[:1])
+"""
+
+
+def test_the_sitrep_schema_is_sound_when_threads_ask_for_it_at_once() -> None:
+    """Envelopes parsed in threads at once (`LAGESBILD_CPU_WORKERS` 0) ask for the SitRep
+    schema together on its first use. libxml2 sets up its schema types on the first
+    schema made in a process, not safely for two threads at once: made in four threads
+    at once, a quarter of fresh interpreters failed ("Document is not valid XML
+    Schema", or an internal error), and such a process stays broken. So one thread
+    makes it. Eight fresh interpreters in turn, each racing on first use."""
+    root = Path(__file__).resolve().parents[2]
+    said = [
+        subprocess.run(  # noqa: S603  # this interpreter, a constant program
+            [sys.executable, "-c", _FIRST_USE],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout.strip()
+        for _ in range(8)
+    ]
+    assert said == ["0 []"] * 8, said

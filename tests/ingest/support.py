@@ -1,20 +1,24 @@
 """What the ingest tests share: reporters as the domain sees them, a pool whose
-connections count the statements they send, and a look at the incident's log."""
+connections count the statements they send, a look at the incident's log, and EDXL
+envelopes of a reporter's reports."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 
-from schemas.report import ReportSubmission
+from adapters.edxl import codec
+from schemas.incident import Incident
+from schemas.report import ReportSubmission, StoredReport
 from service.access.principal import Principal
 from service.db.pool import create_pool
 from service.repo import organisations
-from tests.support import report
+from tests.support import T0, Api, report
 
 
 class CountingConnection(asyncpg.Connection):
@@ -75,3 +79,52 @@ async def log_rows(dsn: str, incident_id: uuid.UUID | str) -> list[dict[str, Any
     finally:
         await conn.close()
     return [{**row, "data": json.loads(row["data"])} for row in rows]
+
+
+async def envelope_maker(
+    api: Api, dsn: str
+) -> tuple[Principal, Callable[[list[str]], bytes], uuid.UUID]:
+    """A reporter of 1442 with a report stored in a new incident, envelopes of its
+    reports (one SitRep for each situation given, each its own message id, so its own
+    report id), and the incident."""
+    incident = uuid.UUID((await api.activate())["id"])
+    who = await reporter(dsn, "1442")
+    shown = Incident.model_validate(
+        (await api.call("GET", f"/api/v1/incidents/{incident}", as_=("LST-14", "viewer"))).body
+    )
+    base = StoredReport.model_validate(
+        (await api.submit(str(incident), report("1442", situation="Läget"))).body
+    )
+    ids: dict[str, uuid.UUID] = {}
+
+    def envelope(situations: list[str]) -> bytes:
+        contents = [
+            codec.Content(
+                description="Lägesrapport",
+                keyword=codec.KEYWORD_REPORT,
+                sitrep=codec.report_sitrep(
+                    shown,
+                    base.model_copy(
+                        update={
+                            "report_id": ids.setdefault(situation, uuid.uuid4()),
+                            "situation": situation,
+                        }
+                    ),
+                    organisation_name="Vårgårda kommun",
+                    originating=None,
+                    final=False,
+                ),
+            )
+            for situation in situations
+        ]
+        return codec.envelope(
+            distribution_id="lagesbild:test",
+            sender="1442",
+            sent=T0,
+            exercise=False,
+            kind="Report",
+            incident=shown,
+            contents=contents,
+        )
+
+    return who, envelope, incident

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
 
 import asyncpg
 
-from adapters.edxl import codec, exchange
-from schemas.incident import Incident
-from schemas.report import StoredReport
+from adapters.edxl import exchange
 from service.access.principal import Principal
 from service.domain import reporting
-from tests.ingest.support import counting_pool, reporter, sent, submission, written_down
-from tests.support import T0, Api, report
+from tests.ingest.support import (
+    counting_pool,
+    envelope_maker,
+    reporter,
+    sent,
+    submission,
+    written_down,
+)
+from tests.support import T0, Api
 
 ENERGY = [{"sector": "energy", "status": "serious", "text": "1 200 hushåll utan ström"}]
 
@@ -92,52 +96,6 @@ async def test_a_connection_back_in_the_pool_has_no_transaction_left_open(dsn: s
         await pool.close()
 
 
-async def _envelope_maker(api: Api, dsn: str) -> tuple[Principal, Callable[[list[str]], bytes]]:
-    """A reporter of 1442 with a report stored, and envelopes of its reports, one SitRep
-    for each situation given (each its own message id, so its own report id)."""
-    incident = uuid.UUID((await api.activate())["id"])
-    who = await reporter(dsn, "1442")
-    shown = Incident.model_validate(
-        (await api.call("GET", f"/api/v1/incidents/{incident}", as_=("LST-14", "viewer"))).body
-    )
-    base = StoredReport.model_validate(
-        (await api.submit(str(incident), report("1442", situation="Läget"))).body
-    )
-    ids: dict[str, uuid.UUID] = {}
-
-    def envelope(situations: list[str]) -> bytes:
-        contents = [
-            codec.Content(
-                description="Lägesrapport",
-                keyword=codec.KEYWORD_REPORT,
-                sitrep=codec.report_sitrep(
-                    shown,
-                    base.model_copy(
-                        update={
-                            "report_id": ids.setdefault(situation, uuid.uuid4()),
-                            "situation": situation,
-                        }
-                    ),
-                    organisation_name="Vårgårda kommun",
-                    originating=None,
-                    final=False,
-                ),
-            )
-            for situation in situations
-        ]
-        return codec.envelope(
-            distribution_id="lagesbild:test",
-            sender="1442",
-            sent=T0,
-            exercise=False,
-            kind="Report",
-            incident=shown,
-            contents=contents,
-        )
-
-    return who, envelope
-
-
 async def _import_counted(
     dsn: str, who: Principal, warm_up: bytes, document: bytes
 ) -> tuple[exchange.Imported, list[str]]:
@@ -163,7 +121,7 @@ async def test_an_envelope_of_many_reports_holds_the_incidents_lock_for_its_writ
     write taking the incident's row lock (held to the commit). It used to take each
     report in turn under the lock: a savepoint, the secret (2), a read and a write, so
     that 70 reports held it for some 400 statements."""
-    who, envelope = await _envelope_maker(api, dsn)
+    who, envelope, _ = await envelope_maker(api, dsn)
     imported, statements = await _import_counted(
         dsn, who, envelope(["Först"]), envelope([f"Läget {n}" for n in range(5)])
     )
@@ -185,7 +143,7 @@ async def test_an_envelope_sent_again_writes_nothing_and_takes_no_lock(api: Api,
     """A gateway that sends an envelope again (its answer was lost) is answered with the
     stored reports after one read: no write, no row lock, so nothing else waits for it
     and it waits for nothing, not even a change holding the incident's lock."""
-    who, envelope = await _envelope_maker(api, dsn)
+    who, envelope, _ = await envelope_maker(api, dsn)
     document = envelope([f"Läget {n}" for n in range(12)])
     first, _ = await _import_counted(dsn, who, envelope(["Först"]), document)
     incident = first.results[0].report.incident_id
