@@ -7,8 +7,8 @@ Prints one line per scenario with its goal and what was seen; exits 1 if a funct
 check failed (a lost, doubled or gapped report or event). Times are from this machine,
 shared with whatever else runs on it.
 
-    python -m bench.faults [--only reports,crashes,stream,slow,dead,crowd] [--seed 1]
-                           [--reports 10000 --crash-reports 5000 --kills 50 …]
+    python -m bench.faults [--only reports,envelopes,crashes,stream,slow,dead,crowd] [--seed 1]
+                           [--reports 10000 --envelopes 1000 --crash-reports 5000 --kills 50 …]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from service.logs import configure_logging
 from tests.faults.cluster import Postgres, own_postgres
 from tests.faults.scenarios import (
     dead_peer,
+    envelopes_through_kills,
     kill_and_drop,
     reconnect_crowd,
     slow_consumer,
@@ -48,6 +49,7 @@ class Sizes:
     events: int = 10_000
     cuts: int = 1_000
     crowd: int = 1_000
+    envelopes: int = 1_000
 
 
 async def reports_through_kills(pg: Postgres, folder: Path, seed: int, size: Sizes) -> list[Row]:
@@ -100,6 +102,42 @@ async def reports_through_crashes(pg: Postgres, folder: Path, seed: int, size: S
     )
     return [(name,
              "no 2xx'd report missing", seen, ok)]  # fmt: skip
+
+
+async def envelopes_and_reports(pg: Postgres, folder: Path, seed: int, size: Sizes) -> list[Row]:
+    gateways, per_envelope, reports = 10, 20, size.reports // 2
+    run = await envelopes_through_kills(
+        await pg.new_database(),
+        folder,
+        gateways=gateways,
+        envelopes=size.envelopes // gateways,
+        size=per_envelope,
+        reporters=10,
+        reports=reports,
+        kills=3,
+        drop=0.1,
+        seed=seed,
+    )
+    sent = size.envelopes // gateways * gateways
+    seen = (
+        f"{len(run.ledger.answered)} envelopes answered ({run.ledger.statuses[200]} as repeats), "
+        f"{run.check.answered} SitReps and {run.reports_check.report_events - run.check.answered}"
+        f" JSON reports stored, duplicates {len(run.check.duplicates)}, envelopes split "
+        f"{len(run.check.split)}, seq 1..{run.check.last_seq} gaps {len(run.check.seq_gaps)}, "
+        f"{run.proxy_dropped} responses dropped, {run.kills} SIGKILLs, {run.seconds:.0f} s"
+    )
+    ok = (
+        run.exact
+        and run.kills == 3
+        and len(run.ledger.answered) == sent
+        and run.check.answered == sent * per_envelope
+        and run.check.stored == sent * per_envelope + reports
+    )
+    name = (
+        f"{sent:,} EDXL envelopes of {per_envelope} SitReps from {gateways} gateways beside "
+        f"{reports:,} JSON reports, 10 % responses dropped, 3 SIGKILLs"
+    )
+    return [(name, "every SitRep once, each envelope whole, seq without gaps", seen, ok)]
 
 
 async def stream_under_cuts(pg: Postgres, folder: Path, seed: int, size: Sizes) -> list[Row]:
@@ -169,6 +207,7 @@ async def crowd(pg: Postgres, folder: Path, seed: int, size: Sizes) -> list[Row]
 
 SCENARIOS: dict[str, Callable[[Postgres, Path, int, Sizes], Awaitable[list[Row]]]] = {
     "reports": reports_through_kills,
+    "envelopes": envelopes_and_reports,
     "crashes": reports_through_crashes,
     "stream": stream_under_cuts,
     "slow": slow,

@@ -38,9 +38,9 @@ from tests.faults.harness import (
     check_store,
     metric,
     municipalities,
+    until,
 )
 from tests.faults.nginx import Nginx
-from tests.faults.scenarios import until
 
 CONNECTIONS = "lagesbild_stream_connections"
 

@@ -21,10 +21,10 @@ import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import asyncpg
@@ -166,27 +166,47 @@ class Reporter:
         headers: dict[str, str],
         body: dict[str, Any],
     ) -> int:
-        pause = 0.02
-        while True:
-            self._ledger.attempts += 1
-            told: float | None = None  # Retry-After of a 429: the organisation's report cap
-            try:
-                async with session.post(self._url() + path, json=body, headers=headers) as r:
-                    await r.read()
-                    if r.status in (200, 201):
-                        return r.status
-                    if r.status == 429:
-                        told = float(r.headers["Retry-After"])
-                    elif r.status not in RETRY_STATUSES:
-                        raise AssertionError(f"{r.status} for {body['report_id']}")
-                    self._ledger.failures[f"http {r.status}"] += 1
-            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-                self._ledger.failures[type(exc).__name__] += 1
-            if told is not None:  # as a client should: the same report, when told
-                await asyncio.sleep(told)
-                continue
-            await asyncio.sleep(pause * (0.5 + self._rng.random()))
-            pause = min(pause * 2, 0.5)
+        status, _ = await post_until_accepted(
+            session, self._url() + path, self._ledger, self._rng, json=body, headers=headers
+        )
+        return status
+
+
+class Tally(Protocol):
+    """Where a client counts its attempts and why they failed."""
+
+    attempts: int
+    failures: Counter[str]
+
+
+async def post_until_accepted(
+    session: aiohttp.ClientSession, url: str, tally: Tally, rng: random.Random, **request: Any
+) -> tuple[int, bytes]:
+    """POST the same request until it is answered 2xx: again after a reset, a refusal or a
+    5xx (backing off, with jitter), and after a 429 or a 503 with `Retry-After` when
+    that says (as a client should: a report cap, or the import lane). Any other answer
+    is a failure of the test. The 2xx status and its body."""
+    pause = 0.02
+    while True:
+        tally.attempts += 1
+        told: float | None = None
+        try:
+            async with session.post(url, **request) as r:
+                raw = await r.read()
+                if r.status in (200, 201):
+                    return r.status, raw
+                if r.status == 429 or (r.status == 503 and "Retry-After" in r.headers):
+                    told = float(r.headers["Retry-After"])
+                elif r.status not in RETRY_STATUSES:
+                    raise AssertionError(f"{r.status} for {url}: {raw[:300]!r}")
+                tally.failures[f"http {r.status}"] += 1
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            tally.failures[type(exc).__name__] += 1
+        if told is not None:
+            await asyncio.sleep(told)
+            continue
+        await asyncio.sleep(pause * (0.5 + rng.random()))
+        pause = min(pause * 2, 0.5)
 
 
 async def run_reporters(
@@ -234,6 +254,47 @@ class StoreCheck:
         )
 
 
+async def logged(conn: asyncpg.Connection, incident_id: str) -> tuple[list[int], list[str]]:
+    """The incident's log: its seqs in order, and the report id of each report event."""
+    seqs = [
+        row["seq"]
+        for row in await conn.fetch(
+            "SELECT seq FROM events WHERE incident_id = $1 ORDER BY seq", uuid.UUID(incident_id)
+        )
+    ]
+    in_events: list[str] = [
+        row["id"]
+        for row in await conn.fetch(
+            "SELECT data->'report'->>'report_id' AS id FROM events"
+            " WHERE incident_id = $1 AND kind = 'report.submitted'",
+            uuid.UUID(incident_id),
+        )
+    ]
+    return seqs, in_events
+
+
+async def at_even_steps(
+    steps: int, total: int, done: Callable[[], int], load: asyncio.Future[Any],
+    act: Callable[[int], Awaitable[None]],
+) -> None:  # fmt: skip
+    """`act(n)` for n = 1..steps, each once `done()` reaches n/(steps + 1) of `total`:
+    faults spread evenly over a load, whatever its pace; none after the load ended."""
+    for number in range(1, steps + 1):
+        threshold = total * number // (steps + 1)
+        # No limit: the load ends by itself, at the machine's pace.
+        await until(lambda t=threshold: done() >= t or load.done(), within=None)  # type: ignore[misc]
+        if load.done():
+            return
+        await act(number)
+
+
+async def until(condition: Callable[[], bool], *, within: float | None = 120.0) -> None:
+    """Poll `condition` (state that other tasks change) until it holds (None: no limit)."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110  # many tasks' state, no one event to wait on
+            await asyncio.sleep(0.01)
+
+
 async def check_store(dsn: str, incident_id: str, ledger: Ledger) -> StoreCheck:
     """Compare the database with the ledger."""
     conn = await asyncpg.connect(dsn)
@@ -244,21 +305,7 @@ async def check_store(dsn: str, incident_id: str, ledger: Ledger) -> StoreCheck:
                 "SELECT report_id FROM reports WHERE incident_id = $1", uuid.UUID(incident_id)
             )
         ]
-        seqs = [
-            row["seq"]
-            for row in await conn.fetch(
-                "SELECT seq FROM events WHERE incident_id = $1 ORDER BY seq",
-                uuid.UUID(incident_id),
-            )
-        ]
-        in_events: list[str] = [
-            row["id"]
-            for row in await conn.fetch(
-                "SELECT data->'report'->>'report_id' AS id FROM events"
-                " WHERE incident_id = $1 AND kind = 'report.submitted'",
-                uuid.UUID(incident_id),
-            )
-        ]
+        seqs, in_events = await logged(conn, incident_id)
     finally:
         await conn.close()
     counted = Counter(in_events)

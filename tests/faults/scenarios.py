@@ -19,27 +19,28 @@ from typing import Any
 import aiohttp
 
 from tests.faults.cluster import Instance, Postgres
+from tests.faults.envelopes import (
+    EnvelopeCheck,
+    EnvelopeLedger,
+    Gateway,
+    check_envelopes,
+    incident_of,
+)
 from tests.faults.harness import (
     Ledger,
     Setup,
     StoreCheck,
     Viewer,
+    at_even_steps,
     bearer,
     check_store,
     metric,
     municipalities,
     report_body,
     run_reporters,
+    until,
 )
 from tests.faults.proxy import FaultProxy
-
-
-async def until(condition: Callable[[], bool], *, within: float | None = 120.0) -> None:
-    """Poll `condition` (state that other tasks change) until it holds (None: no limit)."""
-    async with asyncio.timeout(within):
-        while not condition():  # noqa: ASYNC110  # many tasks' state, no one event to wait on
-            await asyncio.sleep(0.01)
-
 
 # --- reports through kills, drops and database crashes ----------------------------------
 
@@ -91,15 +92,9 @@ async def kill_and_drop(
         )
         faults = ["kill"] * kills + ["database"] * (database_stops if postgres else 0)
         random.Random(seed).shuffle(faults)
-        for number, fault in enumerate(faults, start=1):
-            threshold = reports * number // (len(faults) + 1)
-            await until(
-                lambda t=threshold: len(ledger.acknowledged) >= t or load.done(),  # type: ignore[misc]
-                within=None,  # the load ends by itself; its pace is the machine's
-            )
-            if load.done():
-                break
-            if fault == "kill":
+
+        async def fault(number: int) -> None:
+            if faults[number - 1] == "kill":
                 await instance.kill()
                 await instance.start()
             else:
@@ -107,6 +102,8 @@ async def kill_and_drop(
                 await postgres.crash()
                 await asyncio.sleep(0.2)
                 await postgres.start()
+
+        await at_even_steps(len(faults), reports, lambda: len(ledger.acknowledged), load, fault)
         await load
         check = await check_store(dsn, setup.incident_id, ledger)
     finally:
@@ -119,6 +116,94 @@ async def kill_and_drop(
         proxy_responses=proxy.counts.responses,
         kills=instance.kills,
         database_stops=postgres.stops if postgres else 0,
+        seconds=time.monotonic() - began,
+    )
+
+
+# --- EDXL envelopes through kills and drops ----------------------------------------------
+
+
+@dataclass
+class EnvelopesThroughKills:
+    check: EnvelopeCheck
+    ledger: EnvelopeLedger
+    reports: Ledger  # the JSON reports sent meanwhile to the same incident
+    reports_check: StoreCheck
+    proxy_dropped: int
+    kills: int
+    seconds: float
+
+    @property
+    def exact(self) -> bool:
+        """Both kinds stored exactly once, nothing answered missing, no gap (the JSON
+        reports' check sees the envelopes' reports as not its own)."""
+        json = self.reports_check
+        return (
+            self.check.exact
+            and not (json.duplicates or json.missing or json.acknowledged_missing)
+            and json.unexpected == self.check.answered
+        )
+
+
+async def envelopes_through_kills(
+    dsn: str,
+    folder: Path,
+    *,
+    gateways: int,
+    envelopes: int,
+    size: int,
+    reporters: int,
+    reports: int,
+    kills: int,
+    drop: float,
+    seed: int,
+) -> EnvelopesThroughKills:
+    """`gateways` organisations each sending `envelopes` EDXL envelopes of `size` SitReps,
+    and `reporters` others `reports` JSON reports in all to the same incident, through a
+    proxy that drops `drop` of the responses, while the service is SIGKILLed `kills`
+    times, spread over the envelopes; then the store is checked against both."""
+    instance = Instance("service", dsn, folder)
+    await instance.start()
+    proxy = FaultProxy(instance.port, seed=seed, drop_responses=drop)
+    port = await proxy.start()
+    url = f"http://127.0.0.1:{port}"
+    began = time.monotonic()
+    try:
+        codes = municipalities(gateways + reporters)
+        setup = await Setup.create(dsn, instance.url, codes)
+        incident = await incident_of(instance.url, setup)
+        ledger, ledger_json = EnvelopeLedger(), Ledger()
+        sending = asyncio.gather(
+            *(
+                Gateway(url, setup, incident, code, ledger, seed * 1000 + n).run(envelopes, size)
+                for n, code in enumerate(codes[:gateways])
+            )
+        )
+        json_setup = Setup(setup.incident_id, dict(list(setup.reporter_tokens.items())[gateways:]),
+                           setup.viewer_token)  # fmt: skip
+        reporting = run_reporters(
+            lambda: url, json_setup, ledger_json, clients=reporters, reports=reports, seed=seed
+        )
+        load = asyncio.ensure_future(asyncio.gather(sending, reporting))
+
+        async def kill(_: int) -> None:
+            await instance.kill()
+            await instance.start()
+
+        await at_even_steps(kills, gateways * envelopes, lambda: len(ledger.answered), load, kill)
+        await load
+        check = await check_envelopes(dsn, setup.incident_id, ledger, ledger_json.sent)
+        reports_check = await check_store(dsn, setup.incident_id, ledger_json)
+    finally:
+        await proxy.close()
+        await instance.stop()
+    return EnvelopesThroughKills(
+        check=check,
+        ledger=ledger,
+        reports=ledger_json,
+        reports_check=reports_check,
+        proxy_dropped=proxy.counts.dropped_responses,
+        kills=instance.kills,
         seconds=time.monotonic() - began,
     )
 
