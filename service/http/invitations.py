@@ -135,10 +135,14 @@ async def submit_by_link(request: web.Request) -> web.Response:
     await report_caps.admit_json_report(request, held.principal())  # before the body is parsed
     body = await parse(request, ReportSubmission)
     result = await operations.submit(
-        request.app[keys.pool], held, body, now, by=audit.origin(request, actor="invitation link")
+        request.app[keys.pool],
+        held,
+        body,
+        now,
+        by=audit.origin(request, actor="invitation link"),
+        follower=request.app[keys.hub],
     )
     if result.seq is not None:
-        request.app[keys.hub].notify(held.incident.id, result.seq)
         request.app[keys.metrics].reports_submitted.labels(
             "unchanged" if body.unchanged else "full"
         ).inc()

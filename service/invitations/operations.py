@@ -244,10 +244,12 @@ async def submit(
     now: datetime,
     *,
     by: Origin,
+    follower: reporting.Follower | None = None,
 ) -> Submitted:
     """A report by a link (`open_link`): for its organisation in its incident only (403
     `wrong-organisation` for another, as for a reporter). The audit row names the link
-    (`invitation 12 (isk@ale.se)`) and its organisation."""
+    (`invitation 12 (isk@ale.se)`) and its organisation. `follower` hears of the batch's
+    events once they are committed, as for a report sent with a token."""
     submitted = await reporting.submit(
         pool,
         held.principal(),
@@ -255,6 +257,7 @@ async def submit(
         submission,
         now,
         provenance=Provenance(via="link"),
+        follower=follower,
     )
     async with pool.acquire() as conn, conn.transaction():
         await repo.mark_used(conn, held.invitation.id, at=now)

@@ -20,6 +20,7 @@ from service.metrics import Metrics
 from service.repo import events as log
 from service.stream import frames
 from service.stream.hub import Hub
+from tests.api.test_invitations import invite, path_of
 from tests.settings import with_changes
 from tests.stream.rawws import RawSocket
 from tests.stream.test_stream import (
@@ -180,13 +181,24 @@ async def test_events_read_together_go_to_each_socket_in_one_write_cut_where_acc
         assert next_frame["topic"] == topic_of(other), next_frame  # nothing more of the first
 
 
+@pytest.mark.parametrize("way", ["token", "invitation link"])
 async def test_a_report_written_here_is_fanned_out_without_reading_the_log_back(
-    api: Api, monkeypatch: pytest.MonkeyPatch
+    api: Api, monkeypatch: pytest.MonkeyPatch, way: str
 ) -> None:
     """The events of a batch this process wrote go from the write to the hub as they
-    were written; the picture they make is the one the log makes (patch by patch)."""
+    were written, whichever way the report came; the picture they make is the one the
+    log makes (patch by patch)."""
     incident = await api.activate()
     topic = topic_of(incident)
+    link = path_of((await invite(api, incident["id"]))["link"])
+
+    async def submit(index: int) -> Any:
+        body = varied_report(index)
+        if way == "token":
+            return await api.submit(incident["id"], body)
+        body["organisation"] = "1442"  # the link's
+        return await api.call("POST", link + "/reports", json_body=body)
+
     async with Streams(api) as streams:
         viewer = await streams.open(*VIEWER)
         snapshot = await subscribed(viewer, topic)
@@ -199,7 +211,8 @@ async def test_a_report_written_here_is_fanned_out_without_reading_the_log_back(
 
         monkeypatch.setattr(log, "since", counted)
         for index in range(4):
-            assert (await api.submit(incident["id"], varied_report(index))).status == 201
+            reply = await submit(index)
+            assert reply.status == 201, reply.body
         frames = await viewer.events(4, topic)
         monkeypatch.undo()
 
