@@ -100,7 +100,7 @@ _USE_HEAD = """
         FROM api_tokens t JOIN organisations o ON o.code = t.organisation
         WHERE t.token_hash = $1 AND t.revoked_at IS NULL
     ), live AS (
-        SELECT id FROM t WHERE expires_at > $4::timestamptz
+        SELECT id FROM t WHERE expires_at > $4::timestamptz{quick}
     ), touched AS (
         UPDATE api_tokens a SET last_used_at = $4::timestamptz
         FROM live
@@ -120,11 +120,23 @@ _USE_ROW = """)
                  WHERE s.incident_id = i.id) AS incident_shared_with
     FROM t LEFT JOIN taken ON true LEFT JOIN incidents i ON i.id = $6::uuid
     """
-_USE = (
+_USE_BODY = (
     _USE_HEAD
     + rate.bucket_upsert("SELECT $1::bytea, $3::float8 - 1, $4::timestamptz FROM live")
     + _USE_ROW
 )
+# On a connection of its own (no transaction), the statement commits by itself. What it
+# writes (the bucket, the last use) is no answer anybody was given, so its commit does not
+# wait for the WAL to reach the disk: a crash of PostgreSQL may forget the last fraction
+# of a second of it (a few requests more for a token, a last use a moment older). The
+# setting is the statement's own transaction's (`set_config(…, true)`), set where the
+# writes read which token is live; a later commit that waits flushes it too.
+_USE_ALONE = _USE_BODY.replace(
+    "{quick}", "\n          AND set_config('synchronous_commit', 'off', true) = 'off'"
+)
+# Inside a caller's transaction the setting would be the whole transaction's, whose
+# other writes may be somebody's answer: there the commit waits, as every commit does.
+_USE_IN_TRANSACTION = _USE_BODY.replace("{quick}", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +166,10 @@ async def use(
     (at most one write per `LAST_USED_GRAIN_SECONDS`) and one request taken from its
     rate bucket (`rate.bucket_upsert`). With `incident_id`, the same statement reads
     that incident's access facts (the route's access check needs them next). One round
-    trip where a request made four."""
+    trip where a request made four; outside a transaction, its commit does not wait for
+    the disk (`_USE_ALONE`)."""
     row = await conn.fetchrow(
-        _USE,
+        _USE_IN_TRANSACTION if conn.is_in_transaction() else _USE_ALONE,
         token_hash,
         limit.rate,
         limit.burst,

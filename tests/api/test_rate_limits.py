@@ -135,3 +135,31 @@ async def test_an_expired_token_is_refused_without_taking_from_any_bucket(
         )
     finally:
         await conn.close()
+
+
+async def test_a_tokens_use_commits_without_waiting_for_the_disk_unless_in_a_transaction(
+    dsn: str,
+) -> None:
+    """What a token's request writes (its bucket, its last use) is nobody's answer: on a
+    connection of its own the statement's commit does not wait for the WAL to reach the
+    disk, so right after it the WAL flushed lags what was written (until the WAL writer
+    catches up, within a fifth of a second). Inside a caller's transaction, whose other
+    writes may be somebody's answer, the transaction's commit still waits."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        token = await create_token(conn, organisation="LST-14", role="viewer", name="disk")
+        limit = RateLimit(rate=1000.0, burst=1000.0)
+        behind = 0
+        for _ in range(20):
+            assert await tokens_repo.use(conn, token_hash(token), limit, T0) is not None
+            behind += await conn.fetchval(
+                "SELECT pg_current_wal_insert_lsn() > pg_current_wal_flush_lsn()"
+            )
+        # A commit that waited leaves nothing of its own unflushed: at most another
+        # process's WAL (a checkpoint, autovacuum) now and then.
+        assert behind >= 15, behind
+        async with conn.transaction():
+            assert await tokens_repo.use(conn, token_hash(token), limit, T0) is not None
+            assert await conn.fetchval("SHOW synchronous_commit") == "on"
+    finally:
+        await conn.close()
