@@ -13,9 +13,14 @@ async def open_socket(
     conn: Conn, socket_id: uuid.UUID, holder: str, *, most: int, now: datetime, live_since: datetime
 ) -> bool:
     """Count the holder's live sockets and add this one unless there are `most` already.
-    The caller's transaction holds the holder's lock, so two opens never both pass."""
+    The caller's transaction holds the holder's lock, so two opens never both pass. That
+    transaction is the lease's alone, and its commit does not wait for the disk: a lease
+    is nobody's answer, and a crash of PostgreSQL that forgets the last fraction of a
+    second of them only lets a holder open a few sockets more until those close."""
     await conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 9))", "stream\x1f" + holder
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 9)),"
+        " set_config('synchronous_commit', 'off', true)",
+        "stream\x1f" + holder,
     )
     await conn.execute(
         "DELETE FROM stream_sockets WHERE holder = $1 AND seen_at < $2", holder, live_since
@@ -35,7 +40,14 @@ async def open_socket(
 
 
 async def close_socket(conn: Conn, socket_id: uuid.UUID) -> None:
-    await conn.execute("DELETE FROM stream_sockets WHERE id = $1", socket_id)
+    """Outside a transaction; its commit does not wait for the disk either: a close that a
+    crash of PostgreSQL forgets is undone when the lease runs out (`renew` forgets every
+    lease not renewed)."""
+    await conn.execute(
+        "DELETE FROM stream_sockets"
+        " WHERE id = $1 AND set_config('synchronous_commit', 'off', true) = 'off'",
+        socket_id,
+    )
 
 
 async def renew(

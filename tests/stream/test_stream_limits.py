@@ -15,6 +15,8 @@ from service.access.tokens import token_hash
 from service.app import create_app
 from service.clock import FixedClock
 from service.config import Settings
+from service.db.pool import create_pool
+from service.stream.sockets import SocketLeases
 from tests.settings import suite_settings, with_changes
 from tests.stream.wsclient import Streams, stream_url
 from tests.support import T0, Api, Who, served
@@ -114,3 +116,34 @@ async def test_a_socket_follows_at_most_so_many_incidents(api: Api, streams: Str
     await client.subscribe(f"incident:{incidents[2]['id']}")
     refused = await client.expect("error")
     assert "at most 2 topics" in str(refused)
+
+
+async def test_a_sockets_lease_commits_without_waiting_for_the_disk(dsn: str) -> None:
+    """A lease (opened, closed) is nobody's answer: its commit does not wait for the WAL
+    to reach the disk, so right after it the WAL flushed lags what was written (until
+    the WAL writer catches up, within a fifth of a second), and the limit still holds."""
+    pool = await create_pool(dsn, min_size=1, max_size=1)
+    try:
+        leases = SocketLeases(pool, FixedClock(T0), most=3, renew_every=10.0)
+        behind = 0
+
+        async def lagging() -> int:
+            async with pool.acquire() as conn:
+                lag: bool = await conn.fetchval(
+                    "SELECT pg_current_wal_insert_lsn() > pg_current_wal_flush_lsn()"
+                )
+                return int(lag)
+
+        for _ in range(10):
+            opened = await leases.open("disk@example.se")
+            assert opened is not None
+            behind += await lagging()
+            await leases.close(opened)
+            behind += await lagging()
+        held = [await leases.open("disk@example.se") for _ in range(4)]
+    finally:
+        await pool.close()
+    # A commit that waited leaves nothing of its own unflushed: at most another
+    # process's WAL (a checkpoint, autovacuum) now and then.
+    assert behind >= 15, behind
+    assert [lease is not None for lease in held] == [True, True, True, False]
