@@ -9,9 +9,10 @@ tests to assert and the figures for the full run to print.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,32 @@ from tests.faults.harness import (
     until,
 )
 from tests.faults.proxy import FaultProxy
+
+
+@contextlib.asynccontextmanager
+async def behind_proxy(
+    dsn: str,
+    folder: Path,
+    *,
+    seed: int,
+    settings: Mapping[str, str] | None = None,
+    **faults: Any,
+) -> AsyncIterator[tuple[Instance, FaultProxy, str]]:
+    """A `lagesbild serve` child (with `settings`) and the fault proxy before it (with
+    `faults`), started; the instance, the proxy and the proxy's URL. Both stopped at the
+    end; their counts (kills, dropped responses) can still be read."""
+    instance = Instance("service", dsn, folder, **(settings or {}))
+    await instance.start()
+    try:
+        proxy = FaultProxy(instance.port, seed=seed, **faults)
+        port = await proxy.start()
+        try:
+            yield instance, proxy, f"http://127.0.0.1:{port}"
+        finally:
+            await proxy.close()
+    finally:
+        await instance.stop()
+
 
 # --- reports through kills, drops and database crashes ----------------------------------
 
@@ -72,17 +99,13 @@ async def kill_and_drop(
     the responses, while the service is SIGKILLed `kills` times (and, given `postgres`,
     the database stopped `database_stops` times with -m immediate), each spread evenly
     over the run; then the store is checked against what the clients were told."""
-    instance = Instance("service", dsn, folder)
-    await instance.start()
-    proxy = FaultProxy(instance.port, seed=seed, drop_responses=drop)
-    port = await proxy.start()
-    began = time.monotonic()
-    try:
+    async with behind_proxy(dsn, folder, seed=seed, drop_responses=drop) as (instance, proxy, url):
+        began = time.monotonic()
         setup = await Setup.create(dsn, instance.url, municipalities(clients))
         ledger = Ledger()
         load = asyncio.create_task(
             run_reporters(
-                lambda: f"http://127.0.0.1:{port}",
+                lambda: url,
                 setup,
                 ledger,
                 clients=clients,
@@ -106,9 +129,6 @@ async def kill_and_drop(
         await at_even_steps(len(faults), reports, lambda: len(ledger.acknowledged), load, fault)
         await load
         check = await check_store(dsn, setup.incident_id, ledger)
-    finally:
-        await proxy.close()
-        await instance.stop()
     return KillAndDrop(
         check=check,
         ledger=ledger,
@@ -162,13 +182,8 @@ async def envelopes_through_kills(
     and `reporters` others `reports` JSON reports in all to the same incident, through a
     proxy that drops `drop` of the responses, while the service is SIGKILLed `kills`
     times, spread over the envelopes; then the store is checked against both."""
-    instance = Instance("service", dsn, folder)
-    await instance.start()
-    proxy = FaultProxy(instance.port, seed=seed, drop_responses=drop)
-    port = await proxy.start()
-    url = f"http://127.0.0.1:{port}"
-    began = time.monotonic()
-    try:
+    async with behind_proxy(dsn, folder, seed=seed, drop_responses=drop) as (instance, proxy, url):
+        began = time.monotonic()
         codes = municipalities(gateways + reporters)
         setup = await Setup.create(dsn, instance.url, codes)
         incident = await incident_of(instance.url, setup)
@@ -194,9 +209,6 @@ async def envelopes_through_kills(
         await load
         check = await check_envelopes(dsn, setup.incident_id, ledger, ledger_json.sent)
         reports_check = await check_store(dsn, setup.incident_id, ledger_json)
-    finally:
-        await proxy.close()
-        await instance.stop()
     return EnvelopesThroughKills(
         check=check,
         ledger=ledger,
@@ -359,14 +371,11 @@ async def slow_consumer(
 ) -> SlowConsumer:
     """One viewer (behind its own proxy) stops reading while `events` reports go out;
     `others` viewers read on."""
-    instance = Instance("service", dsn, folder, **settings)
-    await instance.start()
-    proxy = FaultProxy(instance.port, seed=seed, receive_buffer=4096)
-    port = await proxy.start()
-    try:
+    proxied = behind_proxy(dsn, folder, seed=seed, settings=settings, receive_buffer=4096)
+    async with proxied as (instance, proxy, url):
         setup = await Setup.create(dsn, instance.url, municipalities(20))
         first = await _log_length(instance.url, setup)
-        slow = Viewer(lambda: f"http://127.0.0.1:{port}", setup.viewer_token, setup.topic)
+        slow = Viewer(lambda: url, setup.viewer_token, setup.topic)
         slow.heartbeat = None
         slow_task = asyncio.create_task(slow.follow(first + events, deadline=600))
         crowd = [
@@ -398,9 +407,6 @@ async def slow_consumer(
         slow_total = await metric(instance.url, "lagesbild_stream_slow_consumers_total")
         slow_task.cancel()
         await asyncio.gather(slow_task, return_exceptions=True)
-    finally:
-        await proxy.close()
-        await instance.stop()
     latencies = sorted(value for viewer in crowd for value in viewer.latencies)
     return SlowConsumer(
         closed_after=closed_after,
@@ -414,13 +420,9 @@ async def slow_consumer(
 async def dead_peer(dsn: str, folder: Path, *, seed: int, **settings: str) -> float | None:
     """A viewer whose link goes dead (the proxy forwards nothing, closes nothing): seconds
     until the service gives up on it, or None if it did not within two minutes."""
-    instance = Instance("service", dsn, folder, **settings)
-    await instance.start()
-    proxy = FaultProxy(instance.port, seed=seed)
-    port = await proxy.start()
-    try:
+    async with behind_proxy(dsn, folder, seed=seed, settings=settings) as (instance, proxy, url):
         setup = await Setup.create(dsn, instance.url, municipalities(2))
-        viewer = Viewer(lambda: f"http://127.0.0.1:{port}", setup.viewer_token, setup.topic)
+        viewer = Viewer(lambda: url, setup.viewer_token, setup.topic)
         viewer.heartbeat = None  # the viewer's side does not give up first
         following = asyncio.create_task(viewer.follow(10**9, deadline=600))
         await asyncio.wait_for(viewer.subscribed.wait(), 30)
@@ -433,9 +435,6 @@ async def dead_peer(dsn: str, folder: Path, *, seed: int, **settings: str) -> fl
             following.cancel()
             await asyncio.gather(following, return_exceptions=True)
         return proxy.closed_while_frozen[0]
-    finally:
-        await proxy.close()
-        await instance.stop()
 
 
 @dataclass
