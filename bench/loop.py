@@ -37,7 +37,6 @@ from typing import Any
 
 import aiohttp
 
-from adapters.edxl import codec
 from bench.common import (
     BOARD,
     Postgres,
@@ -57,6 +56,7 @@ from bench.export import fill
 from schemas.incident import Incident
 from schemas.report import StoredReport
 from service.db.pool import create_pool
+from tests.support import sitreps_envelope
 
 POSTERS = 12
 TARGET_BYTES = 1024 * 1024 - 8 * 1024  # just under the default xml_max_bytes (1 MiB)
@@ -75,28 +75,17 @@ def _envelope(incident: Incident, report: StoredReport) -> bytes:
     """SitReps of `report` (each its own message id) until the envelope is ~1 MiB."""
 
     def document(count: int) -> bytes:
-        contents = [
-            codec.Content(
-                description="Lägesrapport (benchmark)",
-                keyword=codec.KEYWORD_REPORT,
-                sitrep=codec.report_sitrep(
-                    incident,
-                    report.model_copy(update={"report_id": uuid.UUID(int=n + 1, version=4)}),
-                    organisation_name="Vårgårda kommun",
-                    originating=None,
-                    final=False,
-                ),
-            )
-            for n in range(count)
-        ]
-        return codec.envelope(
-            distribution_id="lagesbild:bench",
+        return sitreps_envelope(
+            incident,
+            (
+                report.model_copy(update={"report_id": uuid.UUID(int=n + 1, version=4)})
+                for n in range(count)
+            ),
             sender=ORG,
+            organisation_name="Vårgårda kommun",
+            distribution_id="lagesbild:bench",
             sent=datetime.now(UTC),
-            exercise=incident.exercise,
-            kind="Report",
-            incident=incident,
-            contents=contents,
+            description="Lägesrapport (benchmark)",
         )
 
     one = len(document(1))

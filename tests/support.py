@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -17,7 +17,10 @@ import asyncpg
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from adapters.edxl import codec
 from schemas.common import Role
+from schemas.incident import Incident
+from schemas.report import StoredReport
 from service.access.principal import Scope
 from service.access.tokens import create_token
 
@@ -85,6 +88,43 @@ def report(organisation: str, **content: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"report_id": str(uuid.uuid4()), "organisation": organisation}
     body.update(content)
     return body
+
+
+def sitreps_envelope(
+    incident: Incident,
+    reports: Iterable[StoredReport],
+    *,
+    sender: str,
+    organisation_name: str,
+    distribution_id: str,
+    sent: datetime,
+    description: str = "Lägesrapport",
+) -> bytes:
+    """An EDXL-DE envelope from `sender` with one SitRep per report (its report id the
+    message id), as a municipality's own system or a gateway sends them."""
+    contents = [
+        codec.Content(
+            description=description,
+            keyword=codec.KEYWORD_REPORT,
+            sitrep=codec.report_sitrep(
+                incident,
+                report,
+                organisation_name=organisation_name,
+                originating=None,
+                final=False,
+            ),
+        )
+        for report in reports
+    ]
+    return codec.envelope(
+        distribution_id=distribution_id,
+        sender=sender,
+        sent=sent,
+        exercise=incident.exercise,
+        kind="Report",
+        incident=incident,
+        contents=contents,
+    )
 
 
 class Api:

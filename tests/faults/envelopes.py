@@ -27,10 +27,10 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from adapters.edxl import codec
 from schemas.incident import Incident
 from schemas.report import StoredReport
 from tests.faults.harness import REQUEST_TIMEOUT, Setup, bearer, logged, post_until_accepted
+from tests.support import sitreps_envelope
 
 
 @dataclass
@@ -61,9 +61,8 @@ class Gateway:
 
     def envelope(self, number: int, size: int) -> bytes:
         now = datetime.now(UTC)
-        contents = []
-        for item in range(size):
-            report = StoredReport.model_validate(
+        reports = [
+            StoredReport.model_validate(
                 {
                     "report_id": uuid.UUID(int=self.rng.getrandbits(128), version=4),
                     "incident_id": self.incident.id,
@@ -80,27 +79,15 @@ class Gateway:
                     f"{self.rng.randint(0, 5000)} hushåll utan ström.",
                 }
             )
-            contents.append(
-                codec.Content(
-                    description="Lägesrapport",
-                    keyword=codec.KEYWORD_REPORT,
-                    sitrep=codec.report_sitrep(
-                        self.incident,
-                        report,
-                        organisation_name=f"Kommun {self.organisation}",
-                        originating=None,
-                        final=False,
-                    ),
-                )
-            )
-        return codec.envelope(
-            distribution_id=f"faults:{self.organisation}:{number}",
+            for item in range(size)
+        ]
+        return sitreps_envelope(
+            self.incident,
+            reports,
             sender=self.organisation,
+            organisation_name=f"Kommun {self.organisation}",
+            distribution_id=f"faults:{self.organisation}:{number}",
             sent=now,
-            exercise=self.incident.exercise,
-            kind="Report",
-            incident=self.incident,
-            contents=contents,
         )
 
     async def run(self, count: int, size: int) -> None:

@@ -12,13 +12,12 @@ from typing import Any
 
 import asyncpg
 
-from adapters.edxl import codec
 from schemas.incident import Incident
 from schemas.report import ReportSubmission, StoredReport
 from service.access.principal import Principal
 from service.db.pool import create_pool
 from service.repo import organisations
-from tests.support import T0, Api, report
+from tests.support import T0, Api, report, sitreps_envelope
 
 
 class CountingConnection(asyncpg.Connection):
@@ -98,33 +97,21 @@ async def envelope_maker(
     ids: dict[str, uuid.UUID] = {}
 
     def envelope(situations: list[str]) -> bytes:
-        contents = [
-            codec.Content(
-                description="Lägesrapport",
-                keyword=codec.KEYWORD_REPORT,
-                sitrep=codec.report_sitrep(
-                    shown,
-                    base.model_copy(
-                        update={
-                            "report_id": ids.setdefault(situation, uuid.uuid4()),
-                            "situation": situation,
-                        }
-                    ),
-                    organisation_name="Vårgårda kommun",
-                    originating=None,
-                    final=False,
-                ),
-            )
-            for situation in situations
-        ]
-        return codec.envelope(
-            distribution_id="lagesbild:test",
+        return sitreps_envelope(
+            shown,
+            (
+                base.model_copy(
+                    update={
+                        "report_id": ids.setdefault(situation, uuid.uuid4()),
+                        "situation": situation,
+                    }
+                )
+                for situation in situations
+            ),
             sender="1442",
+            organisation_name="Vårgårda kommun",
+            distribution_id="lagesbild:test",
             sent=T0,
-            exercise=False,
-            kind="Report",
-            incident=shown,
-            contents=contents,
         )
 
     return who, envelope, incident
